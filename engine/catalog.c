@@ -1,0 +1,411 @@
+/* catalog.c: the styles on offer, from models/catalog.ini and the model
+ * search path.
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+#include "neural-style-engine.h"
+
+struct _NsCatalog
+{
+  GPtrArray *styles; /* NsStyle, owned */
+};
+
+/* The command users run to install models, as they would type it. */
+#define FETCH_COMMAND "neural-style-fetch"
+
+static void
+style_free (gpointer data)
+{
+  NsStyle *style = data;
+
+  g_free (style->id);
+  g_free (style->title);
+  g_free (style->artist);
+  g_free (style->year);
+  g_free (style->file);
+  g_free (style->format);
+  g_free (style->url);
+  g_free (style->sha256);
+  g_free (style->sha1);
+  g_free (style->license);
+  g_free (style->path);
+  g_free (style);
+}
+
+const gchar *
+ns_catalog_default_file (void)
+{
+  const gchar *file = g_getenv ("NEURAL_STYLE_CATALOG");
+
+  return file && *file ? file : NS_DATADIR G_DIR_SEPARATOR_S "catalog.ini";
+}
+
+gchar *
+ns_catalog_user_model_dir (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "neural-style", "models", NULL);
+}
+
+gchar **
+ns_catalog_default_search_path (void)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  const gchar *env = g_getenv ("NEURAL_STYLE_MODEL_PATH");
+
+  if (env && *env)
+    {
+      g_auto (GStrv) dirs = g_strsplit (env, G_SEARCHPATH_SEPARATOR_S, -1);
+      for (gchar **dir = dirs; *dir; dir++)
+        if (**dir)
+          g_strv_builder_add (builder, *dir);
+    }
+  g_autofree gchar *user_dir = ns_catalog_user_model_dir ();
+  g_strv_builder_add (builder, user_dir);
+  g_strv_builder_add (builder, NS_DATADIR G_DIR_SEPARATOR_S "models");
+
+  return g_strv_builder_end (builder);
+}
+
+static gchar *
+find_file (const gchar * const *search_path,
+           const gchar         *file)
+{
+  for (const gchar * const *dir = search_path; *dir; dir++)
+    {
+      g_autofree gchar *path = g_build_filename (*dir, file, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return g_steal_pointer (&path);
+    }
+  return NULL;
+}
+
+static gchar *
+get_string (GKeyFile    *keys,
+            const gchar *group,
+            const gchar *key)
+{
+  gchar *value = g_key_file_get_string (keys, group, key, NULL);
+
+  if (value && !*value)
+    g_clear_pointer (&value, g_free);
+  return value;
+}
+
+static NsStyle *
+style_from_group (GKeyFile    *keys,
+                  const gchar *group)
+{
+  NsStyle *style = g_new0 (NsStyle, 1);
+  g_autofree gchar *convention = get_string (keys, group, "convention");
+
+  style->id = g_strdup (group);
+  style->title = get_string (keys, group, "title");
+  style->artist = get_string (keys, group, "artist");
+  style->year = get_string (keys, group, "year");
+  style->file = get_string (keys, group, "file");
+  style->format = get_string (keys, group, "format");
+  style->url = get_string (keys, group, "url");
+  style->sha256 = get_string (keys, group, "sha256");
+  style->sha1 = get_string (keys, group, "sha1");
+  style->license = get_string (keys, group, "license");
+  style->size = g_key_file_get_int64 (keys, group, "size", NULL);
+  style->convention = ns_convention_from_string (convention);
+  style->in_catalog = TRUE;
+
+  if (!style->title)
+    style->title = g_strdup (group);
+  if (!style->file)
+    style->file = g_strconcat (group, ".onnx", NULL);
+  return style;
+}
+
+static gboolean
+load_catalog_file (NsCatalog    *catalog,
+                   const gchar  *catalog_file,
+                   gboolean      must_exist,
+                   GError      **error)
+{
+  g_autoptr (GKeyFile) keys = g_key_file_new ();
+  g_auto (GStrv) groups = NULL;
+
+  if (!must_exist && !g_file_test (catalog_file, G_FILE_TEST_EXISTS))
+    return TRUE;
+
+  if (!g_key_file_load_from_file (keys, catalog_file, G_KEY_FILE_NONE, error))
+    {
+      g_prefix_error (error, _("Style catalog '%s' cannot be read: "), catalog_file);
+      return FALSE;
+    }
+
+  groups = g_key_file_get_groups (keys, NULL);
+  for (gchar **group = groups; *group; group++)
+    g_ptr_array_add (catalog->styles, style_from_group (keys, *group));
+  return TRUE;
+}
+
+static gboolean
+is_model_file (const gchar *name)
+{
+  return g_str_has_suffix (name, ".onnx") || g_str_has_suffix (name, ".t7");
+}
+
+static gboolean
+catalog_has_file (NsCatalog   *catalog,
+                  const gchar *file)
+{
+  for (guint i = 0; i < catalog->styles->len; i++)
+    {
+      const NsStyle *style = g_ptr_array_index (catalog->styles, i);
+      if (g_strcmp0 (style->file, file) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gint
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(const gchar **) a, *(const gchar **) b);
+}
+
+/* Models users dropped into a model folder, named after their file. */
+static void
+add_dropped_in (NsCatalog           *catalog,
+                const gchar * const *search_path)
+{
+  for (const gchar * const *dir = search_path; *dir; dir++)
+    {
+      g_autoptr (GDir) d = g_dir_open (*dir, 0, NULL);
+      g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+      const gchar *name;
+
+      if (!d)
+        continue;
+      while ((name = g_dir_read_name (d)))
+        if (is_model_file (name))
+          g_ptr_array_add (names, g_strdup (name));
+      g_ptr_array_sort (names, compare_names);
+
+      for (guint i = 0; i < names->len; i++)
+        {
+          const gchar *file = g_ptr_array_index (names, i);
+          g_autofree gchar *id = g_strndup (file, strrchr (file, '.') - file);
+          NsStyle *style;
+
+          if (catalog_has_file (catalog, file) || ns_catalog_lookup (catalog, id))
+            continue;
+
+          style = g_new0 (NsStyle, 1);
+          style->id = g_steal_pointer (&id);
+          style->title = g_strdup (style->id);
+          style->file = g_strdup (file);
+          style->format = g_strdup (g_str_has_suffix (file, ".t7") ? "t7" : "onnx");
+          style->convention = NS_CONVENTION_AUTO;
+          style->path = g_build_filename (*dir, file, NULL);
+          g_ptr_array_add (catalog->styles, style);
+        }
+    }
+}
+
+NsCatalog *
+ns_catalog_new (const gchar         *catalog_file,
+                const gchar * const *search_path,
+                GError             **error)
+{
+  g_autoptr (NsCatalog) catalog = g_new0 (NsCatalog, 1);
+  g_auto (GStrv) default_path = NULL;
+
+  catalog->styles = g_ptr_array_new_with_free_func (style_free);
+
+  if (!load_catalog_file (catalog, catalog_file ? catalog_file : ns_catalog_default_file (),
+                          catalog_file != NULL, error))
+    return NULL;
+
+  if (!search_path)
+    {
+      default_path = ns_catalog_default_search_path ();
+      search_path = (const gchar * const *) default_path;
+    }
+
+  for (guint i = 0; i < catalog->styles->len; i++)
+    {
+      NsStyle *style = g_ptr_array_index (catalog->styles, i);
+      style->path = find_file (search_path, style->file);
+    }
+  add_dropped_in (catalog, search_path);
+
+  return g_steal_pointer (&catalog);
+}
+
+void
+ns_catalog_free (NsCatalog *catalog)
+{
+  if (!catalog)
+    return;
+  g_clear_pointer (&catalog->styles, g_ptr_array_unref);
+  g_free (catalog);
+}
+
+GPtrArray *
+ns_catalog_get_styles (NsCatalog *catalog)
+{
+  g_return_val_if_fail (catalog != NULL, NULL);
+  return catalog->styles;
+}
+
+GPtrArray *
+ns_catalog_get_installed (NsCatalog *catalog)
+{
+  GPtrArray *installed = g_ptr_array_new ();
+
+  g_return_val_if_fail (catalog != NULL, installed);
+
+  for (guint i = 0; i < catalog->styles->len; i++)
+    {
+      NsStyle *style = g_ptr_array_index (catalog->styles, i);
+      if (style->path)
+        g_ptr_array_add (installed, style);
+    }
+  return installed;
+}
+
+const NsStyle *
+ns_catalog_lookup (NsCatalog   *catalog,
+                   const gchar *id)
+{
+  g_return_val_if_fail (catalog != NULL, NULL);
+
+  for (guint i = 0; id && i < catalog->styles->len; i++)
+    {
+      const NsStyle *style = g_ptr_array_index (catalog->styles, i);
+      if (g_strcmp0 (style->id, id) == 0)
+        return style;
+    }
+  return NULL;
+}
+
+const NsStyle *
+ns_catalog_default_style (NsCatalog *catalog)
+{
+  g_return_val_if_fail (catalog != NULL, NULL);
+
+  for (guint i = 0; i < catalog->styles->len; i++)
+    {
+      const NsStyle *style = g_ptr_array_index (catalog->styles, i);
+      if (style->path)
+        return style;
+    }
+  return NULL;
+}
+
+static gchar *
+installed_ids (NsCatalog *catalog)
+{
+  g_autoptr (GPtrArray) installed = ns_catalog_get_installed (catalog);
+  g_autoptr (GString) ids = g_string_new (NULL);
+
+  for (guint i = 0; i < installed->len; i++)
+    {
+      const NsStyle *style = g_ptr_array_index (installed, i);
+      g_string_append_printf (ids, "%s%s", i ? ", " : "", style->id);
+    }
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+const NsStyle *
+ns_catalog_find_installed (NsCatalog    *catalog,
+                           const gchar  *id,
+                           GError      **error)
+{
+  const NsStyle *style;
+
+  g_return_val_if_fail (catalog != NULL, NULL);
+
+  if (!id || !*id)
+    {
+      style = ns_catalog_default_style (catalog);
+      if (!style)
+        g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_NOT_FOUND,
+                     _("No style model is installed. Install them with '%s' "
+                       "(or '%s --from FOLDER' on a machine without internet)"),
+                     FETCH_COMMAND, FETCH_COMMAND);
+      return style;
+    }
+
+  style = ns_catalog_lookup (catalog, id);
+  if (!style)
+    {
+      g_autofree gchar *ids = installed_ids (catalog);
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_UNKNOWN_STYLE,
+                   _("Unknown style '%s' (installed styles: %s)"),
+                   id, *ids ? ids : _("none"));
+      return NULL;
+    }
+  if (!style->path)
+    {
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_NOT_FOUND,
+                   _("Style '%s' is not installed. Install it with '%s %s'"),
+                   id, FETCH_COMMAND, id);
+      return NULL;
+    }
+  return style;
+}
+
+gchar *
+ns_style_describe (const NsStyle *style)
+{
+  g_return_val_if_fail (style != NULL, NULL);
+
+  if (style->artist)
+    /* TRANSLATORS: a painting's title and its artist */
+    return g_strdup_printf (_("%s (%s)"), style->title, style->artist);
+  return g_strdup (style->title);
+}
+
+static gboolean
+check_size (const NsStyle *style,
+            GError       **error)
+{
+  GStatBuf st;
+  g_autofree gchar *have = NULL;
+  g_autofree gchar *want = NULL;
+
+  if (style->size <= 0 || g_stat (style->path, &st) != 0 || st.st_size == style->size)
+    return TRUE;
+
+  have = g_format_size (st.st_size);
+  want = g_format_size (style->size);
+  if (st.st_size < style->size)
+    g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_CORRUPT,
+                 _("Model file '%s' is truncated (%s of %s); install it again with '%s %s'"),
+                 style->path, have, want, FETCH_COMMAND, style->id);
+  else
+    g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_CORRUPT,
+                 _("Model file '%s' has the wrong size (%s, expected %s); "
+                   "install it again with '%s %s'"),
+                 style->path, have, want, FETCH_COMMAND, style->id);
+  return FALSE;
+}
+
+NsEngine *
+ns_engine_new_for_style (const NsStyle *style,
+                         GError       **error)
+{
+  g_return_val_if_fail (style != NULL, NULL);
+
+  if (!style->path)
+    {
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_NOT_FOUND,
+                   _("Style '%s' is not installed. Install it with '%s %s'"),
+                   style->id, FETCH_COMMAND, style->id);
+      return NULL;
+    }
+  if (!check_size (style, error))
+    return NULL;
+  return ns_engine_new (style->path, style->convention, error);
+}

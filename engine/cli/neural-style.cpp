@@ -1,0 +1,401 @@
+// neural-style: the engine's command-line front-end.
+//
+//   neural-style [--style ID|FILE] [--strength F] [--preserve-colors]
+//                [--scale F] [--model-path DIR] IN OUT
+//
+// Exit status: 0 done, 1 error (nothing written), 2 bad usage.
+#include "config.h"
+
+#include "neural-style-engine.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <clocale>
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <unistd.h>
+
+namespace {
+
+enum Exit
+{
+  EXIT_OK = 0,
+  EXIT_ERROR = 1,
+  EXIT_USAGE = 2
+};
+
+struct Args
+{
+  gchar *style = nullptr;
+  gdouble strength = 1.0;
+  gboolean preserve_colors = FALSE;
+  gdouble scale = 1.0;
+  gchar **model_path = nullptr;
+  gboolean list_styles = FALSE;
+  gint threads = 0;
+  gdouble memory_mib = 0;
+  gboolean exact_tiling = FALSE;
+  gboolean quiet = FALSE;
+  gchar **files = nullptr;
+
+  ~Args ()
+  {
+    g_free (style);
+    g_strfreev (model_path);
+    g_strfreev (files);
+  }
+};
+
+volatile sig_atomic_t interrupted = 0;
+
+void
+on_interrupt (int)
+{
+  interrupted = 1;
+}
+
+// Pixels cross the engine as RGBA floats; files hold BGR(A) or gray, 8 or
+// 16 bits or float.  One converter each way.
+double
+full_scale (int depth)
+{
+  switch (depth)
+    {
+    case CV_8U:
+      return 255.0;
+    case CV_16U:
+      return 65535.0;
+    default:
+      return 1.0;
+    }
+}
+
+cv::Mat
+to_rgba_float (const cv::Mat &file_pixels)
+{
+  cv::Mat f, rgba;
+  file_pixels.convertTo (f, CV_32F, 1.0 / full_scale (file_pixels.depth ()));
+  switch (f.channels ())
+    {
+    case 1:
+      cv::cvtColor (f, rgba, cv::COLOR_GRAY2RGBA);
+      break;
+    case 3:
+      cv::cvtColor (f, rgba, cv::COLOR_BGR2RGBA);
+      break;
+    default:
+      cv::cvtColor (f, rgba, cv::COLOR_BGRA2RGBA);
+      break;
+    }
+  return rgba;
+}
+
+cv::Mat
+from_rgba_float (const cv::Mat &rgba, int type)
+{
+  cv::Mat converted, out;
+  switch (CV_MAT_CN (type))
+    {
+    case 1:
+      cv::cvtColor (rgba, converted, cv::COLOR_RGBA2GRAY);
+      break;
+    case 3:
+      cv::cvtColor (rgba, converted, cv::COLOR_RGBA2BGR);
+      break;
+    default:
+      cv::cvtColor (rgba, converted, cv::COLOR_RGBA2BGRA);
+      break;
+    }
+  converted.convertTo (out, CV_MAT_DEPTH (type), full_scale (CV_MAT_DEPTH (type)));
+  return out;
+}
+
+struct Images
+{
+  cv::Mat in;
+  cv::Mat out;
+};
+
+gboolean
+read_rect (gpointer user_data, const NsRect *rect, gfloat *rgba, GError **)
+{
+  const Images *images = static_cast<const Images *> (user_data);
+  cv::Mat dest (rect->height, rect->width, CV_32FC4, rgba);
+  to_rgba_float (images->in (cv::Rect (rect->x, rect->y, rect->width, rect->height))).copyTo (dest);
+  return TRUE;
+}
+
+gboolean
+write_rect (gpointer user_data, const NsRect *rect, const gfloat *rgba, GError **)
+{
+  Images *images = static_cast<Images *> (user_data);
+  const cv::Mat src (rect->height, rect->width, CV_32FC4, const_cast<gfloat *> (rgba));
+  from_rgba_float (src, images->out.type ())
+    .copyTo (images->out (cv::Rect (rect->x, rect->y, rect->width, rect->height)));
+  return TRUE;
+}
+
+gboolean
+show_progress (gdouble fraction, gpointer user_data)
+{
+  const bool draw = GPOINTER_TO_INT (user_data);
+  if (draw)
+    {
+      const int width = 40, filled = (int) (fraction * width + 0.5);
+      std::string bar (filled, '=');
+      bar.resize (width, ' ');
+      fprintf (stderr, "\r[%s] %3d%%", bar.c_str (), (int) (fraction * 100 + 0.5));
+      fflush (stderr);
+    }
+  return !interrupted;
+}
+
+bool
+writable_extension (const char *path)
+{
+  static const char *const extensions[] = { ".png", ".jpg", ".jpeg", ".tif", ".tiff" };
+  g_autofree gchar *lower = g_ascii_strdown (path, -1);
+  for (const char *ext : extensions)
+    if (g_str_has_suffix (lower, ext))
+      return true;
+  return false;
+}
+
+// The output keeps the input's channels where the format can hold them.
+int
+output_type (const cv::Mat &in, const char *out_path)
+{
+  g_autofree gchar *lower = g_ascii_strdown (out_path, -1);
+  const bool jpeg = g_str_has_suffix (lower, ".jpg") || g_str_has_suffix (lower, ".jpeg");
+  const bool png = g_str_has_suffix (lower, ".png");
+  int depth = in.depth ();
+  int channels = in.channels ();
+
+  if (jpeg)
+    {
+      depth = CV_8U;
+      channels = channels == 4 ? 3 : channels;
+    }
+  else if (png && depth != CV_8U)
+    depth = CV_16U;
+  else if (depth != CV_8U && depth != CV_16U)
+    depth = CV_32F;
+  return CV_MAKETYPE (depth, channels);
+}
+
+// Writes next to `path` and renames: OUT is either the whole result or
+// untouched.
+bool
+write_atomically (const cv::Mat &image, const char *path, GError **error)
+{
+  g_autofree gchar *dir = g_path_get_dirname (path);
+  g_autofree gchar *base = g_path_get_basename (path);
+  const char *dot = strrchr (base, '.');
+  g_autofree gchar *tmp = g_strdup_printf ("%s/.%.*s.partial-%d%s", dir, (int) (dot - base), base,
+                                           (int) getpid (), dot);
+  bool ok = false;
+
+  try
+    {
+      ok = cv::imwrite (tmp, image);
+    }
+  catch (const cv::Exception &e)
+    {
+      ok = false;
+    }
+  if (ok && g_rename (tmp, path) == 0)
+    return true;
+
+  int saved = errno;
+  g_unlink (tmp);
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+               _("Cannot write '%s': %s"), path, ok ? g_strerror (saved) : _("the image could not be encoded"));
+  return false;
+}
+
+int
+list_styles (NsCatalog *catalog)
+{
+  GPtrArray *styles = ns_catalog_get_styles (catalog);
+  for (guint i = 0; i < styles->len; i++)
+    {
+      const NsStyle *style = static_cast<const NsStyle *> (g_ptr_array_index (styles, i));
+      g_autofree gchar *description = ns_style_describe (style);
+      printf ("%-28s %-13s %s\n", style->id, style->path ? _("installed") : _("-"), description);
+    }
+  if (!ns_catalog_default_style (catalog))
+    fprintf (stderr, _("No style is installed: run 'neural-style-fetch' to install them.\n"));
+  return EXIT_OK;
+}
+
+bool
+is_model_path (const char *style)
+{
+  return strchr (style, G_DIR_SEPARATOR) || g_str_has_suffix (style, ".onnx")
+         || g_str_has_suffix (style, ".t7");
+}
+
+NsEngine *
+open_engine (NsCatalog *catalog, const char *style_arg, GError **error)
+{
+  if (style_arg && is_model_path (style_arg) && !ns_catalog_lookup (catalog, style_arg))
+    return ns_engine_new (style_arg, NS_CONVENTION_AUTO, error);
+
+  const NsStyle *style = ns_catalog_find_installed (catalog, style_arg, error);
+  return style ? ns_engine_new_for_style (style, error) : nullptr;
+}
+
+int
+run (const Args &args, NsCatalog *catalog)
+{
+  const char *in_path = args.files[0];
+  const char *out_path = args.files[1];
+  g_autoptr (GError) error = nullptr;
+
+  g_autoptr (NsEngine) engine = open_engine (catalog, args.style, &error);
+  if (!engine)
+    {
+      fprintf (stderr, "neural-style: %s\n", error->message);
+      return EXIT_ERROR;
+    }
+
+  Images images;
+  try
+    {
+      images.in = cv::imread (in_path, cv::IMREAD_UNCHANGED);
+    }
+  catch (const cv::Exception &)
+    {
+    }
+  if (images.in.empty ())
+    {
+      fprintf (stderr, _("neural-style: cannot read image '%s' (missing, or not a PNG, JPEG or TIFF file)\n"),
+               in_path);
+      return EXIT_ERROR;
+    }
+  images.out.create (images.in.size (), output_type (images.in, out_path));
+
+  NsOptions options;
+  ns_options_init (&options);
+  options.strength = args.strength;
+  options.preserve_colors = args.preserve_colors;
+  options.scale = args.scale;
+  options.threads = args.threads;
+  options.memory_budget = (guint64) (args.memory_mib * 1024 * 1024);
+  options.exact_tiling = args.exact_tiling;
+
+  const NsImageIO io = { images.in.cols, images.in.rows, read_rect, write_rect, &images };
+  const bool bar = !args.quiet && isatty (STDERR_FILENO);
+  const gboolean ok = ns_engine_stylize (engine, &options, &io, show_progress,
+                                         GINT_TO_POINTER (bar), &error);
+  if (bar)
+    fprintf (stderr, "\n");
+  if (!ok)
+    {
+      fprintf (stderr, "neural-style: %s\n", error->message);
+      return EXIT_ERROR;
+    }
+
+  images.in.release ();
+  if (!write_atomically (images.out, out_path, &error))
+    {
+      fprintf (stderr, "neural-style: %s\n", error->message);
+      return EXIT_ERROR;
+    }
+  return EXIT_OK;
+}
+
+int
+usage_error (GOptionContext *context, const char *message)
+{
+  g_autofree gchar *help = g_option_context_get_help (context, TRUE, nullptr);
+  fprintf (stderr, "neural-style: %s\n\n%s", message, help);
+  return EXIT_USAGE;
+}
+
+} // namespace
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  Args args;
+  const GOptionEntry entries[] = {
+    { "style", 's', 0, G_OPTION_ARG_STRING, &args.style,
+      N_("Style id (see --list-styles) or a .onnx/.t7 file; default: the first installed"), N_("ID|FILE") },
+    { "strength", 0, 0, G_OPTION_ARG_DOUBLE, &args.strength,
+      N_("Mix with the original, 0 to 1 (default 1)"), N_("F") },
+    { "preserve-colors", 'p', 0, G_OPTION_ARG_NONE, &args.preserve_colors,
+      N_("Keep the photo's colours, take the painting's light and strokes"), nullptr },
+    { "scale", 0, 0, G_OPTION_ARG_DOUBLE, &args.scale,
+      N_("Stroke size, 0.25 to 4 (default 1: the network's own)"), N_("F") },
+    { "model-path", 'm', 0, G_OPTION_ARG_FILENAME_ARRAY, &args.model_path,
+      N_("Also look for models in DIR (before the default folders)"), N_("DIR") },
+    { "list-styles", 'l', 0, G_OPTION_ARG_NONE, &args.list_styles,
+      N_("List the styles and whether they are installed"), nullptr },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &args.threads,
+      N_("Threads to use (default: all cores)"), N_("N") },
+    { "memory", 0, 0, G_OPTION_ARG_DOUBLE, &args.memory_mib,
+      N_("Memory budget for the network in MiB (default 1280); larger images go in tiles"), N_("MIB") },
+    { "exact-tiling", 0, 0, G_OPTION_ARG_NONE, &args.exact_tiling,
+      N_("Tiled images get exactly the whole-image result (several times slower)"), nullptr },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &args.quiet, N_("No progress bar"), nullptr },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args.files, nullptr, N_("IN OUT") },
+    { nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr }
+  };
+
+  g_autoptr (GOptionContext) context = g_option_context_new (_("IN OUT - paint a photo in the style of a painting"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_description (context,
+    _("Reads and writes PNG, JPEG and TIFF. OUT is written only when the whole image is done.\n"
+      "Models are searched in $NEURAL_STYLE_MODEL_PATH, ~/.local/share/neural-style/models and\n"
+      "the installed data folder; install them with neural-style-fetch.\n"));
+
+  g_autoptr (GError) error = nullptr;
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return usage_error (context, error->message);
+
+  if (!(args.strength >= 0.0 && args.strength <= 1.0))
+    return usage_error (context, _("--strength must be between 0 and 1"));
+  if (!(args.scale >= NS_SCALE_MIN && args.scale <= NS_SCALE_MAX))
+    return usage_error (context, _("--scale must be between 0.25 and 4"));
+  if (args.threads < 0 || args.memory_mib < 0)
+    return usage_error (context, _("--threads and --memory cannot be negative"));
+
+  g_auto (GStrv) search_path = ns_catalog_default_search_path ();
+  if (args.model_path)
+    {
+      g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+      g_strv_builder_addv (builder, (const char **) args.model_path);
+      g_strv_builder_addv (builder, (const char **) search_path);
+      g_strfreev (search_path);
+      search_path = g_strv_builder_end (builder);
+    }
+
+  g_autoptr (NsCatalog) catalog = ns_catalog_new (nullptr, search_path, &error);
+  if (!catalog)
+    {
+      fprintf (stderr, "neural-style: %s\n", error->message);
+      return EXIT_ERROR;
+    }
+
+  if (args.list_styles)
+    return list_styles (catalog);
+
+  if (!args.files || g_strv_length (args.files) != 2)
+    return usage_error (context, _("give one input and one output image"));
+  if (!writable_extension (args.files[1]))
+    return usage_error (context, _("the output must end in .png, .jpg, .jpeg, .tif or .tiff"));
+
+  signal (SIGINT, on_interrupt);
+  signal (SIGTERM, on_interrupt);
+  return run (args, catalog);
+}

@@ -1,0 +1,141 @@
+// errors.cpp: the C boundary's error handling, and the plain option helpers.
+#include "engine-private.hpp"
+
+#include <cstdarg>
+#include <new>
+
+G_DEFINE_QUARK (ns-engine-error-quark, ns_engine_error)
+
+namespace ns {
+
+void
+fail (NsEngineError code, const char *format, ...)
+{
+  va_list args;
+  va_start (args, format);
+  g_autofree gchar *message = g_strdup_vprintf (format, args);
+  va_end (args);
+  throw Error { code, message };
+}
+
+gboolean
+guard (GError **error, const std::function<void ()> &body)
+{
+  try
+    {
+      body ();
+      return TRUE;
+    }
+  catch (const Error &e)
+    {
+      g_set_error_literal (error, NS_ENGINE_ERROR, e.code, e.message.c_str ());
+    }
+  catch (const Cancelled &)
+    {
+      g_set_error_literal (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_CANCELLED,
+                           _("Stylizing was cancelled"));
+    }
+  catch (const std::bad_alloc &)
+    {
+      g_set_error_literal (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_NO_MEMORY,
+                           _("Not enough memory to stylize this image; "
+                             "try a smaller memory budget or a larger stroke scale"));
+    }
+  catch (const cv::Exception &e)
+    {
+      if (e.code == cv::Error::StsNoMem)
+        g_set_error_literal (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_NO_MEMORY,
+                             _("Not enough memory to stylize this image; "
+                               "try a smaller memory budget or a larger stroke scale"));
+      else
+        g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_FAILED,
+                     _("OpenCV failed: %s"), e.err.c_str ());
+    }
+  catch (const std::exception &e)
+    {
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_FAILED,
+                   _("Stylizing failed: %s"), e.what ());
+    }
+  return FALSE;
+}
+
+std::string
+format_size (guint64 bytes)
+{
+  g_autofree gchar *text = g_format_size_full (bytes, G_FORMAT_SIZE_DEFAULT);
+  return text;
+}
+
+} // namespace ns
+
+void
+ns_options_init (NsOptions *options)
+{
+  g_return_if_fail (options != NULL);
+
+  options->strength = 1.0;
+  options->preserve_colors = FALSE;
+  options->scale = 1.0;
+  options->threads = 0;
+  options->memory_budget = 0;
+  options->exact_tiling = FALSE;
+}
+
+guint64
+ns_options_default_memory_budget (void)
+{
+  // A 24-megapixel photo then stays within 2 GiB of peak memory, images
+  // included, whatever the machine.
+  return (guint64) 1280 << 20;
+}
+
+gboolean
+ns_options_validate (const NsOptions *options, GError **error)
+{
+  g_return_val_if_fail (options != NULL, FALSE);
+
+  if (!(options->strength >= 0.0 && options->strength <= 1.0))
+    {
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                   _("Strength %g is out of range (0 to 1)"), options->strength);
+      return FALSE;
+    }
+  if (!(options->scale >= NS_SCALE_MIN && options->scale <= NS_SCALE_MAX))
+    {
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                   _("Stroke scale %g is out of range (%g to %g)"),
+                   options->scale, NS_SCALE_MIN, NS_SCALE_MAX);
+      return FALSE;
+    }
+  if (options->threads < 0)
+    {
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                   _("Thread count %d is negative"), options->threads);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+NsConvention
+ns_convention_from_string (const gchar *name)
+{
+  if (g_strcmp0 (name, "rgb255") == 0)
+    return NS_CONVENTION_RGB255;
+  if (g_strcmp0 (name, "johnson") == 0)
+    return NS_CONVENTION_JOHNSON;
+  return NS_CONVENTION_AUTO;
+}
+
+const gchar *
+ns_convention_to_string (NsConvention convention)
+{
+  switch (convention)
+    {
+    case NS_CONVENTION_RGB255:
+      return "rgb255";
+    case NS_CONVENTION_JOHNSON:
+      return "johnson";
+    default:
+      return "auto";
+    }
+}

@@ -1,0 +1,287 @@
+// instance-norm.cpp: see instance-norm.hpp for why this layer exists.
+#include "instance-norm.hpp"
+
+#include <opencv2/dnn/layer.details.hpp>
+
+#include <cmath>
+#include <mutex>
+
+namespace ns {
+
+void
+ChannelSums::reset (int channels)
+{
+  sum.assign (channels, 0.0);
+  sum_sq.assign (channels, 0.0);
+  count = 0;
+}
+
+void
+ChannelSums::mean_var (int channel, double &mean, double &var) const
+{
+  mean = count > 0 ? sum[channel] / count : 0.0;
+  var = count > 0 ? std::max (0.0, sum_sq[channel] / count - mean * mean) : 0.0;
+}
+
+void
+NormContext::use_own_statistics ()
+{
+  fixed_count = 0;
+  fixed.clear ();
+  stop_gathering ();
+}
+
+void
+NormContext::start_gathering (int layer, const cv::Rect &core_rect, const cv::Size &input)
+{
+  gather = true;
+  gather_layer = layer;
+  core = core_rect;
+  input_size = input;
+}
+
+void
+NormContext::stop_gathering ()
+{
+  gather = false;
+}
+
+std::vector<ChannelStats>
+NormContext::gathered () const
+{
+  std::vector<ChannelStats> stats (sums.size ());
+  for (size_t i = 0; i < sums.size (); i++)
+    {
+      const ChannelSums &s = sums[i];
+      stats[i].mean.resize (s.sum.size ());
+      stats[i].var.resize (s.sum.size ());
+      for (size_t c = 0; c < s.sum.size (); c++)
+        {
+          double mean, var;
+          s.mean_var ((int) c, mean, var);
+          stats[i].mean[c] = (float) mean;
+          stats[i].var[c] = (float) var;
+        }
+    }
+  return stats;
+}
+
+namespace {
+
+// One row range [begin, end) of a layer plane that corresponds to the
+// range [begin, end) of the network input.
+struct Span
+{
+  int begin;
+  int end;
+};
+
+Span
+map_span (int begin, int end, int input_len, int plane_len)
+{
+  if (begin == 0 && end == input_len)
+    return { 0, plane_len };
+
+  // Layers at 1/2 or 1/4 resolution; a network that pads its input inside
+  // (Johnson's .t7 models reflect 40 pixels) is centred on the input.
+  double factor = (double) input_len / plane_len;
+  int f = std::max (1, (int) std::lround (factor));
+  int offset = (plane_len - input_len / f) / 2;
+  Span s = { begin / f + offset, end / f + offset };
+  s.begin = std::clamp (s.begin, 0, plane_len);
+  s.end = std::clamp (s.end, s.begin, plane_len);
+  return s;
+}
+
+class InstanceNormLayer : public cv::dnn::Layer
+{
+public:
+  explicit InstanceNormLayer (const cv::dnn::LayerParams &params)
+    : Layer (params)
+  {
+    eps_ = params.get<float> ("eps", params.get<float> ("epsilon", 1e-5f));
+    normalize_variance_ = params.get<bool> ("normalize_variance", true);
+    across_channels_ = params.get<bool> ("across_channels", false);
+  }
+
+  static cv::Ptr<cv::dnn::Layer>
+  create (cv::dnn::LayerParams &params)
+  {
+    return cv::makePtr<InstanceNormLayer> (params);
+  }
+
+  void
+  bind (NormContext *context, int index)
+  {
+    context_ = context;
+    index_ = index;
+  }
+
+  bool
+  getMemoryShapes (const std::vector<cv::dnn::MatShape> &inputs,
+                   const int,
+                   std::vector<cv::dnn::MatShape> &outputs,
+                   std::vector<cv::dnn::MatShape> &) const override
+  {
+    outputs.assign (1, inputs[0]);
+    return true; // works in place: saves one feature map of memory
+  }
+
+  void
+  forward (cv::InputArrayOfArrays inputs_arr,
+           cv::OutputArrayOfArrays outputs_arr,
+           cv::OutputArrayOfArrays) override
+  {
+    if (context_ && context_->tick && !context_->tick (index_))
+      throw Cancelled ();
+
+    std::vector<cv::Mat> inputs, outputs;
+    inputs_arr.getMatVector (inputs);
+    outputs_arr.getMatVector (outputs);
+
+    // NCHW float
+    const cv::Mat &x = inputs[0];
+    cv::Mat &y = outputs[0];
+    const float *gamma = inputs.size () > 1 ? inputs[1].ptr<float> () : nullptr;
+    const float *beta = inputs.size () > 2 ? inputs[2].ptr<float> () : nullptr;
+
+    if (across_channels_)
+      {
+        normalize_across_channels (x, y);
+        return;
+      }
+
+    const int n = x.size[0], channels = x.size[1];
+    const int height = x.dims > 2 ? x.size[2] : 1;
+    const int width = x.dims > 3 ? x.size[3] : 1;
+    const size_t plane = (size_t) height * width;
+
+    const bool use_fixed = context_ && index_ < context_->fixed_count;
+    ChannelSums *sums = nullptr;
+    Span rows = { 0, height }, cols = { 0, width };
+    if (context_ && context_->gather
+        && (context_->gather_layer < 0 || context_->gather_layer == index_))
+      {
+        sums = &context_->sums[index_];
+        if (sums->sum.size () != (size_t) channels)
+          sums->reset (channels);
+        rows = map_span (context_->core.y, context_->core.y + context_->core.height,
+                         context_->input_size.height, height);
+        cols = map_span (context_->core.x, context_->core.x + context_->core.width,
+                         context_->input_size.width, width);
+        sums->count += (double) (rows.end - rows.begin) * (cols.end - cols.begin);
+      }
+
+    cv::parallel_for_ (cv::Range (0, n * channels), [&] (const cv::Range &range) {
+      for (int nc = range.start; nc < range.end; nc++)
+        {
+          const int c = nc % channels;
+          const float *src = x.ptr<float> () + nc * plane;
+          float *dst = y.ptr<float> () + nc * plane;
+
+          double mean, var;
+          if (use_fixed)
+            {
+              mean = context_->fixed[index_].mean[c];
+              var = context_->fixed[index_].var[c];
+            }
+          else
+            plane_mean_var (src, plane, mean, var);
+
+          if (sums)
+            add_region (src, width, rows, cols, sums->sum[c], sums->sum_sq[c]);
+
+          const double inv_std = normalize_variance_ ? 1.0 / std::sqrt (var + eps_) : 1.0;
+          const float a = (float) (inv_std * (gamma ? gamma[c] : 1.0f));
+          const float b = (float) ((beta ? beta[c] : 0.0f) - mean * a);
+          for (size_t i = 0; i < plane; i++)
+            dst[i] = src[i] * a + b;
+        }
+    });
+  }
+
+private:
+  static void
+  plane_mean_var (const float *src, size_t len, double &mean, double &var)
+  {
+    double s = 0, s2 = 0;
+    for (size_t i = 0; i < len; i++)
+      {
+        s += src[i];
+        s2 += (double) src[i] * src[i];
+      }
+    mean = s / len;
+    var = std::max (0.0, s2 / len - mean * mean);
+  }
+
+  static void
+  add_region (const float *src, int width, Span rows, Span cols, double &sum, double &sum_sq)
+  {
+    double s = 0, s2 = 0;
+    for (int r = rows.begin; r < rows.end; r++)
+      for (int c = cols.begin; c < cols.end; c++)
+        {
+          const double v = src[(size_t) r * width + c];
+          s += v;
+          s2 += v * v;
+        }
+    // Each channel is owned by one thread: no lock needed.
+    sum += s;
+    sum_sq += s2;
+  }
+
+  void
+  normalize_across_channels (const cv::Mat &x, cv::Mat &y) const
+  {
+    const int n = x.size[0];
+    const size_t sample = x.total () / n;
+    for (int i = 0; i < n; i++)
+      {
+        const float *src = x.ptr<float> () + i * sample;
+        float *dst = y.ptr<float> () + i * sample;
+        double mean, var;
+        plane_mean_var (src, sample, mean, var);
+        const double inv_std = normalize_variance_ ? 1.0 / std::sqrt (var + eps_) : 1.0;
+        for (size_t k = 0; k < sample; k++)
+          dst[k] = (float) ((src[k] - mean) * inv_std);
+      }
+  }
+
+  float eps_;
+  bool normalize_variance_;
+  bool across_channels_;
+  NormContext *context_ = nullptr;
+  int index_ = 0;
+};
+
+} // namespace
+
+void
+register_instance_norm_layer ()
+{
+  static std::once_flag once;
+  std::call_once (once, [] {
+    cv::dnn::LayerFactory::registerLayer ("MVN", InstanceNormLayer::create);
+    cv::dnn::LayerFactory::registerLayer ("InstanceNormalization", InstanceNormLayer::create);
+  });
+}
+
+std::vector<std::string>
+bind_instance_norm_layers (cv::dnn::Net &net, NormContext *context)
+{
+  std::vector<std::string> names;
+  for (const std::string &name : net.getLayerNames ())
+    {
+      cv::Ptr<cv::dnn::Layer> layer = net.getLayer (net.getLayerId (name));
+      auto *norm = dynamic_cast<InstanceNormLayer *> (layer.get ());
+      if (!norm)
+        continue;
+      norm->bind (context, (int) names.size ());
+      names.push_back (name);
+    }
+  context->n_layers = (int) names.size ();
+  context->sums.assign (names.size (), ChannelSums ());
+  return names;
+}
+
+} // namespace ns

@@ -1,0 +1,76 @@
+// instance-norm.hpp: instance normalization whose statistics can be shared
+// between tiles.
+//
+// A style network normalizes every feature map by its mean and variance over
+// the whole image.  Run tile by tile, each tile would use its own statistics
+// and the tiles would not match at their borders.  This layer replaces
+// OpenCV's own (MVN in OpenCV 4.6, InstanceNormalization in 4.10) and can
+// instead use statistics given to it, and gather them over the part of a
+// tile that belongs to it.
+#pragma once
+
+#include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
+
+#include <functional>
+#include <vector>
+
+namespace ns {
+
+// Per-channel sums over the pixels seen so far.
+struct ChannelSums
+{
+  std::vector<double> sum;
+  std::vector<double> sum_sq;
+  double count = 0;
+
+  void reset (int channels);
+  void mean_var (int channel, double &mean, double &var) const;
+};
+
+struct ChannelStats
+{
+  std::vector<float> mean;
+  std::vector<float> var;
+};
+
+// What the normalization layers of one network do during a forward pass.
+struct NormContext
+{
+  // Layers with index < fixed_count use `fixed`; the rest their own stats.
+  int fixed_count = 0;
+  std::vector<ChannelStats> fixed;
+
+  // When gathering, layer `gather_layer` (or every layer, if -1) adds the
+  // pixels of `core` (a rectangle of the network input, scaled to the
+  // layer's resolution) to `sums`.
+  bool gather = false;
+  int gather_layer = -1;
+  cv::Rect core;
+  cv::Size input_size;
+  std::vector<ChannelSums> sums;
+
+  // Called as each normalization layer starts; returns false to cancel.
+  std::function<bool (int layer)> tick;
+
+  int n_layers = 0;
+
+  void use_own_statistics ();
+  void start_gathering (int layer, const cv::Rect &core_rect, const cv::Size &input);
+  void stop_gathering ();
+  std::vector<ChannelStats> gathered () const;
+};
+
+// Thrown from inside a forward pass when `tick` says stop.
+struct Cancelled
+{
+};
+
+// Makes OpenCV build our layer for every MVN / InstanceNormalization node.
+void register_instance_norm_layer ();
+
+// Binds the normalization layers of a loaded network to `context`, numbering
+// them in network order.  Returns the layer names, in that order.
+std::vector<std::string> bind_instance_norm_layers (cv::dnn::Net &net, NormContext *context);
+
+} // namespace ns

@@ -1,0 +1,155 @@
+// model.cpp: loading a style network and making sure it is one.
+#include "engine-private.hpp"
+
+#include <glib/gstdio.h>
+#include <opencv2/core/utils/logger.hpp>
+
+#include <cerrno>
+
+#include <memory>
+
+namespace {
+
+NsConvention
+convention_for_file (const std::string &path)
+{
+  if (g_str_has_suffix (path.c_str (), ".onnx"))
+    return NS_CONVENTION_RGB255;
+  if (g_str_has_suffix (path.c_str (), ".t7"))
+    return NS_CONVENTION_JOHNSON;
+  ns::fail (NS_ENGINE_ERROR_CORRUPT,
+            _("Model file '%s' is neither an ONNX (.onnx) nor a Torch (.t7) model"),
+            path.c_str ());
+}
+
+void
+check_file (const std::string &path)
+{
+  if (!g_file_test (path.c_str (), G_FILE_TEST_EXISTS))
+    ns::fail (NS_ENGINE_ERROR_NOT_FOUND, _("Model file '%s' does not exist"), path.c_str ());
+  if (!g_file_test (path.c_str (), G_FILE_TEST_IS_REGULAR))
+    ns::fail (NS_ENGINE_ERROR_NOT_FOUND, _("Model file '%s' is not a file"), path.c_str ());
+
+  FILE *f = g_fopen (path.c_str (), "rb");
+  if (!f)
+    ns::fail (NS_ENGINE_ERROR_NOT_FOUND, _("Model file '%s' cannot be read: %s"),
+              path.c_str (), g_strerror (errno));
+  fseek (f, 0, SEEK_END);
+  long size = ftell (f);
+  fclose (f);
+  if (size <= 0)
+    ns::fail (NS_ENGINE_ERROR_CORRUPT, _("Model file '%s' is empty"), path.c_str ());
+}
+
+cv::dnn::Net
+read_network (const std::string &path)
+{
+  const bool torch = g_str_has_suffix (path.c_str (), ".t7");
+  try
+    {
+      cv::dnn::Net net = torch ? cv::dnn::readNetFromTorch (path)
+                               : cv::dnn::readNetFromONNX (path);
+      if (net.empty ())
+        throw cv::Exception (cv::Error::StsParseError, "empty network", "", "", 0);
+      return net;
+    }
+  catch (const cv::Exception &)
+    {
+      ns::fail (NS_ENGINE_ERROR_CORRUPT,
+                torch ? _("Model file '%s' is truncated or corrupt: it is not a readable Torch model")
+                      : _("Model file '%s' is truncated or corrupt: it is not a readable ONNX model"),
+                path.c_str ());
+    }
+}
+
+std::string
+shape_string (const cv::Mat &m)
+{
+  std::string s;
+  for (int i = 0; i < m.dims; i++)
+    s += (i ? "x" : "") + std::to_string (m.size[i]);
+  return s;
+}
+
+// A style network turns an RGB image into one of the same size.  Anything
+// else (a classifier, a one-channel network) is refused here, with what it
+// did instead, rather than failing strangely on the user's image.
+void
+probe (NsEngine &engine)
+{
+  const int probe_h = 32, probe_w = 40;
+  g_autofree gchar *base = g_path_get_basename (engine.path.c_str ());
+  const int sizes[] = { 1, 3, probe_h, probe_w };
+  cv::Mat blob (4, sizes, CV_32F, cv::Scalar (100.0f));
+  cv::Mat out;
+
+  try
+    {
+      engine.net.setInput (blob);
+      out = engine.net.forward ();
+    }
+  catch (const cv::Exception &)
+    {
+      ns::fail (NS_ENGINE_ERROR_NOT_IMAGE_MODEL,
+                _("'%s' is not an image style network: it does not accept a "
+                  "3-channel image"),
+                base);
+    }
+
+  if (out.dims != 4 || out.size[1] != 3 || out.size[2] != probe_h || out.size[3] != probe_w)
+    ns::fail (NS_ENGINE_ERROR_NOT_IMAGE_MODEL,
+              _("'%s' is not an image style network: for a 1x3x%dx%d image "
+                "it returns %s"),
+              base, probe_h, probe_w, shape_string (out).c_str ());
+}
+
+void
+load (NsEngine &engine, const std::string &path, NsConvention convention)
+{
+  ns::register_instance_norm_layer ();
+  cv::utils::logging::setLogLevel (cv::utils::logging::LOG_LEVEL_SILENT);
+
+  check_file (path);
+  engine.path = path;
+  engine.convention = convention == NS_CONVENTION_AUTO ? convention_for_file (path)
+                                                       : convention;
+  engine.net = read_network (path);
+  engine.net.setPreferableBackend (cv::dnn::DNN_BACKEND_OPENCV);
+  engine.net.setPreferableTarget (cv::dnn::DNN_TARGET_CPU);
+  engine.norm_layers = ns::bind_instance_norm_layers (engine.net, &engine.norm);
+  probe (engine);
+}
+
+} // namespace
+
+NsEngine *
+ns_engine_new (const gchar *model_path, NsConvention convention, GError **error)
+{
+  g_return_val_if_fail (model_path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  auto engine = std::make_unique<NsEngine> ();
+  if (!ns::guard (error, [&] { load (*engine, model_path, convention); }))
+    return NULL;
+  return engine.release ();
+}
+
+void
+ns_engine_free (NsEngine *engine)
+{
+  std::unique_ptr<NsEngine> owned (engine);
+}
+
+const gchar *
+ns_engine_get_model_path (NsEngine *engine)
+{
+  g_return_val_if_fail (engine != NULL, NULL);
+  return engine->path.c_str ();
+}
+
+NsConvention
+ns_engine_get_convention (NsEngine *engine)
+{
+  g_return_val_if_fail (engine != NULL, NS_CONVENTION_AUTO);
+  return engine->convention;
+}

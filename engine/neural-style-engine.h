@@ -1,0 +1,212 @@
+/* neural-style-engine.h: the one public header of the style engine.
+ *
+ * The engine runs fast feed-forward style-transfer networks (Johnson et
+ * al. 2016) through OpenCV's DNN module.  It knows nothing of GIMP: callers
+ * hand it float RGBA pixels through an NsImageIO and get float RGBA back.
+ *
+ * Pixels crossing this header are non-linear ("perceptual") sRGB, straight
+ * (not premultiplied) alpha, 0..1, four floats per pixel, row-major.
+ */
+#ifndef NEURAL_STYLE_ENGINE_H
+#define NEURAL_STYLE_ENGINE_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Errors */
+
+#define NS_ENGINE_ERROR (ns_engine_error_quark ())
+
+typedef enum
+{
+  NS_ENGINE_ERROR_NOT_FOUND,        /* model file missing or unreadable */
+  NS_ENGINE_ERROR_CORRUPT,          /* truncated or not a model at all */
+  NS_ENGINE_ERROR_NOT_IMAGE_MODEL,  /* loads, but is not image-to-image */
+  NS_ENGINE_ERROR_UNKNOWN_STYLE,    /* no style of that id is installed */
+  NS_ENGINE_ERROR_BAD_IMAGE,        /* empty image or bad option values */
+  NS_ENGINE_ERROR_NO_MEMORY,        /* the work does not fit in memory */
+  NS_ENGINE_ERROR_CANCELLED,        /* the progress callback said stop */
+  NS_ENGINE_ERROR_FAILED            /* anything else OpenCV reported */
+} NsEngineError;
+
+GQuark        ns_engine_error_quark        (void);
+
+/* How a network wants its pixels. */
+typedef enum
+{
+  NS_CONVENTION_AUTO,     /* by file extension: .onnx rgb255, .t7 johnson */
+  NS_CONVENTION_RGB255,   /* RGB in and out, 0..255 (ONNX zoo, ml5) */
+  NS_CONVENTION_JOHNSON   /* BGR minus the ImageNet mean, in and out */
+} NsConvention;
+
+NsConvention  ns_convention_from_string    (const gchar  *name);
+const gchar * ns_convention_to_string      (NsConvention  convention);
+
+/* Options */
+
+#define NS_SCALE_MIN 0.25
+#define NS_SCALE_MAX 4.0
+
+typedef struct
+{
+  gdouble  strength;        /* 0..1: mix with the original; 1 = all style */
+  gboolean preserve_colors; /* keep the original's chroma (CIE Lab) */
+  gdouble  scale;           /* 0.25..4: stroke size; 1 = native */
+  gint     threads;         /* OpenCV threads; 0 = all cores */
+  guint64  memory_budget;   /* bytes the network may use; 0 = default */
+  gboolean exact_tiling;    /* tiles share statistics computed on the full
+                             * resolution image: same result as a whole-image
+                             * pass, several times slower */
+} NsOptions;
+
+void          ns_options_init              (NsOptions       *options);
+gboolean      ns_options_validate          (const NsOptions *options,
+                                            GError         **error);
+guint64       ns_options_default_memory_budget (void);
+
+/* A region of an image, in pixels. */
+typedef struct
+{
+  gint x;
+  gint y;
+  gint width;
+  gint height;
+} NsRect;
+
+/* Where the pixels come from and go to.  The engine reads rectangles of the
+ * source (possibly several times, possibly overlapping) and writes each
+ * pixel of the destination exactly once, only after all reading that can
+ * fail or be cancelled has been done for that pixel's tile.  Callers that
+ * must not leave partial output (the CLI, the GIMP plug-ins) collect the
+ * writes and commit them only when ns_engine_stylize() returns TRUE.
+ */
+typedef gboolean (*NsReadFunc)  (gpointer      user_data,
+                                 const NsRect *rect,
+                                 gfloat       *rgba,
+                                 GError      **error);
+typedef gboolean (*NsWriteFunc) (gpointer      user_data,
+                                 const NsRect *rect,
+                                 const gfloat *rgba,
+                                 GError      **error);
+
+typedef struct
+{
+  gint        width;
+  gint        height;
+  NsReadFunc  read;
+  NsWriteFunc write;
+  gpointer    user_data;
+} NsImageIO;
+
+/* Called with the fraction done, 0..1; return FALSE to cancel. */
+typedef gboolean (*NsProgressFunc) (gdouble  fraction,
+                                    gpointer user_data);
+
+/* The engine: one loaded network */
+
+typedef struct _NsEngine NsEngine;
+
+/* (transfer full) */
+NsEngine *    ns_engine_new                (const gchar     *model_path,
+                                            NsConvention     convention,
+                                            GError         **error);
+void          ns_engine_free               (NsEngine        *engine);
+
+const gchar * ns_engine_get_model_path     (NsEngine        *engine);
+NsConvention  ns_engine_get_convention     (NsEngine        *engine);
+
+/* Stylizes io's source into io's destination.  The network sees the image
+ * (resized by 1/scale) reflected out, right and bottom, to a multiple of 4
+ * and at least 64 pixels; the result is cropped back.  Images whose network
+ * pass does not fit in the memory budget go in tiles (see exact_tiling).
+ * Returns FALSE with @error set (cancelled, out of memory, ...) and then has
+ * written nothing that the caller should keep. */
+gboolean      ns_engine_stylize            (NsEngine        *engine,
+                                            const NsOptions *options,
+                                            const NsImageIO *io,
+                                            NsProgressFunc   progress,
+                                            gpointer         progress_data,
+                                            GError         **error);
+
+/* The same for pixels in memory: @src and @dest hold width x height RGBA
+ * floats and must not overlap.  @dest is written only on success. */
+gboolean      ns_engine_stylize_pixels     (NsEngine        *engine,
+                                            const NsOptions *options,
+                                            const gfloat    *src,
+                                            gfloat          *dest,
+                                            gint             width,
+                                            gint             height,
+                                            NsProgressFunc   progress,
+                                            gpointer         progress_data,
+                                            GError         **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NsEngine, ns_engine_free)
+
+/* The catalog of styles: models/catalog.ini plus any .onnx/.t7 file found on
+ * the model search path. */
+
+typedef struct _NsCatalog NsCatalog;
+
+typedef struct
+{
+  gchar        *id;          /* "wave" */
+  gchar        *title;       /* "The Great Wave off Kanagawa" */
+  gchar        *artist;      /* "Katsushika Hokusai", or NULL */
+  gchar        *year;        /* "c. 1831", or NULL */
+  gchar        *file;        /* file name: "wave.onnx" */
+  gchar        *format;      /* "onnx" or "t7" */
+  NsConvention  convention;
+  gchar        *url;         /* where fetch downloads it, or NULL */
+  gchar        *sha256;      /* or NULL */
+  gchar        *sha1;        /* or NULL */
+  gint64        size;        /* bytes, or 0 if unknown */
+  gchar        *license;     /* or NULL */
+  gchar        *path;        /* the installed file, or NULL if not installed */
+  gboolean      in_catalog;  /* FALSE for a dropped-in file */
+} NsStyle;
+
+/* Loads @catalog_file (NULL: the installed catalog.ini) and scans
+ * @search_path (NULL: ns_catalog_default_search_path()).  (transfer full) */
+NsCatalog *   ns_catalog_new               (const gchar        *catalog_file,
+                                            const gchar * const *search_path,
+                                            GError            **error);
+void          ns_catalog_free              (NsCatalog          *catalog);
+
+/* The folders searched for models, in order: $NEURAL_STYLE_MODEL_PATH
+ * (colon-separated), the user's data folder, the installed data folder.
+ * (transfer full) */
+gchar **      ns_catalog_default_search_path (void);
+gchar *       ns_catalog_user_model_dir    (void);
+const gchar * ns_catalog_default_file      (void);
+
+/* All styles, catalog entries first in catalog order, then dropped-in
+ * files by name.  (transfer none) */
+GPtrArray *   ns_catalog_get_styles        (NsCatalog          *catalog);
+/* Installed styles only, same order.  (transfer container) */
+GPtrArray *   ns_catalog_get_installed     (NsCatalog          *catalog);
+/* (transfer none) NULL if @id is unknown. */
+const NsStyle * ns_catalog_lookup          (NsCatalog          *catalog,
+                                            const gchar        *id);
+/* An installed style by id (NULL: the default style), or an error naming
+ * what is wrong: unknown id, known but not installed, or nothing installed
+ * at all (both naming the fetch command).  (transfer none) */
+const NsStyle * ns_catalog_find_installed  (NsCatalog          *catalog,
+                                            const gchar        *id,
+                                            GError            **error);
+/* The first installed style, or NULL.  (transfer none) */
+const NsStyle * ns_catalog_default_style   (NsCatalog          *catalog);
+/* "The Great Wave off Kanagawa (Katsushika Hokusai)"  (transfer full) */
+gchar *       ns_style_describe            (const NsStyle      *style);
+
+/* Loads @style's installed model, first checking its size against the
+ * catalog ("Model file 'x.onnx' is truncated (2.0 MB of 6.7 MB)").
+ * (transfer full) */
+NsEngine *    ns_engine_new_for_style      (const NsStyle      *style,
+                                            GError            **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NsCatalog, ns_catalog_free)
+
+G_END_DECLS
+
+#endif /* NEURAL_STYLE_ENGINE_H */

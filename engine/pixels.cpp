@@ -1,0 +1,260 @@
+// pixels.cpp: see pixels.hpp.
+#include "engine-private.hpp"
+#include "pixels.hpp"
+
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+
+namespace ns {
+
+namespace {
+
+// ImageNet mean in BGR order, 0..255: what Johnson's .t7 models subtract.
+const float kJohnsonMeanBgr[3] = { 103.939f, 116.779f, 123.680f };
+
+// A Gaussian wide enough to stop aliasing when shrinking by `factor`.
+double
+shrink_sigma (double factor)
+{
+  return factor > 1.0 ? 0.45 * factor : 0.0;
+}
+
+int
+kernel_size (double sigma)
+{
+  return sigma > 0 ? 2 * (int) std::ceil (4 * sigma) + 1 : 1;
+}
+
+void
+blur_for_shrinking (cv::Mat &rgb, double factor_x, double factor_y)
+{
+  const double sx = shrink_sigma (factor_x), sy = shrink_sigma (factor_y);
+  if (sx == 0 && sy == 0)
+    return;
+  cv::GaussianBlur (rgb, rgb, cv::Size (kernel_size (sx), kernel_size (sy)),
+                    std::max (sx, 1e-3), std::max (sy, 1e-3), cv::BORDER_REPLICATE);
+}
+
+// What the network may see: RGB, 0..1, no NaN.
+cv::Mat
+network_input (const cv::Mat &rgba)
+{
+  cv::Mat rgb;
+  cv::cvtColor (rgba, rgb, cv::COLOR_RGBA2RGB);
+  cv::patchNaNs (rgb, 0.0);
+  cv::min (cv::max (rgb, 0.0), 1.0, rgb);
+  return rgb;
+}
+
+cv::Mat
+plane (cv::Mat &blob, int channel)
+{
+  return cv::Mat (blob.size[2], blob.size[3], CV_32F, blob.ptr<float> (0, channel));
+}
+
+} // namespace
+
+cv::Mat
+to_blob (const cv::Mat &rgb, NsConvention convention)
+{
+  const int sizes[] = { 1, 3, rgb.rows, rgb.cols };
+  cv::Mat blob (4, sizes, CV_32F);
+
+  for (int c = 0; c < 3; c++)
+    {
+      cv::Mat dst = plane (blob, c);
+      if (convention == NS_CONVENTION_JOHNSON)
+        {
+          // NCHW, BGR, 0..255 minus the ImageNet mean
+          cv::extractChannel (rgb, dst, 2 - c);
+          dst.convertTo (dst, CV_32F, 255.0, -kJohnsonMeanBgr[c]);
+        }
+      else
+        {
+          // NCHW, RGB, 0..255
+          cv::extractChannel (rgb, dst, c);
+          dst.convertTo (dst, CV_32F, 255.0);
+        }
+    }
+  return blob;
+}
+
+cv::Mat
+from_blob (const cv::Mat &blob, NsConvention convention)
+{
+  cv::Mat planes[3];
+  cv::Mat &b = const_cast<cv::Mat &> (blob);
+
+  for (int c = 0; c < 3; c++)
+    {
+      if (convention == NS_CONVENTION_JOHNSON)
+        plane (b, c).convertTo (planes[2 - c], CV_32F, 1.0 / 255, kJohnsonMeanBgr[c] / 255);
+      else
+        plane (b, c).convertTo (planes[c], CV_32F, 1.0 / 255);
+    }
+
+  // The networks overshoot (about -22..277 on the 0..255 scale): clamp.
+  cv::Mat rgb;
+  cv::merge (planes, 3, rgb);
+  cv::min (cv::max (rgb, 0.0), 1.0, rgb);
+  return rgb;
+}
+
+Geometry::Geometry (cv::Size source_size, double scale)
+  : source (source_size)
+{
+  network.width = std::max (1, (int) std::lround (source.width / scale));
+  network.height = std::max (1, (int) std::lround (source.height / scale));
+  padded.width = std::max (kMinNetworkSide, (network.width + 3) / 4 * 4);
+  padded.height = std::max (kMinNetworkSide, (network.height + 3) / 4 * 4);
+  sx = (double) source.width / network.width;
+  sy = (double) source.height / network.height;
+}
+
+int
+Geometry::source_x (int n) const
+{
+  if (n <= 0)
+    return 0;
+  if (n >= network.width)
+    return source.width;
+  return std::min (source.width, (int) std::lround (n * sx));
+}
+
+int
+Geometry::source_y (int n) const
+{
+  if (n <= 0)
+    return 0;
+  if (n >= network.height)
+    return source.height;
+  return std::min (source.height, (int) std::lround (n * sy));
+}
+
+cv::Mat
+read_rgba (const NsImageIO &io, const cv::Rect &rect)
+{
+  cv::Mat rgba (rect.height, rect.width, CV_32FC4);
+  const NsRect r = { rect.x, rect.y, rect.width, rect.height };
+  g_autoptr (GError) error = nullptr;
+
+  if (!io.read (io.user_data, &r, rgba.ptr<float> (), &error))
+    fail (NS_ENGINE_ERROR_FAILED, "%s",
+          error ? error->message : _("Reading the image failed"));
+  return rgba;
+}
+
+cv::Mat
+sample_network_rgb (const NsImageIO &io,
+                    const Geometry &g,
+                    const cv::Rect &rect,
+                    cv::Mat &source_rgba,
+                    cv::Rect &source_rect)
+{
+  const cv::Rect inner = rect & cv::Rect (cv::Point (0, 0), g.network);
+  cv::Mat rgb;
+
+  if (!g.resampled ())
+    {
+      source_rect = inner;
+      source_rgba = read_rgba (io, inner);
+      rgb = network_input (source_rgba);
+    }
+  else
+    {
+      // Network pixel u has its centre at source x = (u + 0.5) * sx - 0.5.
+      const int mx = kernel_size (shrink_sigma (g.sx)) / 2 + 2;
+      const int my = kernel_size (shrink_sigma (g.sy)) / 2 + 2;
+      const int x0 = (int) std::floor ((inner.x + 0.5) * g.sx - 0.5) - mx;
+      const int y0 = (int) std::floor ((inner.y + 0.5) * g.sy - 0.5) - my;
+      const int x1 = (int) std::ceil ((inner.br ().x - 0.5) * g.sx - 0.5) + 1 + mx;
+      const int y1 = (int) std::ceil ((inner.br ().y - 0.5) * g.sy - 0.5) + 1 + my;
+      source_rect = cv::Rect (cv::Point (x0, y0), cv::Point (x1, y1))
+                    & cv::Rect (cv::Point (0, 0), g.source);
+      source_rgba = read_rgba (io, source_rect);
+
+      cv::Mat src_rgb = network_input (source_rgba);
+      blur_for_shrinking (src_rgb, g.sx, g.sy);
+      const cv::Matx23d to_source (g.sx, 0, (inner.x + 0.5) * g.sx - 0.5 - source_rect.x,
+                                   0, g.sy, (inner.y + 0.5) * g.sy - 0.5 - source_rect.y);
+      cv::warpAffine (src_rgb, rgb, to_source, inner.size (),
+                      cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+    }
+
+  // Out to a multiple of 4 by reflection, as a whole-image pass pads.
+  if (inner.size () != rect.size ())
+    cv::copyMakeBorder (rgb, rgb, 0, rect.br ().y - inner.br ().y, 0, rect.br ().x - inner.br ().x,
+                        cv::BORDER_REFLECT);
+  return rgb;
+}
+
+cv::Mat
+resample_to_source (const cv::Mat &output_rgb,
+                    const cv::Rect &output_rect,
+                    const Geometry &g,
+                    const cv::Rect &dest)
+{
+  if (!g.resampled ())
+    return output_rgb (dest - output_rect.tl ()).clone ();
+
+  // Source pixel x has its centre at network u = (x + 0.5) / sx - 0.5.
+  cv::Mat net = output_rgb.clone ();
+  blur_for_shrinking (net, 1.0 / g.sx, 1.0 / g.sy);
+  const cv::Matx23d to_network (1.0 / g.sx, 0, (dest.x + 0.5) / g.sx - 0.5 - output_rect.x,
+                                0, 1.0 / g.sy, (dest.y + 0.5) / g.sy - 0.5 - output_rect.y);
+  cv::Mat rgb;
+  cv::warpAffine (net, rgb, to_network, dest.size (),
+                  cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+  return rgb;
+}
+
+cv::Mat
+shrink_source (const NsImageIO &io, cv::Size size)
+{
+  const int strip = 32;
+  cv::Mat small (size, CV_32FC3);
+
+  for (int r0 = 0; r0 < size.height; r0 += strip)
+    {
+      const int r1 = std::min (size.height, r0 + strip);
+      const int y0 = (int) std::floor ((double) r0 * io.height / size.height);
+      const int y1 = std::min (io.height, (int) std::ceil ((double) r1 * io.height / size.height));
+      cv::Mat rgb = network_input (read_rgba (io, cv::Rect (0, y0, io.width, std::max (1, y1 - y0))));
+      cv::Mat rows = small.rowRange (r0, r1);
+      cv::resize (rgb, rows, rows.size (), 0, 0, cv::INTER_AREA);
+    }
+  return small;
+}
+
+cv::Mat
+composite (const cv::Mat &styled_rgb, const cv::Mat &source_rgba, const NsOptions &options)
+{
+  cv::Mat source_rgb, alpha;
+  cv::cvtColor (source_rgba, source_rgb, cv::COLOR_RGBA2RGB);
+  cv::extractChannel (source_rgba, alpha, 3);
+
+  cv::Mat styled = styled_rgb;
+  if (options.preserve_colors)
+    {
+      // The style's lightness with the photo's chroma (CIE L*a*b*).
+      cv::Mat styled_lab, source_lab, clamped = network_input (source_rgba);
+      cv::cvtColor (styled_rgb, styled_lab, cv::COLOR_RGB2Lab);
+      cv::cvtColor (clamped, source_lab, cv::COLOR_RGB2Lab);
+      const int from_to[] = { 1, 1, 2, 2 };
+      cv::mixChannels (&source_lab, 1, &styled_lab, 1, from_to, 2);
+      cv::cvtColor (styled_lab, styled, cv::COLOR_Lab2RGB);
+      cv::min (cv::max (styled, 0.0), 1.0, styled);
+    }
+
+  cv::Mat mixed = styled;
+  if (options.strength < 1.0)
+    cv::addWeighted (styled, options.strength, source_rgb, 1.0 - options.strength, 0.0, mixed);
+
+  cv::Mat planes[] = { mixed, alpha };
+  cv::Mat rgba;
+  cv::merge (planes, 2, rgba);
+  return rgba;
+}
+
+} // namespace ns

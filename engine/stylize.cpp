@@ -1,0 +1,349 @@
+// stylize.cpp: the pipeline from source pixels to stylized pixels.
+//
+// Small images go through the network whole.  Larger ones go in tiles with
+// a halo; instance normalization then uses statistics shared by all tiles,
+// taken either from the image shrunk to fit (fast, the default) or exactly,
+// one normalization layer at a time over all tiles at full resolution.
+#include "engine-private.hpp"
+#include "pixels.hpp"
+#include "tiling.hpp"
+
+#include <opencv2/core/utility.hpp>
+
+namespace ns {
+
+namespace {
+
+// Turns work done into the caller's progress fraction, and the caller's
+// "stop" into a Cancelled exception.
+class Progress
+{
+public:
+  Progress (NsProgressFunc func, gpointer data)
+    : func_ (func), data_ (data)
+  {
+  }
+
+  void set_total (double units) { total_ = std::max (units, 1.0); }
+
+  // A forward pass worth `units`, going through `layers` normalizations.
+  void
+  begin (double units, int layers)
+  {
+    current_ = units;
+    layers_ = layers;
+  }
+
+  void tick (int layer) { report (done_ + current_ * (layer + 1) / (layers_ + 1)); }
+
+  void
+  end ()
+  {
+    done_ += current_;
+    current_ = 0;
+    report (done_);
+  }
+
+  void
+  report (double units)
+  {
+    if (func_ && !func_ (std::min (1.0, units / total_), data_))
+      throw Cancelled ();
+  }
+
+private:
+  NsProgressFunc func_;
+  gpointer data_;
+  double total_ = 1.0;
+  double done_ = 0.0;
+  double current_ = 0.0;
+  int layers_ = 0;
+};
+
+// Leaves the network's normalization as loaded, however the run ends.
+struct NormReset
+{
+  NormContext &norm;
+  ~NormReset ()
+  {
+    norm.use_own_statistics ();
+    norm.tick = nullptr;
+  }
+};
+
+class Stylizer
+{
+public:
+  Stylizer (NsEngine &engine, const NsOptions &options, const NsImageIO &io, Progress &progress)
+    : e_ (engine), o_ (options), io_ (io), progress_ (progress),
+      geometry_ (cv::Size (io.width, io.height), options.scale),
+      plan_ (plan_tiles (geometry_, options.memory_budget ? options.memory_budget
+                                                          : ns_options_default_memory_budget ()))
+  {
+  }
+
+  void
+  run ()
+  {
+    NormReset reset { e_.norm };
+    const int n_layers = (int) e_.norm_layers.size ();
+    const bool shared = !plan_.whole && n_layers > 0;
+    const bool exact = shared && o_.exact_tiling;
+
+    e_.norm.use_own_statistics ();
+    e_.norm.tick = [this] (int layer) {
+      progress_.tick (layer);
+      return true;
+    };
+
+    double total = tiles_area ();
+    if (shared && !exact)
+      total += plan_.stats_size.area ();
+    if (exact)
+      total += tiles_area () * n_layers / 2.0;
+    progress_.set_total (total);
+
+    if (exact)
+      gather_exact_statistics ();
+    else if (shared)
+      gather_shrunk_statistics ();
+
+    for (const Tile &tile : plan_.tiles)
+      stylize_tile (tile);
+  }
+
+private:
+  double
+  tiles_area () const
+  {
+    double area = 0;
+    for (const Tile &t : plan_.tiles)
+      area += t.input.area ();
+    return area;
+  }
+
+  cv::Mat
+  forward (const cv::Mat &rgb, const std::string &upto = std::string ())
+  {
+    e_.net.setInput (to_blob (rgb, e_.convention));
+    return upto.empty () ? e_.net.forward () : e_.net.forward (upto);
+  }
+
+  // The statistics of a shrunken copy: one cheap pass, no seams, close to
+  // (not equal to) what the whole image would give.
+  void
+  gather_shrunk_statistics ()
+  {
+    const cv::Mat small = shrink_source (io_, plan_.stats_size);
+    NormContext &norm = e_.norm;
+
+    for (ChannelSums &s : norm.sums)
+      s = ChannelSums ();
+    progress_.begin (small.size ().area (), norm.n_layers);
+    norm.start_gathering (-1, cv::Rect (cv::Point (0, 0), small.size ()), small.size ());
+    forward (small);
+    norm.stop_gathering ();
+    progress_.end ();
+
+    norm.fixed = norm.gathered ();
+    norm.fixed_count = norm.n_layers;
+  }
+
+  // Layer k's statistics over every tile's core, with layers < k already
+  // normalized by whole-image statistics: exactly what a whole-image pass
+  // computes, for one forward pass (up to layer k) per layer and tile.
+  void
+  gather_exact_statistics ()
+  {
+    NormContext &norm = e_.norm;
+    norm.fixed.assign (norm.n_layers, ChannelStats ());
+
+    for (int k = 0; k < norm.n_layers; k++)
+      {
+        norm.fixed_count = k;
+        norm.sums[k] = ChannelSums ();
+        for (const Tile &tile : plan_.tiles)
+          {
+            cv::Mat source_rgba;
+            cv::Rect source_rect;
+            const cv::Mat rgb = sample_network_rgb (io_, geometry_, tile.input, source_rgba, source_rect);
+
+            progress_.begin (tile.input.area () * (k + 1.0) / (norm.n_layers + 1), k + 1);
+            norm.start_gathering (k, tile.core - tile.input.tl (), tile.input.size ());
+            forward (rgb, e_.norm_layers[k]);
+            norm.stop_gathering ();
+            progress_.end ();
+          }
+        norm.fixed[k] = norm.gathered ()[k];
+      }
+    norm.fixed_count = norm.n_layers;
+  }
+
+  void
+  stylize_tile (const Tile &tile)
+  {
+    cv::Mat source_rgba;
+    cv::Rect source_rect;
+    const cv::Mat rgb = sample_network_rgb (io_, geometry_, tile.input, source_rgba, source_rect);
+
+    progress_.begin (tile.input.area (), e_.norm.n_layers);
+    const cv::Mat styled_net = from_blob (forward (rgb), e_.convention);
+    progress_.end ();
+
+    if (tile.source.empty ())
+      return;
+    const cv::Mat styled = resample_to_source (styled_net, tile.input, geometry_, tile.source);
+    const cv::Mat result = composite (styled, source_rgba (tile.source - source_rect.tl ()), o_);
+    write (tile.source, result);
+  }
+
+  void
+  write (const cv::Rect &rect, const cv::Mat &rgba)
+  {
+    const NsRect r = { rect.x, rect.y, rect.width, rect.height };
+    const cv::Mat dense = rgba.isContinuous () ? rgba : rgba.clone ();
+    g_autoptr (GError) error = nullptr;
+
+    if (!io_.write (io_.user_data, &r, dense.ptr<float> (), &error))
+      fail (NS_ENGINE_ERROR_FAILED, "%s",
+            error ? error->message : _("Writing the result failed"));
+  }
+
+  NsEngine &e_;
+  const NsOptions &o_;
+  const NsImageIO &io_;
+  Progress &progress_;
+  Geometry geometry_;
+  Plan plan_;
+};
+
+// Strength 0 is the original: no network, bit for bit.
+void
+copy_through (const NsImageIO &io, Progress &progress)
+{
+  const int strip = 64;
+  progress.set_total (io.height);
+  for (int y = 0; y < io.height; y += strip)
+    {
+      const cv::Rect rect (0, y, io.width, std::min (strip, io.height - y));
+      const cv::Mat rgba = read_rgba (io, rect);
+      const NsRect r = { rect.x, rect.y, rect.width, rect.height };
+      g_autoptr (GError) error = nullptr;
+      if (!io.write (io.user_data, &r, rgba.ptr<float> (), &error))
+        fail (NS_ENGINE_ERROR_FAILED, "%s", error ? error->message : _("Writing the result failed"));
+      progress.report (rect.br ().y);
+    }
+}
+
+// The network's input must stay addressable by int and finish this century.
+constexpr double kMaxNetworkPixels = 1e9;
+
+void
+check_image (const NsImageIO &io, const NsOptions &options)
+{
+  if (io.width <= 0 || io.height <= 0)
+    fail (NS_ENGINE_ERROR_BAD_IMAGE, _("The image is empty (%d x %d pixels)"), io.width, io.height);
+
+  const double network_pixels = (double) io.width * io.height / (options.scale * options.scale);
+  if (network_pixels > kMaxNetworkPixels)
+    fail (NS_ENGINE_ERROR_BAD_IMAGE,
+          _("The image is too large: %d x %d pixels at stroke scale %g means %.0f megapixels "
+            "for the network (at most %.0f); use a larger stroke scale"),
+          io.width, io.height, options.scale, network_pixels / 1e6, kMaxNetworkPixels / 1e6);
+}
+
+} // namespace
+
+} // namespace ns
+
+gboolean
+ns_engine_stylize (NsEngine        *engine,
+                   const NsOptions *options,
+                   const NsImageIO *io,
+                   NsProgressFunc   progress,
+                   gpointer         progress_data,
+                   GError         **error)
+{
+  g_return_val_if_fail (engine != NULL, FALSE);
+  g_return_val_if_fail (options != NULL, FALSE);
+  g_return_val_if_fail (io != NULL && io->read != NULL && io->write != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!ns_options_validate (options, error))
+    return FALSE;
+
+  return ns::guard (error, [&] {
+    ns::check_image (*io, *options);
+    ns::Progress p (progress, progress_data);
+
+    if (options->strength == 0.0)
+      {
+        ns::copy_through (*io, p);
+        return;
+      }
+
+    cv::setNumThreads (options->threads > 0 ? options->threads : -1);
+    ns::Stylizer (*engine, *options, *io, p).run ();
+  });
+}
+
+namespace {
+
+struct Pixels
+{
+  const gfloat *src;
+  gfloat *dest;
+  gint width;
+};
+
+gboolean
+read_pixels (gpointer user_data, const NsRect *rect, gfloat *rgba, GError **)
+{
+  const Pixels *p = static_cast<const Pixels *> (user_data);
+  for (gint y = 0; y < rect->height; y++)
+    memcpy (rgba + (gsize) y * rect->width * 4,
+            p->src + ((gsize) (rect->y + y) * p->width + rect->x) * 4,
+            sizeof (gfloat) * 4 * rect->width);
+  return TRUE;
+}
+
+gboolean
+write_pixels (gpointer user_data, const NsRect *rect, const gfloat *rgba, GError **)
+{
+  const Pixels *p = static_cast<const Pixels *> (user_data);
+  for (gint y = 0; y < rect->height; y++)
+    memcpy (p->dest + ((gsize) (rect->y + y) * p->width + rect->x) * 4,
+            rgba + (gsize) y * rect->width * 4,
+            sizeof (gfloat) * 4 * rect->width);
+  return TRUE;
+}
+
+} // namespace
+
+gboolean
+ns_engine_stylize_pixels (NsEngine        *engine,
+                          const NsOptions *options,
+                          const gfloat    *src,
+                          gfloat          *dest,
+                          gint             width,
+                          gint             height,
+                          NsProgressFunc   progress,
+                          gpointer         progress_data,
+                          GError         **error)
+{
+  g_return_val_if_fail ((src != NULL && dest != NULL) || width * height == 0, FALSE);
+  g_return_val_if_fail (src != dest || width * height == 0, FALSE);
+
+  // Into a scratch buffer: @dest changes only if the whole image is done.
+  const gsize n_floats = (gsize) MAX (width, 0) * MAX (height, 0) * 4;
+  std::vector<gfloat> result;
+  if (!ns::guard (error, [&] { result.resize (n_floats); }))
+    return FALSE;
+
+  Pixels pixels = { src, result.data (), width };
+  const NsImageIO io = { width, height, read_pixels, write_pixels, &pixels };
+  if (!ns_engine_stylize (engine, options, &io, progress, progress_data, error))
+    return FALSE;
+  std::copy (result.begin (), result.end (), dest);
+  return TRUE;
+}

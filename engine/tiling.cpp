@@ -1,0 +1,131 @@
+// tiling.cpp: see tiling.hpp.
+#include "engine-private.hpp"
+#include "tiling.hpp"
+
+#include <cmath>
+
+namespace ns {
+
+namespace {
+
+// Boundaries 0 = b[0] < b[1] < ... < b[n] = length, multiples of 4.
+std::vector<int>
+split (int length, int parts)
+{
+  std::vector<int> bounds (parts + 1);
+  for (int k = 0; k <= parts; k++)
+    bounds[k] = k == parts ? length : (int) std::lround ((double) length * k / parts / 4) * 4;
+  return bounds;
+}
+
+// The smallest pixel count that lets a tiled pass do useful work.
+constexpr double kMinTilePixels = (4 * kTileHalo) * (4 * kTileHalo);
+
+cv::Rect
+with_halo (const cv::Rect &core, const cv::Rect &bounds)
+{
+  return cv::Rect (core.x - kTileHalo, core.y - kTileHalo,
+                   core.width + 2 * kTileHalo, core.height + 2 * kTileHalo)
+         & bounds;
+}
+
+// The widest tile input, halo included, when `length` is split in `parts`.
+int
+widest_tile (int length, int parts)
+{
+  const std::vector<int> bounds = split (length, parts);
+  int widest = 0;
+
+  for (int k = 0; k < parts; k++)
+    {
+      const int begin = std::max (0, bounds[k] - kTileHalo);
+      const int end = std::min (length, bounds[k + 1] + kTileHalo);
+      widest = std::max (widest, end - begin);
+    }
+  return widest;
+}
+
+struct TileGrid
+{
+  int nx = 1;
+  int ny = 1;
+};
+
+// The grid whose tiles fit in `max_pixels` with the least work: halos are
+// computed twice, so fewer, larger tiles win.
+TileGrid
+choose_grid (cv::Size padded, double max_pixels)
+{
+  const int min_core = 2 * kTileHalo;
+  const int max_nx = std::max (1, padded.width / min_core);
+  const int max_ny = std::max (1, padded.height / min_core);
+  std::vector<int> tallest (max_ny + 1);
+  for (int ny = 1; ny <= max_ny; ny++)
+    tallest[ny] = widest_tile (padded.height, ny);
+
+  TileGrid best = { max_nx, max_ny };
+  double best_work = HUGE_VAL;
+
+  for (int nx = 1; nx <= max_nx; nx++)
+    {
+      const double widest = widest_tile (padded.width, nx);
+      for (int ny = 1; ny <= max_ny; ny++)
+        {
+          const double work = (padded.width + 2.0 * kTileHalo * (nx - 1))
+                              * (padded.height + 2.0 * kTileHalo * (ny - 1));
+          if (work >= best_work)
+            break;
+          if (widest * tallest[ny] <= max_pixels)
+            {
+              best = { nx, ny };
+              best_work = work;
+              break;
+            }
+        }
+    }
+  return best;
+}
+
+} // namespace
+
+Plan
+plan_tiles (const Geometry &g, guint64 budget)
+{
+  Plan plan;
+  const double max_pixels = std::max (kMinTilePixels, budget / kNetworkBytesPerPixel);
+  const cv::Size padded = g.padded;
+
+  if ((double) padded.area () <= max_pixels)
+    {
+      const cv::Rect all (cv::Point (0, 0), padded);
+      plan.tiles.push_back ({ all, all, cv::Rect (cv::Point (0, 0), g.source) });
+      return plan;
+    }
+
+  plan.whole = false;
+
+  const TileGrid grid = choose_grid (padded, max_pixels);
+  const std::vector<int> xs = split (padded.width, grid.nx);
+  const std::vector<int> ys = split (padded.height, grid.ny);
+  const cv::Rect bounds (cv::Point (0, 0), padded);
+
+  for (int j = 0; j < grid.ny; j++)
+    for (int i = 0; i < grid.nx; i++)
+      {
+        Tile t;
+        t.core = cv::Rect (cv::Point (xs[i], ys[j]), cv::Point (xs[i + 1], ys[j + 1]));
+        t.input = with_halo (t.core, bounds);
+        t.source = cv::Rect (cv::Point (g.source_x (xs[i]), g.source_y (ys[j])),
+                             cv::Point (g.source_x (xs[i + 1]), g.source_y (ys[j + 1])));
+        plan.tiles.push_back (t);
+      }
+
+  // Statistics come from the image shrunk to an eighth of its pixels (or
+  // what fits): cheap next to the tiles, and close to whole-image ones.
+  const double shrink = std::sqrt (std::max (8.0, padded.area () / max_pixels));
+  plan.stats_size.width = std::max (4, (int) std::lround (g.network.width / shrink / 4) * 4);
+  plan.stats_size.height = std::max (4, (int) std::lround (g.network.height / shrink / 4) * 4);
+  return plan;
+}
+
+} // namespace ns

@@ -1,0 +1,36 @@
+// tiling.hpp: splitting the network's image into tiles that fit in memory.
+#pragma once
+
+#include "pixels.hpp"
+
+#include <vector>
+
+namespace ns {
+
+// Network memory per input pixel, measured on OpenCV 4.6 and 4.10 with the
+// Johnson architecture (the tests and the benchmark check it still holds).
+constexpr double kNetworkBytesPerPixel = 800.0;
+
+// Border each tile takes from its neighbours, in network pixels: beyond the
+// receptive field that matters, so that tiles sharing their normalization
+// statistics give the same pixels as one whole-image pass.
+constexpr int kTileHalo = 64;
+
+struct Tile
+{
+  cv::Rect input;  // fed to the network (network space, inside the padding)
+  cv::Rect core;   // the part this tile is responsible for (network space)
+  cv::Rect source; // the source pixels it writes (source space)
+};
+
+struct Plan
+{
+  std::vector<Tile> tiles;
+  bool whole = true;
+  cv::Size stats_size; // the shrunken image statistics come from (tiled only)
+};
+
+// Tiles for `geometry` whose network pass fits in `budget` bytes.
+Plan plan_tiles (const Geometry &geometry, guint64 budget);
+
+} // namespace ns

@@ -1,0 +1,372 @@
+#!/bin/sh
+# test-fetch.sh: models/fetch against the real models in ../shared/models.
+#
+# Usage: test-fetch.sh SOURCE_ROOT  (or MESON_SOURCE_ROOT in the
+# environment).  Prints TAP; exits nonzero if a test fails.
+
+set -u
+
+srcroot=${1:-${MESON_SOURCE_ROOT:-}}
+if [ -z "$srcroot" ]; then
+  echo "Bail out! usage: $0 SOURCE_ROOT"
+  exit 2
+fi
+fetch=$srcroot/models/fetch
+catalog=$srcroot/models/catalog.ini
+shared=$srcroot/../shared/models
+
+if [ ! -f "$shared/wave.onnx" ]; then
+  echo "1..0 # SKIP no real models in $shared"
+  exit 0
+fi
+
+work=$(mktemp -d) || exit 1
+trap 'rm -rf "$work"' EXIT
+# Never touch the real user's data folder.
+HOME=$work/home
+XDG_DATA_HOME=$work/xdg
+export HOME XDG_DATA_HOME
+
+wave_sha256=$(sha256sum < "$shared/wave.onnx" | cut -d ' ' -f 1)
+number=0
+failures=0
+
+# Helpers
+
+diag ()
+{
+  printf '# %s\n' "$@"
+}
+
+diag_output ()
+{
+  sed 's/^/#   stdout: /' "$work/out"
+  sed 's/^/#   stderr: /' "$work/err"
+}
+
+# Runs fetch, keeping its exit status in $rc and its output in out/err.
+run ()
+{
+  "$fetch" "$@" > "$work/out" 2> "$work/err"
+  rc=$?
+}
+
+expect_rc ()
+{
+  [ "$rc" -eq "$1" ] && return 0
+  diag "exit status $rc, expected $1"
+  diag_output
+  return 1
+}
+
+# expect_in out|err TEXT
+expect_in ()
+{
+  grep -qF -- "$2" "$work/$1" && return 0
+  diag "$1 does not say '$2'"
+  diag_output
+  return 1
+}
+
+# expect_files DIR NAME...: DIR holds exactly these files, nothing else.
+expect_files ()
+{
+  dir=$1
+  shift
+  actual=$(ls -A "$dir" 2> /dev/null | tr '\n' ' ')
+  wanted=
+  for name in "$@"; do
+    wanted="$wanted$name "
+  done
+  [ "$actual" = "$wanted" ] && return 0
+  diag "$dir holds '$actual', expected '$wanted'"
+  return 1
+}
+
+expect_same ()
+{
+  cmp -s "$1" "$2" && return 0
+  diag "$1 differs from $2"
+  return 1
+}
+
+# t DESCRIPTION FUNCTION: one TAP test.
+t ()
+{
+  number=$((number + 1))
+  if "$2"; then
+    echo "ok $number - $1"
+  else
+    echo "not ok $number - $1"
+    failures=$((failures + 1))
+  fi
+}
+
+skip ()
+{
+  number=$((number + 1))
+  echo "ok $number - $1 # SKIP $2"
+}
+
+# A catalog of made-up styles, all pointing at copies of wave.onnx.
+write_test_catalog ()
+{
+  cat > "$work/test.ini" <<EOF
+[offline]
+title=Offline
+file=offline.onnx
+format=onnx
+convention=rgb255
+url=http://127.0.0.1:9/models/offline.onnx
+sha256=$wave_sha256
+
+[nosum]
+title=No checksum
+file=nosum.onnx
+format=onnx
+convention=rgb255
+url=http://127.0.0.1:9/models/nosum.onnx
+
+[renamed]
+title=Renamed
+file=renamed.onnx
+format=onnx
+convention=rgb255
+url=http://127.0.0.1:9/models/upstream-name.onnx
+sha256=$wave_sha256
+size=6714776
+EOF
+  mkdir -p "$work/test-from"
+  ln -s "$(cd "$shared" && pwd)/wave.onnx" "$work/test-from/nosum.onnx"
+  ln -s "$(cd "$shared" && pwd)/wave.onnx" "$work/test-from/upstream-name.onnx"
+}
+
+# Tests
+
+test_catalog_well_formed ()
+{
+  awk '
+    function fail(msg) { print "# " group ": " msg; bad = 1 }
+    function check() {
+      if (group == "")
+        return
+      if (!("title" in v)) fail("no title")
+      if (v["format"] != "onnx" && v["format"] != "t7") fail("bad format")
+      if (v["file"] !~ ("^[A-Za-z0-9_.-]+\\." v["format"] "$"))
+        fail("file does not end in ." v["format"])
+      if (v["convention"] != (v["format"] == "t7" ? "johnson" : "rgb255"))
+        fail("convention does not suit the format")
+      if ("sha256" in v && v["sha256"] !~ /^[0-9a-f]+$/) fail("bad sha256")
+      if ("sha256" in v && length(v["sha256"]) != 64) fail("bad sha256")
+      if ("sha1" in v && v["sha1"] !~ /^[0-9a-f]+$/) fail("bad sha1")
+      if ("sha1" in v && length(v["sha1"]) != 40) fail("bad sha1")
+      if ("size" in v && v["size"] !~ /^[1-9][0-9]*$/) fail("bad size")
+      if ("url" in v && v["url"] !~ /^https?:\/\//) fail("bad url")
+      if (!("license" in v)) fail("no license")
+      delete v
+    }
+    /^#/ || /^$/ { next }
+    /^\[/ {
+      check()
+      group = substr($0, 2, length($0) - 2)
+      if (group in seen) fail("duplicate id")
+      seen[group] = 1
+      if (first == "") first = group
+      next
+    }
+    { v[substr($0, 1, index($0, "=") - 1)] = substr($0, index($0, "=") + 1) }
+    END {
+      check()
+      if (first != "wave") { print "# the first style is " first; bad = 1 }
+      exit bad
+    }' "$catalog"
+}
+
+test_from_installs_wave ()
+{
+  run --from "$shared" --dest "$work/dest" wave
+  expect_rc 0 &&
+  expect_in out "sha256 verified" &&
+  expect_files "$work/dest" wave.onnx &&
+  expect_same "$work/dest/wave.onnx" "$shared/wave.onnx" &&
+  grep -qx "sha256=$wave_sha256" "$catalog"
+}
+
+test_second_run_keeps_file ()
+{
+  before=$(stat -c '%i %y' "$work/dest/wave.onnx" 2> /dev/null)
+  run --from "$shared" --dest "$work/dest" wave
+  after=$(stat -c '%i %y' "$work/dest/wave.onnx" 2> /dev/null)
+  expect_rc 0 && expect_in out "already installed" || return 1
+  [ "$before" = "$after" ] || { diag "rewritten: $before -> $after"; return 1; }
+}
+
+test_truncated_refused ()
+{
+  mkdir -p "$work/truncated"
+  head -c 1000000 "$shared/wave.onnx" > "$work/truncated/wave.onnx"
+  run --from "$work/truncated" --dest "$work/dest-truncated" wave
+  expect_rc 1 &&
+  expect_in err "1000000 bytes" &&
+  expect_in err "6714776" &&
+  expect_files "$work/dest-truncated"
+}
+
+test_corrupt_refused ()
+{
+  mkdir -p "$work/corrupt"
+  cp "$shared/wave.onnx" "$work/corrupt/wave.onnx"
+  chmod u+w "$work/corrupt/wave.onnx"
+  printf '\377\377\377\377' |
+    dd of="$work/corrupt/wave.onnx" bs=1 seek=3000000 conv=notrunc 2> /dev/null
+  if cmp -s "$work/corrupt/wave.onnx" "$shared/wave.onnx"; then
+    diag "could not corrupt the copy"
+    return 1
+  fi
+  corrupt_sha256=$(sha256sum < "$work/corrupt/wave.onnx" | cut -d ' ' -f 1)
+  run --from "$work/corrupt" --dest "$work/dest-corrupt" wave
+  expect_rc 1 &&
+  expect_in err "checksum mismatch" &&
+  expect_in err "expected $wave_sha256" &&
+  expect_in err "actual   $corrupt_sha256" &&
+  expect_files "$work/dest-corrupt"
+}
+
+test_wrong_file_replaced ()
+{
+  mkdir -p "$work/dest-wrong"
+  echo "not a model" > "$work/dest-wrong/wave.onnx"
+  run --from "$shared" --dest "$work/dest-wrong" wave
+  expect_rc 0 &&
+  expect_in out "replacing" &&
+  expect_files "$work/dest-wrong" wave.onnx &&
+  expect_same "$work/dest-wrong/wave.onnx" "$shared/wave.onnx"
+}
+
+test_no_checksum_refused ()
+{
+  run --catalog "$work/test.ini" --from "$work/test-from" \
+      --dest "$work/dest-nosum" nosum
+  expect_rc 1 &&
+  expect_in err "no checksum" &&
+  expect_in err "--no-verify" &&
+  expect_files "$work/dest-nosum"
+}
+
+test_no_checksum_no_verify ()
+{
+  run --catalog "$work/test.ini" --from "$work/test-from" \
+      --dest "$work/dest-nosum" --no-verify nosum
+  expect_rc 0 &&
+  expect_in out "not verified" &&
+  expect_files "$work/dest-nosum" nosum.onnx &&
+  expect_same "$work/dest-nosum/nosum.onnx" "$shared/wave.onnx"
+}
+
+test_upstream_name ()
+{
+  run --catalog "$work/test.ini" --from "$work/test-from" \
+      --dest "$work/dest-renamed" renamed
+  expect_rc 0 &&
+  expect_files "$work/dest-renamed" renamed.onnx &&
+  expect_same "$work/dest-renamed/renamed.onnx" "$shared/wave.onnx"
+}
+
+test_unknown_id ()
+{
+  run --from "$shared" --dest "$work/dest" no_such_style
+  expect_rc 1 &&
+  expect_in err "no_such_style"
+}
+
+test_bad_usage ()
+{
+  run --frobnicate
+  expect_rc 2 && expect_in err "--frobnicate" || return 1
+  run --dest
+  expect_rc 2 && expect_in err "needs an argument" || return 1
+  run --from "$work/no-such-folder" wave
+  expect_rc 2 && expect_in err "no-such-folder"
+}
+
+test_offline ()
+{
+  run --catalog "$work/test.ini" --dest "$work/dest-offline" offline
+  expect_rc 1 &&
+  expect_in err "offline" &&
+  expect_in err "--from DIR offline" &&
+  expect_files "$work/dest-offline"
+}
+
+test_list ()
+{
+  run --list --dest "$work/dest"
+  expect_rc 0 &&
+  if ! grep -q '^wave  *installed  *The Great Wave off Kanagawa' "$work/out" ||
+     ! grep -q '^la_muse  *not installed  *La Muse' "$work/out" ||
+     [ "$(wc -l < "$work/out")" -ne "$(grep -c '^\[' "$catalog")" ]; then
+    diag "wrong list"
+    diag_output
+    return 1
+  fi
+}
+
+test_from_default_set ()
+{
+  run --from "$shared" --dest "$work/dest-all"
+  expect_rc 0 &&
+  expect_files "$work/dest-all" la_muse.onnx mathura.onnx matta.onnx \
+               rain_princess.onnx scream.onnx wave.onnx &&
+  [ "$(grep -c 'sha256 verified' "$work/out")" -eq 6 ] || return 1
+  for name in la_muse mathura matta rain_princess scream wave; do
+    expect_same "$work/dest-all/$name.onnx" "$shared/$name.onnx" || return 1
+  done
+}
+
+test_xdg_default_dest ()
+{
+  run --from "$shared" wave
+  expect_rc 0 &&
+  expect_files "$XDG_DATA_HOME/neural-style/models" wave.onnx
+}
+
+test_installed_layout ()
+{
+  mkdir -p "$work/prefix/bin" "$work/prefix/share/neural-style"
+  cp "$fetch" "$work/prefix/bin/neural-style-fetch"
+  cp "$catalog" "$work/prefix/share/neural-style/catalog.ini"
+  "$work/prefix/bin/neural-style-fetch" --list > "$work/out" 2> "$work/err"
+  rc=$?
+  expect_rc 0 &&
+  expect_in out "instance_norm_udnie"
+}
+
+write_test_catalog
+echo "1..16"
+t "the catalog is well formed and starts with wave" test_catalog_well_formed
+t "--from installs wave, checked against the catalog" test_from_installs_wave
+t "a second run says already installed, file untouched" \
+  test_second_run_keeps_file
+t "a truncated file is refused, nothing left in dest" test_truncated_refused
+t "a corrupt file is refused with both checksums" test_corrupt_refused
+t "a wrong installed file is replaced by a verified one" \
+  test_wrong_file_replaced
+t "a style without checksum is refused without --no-verify" \
+  test_no_checksum_refused
+t "a style without checksum installs with --no-verify" \
+  test_no_checksum_no_verify
+t "--from accepts the upstream file name" test_upstream_name
+t "an unknown id fails, naming it" test_unknown_id
+t "bad usage exits 2" test_bad_usage
+if command -v curl > /dev/null 2>&1 || command -v wget > /dev/null 2>&1; then
+  t "an unreachable host says offline, nothing left" test_offline
+else
+  skip "an unreachable host says offline, nothing left" "no curl or wget"
+fi
+t "--list shows which styles are installed" test_list
+t "--from with no id installs all six shared models" test_from_default_set
+t "the default dest follows XDG_DATA_HOME" test_xdg_default_dest
+t "installed as bin/neural-style-fetch, finds share/neural-style" \
+  test_installed_layout
+
+[ "$failures" -eq 0 ]
