@@ -1,0 +1,77 @@
+/* ns-buffer.c: see ns-buffer.h. */
+#include "ns-i18n.h"
+#include "ns-buffer.h"
+
+typedef struct
+{
+  GeglBuffer    *source;
+  GeglBuffer    *dest;
+  GeglRectangle  area;
+  const Babl    *format;
+} BufferIO;
+
+static GeglRectangle
+in_buffer (const BufferIO *io,
+           const NsRect   *rect)
+{
+  GeglRectangle r = { io->area.x + rect->x, io->area.y + rect->y, rect->width, rect->height };
+  return r;
+}
+
+static gboolean
+read_source (gpointer      user_data,
+             const NsRect *rect,
+             gfloat       *rgba,
+             GError      **error)
+{
+  const BufferIO *io = user_data;
+  GeglRectangle   r = in_buffer (io, rect);
+
+  (void) error;
+  gegl_buffer_get (io->source, &r, 1.0, io->format, rgba,
+                   GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
+  return TRUE;
+}
+
+static gboolean
+write_dest (gpointer      user_data,
+            const NsRect *rect,
+            const gfloat *rgba,
+            GError      **error)
+{
+  const BufferIO *io = user_data;
+  GeglRectangle   r = in_buffer (io, rect);
+
+  (void) error;
+  gegl_buffer_set (io->dest, &r, 0, io->format, rgba, GEGL_AUTO_ROWSTRIDE);
+  return TRUE;
+}
+
+gboolean
+ns_buffer_stylize (NsEngine            *engine,
+                   const NsOptions     *options,
+                   GeglBuffer          *source,
+                   GeglBuffer          *dest,
+                   const GeglRectangle *area,
+                   NsProgressFunc       progress,
+                   gpointer             progress_data,
+                   GError             **error)
+{
+  BufferIO  buffers = { source, dest, *area, babl_format ("R'G'B'A float") };
+  NsImageIO io = { area->width, area->height, read_source, write_dest, &buffers };
+
+  g_return_val_if_fail (GEGL_IS_BUFFER (source) && GEGL_IS_BUFFER (dest), FALSE);
+
+  return ns_engine_stylize (engine, options, &io, progress, progress_data, error);
+}
+
+gfloat *
+ns_buffer_read_rgba (GeglBuffer          *buffer,
+                     const GeglRectangle *rect)
+{
+  gfloat *rgba = g_new (gfloat, (gsize) rect->width * rect->height * 4);
+
+  gegl_buffer_get (buffer, rect, 1.0, babl_format ("R'G'B'A float"), rgba,
+                   GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
+  return rgba;
+}

@@ -1,0 +1,31 @@
+/* ns-buffer.h: GEGL buffers in and out of the engine.
+ *
+ * Pixels cross as "R'G'B'A float", so GEGL converts from and to whatever
+ * the layer holds: 8, 16 or 32 bits, linear or perceptual, RGB or gray.
+ */
+#ifndef NS_BUFFER_H
+#define NS_BUFFER_H
+
+#include <gegl.h>
+
+#include "neural-style-engine.h"
+
+G_BEGIN_DECLS
+
+/* Stylizes @area of @source into the same area of @dest. */
+gboolean      ns_buffer_stylize         (NsEngine            *engine,
+                                         const NsOptions     *options,
+                                         GeglBuffer          *source,
+                                         GeglBuffer          *dest,
+                                         const GeglRectangle *area,
+                                         NsProgressFunc       progress,
+                                         gpointer             progress_data,
+                                         GError             **error);
+
+/* @rect of @buffer as RGBA floats.  (transfer full) */
+gfloat *      ns_buffer_read_rgba       (GeglBuffer          *buffer,
+                                         const GeglRectangle *rect);
+
+G_END_DECLS
+
+#endif /* NS_BUFFER_H */

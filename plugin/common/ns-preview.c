@@ -1,0 +1,368 @@
+/* ns-preview.c: see ns-preview.h. */
+#include "ns-i18n.h"
+#include "ns-preview.h"
+
+#include <gio/gio.h>
+#include <string.h>
+
+/* What a painting of the crop depends on; the strength only re-blends. */
+typedef struct
+{
+  gchar    *style_id;
+  gchar    *style_path;
+  gchar    *style_title;
+  NsConvention convention;
+  gint64    style_size;
+  gboolean  preserve_colors;
+  gdouble   scale;
+} PaintKey;
+
+/* Shared with the worker threads, hence reference counted (g_rc_box). */
+typedef struct
+{
+  gfloat       *source;   /* RGBA, immutable */
+  gint          width;
+  gint          height;
+  GMutex        engine_lock;
+  NsEngine     *engine;   /* under engine_lock */
+} Shared;
+
+struct _NsPreview
+{
+  Shared          *shared;
+  NsPreviewChanged changed;
+  gpointer         user_data;
+
+  PaintKey         wanted;
+  GCancellable    *cancellable;
+  gfloat          *painted;  /* RGBA of `wanted`, or NULL */
+  gdouble          strength;
+  guchar          *pixels;   /* RGB shown */
+  gchar           *status;
+};
+
+static void
+paint_key_clear (PaintKey *key)
+{
+  g_clear_pointer (&key->style_id, g_free);
+  g_clear_pointer (&key->style_path, g_free);
+  g_clear_pointer (&key->style_title, g_free);
+}
+
+static void
+paint_key_set (PaintKey         *key,
+               const NsStyle    *style,
+               const NsSettings *settings)
+{
+  paint_key_clear (key);
+  key->style_id = g_strdup (style ? style->id : NULL);
+  key->style_path = g_strdup (style ? style->path : NULL);
+  key->style_title = g_strdup (style ? style->title : NULL);
+  key->convention = style ? style->convention : NS_CONVENTION_AUTO;
+  key->style_size = style ? style->size : 0;
+  key->preserve_colors = settings->preserve_colors;
+  key->scale = settings->scale;
+}
+
+static gboolean
+paint_key_equal (const PaintKey   *key,
+                 const NsStyle    *style,
+                 const NsSettings *settings)
+{
+  return g_strcmp0 (key->style_id, style ? style->id : NULL) == 0
+         && key->preserve_colors == settings->preserve_colors
+         && key->scale == settings->scale;
+}
+
+static void
+shared_clear (gpointer data)
+{
+  Shared *shared = data;
+
+  g_free (shared->source);
+  g_clear_pointer (&shared->engine, ns_engine_free);
+  g_mutex_clear (&shared->engine_lock);
+}
+
+/* The worker's job */
+
+typedef struct
+{
+  Shared   *shared;
+  PaintKey  key;
+} Job;
+
+static void
+job_free (gpointer data)
+{
+  Job *job = data;
+
+  g_rc_box_release_full (job->shared, shared_clear);
+  paint_key_clear (&job->key);
+  g_free (job);
+}
+
+static gboolean
+job_keep_going (gdouble  fraction,
+                gpointer user_data)
+{
+  (void) fraction;
+  return !g_cancellable_is_cancelled (user_data);
+}
+
+/* Runs in a worker thread: only the job's own data and the shared engine,
+ * never GIMP. */
+static gboolean
+job_ensure_engine (Job     *job,
+                   GError **error)
+{
+  NsStyle style = { 0 };
+
+  if (job->shared->engine
+      && g_strcmp0 (ns_engine_get_model_path (job->shared->engine), job->key.style_path) == 0)
+    return TRUE;
+
+  g_clear_pointer (&job->shared->engine, ns_engine_free);
+  style.id = job->key.style_id;
+  style.title = job->key.style_title;
+  style.path = job->key.style_path;
+  style.convention = job->key.convention;
+  style.size = job->key.style_size;
+  job->shared->engine = ns_engine_new_for_style (&style, error);
+  return job->shared->engine != NULL;
+}
+
+static void
+job_run (GTask        *task,
+         gpointer      source_object,
+         gpointer      task_data,
+         GCancellable *cancellable)
+{
+  Job       *job = task_data;
+  Shared    *shared = job->shared;
+  NsOptions  options;
+  GError    *error = NULL;
+  g_autofree gfloat *painted = g_new (gfloat, (gsize) shared->width * shared->height * 4);
+  gboolean   ok;
+
+  (void) source_object;
+  ns_options_init (&options);
+  options.preserve_colors = job->key.preserve_colors;
+  options.scale = job->key.scale;
+
+  g_mutex_lock (&shared->engine_lock);
+  ok = job_ensure_engine (job, &error)
+       && ns_engine_stylize_pixels (shared->engine, &options, shared->source, painted,
+                                    shared->width, shared->height,
+                                    job_keep_going, cancellable, &error);
+  g_mutex_unlock (&shared->engine_lock);
+
+  if (ok)
+    g_task_return_pointer (task, g_steal_pointer (&painted), g_free);
+  else
+    g_task_return_error (task, error);
+}
+
+/* Blending, in the main thread */
+
+static guchar
+to_byte (gfloat v)
+{
+  return (guchar) (CLAMP (v, 0.0f, 1.0f) * 255.0f + 0.5f);
+}
+
+/* The layer at `strength` opacity over its source, over a checkerboard
+ * where the source is transparent. */
+static void
+preview_blend (NsPreview *preview)
+{
+  const Shared *shared = preview->shared;
+  const gfloat  s = preview->painted ? (gfloat) preview->strength : 0.0f;
+
+  for (gint y = 0; y < shared->height; y++)
+    for (gint x = 0; x < shared->width; x++)
+      {
+        const gsize   i = (gsize) y * shared->width + x;
+        const gfloat *src = shared->source + i * 4;
+        const gfloat *top = preview->painted ? preview->painted + i * 4 : src;
+        const gfloat  checker = ((x / 8 + y / 8) % 2) ? 0.6f : 0.4f;
+        guchar       *out = preview->pixels + i * 3;
+
+        for (gint c = 0; c < 3; c++)
+          {
+            const gfloat mixed = s * top[c] + (1.0f - s) * src[c];
+            out[c] = to_byte (src[3] * mixed + (1.0f - src[3]) * checker);
+          }
+      }
+}
+
+static void
+preview_set_status (NsPreview   *preview,
+                    const gchar *status)
+{
+  g_free (preview->status);
+  preview->status = g_strdup (status);
+}
+
+static void
+job_done (GObject      *source_object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  NsPreview *preview = user_data;
+  g_autoptr (GError) error = NULL;
+  gfloat    *painted = g_task_propagate_pointer (G_TASK (result), &error);
+
+  (void) source_object;
+  /* Superseded or closed: `preview` may already be gone.  GTask reports
+   * G_IO_ERROR_CANCELLED for any job whose cancellable was cancelled. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+      || g_error_matches (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_CANCELLED))
+    return;
+
+  g_clear_object (&preview->cancellable);
+  g_free (preview->painted);
+  preview->painted = painted;
+  preview_set_status (preview, error ? error->message : NULL);
+  preview_blend (preview);
+  preview->changed (preview->user_data);
+}
+
+static void
+preview_start_job (NsPreview *preview)
+{
+  g_autoptr (GTask) task = NULL;
+  Job *job = g_new0 (Job, 1);
+
+  job->shared = g_rc_box_acquire (preview->shared);
+  job->key = preview->wanted;
+  job->key.style_id = g_strdup (preview->wanted.style_id);
+  job->key.style_path = g_strdup (preview->wanted.style_path);
+  job->key.style_title = g_strdup (preview->wanted.style_title);
+
+  preview->cancellable = g_cancellable_new ();
+  task = g_task_new (NULL, preview->cancellable, job_done, preview);
+  g_task_set_task_data (task, job, job_free);
+  g_task_set_return_on_cancel (task, FALSE);
+  g_task_run_in_thread (task, job_run);
+}
+
+static void
+preview_cancel_job (NsPreview *preview)
+{
+  if (preview->cancellable)
+    g_cancellable_cancel (preview->cancellable);
+  g_clear_object (&preview->cancellable);
+}
+
+NsPreview *
+ns_preview_new (gfloat           *rgba,
+                gint              width,
+                gint              height,
+                NsPreviewChanged  changed,
+                gpointer          user_data)
+{
+  NsPreview *preview = g_new0 (NsPreview, 1);
+
+  g_return_val_if_fail (rgba != NULL && width > 0 && height > 0, NULL);
+
+  preview->shared = g_rc_box_new0 (Shared);
+  preview->shared->source = rgba;
+  preview->shared->width = width;
+  preview->shared->height = height;
+  g_mutex_init (&preview->shared->engine_lock);
+  preview->changed = changed;
+  preview->user_data = user_data;
+  preview->pixels = g_new (guchar, (gsize) width * height * 3);
+  preview->strength = NS_STRENGTH_DEFAULT;
+  preview_blend (preview);
+  return preview;
+}
+
+void
+ns_preview_free (NsPreview *preview)
+{
+  if (!preview)
+    return;
+
+  /* A running job keeps `shared` alive and reports to nobody. */
+  preview_cancel_job (preview);
+  g_rc_box_release_full (preview->shared, shared_clear);
+  paint_key_clear (&preview->wanted);
+  g_free (preview->painted);
+  g_free (preview->pixels);
+  g_free (preview->status);
+  g_free (preview);
+}
+
+void
+ns_preview_update (NsPreview        *preview,
+                   const NsStyle    *style,
+                   const NsSettings *settings)
+{
+  g_return_if_fail (preview != NULL && settings != NULL);
+
+  preview->strength = settings->strength;
+
+  if (!style)
+    {
+      preview_cancel_job (preview);
+      paint_key_clear (&preview->wanted);
+      g_clear_pointer (&preview->painted, g_free);
+      preview_set_status (preview, _("No style is installed"));
+    }
+  else if (!paint_key_equal (&preview->wanted, style, settings) || !preview->painted)
+    {
+      if (!preview->cancellable || !paint_key_equal (&preview->wanted, style, settings))
+        {
+          preview_cancel_job (preview);
+          paint_key_set (&preview->wanted, style, settings);
+          preview_set_status (preview, _("Painting the preview..."));
+          preview_start_job (preview);
+        }
+    }
+
+  preview_blend (preview);
+  preview->changed (preview->user_data);
+}
+
+gint
+ns_preview_get_width (NsPreview *preview)
+{
+  return preview->shared->width;
+}
+
+gint
+ns_preview_get_height (NsPreview *preview)
+{
+  return preview->shared->height;
+}
+
+const guchar *
+ns_preview_get_pixels (NsPreview *preview)
+{
+  return preview->pixels;
+}
+
+const gchar *
+ns_preview_get_status (NsPreview *preview)
+{
+  return preview->status;
+}
+
+void
+ns_preview_choose_crop (gint  area_x,
+                        gint  area_y,
+                        gint  area_width,
+                        gint  area_height,
+                        gint  max_size,
+                        gint *x,
+                        gint *y,
+                        gint *width,
+                        gint *height)
+{
+  *width = MIN (area_width, max_size);
+  *height = MIN (area_height, max_size);
+  *x = area_x + (area_width - *width) / 2;
+  *y = area_y + (area_height - *height) / 2;
+}

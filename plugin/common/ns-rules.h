@@ -1,0 +1,61 @@
+/* ns-rules.h: what the Neural Style filter is and does, the same in GIMP 3
+ * and GIMP 2.10: its name, settings, and the rules for the new layer.
+ */
+#ifndef NS_RULES_H
+#define NS_RULES_H
+
+#include "neural-style-engine.h"
+
+G_BEGIN_DECLS
+
+#define NS_PROCEDURE_NAME "plug-in-neural-style"
+#define NS_PLUGIN_BINARY  "gimp-neural-style"
+#define NS_MENU_PATH      "<Image>/Filters/Artistic"
+#define NS_STYLE_ID_MAX   128
+
+/* The filter's arguments.  An empty style means the default style: the
+ * first one installed when the filter runs. */
+typedef struct
+{
+  gchar    style[NS_STYLE_ID_MAX];
+  gdouble  strength;
+  gboolean preserve_colors;
+  gdouble  scale;
+} NsSettings;
+
+#define NS_STRENGTH_DEFAULT 1.0
+#define NS_SCALE_DEFAULT    1.0
+
+void          ns_settings_init          (NsSettings       *settings);
+gboolean      ns_settings_validate      (const NsSettings *settings,
+                                         GError          **error);
+void          ns_settings_set_style     (NsSettings       *settings,
+                                         const gchar      *style);
+/* The engine's options for the new layer's pixels: the full style, since
+ * the layer's opacity carries the strength. */
+void          ns_settings_to_options    (const NsSettings *settings,
+                                         NsOptions        *options);
+
+/* Texts of the procedure, translated. */
+const gchar * ns_procedure_menu_label   (void);
+const gchar * ns_procedure_blurb        (void);
+const gchar * ns_procedure_help         (void);
+const gchar * ns_procedure_authors      (void);
+const gchar * ns_procedure_copyright    (void);
+const gchar * ns_procedure_date         (void);
+const gchar * ns_procedure_style_blurb  (void);
+
+/* The new layer: "The Great Wave off Kanagawa (Neural Style)".
+ * (transfer full) */
+gchar *       ns_new_layer_name         (const NsStyle    *style);
+/* strength x 100 */
+gdouble       ns_new_layer_opacity      (const NsSettings *settings);
+
+/* Refusals, as GErrors in NS_ENGINE_ERROR. */
+void          ns_set_indexed_error      (GError          **error);
+void          ns_set_outside_selection_error (GError     **error,
+                                         const gchar      *layer_name);
+
+G_END_DECLS
+
+#endif /* NS_RULES_H */

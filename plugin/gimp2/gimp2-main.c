@@ -1,0 +1,210 @@
+/* gimp2-main.c: Neural Style for GIMP 2.10: registration and run modes.
+ *
+ * The filter itself (settings, styles, pixels, new-layer rules) lives in
+ * plugin/common and the engine; this file is GIMP 2's PDB glue.
+ */
+#include "ns-i18n.h"
+
+#include <string.h>
+
+#include <libgimp/gimp.h>
+
+#include "gimp2-plugin.h"
+#include "ns-rules.h"
+#include "ns-styles.h"
+
+static void query (void);
+static void run   (const gchar      *name,
+                   gint              n_params,
+                   const GimpParam  *param,
+                   gint             *n_return_vals,
+                   GimpParam       **return_vals);
+
+const GimpPlugInInfo PLUG_IN_INFO =
+{
+  NULL,
+  NULL,
+  query,
+  run,
+};
+
+MAIN ()
+
+enum
+{
+  ARG_RUN_MODE,
+  ARG_IMAGE,
+  ARG_DRAWABLE,
+  ARG_STYLE,
+  ARG_STRENGTH,
+  ARG_PRESERVE_COLORS,
+  ARG_SCALE,
+  N_ARGS
+};
+
+static void
+query (void)
+{
+  static const GimpParamDef args[] =
+  {
+    { GIMP_PDB_INT32,    "run-mode",        "The run mode { RUN-INTERACTIVE (0), RUN-NONINTERACTIVE (1), RUN-WITH-LAST-VALS (2) }" },
+    { GIMP_PDB_IMAGE,    "image",           "Input image" },
+    { GIMP_PDB_DRAWABLE, "drawable",        "Layer to paint" },
+    { GIMP_PDB_STRING,   "style",           "Style id, as listed by 'neural-style --list-styles' (for example \"wave\"); empty for the first installed style" },
+    { GIMP_PDB_FLOAT,    "strength",        "Strength, 0..1: the new layer's opacity / 100 (default 1)" },
+    { GIMP_PDB_INT32,    "preserve-colors", "Keep the photo's colours { FALSE (0), TRUE (1) }" },
+    { GIMP_PDB_FLOAT,    "scale",           "Stroke scale, 0.25..4 (default 1)" },
+  };
+
+  gimp_plugin_domain_register (GETTEXT_PACKAGE, LOCALEDIR);
+
+  gimp_install_procedure (NS_PROCEDURE_NAME,
+                          N_("Paint the layer in the style of a painting"),
+                          "Runs a style-transfer network (Johnson et al. 2016) on the "
+                          "layer and puts the painting in a new layer above it, at an "
+                          "opacity equal to the strength. With a selection, only the "
+                          "selection is painted and the new layer gets it as a mask. "
+                          "Styles are installed with 'neural-style-fetch'.",
+                          ns_procedure_authors (),
+                          ns_procedure_copyright (),
+                          ns_procedure_date (),
+                          N_("_Neural Style..."),
+                          "RGB*, GRAY*",
+                          GIMP_PLUGIN,
+                          G_N_ELEMENTS (args), 0,
+                          args, NULL);
+
+  gimp_plugin_menu_register (NS_PROCEDURE_NAME, NS_MENU_PATH);
+}
+
+/* Settings from a non-interactive call; FALSE if the call is malformed. */
+static gboolean
+settings_from_args (gint             n_params,
+                    const GimpParam *param,
+                    NsSettings      *settings,
+                    GError         **error)
+{
+  if (n_params != N_ARGS)
+    {
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                   _("%s takes %d arguments, not %d"), NS_PROCEDURE_NAME, N_ARGS, n_params);
+      return FALSE;
+    }
+
+  ns_settings_init (settings);
+  ns_settings_set_style (settings, param[ARG_STYLE].data.d_string);
+  settings->strength = param[ARG_STRENGTH].data.d_float;
+  settings->preserve_colors = param[ARG_PRESERVE_COLORS].data.d_int32 != 0;
+  settings->scale = param[ARG_SCALE].data.d_float;
+  return ns_settings_validate (settings, error);
+}
+
+static void
+load_last_settings (NsSettings *settings)
+{
+  ns_settings_init (settings);
+  if (gimp_get_data_size (NS_PROCEDURE_NAME) == sizeof (NsSettings))
+    gimp_get_data (NS_PROCEDURE_NAME, settings);
+  settings->style[NS_STYLE_ID_MAX - 1] = '\0';
+}
+
+static GimpPDBStatusType
+run_filter (GimpRunMode      run_mode,
+            gint32           image,
+            gint32           drawable,
+            gint             n_params,
+            const GimpParam *param,
+            GError         **error)
+{
+  g_autoptr (NsCatalog) catalog = NULL;
+  const NsStyle *style;
+  NsSettings     settings;
+
+  if (gimp_image_base_type (image) == GIMP_INDEXED)
+    {
+      ns_set_indexed_error (error);
+      return GIMP_PDB_EXECUTION_ERROR;
+    }
+
+  catalog = ns_styles_open (error);
+  if (!catalog)
+    return GIMP_PDB_EXECUTION_ERROR;
+
+  if (run_mode == GIMP_RUN_NONINTERACTIVE)
+    {
+      if (!settings_from_args (n_params, param, &settings, error))
+        return GIMP_PDB_CALLING_ERROR;
+    }
+  else
+    load_last_settings (&settings);
+
+  /* Checked before the dialog: no point choosing among no styles. */
+  style = ns_styles_resolve (catalog, settings.style, error);
+  if (!style && run_mode == GIMP_RUN_INTERACTIVE && *settings.style)
+    {
+      /* A style remembered from last time may since have gone. */
+      g_clear_error (error);
+      ns_settings_set_style (&settings, NULL);
+      style = ns_styles_resolve (catalog, NULL, error);
+    }
+  if (!style)
+    return GIMP_PDB_EXECUTION_ERROR;
+
+  if (run_mode == GIMP_RUN_INTERACTIVE)
+    {
+      ns_settings_set_style (&settings, style->id);
+      if (!gimp2_dialog (drawable, catalog, &settings))
+        return GIMP_PDB_CANCEL;
+      style = ns_styles_resolve (catalog, settings.style, error);
+      if (!style)
+        return GIMP_PDB_EXECUTION_ERROR;
+    }
+
+  if (!gimp2_apply (image, drawable, style, &settings, error))
+    return GIMP_PDB_EXECUTION_ERROR;
+
+  if (run_mode != GIMP_RUN_NONINTERACTIVE)
+    gimp_displays_flush ();
+  gimp_set_data (NS_PROCEDURE_NAME, &settings, sizeof (NsSettings));
+  return GIMP_PDB_SUCCESS;
+}
+
+static void
+run (const gchar      *name,
+     gint              n_params,
+     const GimpParam  *param,
+     gint             *n_return_vals,
+     GimpParam       **return_vals)
+{
+  static GimpParam  values[2];
+  g_autoptr (GError) error = NULL;
+  GimpPDBStatusType status;
+
+  (void) name;
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  gegl_init (NULL, NULL);
+
+  status = run_filter ((GimpRunMode) param[ARG_RUN_MODE].data.d_int32,
+                       param[ARG_IMAGE].data.d_image,
+                       param[ARG_DRAWABLE].data.d_drawable,
+                       n_params, param, &error);
+
+  values[0].type = GIMP_PDB_STATUS;
+  values[0].data.d_status = status;
+  *n_return_vals = 1;
+  *return_vals = values;
+
+  /* GIMP shows the message to a user, and returns it to a script. */
+  if (error && status != GIMP_PDB_SUCCESS && status != GIMP_PDB_CANCEL)
+    {
+      static gchar *message = NULL;
+
+      g_free (message);
+      message = g_strdup (error->message);
+      values[1].type = GIMP_PDB_STRING;
+      values[1].data.d_string = message;
+      *n_return_vals = 2;
+    }
+}

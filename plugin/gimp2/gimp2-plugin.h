@@ -1,0 +1,27 @@
+/* gimp2-plugin.h: the GIMP 2.10 front-end's parts. */
+#ifndef GIMP2_PLUGIN_H
+#define GIMP2_PLUGIN_H
+
+#include <libgimp/gimp.h>
+
+#include "ns-rules.h"
+
+G_BEGIN_DECLS
+
+/* gimp2-apply.c: paints @drawable's selected area into a new layer above
+ * it; the image changes only if everything succeeds. */
+gboolean  gimp2_apply      (gint32            image,
+                            gint32            drawable,
+                            const NsStyle    *style,
+                            const NsSettings *settings,
+                            GError          **error);
+
+/* gimp2-dialog.c: TRUE if the user pressed OK; @settings then hold the
+ * choice. */
+gboolean  gimp2_dialog     (gint32            drawable,
+                            NsCatalog        *catalog,
+                            NsSettings       *settings);
+
+G_END_DECLS
+
+#endif /* GIMP2_PLUGIN_H */
