@@ -135,6 +135,15 @@ convention=rgb255
 url=http://127.0.0.1:9/models/upstream-name.onnx
 sha256=$wave_sha256
 size=6714776
+
+[restricted]
+title=Restricted
+file=restricted.onnx
+format=onnx
+convention=rgb255
+url=http://127.0.0.1:9/models/restricted.onnx
+sha256=$wave_sha256
+noncommercial=true
 EOF
   mkdir -p "$work/test-from"
   ln -s "$(cd "$shared" && pwd)/wave.onnx" "$work/test-from/nosum.onnx"
@@ -263,6 +272,26 @@ test_no_checksum_no_verify ()
   expect_same "$work/dest-nosum/nosum.onnx" "$shared/wave.onnx"
 }
 
+test_no_verify_still_checks_pinned ()
+{
+  run --from "$work/truncated" --dest "$work/dest-nv" --no-verify wave
+  expect_rc 1 &&
+  expect_in err "1000000 bytes" &&
+  expect_files "$work/dest-nv"
+}
+
+test_default_set_skips_noncommercial ()
+{
+  run --catalog "$work/test.ini" --dest "$work/dest-default"
+  expect_rc 1 &&
+  expect_in err "cannot reach 127.0.0.1:9" || return 1
+  if grep -q "restricted" "$work/out" "$work/err"; then
+    diag "the default set tried the noncommercial style"
+    diag_output
+    return 1
+  fi
+}
+
 test_upstream_name ()
 {
   run --catalog "$work/test.ini" --from "$work/test-from" \
@@ -342,7 +371,7 @@ test_installed_layout ()
 }
 
 write_test_catalog
-echo "1..16"
+echo "1..18"
 t "the catalog is well formed and starts with wave" test_catalog_well_formed
 t "--from installs wave, checked against the catalog" test_from_installs_wave
 t "a second run says already installed, file untouched" \
@@ -355,6 +384,10 @@ t "a style without checksum is refused without --no-verify" \
   test_no_checksum_refused
 t "a style without checksum installs with --no-verify" \
   test_no_checksum_no_verify
+t "--no-verify still checks a pinned checksum" \
+  test_no_verify_still_checks_pinned
+t "the default set leaves out noncommercial styles" \
+  test_default_set_skips_noncommercial
 t "--from accepts the upstream file name" test_upstream_name
 t "an unknown id fails, naming it" test_unknown_id
 t "bad usage exits 2" test_bad_usage
