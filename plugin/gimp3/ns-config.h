@@ -1,0 +1,17 @@
+/* ns-config.h: the procedure's arguments, and the settings they carry. */
+#ifndef NS_CONFIG_H
+#define NS_CONFIG_H
+
+#include <libgimp/gimp.h>
+
+#include "ns-rules.h"
+
+G_BEGIN_DECLS
+
+void  ns_config_add_arguments (GimpProcedure        *procedure);
+void  ns_config_get_settings  (GimpProcedureConfig  *config,
+                               NsSettings           *settings);
+
+G_END_DECLS
+
+#endif /* NS_CONFIG_H */
