@@ -66,6 +66,20 @@ NormContext::gathered () const
   return stats;
 }
 
+void
+NormContext::measure_scales (const cv::Size &input_a,
+                             const std::vector<cv::Size> &planes_a,
+                             const cv::Size &input_b)
+{
+  for (size_t k = 0; k < planes_a.size () && k < plane_sizes.size (); k++)
+    {
+      const cv::Size grown = plane_sizes[k] - planes_a[k];
+      if (grown.width > 0 && grown.height > 0)
+        input_per_plane[k] = cv::Point2d ((double) (input_b.width - input_a.width) / grown.width,
+                                          (double) (input_b.height - input_a.height) / grown.height);
+    }
+}
+
 namespace {
 
 // One row range [begin, end) of a layer plane that corresponds to the
@@ -76,18 +90,20 @@ struct Span
   int end;
 };
 
+// Layers run at 1/2 or 1/4 resolution (`input_per_plane` 2 or 4).  A
+// network that pads its input inside (Johnson's .t7 models reflect 40
+// pixels) is centred on the input, and that padding belongs to the
+// image's edges: a range that starts or ends there takes it in, as a
+// whole-image pass would.
 Span
-map_span (int begin, int end, int input_len, int plane_len)
+map_span (int begin, int end, int input_len, int plane_len, double input_per_plane)
 {
-  if (begin == 0 && end == input_len)
-    return { 0, plane_len };
-
-  // Layers at 1/2 or 1/4 resolution; a network that pads its input inside
-  // (Johnson's .t7 models reflect 40 pixels) is centred on the input.
-  double factor = (double) input_len / plane_len;
-  int f = std::max (1, (int) std::lround (factor));
-  int offset = (plane_len - input_len / f) / 2;
-  Span s = { begin / f + offset, end / f + offset };
+  const double f = input_per_plane > 0
+                     ? input_per_plane
+                     : std::max (1.0, std::round ((double) input_len / plane_len));
+  const int offset = (int) std::lround ((plane_len - input_len / f) / 2);
+  Span s = { begin <= 0 ? 0 : (int) std::lround (begin / f) + offset,
+             end >= input_len ? plane_len : (int) std::lround (end / f) + offset };
   s.begin = std::clamp (s.begin, 0, plane_len);
   s.end = std::clamp (s.end, s.begin, plane_len);
   return s;
@@ -156,6 +172,9 @@ public:
     const int width = x.dims > 3 ? x.size[3] : 1;
     const size_t plane = (size_t) height * width;
 
+    if (context_)
+      context_->plane_sizes[index_] = cv::Size (width, height);
+
     const bool use_fixed = context_ && index_ < context_->fixed_count;
     ChannelSums *sums = nullptr;
     Span rows = { 0, height }, cols = { 0, width };
@@ -165,10 +184,11 @@ public:
         sums = &context_->sums[index_];
         if (sums->sum.size () != (size_t) channels)
           sums->reset (channels);
+        const cv::Point2d scale = context_->input_per_plane[index_];
         rows = map_span (context_->core.y, context_->core.y + context_->core.height,
-                         context_->input_size.height, height);
+                         context_->input_size.height, height, scale.y);
         cols = map_span (context_->core.x, context_->core.x + context_->core.width,
-                         context_->input_size.width, width);
+                         context_->input_size.width, width, scale.x);
         sums->count += (double) (rows.end - rows.begin) * (cols.end - cols.begin);
       }
 
@@ -281,6 +301,8 @@ bind_instance_norm_layers (cv::dnn::Net &net, NormContext *context)
     }
   context->n_layers = (int) names.size ();
   context->sums.assign (names.size (), ChannelSums ());
+  context->plane_sizes.assign (names.size (), cv::Size ());
+  context->input_per_plane.assign (names.size (), cv::Point2d ());
   return names;
 }
 

@@ -55,6 +55,17 @@ struct NormContext
 
   int n_layers = 0;
 
+  // Each layer's plane (width x height) in the last forward pass, and how
+  // many network input pixels make one plane pixel along x and y (1, 2 or
+  // 4; 0 until measured).
+  std::vector<cv::Size> plane_sizes;
+  std::vector<cv::Point2d> input_per_plane;
+
+  // Measures input_per_plane from two passes: `planes_a` seen for an input
+  // of `input_a`, and plane_sizes now, after one of `input_b`.
+  void measure_scales (const cv::Size &input_a, const std::vector<cv::Size> &planes_a,
+                       const cv::Size &input_b);
+
   void use_own_statistics ();
   void start_gathering (int layer, const cv::Rect &core_rect, const cv::Size &input);
   void stop_gathering ();

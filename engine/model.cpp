@@ -1,5 +1,6 @@
 // model.cpp: loading a style network and making sure it is one.
 #include "engine-private.hpp"
+#include "pixels.hpp"
 
 #include <glib/gstdio.h>
 #include <opencv2/core/utils/logger.hpp>
@@ -71,22 +72,51 @@ shape_string (const cv::Mat &m)
   return s;
 }
 
+cv::Mat
+forward_probe (NsEngine &engine, int channels, int height, int width)
+{
+  const int sizes[] = { 1, channels, height, width };
+  engine.net.setInput (cv::Mat (4, sizes, CV_32F, cv::Scalar (100.0f)));
+  return engine.net.forward ();
+}
+
+// OpenCV runs a one-channel network on three channels too, taking them for
+// convolution groups; a colour network refuses one channel.
+bool
+takes_one_channel (NsEngine &engine, int height, int width)
+{
+  try
+    {
+      const cv::Mat out = forward_probe (engine, 1, height, width);
+      return out.dims == 4 && out.size[2] == height && out.size[3] == width;
+    }
+  catch (const cv::Exception &)
+    {
+      return false;
+    }
+}
+
 // A style network turns an RGB image into one of the same size.  Anything
 // else (a classifier, a one-channel network) is refused here, with what it
-// did instead, rather than failing strangely on the user's image.
+// did instead, rather than failing strangely on the user's image.  The
+// probe is as small as the engine ever feeds a network (Johnson's .t7
+// models reflect 40 pixels inside, which OpenCV refuses for smaller
+// inputs), and not square, so that a transposed output shows.
 void
 probe (NsEngine &engine)
 {
-  const int probe_h = 32, probe_w = 40;
+  const int probe_h = ns::kMinNetworkSide, probe_w = ns::kMinNetworkSide + 8;
   g_autofree gchar *base = g_path_get_basename (engine.path.c_str ());
-  const int sizes[] = { 1, 3, probe_h, probe_w };
-  cv::Mat blob (4, sizes, CV_32F, cv::Scalar (100.0f));
   cv::Mat out;
+
+  if (takes_one_channel (engine, probe_h, probe_w))
+    ns::fail (NS_ENGINE_ERROR_NOT_IMAGE_MODEL,
+              _("'%s' is not a colour style network: it takes 1-channel (grayscale) images"),
+              base);
 
   try
     {
-      engine.net.setInput (blob);
-      out = engine.net.forward ();
+      out = forward_probe (engine, 3, probe_h, probe_w);
     }
   catch (const cv::Exception &)
     {
@@ -101,6 +131,13 @@ probe (NsEngine &engine)
               _("'%s' is not an image style network: for a 1x3x%dx%d image "
                 "it returns %s"),
               base, probe_h, probe_w, shape_string (out).c_str ());
+
+  // A second, larger pass tells each normalization layer's resolution,
+  // which tiles need to share statistics.
+  const std::vector<cv::Size> planes = engine.norm.plane_sizes;
+  forward_probe (engine, 3, 2 * probe_h, 2 * probe_w);
+  engine.norm.measure_scales (cv::Size (probe_w, probe_h), planes,
+                              cv::Size (2 * probe_w, 2 * probe_h));
 }
 
 void
@@ -116,6 +153,12 @@ load (NsEngine &engine, const std::string &path, NsConvention convention)
   engine.net = read_network (path);
   engine.net.setPreferableBackend (cv::dnn::DNN_BACKEND_OPENCV);
   engine.net.setPreferableTarget (cv::dnn::DNN_TARGET_CPU);
+  // The network runs at several input sizes (probe, tiles, statistics).
+  // OpenCV 4.6 fuses a convolution's batch normalization into its weights
+  // again each time the size changes, so that every pass after the first
+  // of Johnson's eccv16 models came out wrong.  Fusion saves no measurable
+  // time on these networks.
+  engine.net.enableFusion (false);
   engine.norm_layers = ns::bind_instance_norm_layers (engine.net, &engine.norm);
   probe (engine);
 }
