@@ -1,0 +1,202 @@
+// test-util.cpp: see test-util.hpp.
+#include "test-util.hpp"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cxxabi.h>
+#include <glib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <memory>
+
+namespace test {
+
+namespace {
+
+std::string
+env_dir (const char *variable)
+{
+  const char *dir = g_getenv (variable);
+  if (!dir || !*dir)
+    g_error ("$%s is not set: run the tests through 'meson test'", variable);
+  return dir;
+}
+
+} // namespace
+
+std::string
+shared_model (const std::string &name)
+{
+  return env_dir ("NS_TEST_SHARED") + "/models/" + name;
+}
+
+std::string
+shared_image (const std::string &name)
+{
+  return env_dir ("NS_TEST_SHARED") + "/test-images/" + name;
+}
+
+std::string
+made_data (const std::string &name)
+{
+  return env_dir ("NS_TEST_DATA") + "/" + name;
+}
+
+std::vector<std::string>
+shared_models ()
+{
+  std::vector<std::string> models;
+  const std::string dir = env_dir ("NS_TEST_SHARED") + "/models";
+  g_autoptr (GDir) d = g_dir_open (dir.c_str (), 0, NULL);
+  const char *name;
+
+  while (d && (name = g_dir_read_name (d)))
+    if (g_str_has_suffix (name, ".onnx"))
+      models.push_back (dir + "/" + name);
+  std::sort (models.begin (), models.end ());
+  return models;
+}
+
+cv::Mat
+photo_rgb8 (const std::string &name, cv::Size size)
+{
+  cv::Mat bgr = cv::imread (shared_image (name), cv::IMREAD_COLOR);
+  if (bgr.empty ())
+    g_error ("cannot read %s", shared_image (name).c_str ());
+  if (!size.empty ())
+    cv::resize (bgr, bgr, size, 0, 0, cv::INTER_AREA);
+  cv::Mat rgb;
+  cv::cvtColor (bgr, rgb, cv::COLOR_BGR2RGB);
+  return rgb;
+}
+
+cv::Mat
+rgba_from_rgb8 (const cv::Mat &rgb8)
+{
+  cv::Mat rgb, rgba;
+  rgb8.convertTo (rgb, CV_32F, 1.0 / 255);
+  cv::cvtColor (rgb, rgba, cv::COLOR_RGB2RGBA);
+  return rgba;
+}
+
+NsEngine *
+open_engine (const std::string &path, NsConvention convention)
+{
+  g_autoptr (GError) error = NULL;
+  NsEngine *engine = ns_engine_new (path.c_str (), convention, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (engine);
+  return engine;
+}
+
+cv::Mat
+stylize (NsEngine *engine, const NsOptions &options, const cv::Mat &rgba)
+{
+  g_assert_cmpint (rgba.type (), ==, CV_32FC4);
+  g_assert_true (rgba.isContinuous ());
+  cv::Mat out (rgba.size (), CV_32FC4, cv::Scalar::all (-1));
+  g_autoptr (GError) error = NULL;
+
+  const gboolean ok = ns_engine_stylize_pixels (engine, &options, rgba.ptr<float> (), out.ptr<float> (),
+                                                rgba.cols, rgba.rows, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  return out;
+}
+
+cv::Mat
+stylize (NsEngine *engine, const cv::Mat &rgba)
+{
+  NsOptions options;
+  ns_options_init (&options);
+  return stylize (engine, options, rgba);
+}
+
+cv::Mat
+pad_for_network (const cv::Mat &image)
+{
+  const int width = std::max (64, (image.cols + 3) / 4 * 4);
+  const int height = std::max (64, (image.rows + 3) / 4 * 4);
+  cv::Mat padded;
+  cv::copyMakeBorder (image, padded, 0, height - image.rows, 0, width - image.cols,
+                      cv::BORDER_REFLECT);
+  return padded;
+}
+
+cv::Mat
+blob_to_image (const cv::Mat &blob, cv::Size size)
+{
+  std::vector<cv::Mat> images;
+  cv::dnn::imagesFromBlob (blob, images);
+  g_assert_cmpuint (images.size (), ==, 1);
+  return images[0] (cv::Rect (cv::Point (0, 0), size)).clone ();
+}
+
+cv::Mat
+rgb_of (const cv::Mat &rgba)
+{
+  if (rgba.channels () == 3)
+    return rgba;
+  cv::Mat rgb;
+  cv::cvtColor (rgba, rgb, cv::COLOR_RGBA2RGB);
+  return rgb;
+}
+
+double
+max_abs_diff (const cv::Mat &a, const cv::Mat &b)
+{
+  return cv::norm (rgb_of (a), rgb_of (b), cv::NORM_INF);
+}
+
+double
+mean_abs_diff (const cv::Mat &a, const cv::Mat &b)
+{
+  const cv::Mat ra = rgb_of (a);
+  return cv::norm (ra, rgb_of (b), cv::NORM_L1) / ((double) ra.total () * 3);
+}
+
+double
+psnr (const cv::Mat &a, const cv::Mat &b)
+{
+  return cv::PSNR (rgb_of (a), rgb_of (b), 1.0);
+}
+
+std::string
+layer_class (cv::dnn::Net &net, const std::string &layer_name)
+{
+  cv::Ptr<cv::dnn::Layer> layer = net.getLayer (net.getLayerId (layer_name));
+  const cv::dnn::Layer &ref = *layer;
+  int status = 0;
+  std::unique_ptr<char, decltype (&free)> name (
+    abi::__cxa_demangle (typeid (ref).name (), NULL, NULL, &status), &free);
+  return status == 0 ? name.get () : typeid (ref).name ();
+}
+
+std::vector<std::string>
+norm_layers (cv::dnn::Net &net)
+{
+  std::vector<std::string> names;
+  for (const std::string &name : net.getLayerNames ())
+    {
+      const std::string type = net.getLayer (net.getLayerId (name))->type;
+      if (type == "MVN" || type == "InstanceNormalization")
+        names.push_back (name);
+    }
+  return names;
+}
+
+bool
+has_only_stock_norm_layers (cv::dnn::Net &net)
+{
+  const std::vector<std::string> names = norm_layers (net);
+  for (const std::string &name : names)
+    if (layer_class (net, name).rfind ("cv::dnn::", 0) != 0)
+      return false;
+  return !names.empty ();
+}
+
+} // namespace test

@@ -1,0 +1,58 @@
+// test-util.hpp: what the engine's C++ tests share: real photos and models,
+// the engine on cv::Mat, and image comparisons.
+#pragma once
+
+#include "neural-style-engine.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
+
+#include <string>
+#include <vector>
+
+namespace test {
+
+// $NS_TEST_SHARED/models/NAME, $NS_TEST_SHARED/test-images/NAME,
+// $NS_TEST_DATA/NAME (the models tests/data made).
+std::string shared_model (const std::string &name);
+std::string shared_image (const std::string &name);
+std::string made_data (const std::string &name);
+
+// Every *.onnx in the shared models folder, sorted.
+std::vector<std::string> shared_models ();
+
+// A shared photo as 8-bit RGB, resized (INTER_AREA) to `size` unless empty.
+cv::Mat photo_rgb8 (const std::string &name, cv::Size size = cv::Size ());
+
+// 8-bit RGB -> the engine's float RGBA (0..1), alpha 1.
+cv::Mat rgba_from_rgb8 (const cv::Mat &rgb8);
+
+// Loads a model; fails the test with the GError's message otherwise.
+NsEngine *open_engine (const std::string &path, NsConvention convention = NS_CONVENTION_AUTO);
+
+// ns_engine_stylize_pixels on a CV_32FC4 image; fails the test on error.
+cv::Mat stylize (NsEngine *engine, const NsOptions &options, const cv::Mat &rgba);
+cv::Mat stylize (NsEngine *engine, const cv::Mat &rgba);
+
+// The reflection padding of the C API's contract: right and bottom, to a
+// multiple of 4 and at least 64 pixels.
+cv::Mat pad_for_network (const cv::Mat &image);
+
+// Network output (NCHW, 1x3xHxW) -> HWC float, cropped to `size`.
+cv::Mat blob_to_image (const cv::Mat &blob, cv::Size size);
+
+// Comparisons over the first three (colour) channels.
+cv::Mat rgb_of (const cv::Mat &rgba);
+double max_abs_diff (const cv::Mat &a, const cv::Mat &b);
+double mean_abs_diff (const cv::Mat &a, const cv::Mat &b);
+double psnr (const cv::Mat &a, const cv::Mat &b); // peak 1.0
+
+// The C++ class behind a layer, demangled ("cv::dnn::...::MVNLayerImpl").
+std::string layer_class (cv::dnn::Net &net, const std::string &layer_name);
+// Names of the normalization layers (types MVN / InstanceNormalization).
+std::vector<std::string> norm_layers (cv::dnn::Net &net);
+// TRUE if every normalization layer is OpenCV's own implementation (none
+// replaced by the engine's shared-statistics layer); at least one needed.
+bool has_only_stock_norm_layers (cv::dnn::Net &net);
+
+} // namespace test
