@@ -1,0 +1,467 @@
+/* test-errors.c: what the C API says when something is wrong: missing,
+ * truncated or foreign model files, networks that are not style networks,
+ * the catalog's errors and search path, empty images and bad options.
+ * Each error must carry the right code and a message naming the file (or
+ * style) and what is wrong with it.
+ */
+#include "neural-style-engine.h"
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include <math.h>
+#include <string.h>
+
+/* The real wave.onnx, as the catalog pins it */
+#define WAVE_SIZE 6714776
+
+static gchar *tmp_dir;
+
+static gchar *
+shared_model (const gchar *name)
+{
+  return g_build_filename (g_getenv ("NS_TEST_SHARED"), "models", name, NULL);
+}
+
+static gchar *
+made_data (const gchar *name)
+{
+  return g_build_filename (g_getenv ("NS_TEST_DATA"), name, NULL);
+}
+
+static void
+remove_tree (const gchar *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  const gchar *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree gchar *child = g_build_filename (path, name, NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+/* A fresh folder inside the test's temporary one.  (transfer full) */
+static gchar *
+make_dir (const gchar *name)
+{
+  gchar *dir = g_build_filename (tmp_dir, name, NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  return dir;
+}
+
+/* Writes @length bytes of @data to @dir/@name.  (transfer full) */
+static gchar *
+write_file (const gchar  *dir,
+            const gchar  *name,
+            const gchar  *data,
+            gssize        length)
+{
+  g_autoptr (GError) error = NULL;
+  gchar *path = g_build_filename (dir, name, NULL);
+
+  g_file_set_contents (path, data, length, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+/* The first @length bytes of the real wave.onnx as @dir/@name. */
+static gchar *
+write_wave_prefix (const gchar *dir,
+                   const gchar *name,
+                   gsize        length)
+{
+  g_autofree gchar *wave = shared_model ("wave.onnx");
+  g_autofree gchar *contents = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize size = 0;
+
+  g_file_get_contents (wave, &contents, &size, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (size, ==, WAVE_SIZE);
+  return write_file (dir, name, contents, MIN (length, size));
+}
+
+/* Loading @path fails with @code and a message holding @part1 and @part2. */
+static void
+assert_load_fails (const gchar *path,
+                   gint         code,
+                   const gchar *part1,
+                   const gchar *part2)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NsEngine) engine = ns_engine_new (path, NS_CONVENTION_AUTO, &error);
+
+  g_assert_null (engine);
+  g_assert_error (error, NS_ENGINE_ERROR, code);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, part1));
+  g_assert_nonnull (strstr (error->message, part2));
+}
+
+/* g_format_size() puts a no-break space before the unit. */
+static gchar *
+plain_spaces (const gchar *message)
+{
+  g_auto (GStrv) parts = g_strsplit (message, "\302\240", -1);
+  return g_strjoinv (" ", parts);
+}
+
+static void
+assert_message (const GError *error,
+                const gchar  *part)
+{
+  g_autofree gchar *message = plain_spaces (error->message);
+
+  g_test_message ("%s", message);
+  g_assert_nonnull (strstr (message, part));
+}
+
+/* Model files */
+
+static void
+test_missing_file (void)
+{
+  g_autofree gchar *path = g_build_filename (tmp_dir, "no-such-model.onnx", NULL);
+
+  assert_load_fails (path, NS_ENGINE_ERROR_NOT_FOUND, path, "does not exist");
+}
+
+static void
+test_truncated_onnx (void)
+{
+  g_autofree gchar *dir = make_dir ("truncated");
+  g_autofree gchar *path = write_wave_prefix (dir, "wave.onnx", 2 * 1024 * 1024);
+
+  assert_load_fails (path, NS_ENGINE_ERROR_CORRUPT, path, "truncated or corrupt");
+}
+
+static void
+test_random_bytes_onnx (void)
+{
+  g_autofree gchar *dir = make_dir ("random");
+  g_autoptr (GRand) rand = g_rand_new_with_seed (7);
+  gchar bytes[4096];
+
+  for (gsize i = 0; i < sizeof bytes; i++)
+    bytes[i] = (gchar) g_rand_int_range (rand, 0, 256);
+  g_autofree gchar *path = write_file (dir, "noise.onnx", bytes, sizeof bytes);
+
+  assert_load_fails (path, NS_ENGINE_ERROR_CORRUPT, path, "not a readable ONNX model");
+}
+
+static void
+test_garbage_t7 (void)
+{
+  g_autofree gchar *dir = make_dir ("garbage");
+  g_autofree gchar *path = write_file (dir, "style.t7",
+                                       "This is a text file, not a Torch model.\n", -1);
+
+  assert_load_fails (path, NS_ENGINE_ERROR_CORRUPT, path, "not a readable Torch model");
+}
+
+static void
+test_empty_file (void)
+{
+  g_autofree gchar *dir = make_dir ("empty");
+  g_autofree gchar *path = write_file (dir, "empty.onnx", "", 0);
+
+  assert_load_fails (path, NS_ENGINE_ERROR_CORRUPT, path, "is empty");
+}
+
+static void
+test_classifier (void)
+{
+  g_autofree gchar *path = made_data ("classifier.onnx");
+
+  assert_load_fails (path, NS_ENGINE_ERROR_NOT_IMAGE_MODEL,
+                     "'classifier.onnx' is not an image style network", "returns 1x10");
+}
+
+static void
+test_one_channel (void)
+{
+  g_autofree gchar *path = made_data ("gray.onnx");
+
+  assert_load_fails (path, NS_ENGINE_ERROR_NOT_IMAGE_MODEL, "'gray.onnx'", "1-channel");
+}
+
+/* The catalog */
+
+/* A catalog of three styles; only "first" may be installed. */
+static gchar *
+write_catalog (void)
+{
+  g_autofree gchar *dir = make_dir ("catalog");
+  g_autofree gchar *ini = g_strdup_printf (
+    "[first]\ntitle=First\nfile=first.onnx\nformat=onnx\nconvention=rgb255\nsize=%d\n\n"
+    "[second]\ntitle=Second\nartist=Someone\nfile=second.onnx\nformat=onnx\n"
+    "convention=rgb255\nsize=%d\n\n"
+    "[third]\ntitle=Third\nfile=third.t7\nformat=t7\nconvention=johnson\n",
+    WAVE_SIZE, WAVE_SIZE);
+
+  return write_file (dir, "catalog.ini", ini, -1);
+}
+
+static NsCatalog *
+open_catalog (const gchar *model_dir)
+{
+  g_autofree gchar *ini = write_catalog ();
+  const gchar *search_path[] = { model_dir, NULL };
+  g_autoptr (GError) error = NULL;
+  NsCatalog *catalog = ns_catalog_new (ini, search_path, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (catalog);
+  return catalog;
+}
+
+static void
+test_unknown_style (void)
+{
+  g_autofree gchar *models = make_dir ("models-unknown");
+  g_autoptr (NsCatalog) catalog = open_catalog (models);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_null (ns_catalog_find_installed (catalog, "no_such_style", &error));
+  g_assert_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_UNKNOWN_STYLE);
+  assert_message (error, "'no_such_style'");
+}
+
+static void
+test_not_installed (void)
+{
+  g_autofree gchar *models = make_dir ("models-not-installed");
+  g_autoptr (NsCatalog) catalog = open_catalog (models);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_null (ns_catalog_find_installed (catalog, "second", &error));
+  g_assert_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_NOT_FOUND);
+  assert_message (error, "neural-style-fetch second");
+}
+
+static void
+test_nothing_installed (void)
+{
+  g_autofree gchar *models = make_dir ("models-none");
+  g_autoptr (NsCatalog) catalog = open_catalog (models);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) installed = ns_catalog_get_installed (catalog);
+
+  g_assert_cmpuint (installed->len, ==, 0);
+  g_assert_null (ns_catalog_default_style (catalog));
+  g_assert_null (ns_catalog_find_installed (catalog, NULL, &error));
+  g_assert_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_NOT_FOUND);
+  assert_message (error, "neural-style-fetch");
+}
+
+static void
+test_truncated_against_catalog (void)
+{
+  g_autofree gchar *models = make_dir ("models-truncated");
+  g_autofree gchar *path = write_wave_prefix (models, "first.onnx", 2000000);
+  g_autoptr (NsCatalog) catalog = open_catalog (models);
+  g_autoptr (GError) error = NULL;
+  const NsStyle *style = ns_catalog_find_installed (catalog, "first", &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (style->path, ==, path);
+  g_assert_null (ns_engine_new_for_style (style, &error));
+  g_assert_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_CORRUPT);
+  assert_message (error, path);
+  assert_message (error, "is truncated (2.0 MB of 6.7 MB)");
+  assert_message (error, "neural-style-fetch first");
+}
+
+static void
+test_installed_style_loads (void)
+{
+  g_autofree gchar *models = make_dir ("models-installed");
+  g_autofree gchar *path = write_wave_prefix (models, "first.onnx", WAVE_SIZE);
+  g_autoptr (NsCatalog) catalog = open_catalog (models);
+  g_autoptr (GError) error = NULL;
+  const NsStyle *style = ns_catalog_default_style (catalog);
+  g_autoptr (NsEngine) engine = NULL;
+
+  g_assert_nonnull (style);
+  g_assert_cmpstr (style->id, ==, "first");
+  engine = ns_engine_new_for_style (style, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ns_engine_get_model_path (engine), ==, path);
+  g_assert_cmpint (ns_engine_get_convention (engine), ==, NS_CONVENTION_RGB255);
+}
+
+static void
+test_dropped_in_file (void)
+{
+  g_autofree gchar *models = make_dir ("models-dropped");
+  g_autofree gchar *path = write_wave_prefix (models, "my-own style.onnx", WAVE_SIZE);
+  g_autoptr (NsCatalog) catalog = open_catalog (models);
+  const NsStyle *style = ns_catalog_lookup (catalog, "my-own style");
+  GPtrArray *styles = ns_catalog_get_styles (catalog);
+
+  g_assert_nonnull (style);
+  g_assert_cmpstr (style->path, ==, path);
+  g_assert_cmpstr (style->title, ==, "my-own style");
+  g_assert_false (style->in_catalog);
+  /* after the catalog's styles */
+  g_assert_true (g_ptr_array_index (styles, styles->len - 1) == style);
+  g_assert_true (ns_catalog_default_style (catalog) == style);
+}
+
+static void
+test_search_path_order (void)
+{
+  g_autofree gchar *a = make_dir ("path-a");
+  g_autofree gchar *b = make_dir ("path-b");
+  g_autofree gchar *env = g_strjoin (G_SEARCHPATH_SEPARATOR_S, a, b, NULL);
+  g_autofree gchar *in_b = write_wave_prefix (b, "first.onnx", WAVE_SIZE);
+  g_autofree gchar *in_a = NULL;
+  g_autofree gchar *user_dir = ns_catalog_user_model_dir ();
+  g_autofree gchar *ini = write_catalog ();
+  g_auto (GStrv) path = NULL;
+
+  g_setenv ("NEURAL_STYLE_MODEL_PATH", env, TRUE);
+  path = ns_catalog_default_search_path ();
+  g_assert_cmpuint (g_strv_length (path), ==, 4);
+  g_assert_cmpstr (path[0], ==, a);
+  g_assert_cmpstr (path[1], ==, b);
+  g_assert_cmpstr (path[2], ==, user_dir);
+
+  /* found in b; once a has it too, a's copy wins */
+  for (gint round = 0; round < 2; round++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (NsCatalog) catalog = ns_catalog_new (ini, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (ns_catalog_lookup (catalog, "first")->path, ==, round == 0 ? in_b : in_a);
+      if (round == 0)
+        in_a = write_wave_prefix (a, "first.onnx", WAVE_SIZE);
+    }
+}
+
+/* Images and options */
+
+static NsEngine *
+wave_engine (void)
+{
+  g_autofree gchar *path = shared_model ("wave.onnx");
+  g_autoptr (GError) error = NULL;
+  NsEngine *engine = ns_engine_new (path, NS_CONVENTION_AUTO, &error);
+
+  g_assert_no_error (error);
+  return engine;
+}
+
+static void
+test_empty_image (void)
+{
+  g_autoptr (NsEngine) engine = wave_engine ();
+  g_autoptr (GError) error = NULL;
+  NsOptions options;
+  gfloat src[4] = { 0.5f, 0.5f, 0.5f, 1.0f };
+  gfloat dest[4] = { -1, -1, -1, -1 };
+
+  ns_options_init (&options);
+  g_assert_false (ns_engine_stylize_pixels (engine, &options, src, dest, 0, 0,
+                                            NULL, NULL, &error));
+  g_assert_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE);
+  assert_message (error, "empty (0 x 0 pixels)");
+  g_assert_cmpfloat (dest[0], ==, -1);
+}
+
+typedef struct
+{
+  const gchar *name;
+  gdouble      strength;
+  gdouble      scale;
+  gint         threads;
+  const gchar *message;
+} BadOptions;
+
+static const BadOptions bad_options[] = {
+  { "strength-above-1", 1.5, 1.0, 0, "Strength 1.5" },
+  { "strength-negative", -0.1, 1.0, 0, "Strength -0.1" },
+  { "strength-nan", NAN, 1.0, 0, "Strength" },
+  { "scale-too-small", 1.0, 0.1, 0, "scale 0.1" },
+  { "scale-too-large", 1.0, 5.0, 0, "scale 5" },
+  { "threads-negative", 1.0, 1.0, -2, "Thread count -2" },
+};
+
+static void
+test_bad_options (gconstpointer data)
+{
+  const BadOptions *bad = data;
+  g_autoptr (GError) error = NULL;
+  NsOptions options;
+
+  ns_options_init (&options);
+  g_assert_true (ns_options_validate (&options, NULL));
+  options.strength = bad->strength;
+  options.scale = bad->scale;
+  options.threads = bad->threads;
+  g_assert_false (ns_options_validate (&options, &error));
+  g_assert_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE);
+  assert_message (error, bad->message);
+}
+
+/* ns_engine_stylize itself refuses them too, and leaves dest alone. */
+static void
+test_bad_options_stylize (void)
+{
+  g_autoptr (NsEngine) engine = wave_engine ();
+  g_autoptr (GError) error = NULL;
+  gfloat src[4] = { 0.2f, 0.4f, 0.6f, 1.0f };
+  gfloat dest[4] = { -1, -1, -1, -1 };
+  NsOptions options;
+
+  ns_options_init (&options);
+  options.scale = 9.0;
+  g_assert_false (ns_engine_stylize_pixels (engine, &options, src, dest, 1, 1, NULL, NULL, &error));
+  g_assert_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE);
+  g_assert_cmpfloat (dest[0], ==, -1);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  gint status;
+
+  g_test_init (&argc, &argv, NULL);
+  tmp_dir = g_dir_make_tmp ("ns-test-errors-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/errors/model/missing", test_missing_file);
+  g_test_add_func ("/errors/model/truncated-onnx", test_truncated_onnx);
+  g_test_add_func ("/errors/model/random-bytes-onnx", test_random_bytes_onnx);
+  g_test_add_func ("/errors/model/garbage-t7", test_garbage_t7);
+  g_test_add_func ("/errors/model/empty", test_empty_file);
+  g_test_add_func ("/errors/model/classifier", test_classifier);
+  g_test_add_func ("/errors/model/one-channel", test_one_channel);
+  g_test_add_func ("/errors/catalog/unknown-style", test_unknown_style);
+  g_test_add_func ("/errors/catalog/not-installed", test_not_installed);
+  g_test_add_func ("/errors/catalog/nothing-installed", test_nothing_installed);
+  g_test_add_func ("/errors/catalog/truncated", test_truncated_against_catalog);
+  g_test_add_func ("/errors/catalog/installed-loads", test_installed_style_loads);
+  g_test_add_func ("/errors/catalog/dropped-in-file", test_dropped_in_file);
+  g_test_add_func ("/errors/catalog/search-path-order", test_search_path_order);
+  g_test_add_func ("/errors/image/empty", test_empty_image);
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_options); i++)
+    {
+      g_autofree gchar *path = g_strdup_printf ("/errors/options/%s", bad_options[i].name);
+      g_test_add_data_func (path, &bad_options[i], test_bad_options);
+    }
+  g_test_add_func ("/errors/options/stylize-refuses", test_bad_options_stylize);
+
+  status = g_test_run ();
+  remove_tree (tmp_dir);
+  return status;
+}
