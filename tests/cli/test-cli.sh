@@ -1,0 +1,399 @@
+#!/bin/sh
+# test-cli.sh: the neural-style command end to end, on real models and
+# photos from ../shared.
+#
+# Usage: test-cli.sh NEURAL_STYLE IMAGE_TOOL SHARED_DIR CLASSIFIER_ONNX
+# (meson passes them; see tests/cli/meson.build).  Prints TAP; exits
+# nonzero if a test fails.
+
+set -u
+
+cli=${1:-}
+tool=${2:-}
+shared=${3:-}
+classifier=${4:-}
+if [ -z "$classifier" ]; then
+  echo "Bail out! usage: $0 NEURAL_STYLE IMAGE_TOOL SHARED_DIR CLASSIFIER_ONNX"
+  exit 2
+fi
+models=$shared/models
+photos=$shared/test-images
+
+if [ ! -f "$models/wave.onnx" ]; then
+  echo "1..0 # SKIP no real models in $models"
+  exit 0
+fi
+
+work=$(mktemp -d) || exit 1
+trap 'rm -rf "$work"' EXIT
+# Never the real user's data folder; the real models through the path.
+HOME=$work/home
+XDG_DATA_HOME=$work/xdg
+NEURAL_STYLE_MODEL_PATH=$models
+export HOME XDG_DATA_HOME NEURAL_STYLE_MODEL_PATH
+
+number=0
+failures=0
+
+# Helpers
+
+diag ()
+{
+  printf '# %s\n' "$@"
+}
+
+diag_output ()
+{
+  sed 's/^/#   stdout: /' "$work/out"
+  sed 's/^/#   stderr: /' "$work/err"
+}
+
+# Runs the CLI, keeping its exit status in $rc and its output in out/err.
+run ()
+{
+  "$cli" "$@" > "$work/out" 2> "$work/err" < /dev/null
+  rc=$?
+}
+
+expect_rc ()
+{
+  [ "$rc" -eq "$1" ] && return 0
+  diag "exit status $rc, expected $1"
+  diag_output
+  return 1
+}
+
+# expect_in out|err TEXT
+expect_in ()
+{
+  grep -qF -- "$2" "$work/$1" && return 0
+  diag "$1 does not say '$2'"
+  diag_output
+  return 1
+}
+
+expect_absent ()
+{
+  [ ! -e "$1" ] && return 0
+  diag "$1 was written"
+  return 1
+}
+
+# expect_info FILE "WIDTHxHEIGHT CHANNELSch DEPTHbit"
+expect_info ()
+{
+  info=$("$tool" info "$1" 2>&1)
+  [ "$info" = "$2" ] && return 0
+  diag "$1 is '$info', expected '$2'"
+  return 1
+}
+
+# The colours of OUT differ from IN's (mean absolute difference > 0.05).
+expect_stylized ()
+{
+  change=$("$tool" changed "$1" "$2" 0.05) && return 0
+  diag "$2 barely differs from $1 (mean change '$change')"
+  return 1
+}
+
+# expect_only DIR NAME...: DIR holds exactly these files (no temporaries).
+expect_only ()
+{
+  dir=$1
+  shift
+  actual=$(ls -A "$dir" | tr '\n' ' ')
+  wanted=
+  for name in "$@"; do
+    wanted="$wanted$name "
+  done
+  [ "$actual" = "$wanted" ] && return 0
+  diag "$dir holds '$actual', expected '$wanted'"
+  return 1
+}
+
+# A fresh folder holding a precious OUT, to check failures leave it alone.
+fresh_out_dir ()
+{
+  rm -rf "$work/o"
+  mkdir -p "$work/o"
+  echo "precious" > "$work/o/out.png"
+}
+
+expect_out_untouched ()
+{
+  [ "$(cat "$work/o/out.png" 2> /dev/null)" = "precious" ] && expect_only "$work/o" out.png
+}
+
+# expect_failure TEXT: exit 1, TEXT on stderr, the existing OUT untouched
+# and nothing else written beside it.
+expect_failure ()
+{
+  expect_rc 1 && expect_in err "$1" && expect_out_untouched
+}
+
+# t DESCRIPTION FUNCTION: one TAP test.
+t ()
+{
+  number=$((number + 1))
+  if "$2"; then
+    echo "ok $number - $1"
+  else
+    echo "not ok $number - $1"
+    failures=$((failures + 1))
+  fi
+}
+
+# Test images, from the shared photos
+
+make_images ()
+{
+  "$tool" make "$photos/chelsea.png" "$work/small.png" 160x106 &&
+  "$tool" make "$photos/chelsea.png" "$work/small.jpg" 160x106 &&
+  "$tool" make "$photos/chelsea.png" "$work/small.tif" 160x106 &&
+  "$tool" make "$photos/chelsea.png" "$work/small16.png" 160x106 16bit &&
+  "$tool" make "$photos/chelsea.png" "$work/rgba.png" 160x106 alpha &&
+  "$tool" make "$photos/coffee.png" "$work/large.png" 1200x800 &&
+  "$tool" make "$photos/rocket.jpg" "$work/huge.png" 2000x1500 &&
+  head -c 2000000 "$models/wave.onnx" > "$work/truncated.onnx" &&
+  echo "not a picture" > "$work/not-a-picture.png"
+}
+
+# Tests: the happy paths
+
+test_png ()
+{
+  run -q "$work/small.png" "$work/out.png"
+  expect_rc 0 &&
+  expect_info "$work/out.png" "160x106 3ch 8bit" &&
+  expect_stylized "$work/small.png" "$work/out.png"
+}
+
+test_jpeg ()
+{
+  run -q --style la_muse "$work/small.jpg" "$work/out.jpg"
+  expect_rc 0 &&
+  expect_info "$work/out.jpg" "160x106 3ch 8bit" &&
+  expect_stylized "$work/small.jpg" "$work/out.jpg"
+}
+
+test_tiff ()
+{
+  run -q "$work/small.tif" "$work/out.tiff"
+  expect_rc 0 &&
+  expect_info "$work/out.tiff" "160x106 3ch 8bit" &&
+  expect_stylized "$work/small.tif" "$work/out.tiff"
+}
+
+test_16bit ()
+{
+  run -q "$work/small16.png" "$work/out16.png"
+  expect_rc 0 &&
+  expect_info "$work/out16.png" "160x106 3ch 16bit" &&
+  expect_stylized "$work/small16.png" "$work/out16.png"
+}
+
+test_alpha ()
+{
+  run -q "$work/rgba.png" "$work/out-rgba.png"
+  expect_rc 0 &&
+  expect_info "$work/out-rgba.png" "160x106 4ch 8bit" &&
+  expect_stylized "$work/rgba.png" "$work/out-rgba.png" || return 1
+  "$tool" same-alpha "$work/rgba.png" "$work/out-rgba.png" && return 0
+  diag "the alpha channel changed"
+  return 1
+}
+
+# Bad usage: exit 2, saying what is wrong, nothing written
+
+# expect_usage TEXT ARG...
+expect_usage ()
+{
+  text=$1
+  shift
+  rm -f "$work/usage.png"
+  run "$@"
+  expect_rc 2 && expect_in err "$text" && expect_absent "$work/usage.png"
+}
+
+test_usage ()
+{
+  expect_usage "--strength must be between 0 and 1" \
+    --strength 1.5 "$work/small.png" "$work/usage.png" &&
+  expect_usage "--scale must be between 0.25 and 4" \
+    --scale 9 "$work/small.png" "$work/usage.png" &&
+  expect_usage "give one input and one output image" &&
+  expect_usage "give one input and one output image" "$work/small.png" &&
+  expect_usage "the output must end in .png" "$work/small.png" "$work/usage.bmp" &&
+  expect_absent "$work/usage.bmp" &&
+  expect_usage "--frobnicate" --frobnicate "$work/small.png" "$work/usage.png"
+}
+
+# Errors: exit 1, a message, OUT untouched (or absent)
+
+test_missing_input ()
+{
+  fresh_out_dir
+  run "$work/no-such-photo.png" "$work/o/out.png"
+  expect_failure "cannot read image '$work/no-such-photo.png'" || return 1
+  run "$work/no-such-photo.png" "$work/o/new.png"
+  expect_absent "$work/o/new.png"
+}
+
+test_unreadable_input ()
+{
+  fresh_out_dir
+  run "$work/not-a-picture.png" "$work/o/out.png"
+  expect_failure "cannot read image '$work/not-a-picture.png'"
+}
+
+test_unknown_style ()
+{
+  fresh_out_dir
+  run --style no_such_style "$work/small.png" "$work/o/out.png"
+  expect_failure "Unknown style 'no_such_style'"
+}
+
+test_missing_model ()
+{
+  fresh_out_dir
+  run --style "$work/none.onnx" "$work/small.png" "$work/o/out.png"
+  expect_failure "'$work/none.onnx' does not exist"
+}
+
+test_corrupt_model ()
+{
+  fresh_out_dir
+  run --style "$work/truncated.onnx" "$work/small.png" "$work/o/out.png"
+  expect_failure "'$work/truncated.onnx' is truncated or corrupt"
+}
+
+test_not_image_model ()
+{
+  fresh_out_dir
+  run --style "$classifier" "$work/small.png" "$work/o/out.png"
+  expect_failure "'classifier.onnx' is not an image style network"
+}
+
+# SIGINT while tiles are being stylized: exit 1, nothing written, no
+# temporary file left behind.  --memory 1 makes the smallest tiles: the
+# 1-megapixel image then takes several seconds.
+interrupt_after ()
+{
+  "$cli" -q --memory 1 "$work/large.png" "$1" > "$work/out" 2> "$work/err" < /dev/null &
+  pid=$!
+  sleep 2
+  if ! kill -INT "$pid" 2> /dev/null; then
+    diag "finished before the interrupt"
+  fi
+  wait "$pid"
+  rc=$?
+}
+
+test_interrupt ()
+{
+  fresh_out_dir
+  interrupt_after "$work/o/out.png"
+  expect_failure "cancelled" || return 1
+  interrupt_after "$work/o/new.png"
+  expect_rc 1 && expect_absent "$work/o/new.png" && expect_only "$work/o" out.png
+}
+
+# Out of memory: a 3-megapixel image in one pass (--memory 100000 MiB)
+# needs about 2.4 GB; with 1 GB of address space OpenCV's allocation fails.
+test_out_of_memory ()
+{
+  fresh_out_dir
+  (ulimit -v 1000000 && exec "$cli" -q --memory 100000 "$work/huge.png" "$work/o/out.png") \
+    > "$work/out" 2> "$work/err" < /dev/null
+  rc=$?
+  if [ "$rc" -gt 128 ]; then
+    diag "killed by signal $((rc - 128))"
+    diag_output
+    return 1
+  fi
+  expect_failure "Not enough memory" || return 1
+  # the same limit is enough for a small image: it is the size that failed
+  (ulimit -v 1000000 && exec "$cli" -q "$work/small.png" "$work/o/small.png") \
+    > "$work/out" 2> "$work/err" < /dev/null
+  rc=$?
+  expect_rc 0
+}
+
+# Styles
+
+test_list_styles ()
+{
+  run --list-styles
+  expect_rc 0 || return 1
+  if ! grep -q '^wave  *installed  *The Great Wave off Kanagawa (Katsushika Hokusai)$' "$work/out" ||
+     ! grep -q '^scream  *installed ' "$work/out" ||
+     ! grep -q '^udnie-9  *-  *Udnie (Francis Picabia)$' "$work/out" ||
+     ! grep -q '^instance_norm_candy  *-  *Candy$' "$work/out"; then
+    diag "wrong list"
+    diag_output
+    return 1
+  fi
+}
+
+test_model_path ()
+{
+  mkdir -p "$work/extra"
+  ln -sf "$models/scream.onnx" "$work/extra/my_style.onnx"
+  NEURAL_STYLE_MODEL_PATH= run --list-styles
+  expect_rc 0 && expect_in err "No style is installed" || return 1
+  if grep -q 'installed' "$work/out"; then
+    diag "a style is installed without a model path"
+    diag_output
+    return 1
+  fi
+  NEURAL_STYLE_MODEL_PATH= run --list-styles --model-path "$work/extra"
+  expect_rc 0 || return 1
+  if ! grep -q '^my_style  *installed  *my_style$' "$work/out"; then
+    diag "my_style is not listed as installed"
+    diag_output
+    return 1
+  fi
+  NEURAL_STYLE_MODEL_PATH= run -q --model-path "$work/extra" --style my_style \
+    "$work/small.png" "$work/mine.png"
+  expect_rc 0 && expect_stylized "$work/small.png" "$work/mine.png"
+}
+
+test_default_style ()
+{
+  run -q "$work/small.png" "$work/default.png"
+  expect_rc 0 || return 1
+  run -q --style wave "$work/small.png" "$work/wave.png"
+  expect_rc 0 || return 1
+  run -q --style scream "$work/small.png" "$work/scream.png"
+  expect_rc 0 || return 1
+  cmp -s "$work/default.png" "$work/wave.png" || { diag "default is not wave"; return 1; }
+  ! cmp -s "$work/default.png" "$work/scream.png" || { diag "scream looks like wave"; return 1; }
+}
+
+if ! make_images; then
+  echo "Bail out! cannot make the test images"
+  exit 1
+fi
+
+echo "1..17"
+t "PNG in, PNG out, same size, stylized" test_png
+t "JPEG in, JPEG out (la_muse)" test_jpeg
+t "TIFF in, TIFF out" test_tiff
+t "a 16-bit PNG stays 16-bit" test_16bit
+t "an RGBA PNG keeps its alpha channel exactly" test_alpha
+t "bad usage exits 2, says why, writes nothing" test_usage
+t "a missing input fails, OUT untouched or absent" test_missing_input
+t "an unreadable input fails, OUT untouched" test_unreadable_input
+t "an unknown style fails, naming it" test_unknown_style
+t "a missing model file fails, naming it" test_missing_model
+t "a corrupt model file fails, naming it" test_corrupt_model
+t "a network that is not a style network fails" test_not_image_model
+t "SIGINT halfway: exit 1, OUT untouched or absent, no temporaries" test_interrupt
+t "out of memory: exit 1 with a message, no crash, nothing written" \
+  test_out_of_memory
+t "--list-styles lists the catalog and marks installed styles" \
+  test_list_styles
+t "--model-path adds a folder; dropped-in files are styles" test_model_path
+t "the default style is the first installed one (wave)" test_default_style
+
+[ "$failures" -eq 0 ]
