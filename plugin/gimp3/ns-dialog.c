@@ -183,6 +183,9 @@ dialog_fill (GimpProcedureDialog *dialog,
   GtkWidget *preview;
   GtkWidget *chooser;
 
+  /* Sliders, and the stroke scale logarithmic: 0.5 and 2 are as far from
+   * the network's own strokes. */
+  gimp_procedure_dialog_get_scale_entry (dialog, "strength", 1.0);
   scale = gimp_procedure_dialog_get_scale_entry (dialog, "scale", 1.0);
   gimp_scale_entry_set_logarithmic (GIMP_SCALE_ENTRY (scale), TRUE);
 

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Screenshots for the dialog test, outside GIMP (Gdk on $DISPLAY).
+
+  screenshot.py grab X Y W H OUT.png
+      saves that part of the screen
+  screenshot.py preview X Y W H CROP.png PAINTED.png STRENGTH OUT.png SECONDS
+      waits until the window at X Y W H shows the preview of the painted
+      crop (PAINTED over CROP at STRENGTH), then
+      saves the window to OUT.png.  Prints where and how well it matched;
+      exit status 1 if it never did (the last screen goes to OUT.png.failed).
+"""
+import math
+import sys
+import time
+
+import gi
+gi.require_version('Gdk', '3.0')
+gi.require_version('GdkPixbuf', '2.0')
+from gi.repository import Gdk, GdkPixbuf  # noqa: E402
+
+TOLERANCE = 4       # 8-bit levels: the CLI rounds once more than the preview
+MIN_PSNR = 35.0
+
+
+class Picture:
+    """RGB bytes of a pixbuf, any layout."""
+
+    def __init__(self, pixbuf):
+        self.pixbuf = pixbuf
+        self.width = pixbuf.get_width()
+        self.height = pixbuf.get_height()
+        self.stride = pixbuf.get_rowstride()
+        self.channels = pixbuf.get_n_channels()
+        self.data = pixbuf.get_pixels()
+
+    def rgb(self, x, y):
+        i = y * self.stride + x * self.channels
+        return self.data[i:i + 3]
+
+
+def grab(x, y, width, height):
+    window = Gdk.get_default_root_window()
+    return Picture(Gdk.pixbuf_get_from_window(window, x, y, width, height))
+
+
+def to_linear(v):
+    v /= 255.0
+    return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+
+def to_byte(v):
+    v = v * 12.92 if v <= 0.0031308 else 1.055 * v ** (1 / 2.4) - 0.055
+    return int(min(max(v, 0.0), 1.0) * 255.0 + 0.5)
+
+
+def expected_preview(crop, painted, strength):
+    """The preview's RGB rows: the painting at @strength over the crop, as
+    GIMP composites a Normal layer (in linear light)."""
+    source, top = Picture(crop), Picture(painted)
+    linear = [to_linear(v) for v in range(256)]
+    rows = []
+    for y in range(source.height):
+        row = bytearray()
+        for x in range(source.width):
+            for s, t in zip(source.rgb(x, y), top.rgb(x, y)):
+                row.append(to_byte(strength * linear[t] + (1.0 - strength) * linear[s]))
+        rows.append(bytes(row))
+    return rows
+
+
+def close(a, b):
+    return all(abs(p - q) <= TOLERANCE for p, q in zip(a, b))
+
+
+def matches_at(screen, rows, x, y, samples):
+    return all(close(screen.rgb(x + sx, y + sy), rows[sy][sx * 3:sx * 3 + 3])
+               for sx, sy in samples)
+
+
+def find(screen, rows):
+    """Where @rows show on @screen, checking a grid of sample pixels."""
+    height, width = len(rows), len(rows[0]) // 3
+    samples = [(sx, sy) for sy in range(0, height, max(1, height // 12))
+               for sx in range(0, width, max(1, width // 12))]
+    first = rows[0][0:3]
+    for y in range(screen.height - height + 1):
+        for x in range(screen.width - width + 1):
+            if close(screen.rgb(x, y), first) and matches_at(screen, rows, x, y, samples):
+                return x, y
+    return None
+
+
+def psnr(screen, rows, x0, y0):
+    total, count = 0.0, 0
+    for y, row in enumerate(rows):
+        for x in range(len(row) // 3):
+            for p, q in zip(screen.rgb(x0 + x, y0 + y), row[x * 3:x * 3 + 3]):
+                total += (p - q) ** 2
+                count += 1
+    return math.inf if total == 0 else 10 * math.log10(255.0 ** 2 * count / total)
+
+
+def wait_for_preview(geometry, rows, seconds):
+    end = time.time() + seconds
+    while True:
+        screen = grab(*geometry)
+        where = find(screen, rows)
+        if where or time.time() > end:
+            return screen, where
+        time.sleep(1.0)
+
+
+def main(argv):
+    geometry = [int(v) for v in argv[2:6]]
+    if argv[1] == 'grab':
+        grab(*geometry).pixbuf.savev(argv[6], 'png', [], [])
+        return 0
+    crop, painted, strength, out, seconds = argv[6:11]
+    rows = expected_preview(GdkPixbuf.Pixbuf.new_from_file(crop),
+                            GdkPixbuf.Pixbuf.new_from_file(painted),
+                            float(strength))
+    screen, where = wait_for_preview(geometry, rows, float(seconds))
+    if not where:
+        screen.pixbuf.savev(out + '.failed', 'png', [], [])
+        print('the painted preview never showed')
+        return 1
+    value = psnr(screen, rows, *where)
+    screen.pixbuf.savev(out, 'png', [], [])
+    print('the painted preview shows at %d,%d in the dialog: PSNR %.1f dB'
+          % (where[0], where[1], value))
+    return 0 if value >= MIN_PSNR else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))

@@ -1,0 +1,364 @@
+"""Python-Fu batch tests of plug-in-neural-style in GIMP 3.
+
+Run by run-tests inside gimp-console-3.0 (python-fu-eval); see nstest.py
+for the environment it expects.
+"""
+import math
+import os
+import re
+import signal
+import threading
+import time
+
+from nstest import (FLOAT, TMP, U8, Gegl, Gimp, check, cli, comment, encoding,
+                    export_layer, layer_above, photo, pixels, psnr,
+                    run_filter, run_tests, snapshot, succeeded)
+
+WAVE = 'The Great Wave off Kanagawa (Neural Style)'
+INDEXED_ERROR = ('Neural Style works on RGB and grayscale images. Convert '
+                 'this indexed image with Image > Mode > RGB first.')
+MIN_PSNR = 35.0       # dB: the same pixels as the CLI, up to rounding
+MAX_SOURCE_PSNR = 25.0  # dB: anything closer to the source is not painted
+
+
+def offset_photo(name='chelsea.png', width=300, height=200, x=17, y=11):
+    """A photo in a larger canvas: its layer has non-zero offsets."""
+    image = photo(name, width, height)
+    image.resize(width + 2 * x, height + 2 * y, x, y)
+    return image, image.get_layers()[0]
+
+
+def painted(new, source, what):
+    value = psnr(pixels(new), pixels(source))
+    return check(value < MAX_SOURCE_PSNR, '%s is painted' % what,
+                 'PSNR against the source: %.1f dB' % value)
+
+
+def same_as_cli(new, reference, what):
+    value = psnr(pixels(new), pixels(reference.get_layers()[0]))
+    return check(value >= MIN_PSNR, '%s matches the CLI' % what,
+                 'PSNR against the CLI: %.1f dB' % value)
+
+
+def unchanged(image, before, what):
+    return check(snapshot(image) == before,
+                 '%s: layers and pixels unchanged' % what)
+
+
+def test_registration():
+    procedure = Gimp.get_pdb().lookup_procedure('plug-in-neural-style')
+    check(procedure is not None, 'plug-in-neural-style is registered')
+    check(procedure.get_menu_label() == '_Neural Style...', 'menu label')
+    check(procedure.get_menu_paths() == ['<Image>/Filters/Artistic'],
+          'menu path', str(procedure.get_menu_paths()))
+    check(procedure.get_image_types() == 'RGB*, GRAY*', 'image types')
+    specs = {spec.name: spec for spec in procedure.get_arguments()}
+    style = specs['style']
+    check(style.value_type.name == 'gchararray' and style.get_default_value() == '',
+          'style is a string argument, empty by default')
+    ranges = [(name, specs[name].minimum, specs[name].maximum,
+               specs[name].get_default_value()) for name in ('strength', 'scale')]
+    check(ranges == [('strength', 0.0, 1.0, 1.0), ('scale', 0.25, 4.0, 1.0)],
+          'strength 0..1 and scale 0.25..4, both 1 by default', str(ranges))
+    check(specs['preserve-colors'].get_default_value() is False,
+          'preserve-colors is off by default')
+    check_pluginrc()
+
+
+def check_pluginrc():
+    """GIMP loaded the plug-in from the profile's plug-ins folder, with the
+    sensitivity it asked for."""
+    with open(os.path.join(Gimp.directory(), 'pluginrc'), errors='replace') as rc:
+        text = rc.read()
+    path = '"${gimp_dir}/plug-ins/gimp-neural-style/gimp-neural-style"'
+    check(('(plug-in-def ' + path) in text,
+          'GIMP loads it from <profile>/plug-ins/gimp-neural-style/')
+    mask = re.search(r'"plug-in-neural-style".*?"RGB\*, GRAY\*"\s+(\d+)', text, re.S)
+    check(mask is not None and int(mask.group(1)) == 5,
+          'sensitive to one or several drawables',
+          'mask: %s' % (mask.group(1) if mask else None))
+
+
+def test_rgb_matches_cli():
+    image, layer = offset_photo()
+    before = pixels(layer, U8)
+    reference = cli(export_layer(layer, TMP + '/chelsea.png'),
+                    TMP + '/chelsea-wave.png', '--style', 'wave')
+    start = time.time()
+    status, message = run_filter(image, [layer], style='wave', strength=0.5)
+    succeeded(status, message, 'RGB layer: filter succeeds')
+    comment('300x200 layer painted in %.2f s' % (time.time() - start))
+    new = layer_above(layer)
+    check(len(image.get_layers()) == 2 and new is not None
+          and new.get_name() == WAVE,
+          'one new layer, right above its source, named after the style',
+          new and new.get_name())
+    check(new.get_opacity() == 50.0 and new.get_mode() == Gimp.LayerMode.NORMAL,
+          'opacity is the strength (50), mode normal', str(new.get_opacity()))
+    check((new.get_width(), new.get_height(), new.get_offsets()[1:])
+          == (300, 200, (17, 11)), 'same size and offsets as the source')
+    same_as_cli(new, reference, 'RGB layer')
+    painted(new, layer, 'RGB layer')
+    check(pixels(layer, U8) == before, "the source's pixels are unchanged")
+
+
+def test_options_match_cli():
+    image, layer = offset_photo('coffee.png', 200, 150, 0, 0)
+    reference = cli(export_layer(layer, TMP + '/coffee.png'),
+                    TMP + '/coffee-scream.png', '--style', 'scream',
+                    '--preserve-colors', '--scale', '2')
+    status, message = run_filter(image, [layer], style='scream',
+                                 preserve_colors=True, scale=2.0)
+    succeeded(status, message, 'preserve-colors and scale 2: succeeds')
+    same_as_cli(layer_above(layer), reference, 'preserve-colors and scale 2')
+
+
+def test_selection_mask():
+    image, layer = offset_photo()
+    before = pixels(layer, U8)
+    image.select_ellipse(Gimp.ChannelOps.REPLACE, 80, 50, 160, 120)
+    status, message = run_filter(image, [layer], style='wave')
+    succeeded(status, message, 'selection: filter succeeds')
+    new = layer_above(layer)
+    mask = new.get_mask()
+    selection = pixels(image.get_selection(), 'Y u8', (17, 11, 300, 200))
+    check(mask is not None and pixels(mask, 'Y u8') == selection,
+          "the new layer's mask is the selection")
+    bounds = (80 - 17, 50 - 11, 160, 120)
+    check(outside_equal(pixels(new, U8), before, 300, bounds),
+          'outside the selection bounds the pixels are not painted')
+    inside = psnr(pixels(new, FLOAT, bounds), pixels(layer, FLOAT, bounds))
+    check(inside < MAX_SOURCE_PSNR, 'inside the selection bounds they are',
+          'PSNR against the source inside: %.1f dB' % inside)
+
+
+def outside_equal(a, b, width, bounds):
+    x0, y0, w, h = bounds
+    for i in range(0, len(a), 4):
+        x, y = (i // 4) % width, (i // 4) // width
+        if not (x0 <= x < x0 + w and y0 <= y < y0 + h) and a[i:i + 4] != b[i:i + 4]:
+            return False
+    return True
+
+
+def test_selection_misses_layer():
+    image, layer = offset_photo()
+    image.select_rectangle(Gimp.ChannelOps.REPLACE, 0, 0, 10, 8)
+    before = snapshot(image)
+    status, message = run_filter(image, [layer], style='wave')
+    check(status == Gimp.PDBStatusType.EXECUTION_ERROR
+          and message == "The selection does not touch the layer '%s'" % layer.get_name(),
+          'a selection that misses the layer is refused', message)
+    unchanged(image, before, 'selection outside the layer')
+
+
+def test_alpha_kept():
+    image = photo('coffee.png', 200, 150)
+    layer = image.get_layers()[0]
+    layer.add_alpha()
+    set_alpha_ramp(layer)
+    alpha = pixels(layer, U8)[3::4]
+    status, message = run_filter(image, [layer], style='la_muse')
+    succeeded(status, message, 'RGBA layer: filter succeeds')
+    new = layer_above(layer)
+    check(new.has_alpha() and pixels(new, U8)[3::4] == alpha,
+          "RGBA: the new layer keeps the source's alpha")
+    painted(new, layer, 'RGBA layer')
+
+
+def set_alpha_ramp(layer):
+    """Alpha from 0 at the left to 1 at the right, fully clear at the top."""
+    width, height = layer.get_width(), layer.get_height()
+    rgba = pixels(layer)
+    for i in range(3, len(rgba), 4):
+        x, y = (i // 4) % width, (i // 4) // width
+        rgba[i] = 0.0 if y < 10 else x / (width - 1)
+    buffer = layer.get_buffer()
+    buffer.set(Gegl.Rectangle.new(0, 0, width, height), FLOAT, rgba.tobytes())
+    buffer.flush()
+    layer.update(0, 0, width, height)
+
+
+def test_grayscale():
+    image = photo('rocket.jpg', 300, 200)
+    image.convert_grayscale()
+    layer = image.get_layers()[0]
+    reference = cli(export_layer(layer, TMP + '/rocket.png'),
+                    TMP + '/rocket-wave.png', '--style', 'wave')
+    reference.convert_grayscale()
+    status, message = run_filter(image, [layer], style='wave')
+    succeeded(status, message, 'grayscale image: filter succeeds')
+    new = layer_above(layer)
+    check(new.type() == Gimp.ImageType.GRAY_IMAGE, 'grayscale image: a grayscale layer')
+    same_as_cli(new, reference, 'grayscale layer (CLI result made gray)')
+    painted(new, layer, 'grayscale layer')
+
+
+def test_precision():
+    """The same pixels at 16 bits and in linear float give the 8-bit
+    result, stored at the image's precision."""
+    image = photo('coffee.png', 200, 150)
+    status, message = run_filter(image, [image.get_layers()[0]], style='wave')
+    succeeded(status, message, '8-bit image: filter succeeds')
+    reference = pixels(image.get_layers()[0])
+    for precision, name in ((Gimp.Precision.U16_NON_LINEAR, '16-bit'),
+                            (Gimp.Precision.FLOAT_LINEAR, '32-bit float linear')):
+        check_precision(photo('coffee.png', 200, 150), precision, name, reference)
+
+
+def check_precision(image, precision, name, reference):
+    image.convert_precision(precision)
+    layer = image.get_layers()[0]
+    status, message = run_filter(image, [layer], style='wave')
+    succeeded(status, message, '%s image: filter succeeds' % name)
+    new = layer_above(layer)
+    check(encoding(new) == encoding(layer),
+          '%s image: the new layer has its precision' % name, encoding(new))
+    value = psnr(pixels(new), reference)
+    check(value >= 45.0, '%s image: same result as at 8 bits' % name,
+          'PSNR against the 8-bit result: %.1f dB' % value)
+
+
+def test_tiny_layer():
+    image = Gimp.Image.new(50, 40, Gimp.ImageBaseType.RGB)
+    layer = Gimp.Layer.new(image, 'dot', 1, 1, Gimp.ImageType.RGB_IMAGE,
+                           100.0, Gimp.LayerMode.NORMAL)
+    image.insert_layer(layer, None, 0)
+    layer.set_offsets(3, 4)
+    status, message = run_filter(image, [layer], style='')
+    succeeded(status, message, '1x1 layer: filter succeeds')
+    new = layer_above(layer)
+    value = list(pixels(new))
+    check((new.get_width(), new.get_height(), new.get_offsets()[1:]) == (1, 1, (3, 4))
+          and all(math.isfinite(v) and 0.0 <= v <= 1.0 for v in value),
+          '1x1 layer: a 1x1 new layer with a real pixel', str(value))
+    check(new.get_name() == WAVE, 'an empty style is the first installed one',
+          new.get_name())
+
+
+def test_two_layers():
+    image, bottom = offset_photo()
+    rocket = photo('rocket.jpg', 120, 80)
+    top = Gimp.Layer.new_from_drawable(rocket.get_layers()[0], image)
+    image.insert_layer(top, None, 0)
+    top.set_offsets(30, 40)
+    status, message = run_filter(image, [top, bottom], style='mathura')
+    succeeded(status, message, 'two selected layers: filter succeeds')
+    layers = image.get_layers()
+    names = [layer.get_name() for layer in layers]
+    # GIMP keeps layer names unique: the second one gets " #1".
+    check(len(layers) == 4
+          and layer_above(top).get_name() == 'Mathura (Neural Style)'
+          and layer_above(bottom).get_name().startswith('Mathura (Neural Style)'),
+          'two selected layers: one new layer right above each', str(names))
+    check(layer_above(top).get_offsets()[1:] == (30, 40)
+          and layer_above(top).get_width() == 120,
+          'each new layer has its own source\'s size and offsets')
+    painted(layer_above(top), top, 'the upper layer')
+    painted(layer_above(bottom), bottom, 'the lower layer')
+
+
+def test_layer_in_group():
+    image, layer = offset_photo('rocket.jpg', 120, 80, 5, 5)
+    group = Gimp.GroupLayer.new(image, 'group')
+    image.insert_layer(group, None, 0)
+    inner = Gimp.Layer.new_from_drawable(layer, image)
+    image.insert_layer(inner, group, 0)
+    status, message = run_filter(image, [inner], style='matta')
+    succeeded(status, message, 'layer in a group: filter succeeds')
+    new = layer_above(inner)
+    check(new is not None and new.get_parent().get_id() == group.get_id()
+          and len(group.get_children()) == 2,
+          'layer in a group: the new layer is in the group, right above')
+
+
+def test_unknown_style():
+    image, layer = offset_photo('coffee.png', 120, 80)
+    before = snapshot(image)
+    status, message = run_filter(image, [layer], style='no-such-style')
+    check(status == Gimp.PDBStatusType.EXECUTION_ERROR and message
+          and "'no-such-style'" in message, 'an unknown style is an error', message)
+    unchanged(image, before, 'unknown style')
+
+
+def test_corrupt_model():
+    image, layer = offset_photo('coffee.png', 120, 80)
+    before = snapshot(image)
+    status, message = run_filter(image, [layer], style='broken')
+    check(status == Gimp.PDBStatusType.EXECUTION_ERROR and message
+          and 'broken.onnx' in message and 'corrupt' in message,
+          'a truncated model is an error', message)
+    unchanged(image, before, 'truncated model')
+
+
+def plug_in_processes():
+    """Process ids of gimp-neural-style plug-ins of this GIMP profile."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir('/proc')):
+        try:
+            with open('/proc/%s/cmdline' % pid, 'rb') as cmdline:
+                argv = cmdline.read().split(b'\0')
+        except OSError:
+            continue
+        if argv[0].decode(errors='replace').endswith('/plug-ins/gimp-neural-style/gimp-neural-style'):
+            found.append(int(pid))
+    return found
+
+
+def kill_plug_in_after(seconds, killed):
+    """What GIMP does when the user cancels the progress: kill the plug-in
+    while it paints."""
+    end = time.time() + 30
+    while not plug_in_processes() and time.time() < end:
+        time.sleep(0.05)
+    time.sleep(seconds)
+    for pid in plug_in_processes():
+        os.kill(pid, signal.SIGKILL)
+        killed.append(pid)
+
+
+def test_killed_mid_run():
+    image, layer = offset_photo('chelsea.png', 1500, 1000)
+    before = snapshot(image)
+    killed = []
+    killer = threading.Thread(target=kill_plug_in_after, args=(2.0, killed))
+    killer.start()
+    start = time.time()
+    status, message = run_filter(image, [layer], style='wave')
+    killer.join()
+    check(killed and status != Gimp.PDBStatusType.SUCCESS,
+          'the plug-in killed while it paints: the filter fails',
+          'killed after %.1f s: %s' % (time.time() - start, message))
+    unchanged(image, before, 'plug-in killed')
+    status, message = run_filter(image, [layer], style='wave', strength=0.5)
+    succeeded(status, message, 'after the kill the filter runs again')
+
+
+def test_indexed_refused():
+    image = photo('coffee.png', 120, 80)
+    image.convert_indexed(Gimp.ConvertDitherType.NONE,
+                          Gimp.ConvertPaletteType.GENERATE, 16, False, False, '')
+    before = snapshot(image)
+    status, message = run_filter(image, image.get_layers(), style='wave')
+    check(status == Gimp.PDBStatusType.EXECUTION_ERROR and message == INDEXED_ERROR,
+          'an indexed image is refused with the message', message)
+    unchanged(image, before, 'indexed image')
+
+
+run_tests([
+    test_registration,
+    test_rgb_matches_cli,
+    test_options_match_cli,
+    test_selection_mask,
+    test_selection_misses_layer,
+    test_alpha_kept,
+    test_grayscale,
+    test_precision,
+    test_tiny_layer,
+    test_two_layers,
+    test_layer_in_group,
+    test_unknown_style,
+    test_corrupt_model,
+    test_indexed_refused,
+    test_killed_mid_run,
+])

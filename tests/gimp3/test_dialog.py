@@ -1,0 +1,112 @@
+"""The dialog in a real GIMP 3 window: the GIMP side.
+
+Runs inside gimp-3.0 (not the console) under Xvfb, started by
+dialog-driver, which watches the screen and presses the keys.  The two
+meet through marker files in $NS_TEST_TMP/dialog:
+
+  here: ready (the preview's expected pixels are written, the image is
+        shown, the dialog is about to open)
+  driver: presses OK once the preview is painted
+  here: ran (the dialog closed and the filter ran)
+  driver: presses Ctrl+Z in the image window
+  here: checks that one undo restored the image, runs the filter with the
+        last values, and quits GIMP.
+"""
+import os
+import time
+
+from nstest import (TMP, U8, Gimp, check, cli, comment, export_layer,
+                    layer_above, photo, pixels, psnr, run_filter, run_tests,
+                    save, snapshot, succeeded)
+
+DIALOG = os.path.join(TMP, 'dialog')
+STYLE, TITLE, STRENGTH = 'rain_princess', 'Rain Princess', 0.8
+PREVIEW_SIZE = 256
+
+
+def mark(name):
+    open(os.path.join(DIALOG, name), 'w').close()
+
+
+def wait_until(condition, seconds):
+    end = time.time() + seconds
+    while time.time() < end:
+        if condition():
+            return True
+        time.sleep(0.25)
+    return False
+
+
+def write_expected_preview(layer):
+    """The preview's crop (the middle of the layer, as ns_preview_choose_crop
+    picks it) and the CLI's painting of it, for the driver to look for."""
+    width, height = layer.get_width(), layer.get_height()
+    crop_w, crop_h = min(width, PREVIEW_SIZE), min(height, PREVIEW_SIZE)
+    image = Gimp.Image.new(width, height, Gimp.ImageBaseType.RGB)
+    copy = Gimp.Layer.new_from_drawable(layer, image)
+    image.insert_layer(copy, None, 0)
+    image.crop(crop_w, crop_h, (width - crop_w) // 2, (height - crop_h) // 2)
+    source = export_layer(image.get_layers()[0], DIALOG + '/crop.png')
+    cli(source, DIALOG + '/crop-painted.png', '--style', STYLE).delete()
+    with open(DIALOG + '/strength', 'w') as out:
+        out.write('%g\n' % STRENGTH)
+    image.delete()
+
+
+def test_dialog():
+    image = photo('chelsea.png', 300, 200)
+    layer = image.get_layers()[0]
+    write_expected_preview(layer)
+    Gimp.Display.new(image)
+    Gimp.displays_flush()
+    before = snapshot(image)
+    mark('ready')
+    start = time.time()
+    status, message = run_filter(image, [layer], Gimp.RunMode.INTERACTIVE,
+                                 style=STYLE, strength=STRENGTH)
+    comment('the dialog was open %.1f s' % (time.time() - start))
+    succeeded(status, message, 'dialog: OK runs the filter')
+    check_new_layer(image, layer)
+    Gimp.displays_flush()
+    mark('ran')
+    check(wait_until(lambda: len(image.get_layers()) == 1, 120)
+          and snapshot(image) == before,
+          'one Ctrl+Z in the image window restores the image exactly')
+    check_last_values(image, layer)
+    save(image, DIALOG + '/result.xcf')
+
+
+def check_new_layer(image, layer):
+    new = layer_above(layer)
+    name = new.get_name() if new else None
+    check(len(image.get_layers()) == 2 and name == TITLE + ' (Neural Style)'
+          and new.get_opacity() == STRENGTH * 100,
+          'dialog: the new layer has the chosen style and strength',
+          '%s at %s' % (name, new and new.get_opacity()))
+    reference = cli(export_layer(layer, DIALOG + '/source.png'),
+                    DIALOG + '/painted.png', '--style', STYLE)
+    value = psnr(pixels(new), pixels(reference.get_layers()[0]))
+    check(value >= 35.0, 'dialog: its pixels match the CLI',
+          'PSNR against the CLI: %.1f dB' % value)
+
+
+def check_last_values(image, layer):
+    status, message = run_filter(image, [layer], Gimp.RunMode.WITH_LAST_VALS)
+    succeeded(status, message, 'with last values: the filter runs')
+    new = layer_above(layer)
+    check(new.get_name() == TITLE + ' (Neural Style)'
+          and new.get_opacity() == STRENGTH * 100,
+          "with last values: the dialog's style and strength",
+          '%s at %s' % (new.get_name(), new.get_opacity()))
+
+
+def quit_gimp():
+    procedure = Gimp.get_pdb().lookup_procedure('gimp-quit')
+    config = procedure.create_config()
+    config.set_property('force', True)
+    procedure.run(config)
+
+
+os.makedirs(DIALOG, exist_ok=True)
+run_tests([test_dialog])
+quit_gimp()
