@@ -216,8 +216,6 @@ ns_layer_paint (GimpImage         *image,
   Progress              progress = { 0.0, 0.0 };
   const gdouble         total = total_area (drawables);
 
-  g_return_val_if_fail (ns_layer_check_image (image, drawables, NULL), FALSE);
-
   gimp_progress_init_printf (_("Painting in the style of %s"), style->title);
 
   engine = ns_engine_new_for_style (style, error);

@@ -14,9 +14,10 @@ gboolean  ns_layer_check_image (GimpImage         *image,
                                 GimpDrawable     **drawables,
                                 GError           **error);
 
-/* Paints each of @drawables (NULL-terminated) into a new layer right above
- * it, with GIMP's progress bar.  The image changes in one undo step, and
- * not at all when this fails. */
+/* Paints each of @drawables (NULL-terminated, passed by
+ * ns_layer_check_image()) into a new layer right above it, with GIMP's
+ * progress bar.  The image changes in one undo step, and not at all when
+ * this fails. */
 gboolean  ns_layer_paint       (GimpImage         *image,
                                 GimpDrawable     **drawables,
                                 const NsStyle     *style,

@@ -15,7 +15,7 @@ meet through marker files in $NS_TEST_TMP/dialog:
 import os
 import time
 
-from nstest import (TMP, U8, Gimp, check, cli, comment, export_layer,
+from nstest import (TMP, Gimp, check, cli, comment, export_layer,
                     layer_above, photo, pixels, psnr, run_filter, run_tests,
                     save, snapshot, succeeded)
 
@@ -38,18 +38,24 @@ def wait_until(condition, seconds):
 
 
 def write_expected_preview(layer):
-    """The preview's crop (the middle of the layer, as ns_preview_choose_crop
-    picks it) and the CLI's painting of it, for the driver to look for."""
+    """What the preview must show: the middle of the layer (as
+    ns_preview_choose_crop picks it) with the CLI's painting of it on top
+    at the strength, composited by GIMP itself, as the new layer will look
+    after OK.  For the driver to look for on screen."""
     width, height = layer.get_width(), layer.get_height()
     crop_w, crop_h = min(width, PREVIEW_SIZE), min(height, PREVIEW_SIZE)
     image = Gimp.Image.new(width, height, Gimp.ImageBaseType.RGB)
-    copy = Gimp.Layer.new_from_drawable(layer, image)
-    image.insert_layer(copy, None, 0)
+    image.insert_layer(Gimp.Layer.new_from_drawable(layer, image), None, 0)
     image.crop(crop_w, crop_h, (width - crop_w) // 2, (height - crop_h) // 2)
-    source = export_layer(image.get_layers()[0], DIALOG + '/crop.png')
-    cli(source, DIALOG + '/crop-painted.png', '--style', STYLE).delete()
-    with open(DIALOG + '/strength', 'w') as out:
-        out.write('%g\n' % STRENGTH)
+    crop = export_layer(image.get_layers()[0], DIALOG + '/crop.png')
+    painting = cli(crop, DIALOG + '/crop-painted.png', '--style', STYLE)
+    top = Gimp.Layer.new_from_drawable(painting.get_layers()[0], image)
+    image.insert_layer(top, None, 0)
+    top.set_opacity(STRENGTH * 100)
+    top.set_mode(Gimp.LayerMode.NORMAL)
+    image.flatten()
+    save(image, DIALOG + '/preview.png')
+    painting.delete()
     image.delete()
 
 
