@@ -19,9 +19,9 @@ struct Reference
 };
 
 Reference references[] = {
-  { "instance-norm.t7", true },  // make-t7.py defaults
-  { "eccv16.t7", false },        // batch normalization
-  { "five-blocks.t7", true },    // reflects 40 pixels inside, as published
+  { "instance-norm.t7", true, {}, {} }, // make-t7.py defaults
+  { "eccv16.t7", false, {}, {} },       // batch normalization
+  { "five-blocks.t7", true, {}, {} },   // reflects 40 pixels inside, as published
 };
 
 const cv::Scalar kImagenetMeanBgr (103.939, 116.779, 123.680);
