@@ -6,11 +6,12 @@ for the environment it expects.
 import math
 import os
 import re
+import shutil
 import signal
 import threading
 import time
 
-from nstest import (FLOAT, TMP, U8, Gegl, Gimp, check, cli, comment, encoding,
+from nstest import (FLOAT, SHARED, TMP, U8, Gegl, Gimp, check, cli, comment, encoding,
                     export_layer, layer_above, photo, pixels, psnr,
                     run_filter, run_tests, snapshot, succeeded)
 
@@ -272,6 +273,20 @@ def test_layer_in_group():
           'layer in a group: the new layer is in the group, right above')
 
 
+def test_style_installed_after_start():
+    """The style argument is a string, read against the models installed
+    when the filter runs, not when GIMP registered it."""
+    model = os.path.join(TMP, 'models', 'dropped-in.onnx')
+    shutil.copy(os.path.join(SHARED, 'models', 'scream.onnx'), model)
+    image, layer = offset_photo('coffee.png', 120, 80)
+    status, message = run_filter(image, [layer], style='dropped-in')
+    os.remove(model)
+    succeeded(status, message, 'a model dropped in after GIMP started: filter succeeds')
+    check(layer_above(layer).get_name() == 'dropped-in (Neural Style)',
+          'a model dropped in after GIMP started is used',
+          layer_above(layer).get_name())
+
+
 def test_unknown_style():
     image, layer = offset_photo('coffee.png', 120, 80)
     before = snapshot(image)
@@ -358,6 +373,7 @@ run_tests([
     test_tiny_layer,
     test_two_layers,
     test_layer_in_group,
+    test_style_installed_after_start,
     test_unknown_style,
     test_corrupt_model,
     test_indexed_refused,
