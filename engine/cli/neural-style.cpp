@@ -217,6 +217,23 @@ write_atomically (const cv::Mat &image, const char *path, GError **error)
   return false;
 }
 
+// @text and spaces up to @columns on a terminal: printf's %-13s counts
+// bytes, and a translated "installed" (已安装) has two columns a character.
+std::string
+padded (const char *text, long columns)
+{
+  long width = 0;
+  for (const char *p = text; *p; p = g_utf8_next_char (p))
+    {
+      const gunichar c = g_utf8_get_char (p);
+      width += g_unichar_iszerowidth (c) ? 0 : g_unichar_iswide (c) ? 2 : 1;
+    }
+  std::string s (text);
+  if (width < columns)
+    s.append (columns - width, ' ');
+  return s;
+}
+
 int
 list_styles (NsCatalog *catalog)
 {
@@ -225,7 +242,8 @@ list_styles (NsCatalog *catalog)
     {
       const NsStyle *style = static_cast<const NsStyle *> (g_ptr_array_index (styles, i));
       g_autofree gchar *description = ns_style_describe (style);
-      printf ("%-28s %-13s %s\n", style->id, style->path ? _("installed") : _("-"), description);
+      printf ("%s %s %s\n", padded (style->id, 28).c_str (),
+              padded (style->path ? _("installed") : "-", 13).c_str (), description);
     }
   if (!ns_catalog_default_style (catalog))
     fprintf (stderr, _("No style is installed: run 'neural-style-fetch' to install them.\n"));
@@ -352,7 +370,7 @@ main (int argc, char **argv)
     { nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr }
   };
 
-  g_autoptr (GOptionContext) context = g_option_context_new (_("IN OUT - paint a photo in the style of a painting"));
+  g_autoptr (GOptionContext) context = g_option_context_new (_("- paint a photo in the style of a painting"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_description (context,
     _("Reads and writes PNG, JPEG and TIFF. OUT is written only when the whole image is done.\n"

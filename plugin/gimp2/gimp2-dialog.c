@@ -127,7 +127,7 @@ controls_new (Dialog *d)
 
   add_slider (d, GTK_TABLE (table), 1, _("S_trength:"), &d->settings->strength, 0.0, 1.0,
               _("The new layer's opacity: how much of the painting shows"));
-  add_slider (d, GTK_TABLE (table), 2, _("Stroke s_cale:"), &d->settings->scale,
+  add_slider (d, GTK_TABLE (table), 2, _("Stroke sca_le:"), &d->settings->scale,
               NS_SCALE_MIN, NS_SCALE_MAX,
               _("Larger values paint larger strokes; 1 is the style's own size"));
 
