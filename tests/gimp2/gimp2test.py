@@ -1,0 +1,302 @@
+"""gimp2test.py: what the GIMP 2.10 tests share.
+
+A temporary GIMP profile with the built plug-in in it, GIMP runs that
+report facts ("NS|key|value" gimp-message lines, see ns-lib.scm), the CLI
+for reference pixels, pixel comparisons, and TAP output.
+
+Run with /usr/bin/python3: it needs cv2 and numpy.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+import cv2
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+GIMP_CONSOLE = "gimp-console-2.10"
+PLUGIN_NAME = "gimp-neural-style"
+WAVE_TITLE = "The Great Wave off Kanagawa"
+FACT = re.compile(r"script-fu-Warning: NS\|([^|\n]*)\|(.*?)(?=\n\n|\Z)", re.S)
+BATCH_ERROR = "batch command experienced an execution error"
+
+
+def parse_args():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--plugin", required=True, help="the built gimp-neural-style")
+    parser.add_argument("--cli", required=True, help="the built neural-style command")
+    parser.add_argument("--source-root", required=True)
+    parser.add_argument("--shared", required=True, help="../shared: models, test-images")
+    parser.add_argument("--screenshot", help="where the dialog test saves its screenshot")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    return parser.parse_args()
+
+
+class Tap:
+    """TAP output; the plan comes last, so checks may depend on results."""
+
+    def __init__(self):
+        self.count = 0
+        self.failed = 0
+
+    def comment(self, text):
+        for line in str(text).splitlines() or [""]:
+            print("# " + line, flush=True)
+
+    def ok(self, passed, description, diagnostic=None):
+        self.count += 1
+        if not passed:
+            self.failed += 1
+        print("%s %d - %s" % ("ok" if passed else "not ok", self.count, description))
+        if diagnostic:
+            self.comment(diagnostic)
+        sys.stdout.flush()
+        return passed
+
+    def equal(self, description, expected, seen):
+        return self.ok(expected == seen, description,
+                       "expected %r, saw %r" % (expected, seen))
+
+    def contains(self, description, text, needles):
+        missing = [n for n in needles if n not in (text or "")]
+        return self.ok(not missing, description,
+                       "expected a message containing %r; saw %r" % (needles, text))
+
+    def finish(self):
+        print("1..%d" % self.count, flush=True)
+        return 1 if self.failed else 0
+
+
+class Fixture:
+    """A temporary folder with a GIMP profile holding the built plug-in."""
+
+    def __init__(self, args, name):
+        self.args = args
+        self.root = tempfile.mkdtemp(prefix="ns-gimp2-%s-" % name)
+        self.out = self.path("out")
+        self.profile = self.path("profile")
+        self.catalog = os.path.join(args.source_root, "models", "catalog.ini")
+        self.models = os.path.join(args.shared, "models")
+        self.images = os.path.join(args.shared, "test-images")
+        os.makedirs(self.out)
+        plugin_dir = os.path.join(self.profile, "plug-ins", PLUGIN_NAME)
+        os.makedirs(plugin_dir)
+        shutil.copy2(args.plugin, plugin_dir)
+        for data in ("brushes", "dynamics", "gradients", "patterns", "palettes",
+                     "tool-presets", "fonts", "tags"):
+            os.makedirs(os.path.join(self.profile, data), exist_ok=True)
+        with open(os.path.join(self.profile, "gimprc"), "w") as gimprc:
+            gimprc.write("(check-updates no)\n(restore-session no)\n(save-session-info no)\n"
+                         "(color-profile-policy keep)\n")
+
+    def path(self, *parts):
+        return os.path.join(self.root, *parts)
+
+    def out_path(self, name):
+        return os.path.join(self.out, name)
+
+    def env(self, **extra):
+        """The environment GIMP and the CLI run in: the source catalog, the
+        shared models, never the developer's own installed models."""
+        env = dict(os.environ)
+        env["GIMP2_DIRECTORY"] = self.profile
+        env["NEURAL_STYLE_CATALOG"] = self.catalog
+        env["NEURAL_STYLE_MODEL_PATH"] = self.models
+        env["XDG_DATA_HOME"] = self.path("no-user-data")
+        env.update(extra)
+        return env
+
+    def cleanup(self):
+        if self.args.keep:
+            print("# kept %s" % self.root)
+        else:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+def scheme_string(text):
+    return '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def scheme_setup(fixture):
+    """Script-Fu that defines what ns-lib.scm needs and loads it."""
+    return "(define ns-out %s) (define ns-images %s) (load %s)" % (
+        scheme_string(fixture.out), scheme_string(fixture.images),
+        scheme_string(os.path.join(HERE, "ns-lib.scm")))
+
+
+def gimp_batch_argv(fixture, case_file):
+    """One -b command: Script-Fu definitions last only as long as one."""
+    command = "(begin %s (load %s))" % (scheme_setup(fixture),
+                                        scheme_string(os.path.join(HERE, case_file)))
+    return [GIMP_CONSOLE, "-i", "-d", "-f", "-b", command, "-b", "(gimp-quit 0)"]
+
+
+class GimpRun:
+    """What a batch run of GIMP reported."""
+
+    def __init__(self, stderr, returncode, seconds):
+        self.stderr = stderr
+        self.returncode = returncode
+        self.seconds = seconds
+        self.facts = {}
+        for key, value in FACT.findall(stderr):
+            self.facts[key] = value.strip()
+
+    def fact(self, key, default=None):
+        return self.facts.get(key, default)
+
+    def ints(self, key):
+        value = self.facts.get(key)
+        return [int(float(v)) for v in value.split()] if value else None
+
+    def number(self, key):
+        value = self.facts.get(key)
+        return float(value) if value not in (None, "") else None
+
+    def batch_error(self):
+        """The Script-Fu error that stopped the case file, or None."""
+        index = self.stderr.find(BATCH_ERROR)
+        if index < 0:
+            return None
+        return self.stderr[index:index + 600]
+
+
+def run_gimp(fixture, case_file, env=None, timeout=600):
+    start = time.monotonic()
+    proc = subprocess.run(gimp_batch_argv(fixture, case_file),
+                          env=env or fixture.env(), stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          timeout=timeout, text=True, errors="replace")
+    return GimpRun(proc.stdout, proc.returncode, time.monotonic() - start)
+
+
+class LiveGimp:
+    """A batch GIMP still running: its output read as it comes, timed."""
+
+    def __init__(self, fixture, case_file, env=None):
+        self.start = time.monotonic()
+        self.proc = subprocess.Popen(gimp_batch_argv(fixture, case_file),
+                                     env=env or fixture.env(), stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True, errors="replace")
+        self.lines = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append((time.monotonic() - self.start, line))
+
+    def fact_time(self, key):
+        """Seconds from GIMP's start to the fact @key, or None."""
+        tag = "NS|%s|" % key
+        return next((t for t, line in list(self.lines) if tag in line), None)
+
+    def wait(self, timeout=600):
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.reader.join(10)
+        return GimpRun("".join(line for _, line in self.lines), self.proc.returncode,
+                       time.monotonic() - self.start)
+
+
+def plugin_runs(gimp_pid):
+    """Pids of the gimp-neural-style processes GIMP runs a procedure in
+    (not the ones it queries at start-up)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as stat:
+                ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+            with open("/proc/%s/cmdline" % entry, "rb") as cmdline:
+                argv = cmdline.read().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if (ppid == gimp_pid and os.path.basename(argv[0]) == PLUGIN_NAME.encode()
+                and b"-run" in argv):
+            pids.append(int(entry))
+    return pids
+
+
+def check_batch_ran(tap, run, description):
+    """One TAP line saying the case file ran to its end."""
+    error = run.batch_error()
+    done = run.fact("done") == "yes"
+    diagnostic = "GIMP took %.1f s" % run.seconds
+    if not done:
+        diagnostic += "; the case file stopped early:\n" + (error or run.stderr[-2000:])
+    return tap.ok(done and error is None, description, diagnostic)
+
+
+# Pixels
+
+def read_image(path):
+    """The file's pixels as stored (8 or 16 bit, 1, 3 or 4 channels), or None."""
+    if not os.path.exists(path):
+        return None
+    return cv2.imread(path, cv2.IMREAD_UNCHANGED)
+
+
+def to_float(image):
+    scale = 65535.0 if image.dtype == np.uint16 else 255.0
+    return image.astype(np.float64) / scale
+
+
+def color(image):
+    """The colour channels, BGR or gray, without alpha."""
+    if image.ndim == 3 and image.shape[2] in (2, 4):
+        return image[:, :, :-1]
+    return image
+
+
+def psnr(a, b):
+    """PSNR in dB of two images of the same shape, 0..1 peak."""
+    mse = np.mean((to_float(a) - to_float(b)) ** 2)
+    return float("inf") if mse == 0 else 10.0 * np.log10(1.0 / mse)
+
+
+def shape_of(image):
+    return None if image is None else image.shape
+
+
+def srgb_to_linear(v):
+    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+
+
+def linear_to_srgb(v):
+    return np.where(v <= 0.0031308, v * 12.92, 1.055 * np.power(np.maximum(v, 0), 1 / 2.4) - 0.055)
+
+
+def run_cli(fixture, source_png, out_png, *options):
+    """The CLI's painting of @source_png, for the same settings."""
+    argv = [fixture.args.cli, "--style", "wave", *options, source_png, out_png]
+    proc = subprocess.run(argv, env=fixture.env(), stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=300)
+    return proc.returncode, proc.stdout, read_image(out_png)
+
+
+def main(test_function, name):
+    """Runs @test_function (args, fixture, tap) and exits with TAP's verdict."""
+    args = parse_args()
+    tap = Tap()
+    fixture = Fixture(args, name)
+    try:
+        test_function(args, fixture, tap)
+    except Exception:  # a broken test is a failed test
+        tap.ok(False, "the test itself ran to its end", traceback.format_exc())
+    finally:
+        fixture.cleanup()
+    sys.exit(tap.finish())

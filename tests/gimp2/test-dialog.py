@@ -1,0 +1,252 @@
+#!/usr/bin/python3
+"""test-dialog.py: the dialog in a real GIMP 2.10 window, under Xvfb.
+
+Opens the filter interactively on a photo with an ellipse selected, waits
+for the preview to show a painted crop, checks that the preview blends it
+over the photo as GIMP will, types a strength, takes the README's
+screenshot, presses OK; then checks the new layer, that one Ctrl+Z in the
+image window takes it away (layer and mask: one undo step) and gives back
+the pixels, and that RUN-WITH-LAST-VALS uses the dialog's settings.
+"""
+
+import os
+import time
+
+import cv2
+import numpy as np
+
+import gimp2test as g
+import gui
+
+STRENGTH = 0.8  # typed into the dialog; with no last values it shows 1.00
+ELLIPSE = (10, 5, 280, 190)  # x, y, width, height: most of the 300x200 photo
+PAINTED_BELOW_DB = 30.0  # the preview against the photo: inf until painted
+BLEND_TOLERANCE = 2  # levels: 8-bit rounding on both sides
+PREVIEW_LIKE_RESULT_DB = 28.0
+
+
+def ellipse_crop(image):
+    """The part of @image the dialog previews."""
+    x, y, w, h = ELLIPSE
+    return gui.preview_crop(image, x, y, x + w, y + h)
+
+
+def prepare_image(server, fixture):
+    """The photo, scaled, an ellipse selected; exports the source and the
+    image as it looks."""
+    server.call("(begin %s)" % g.scheme_setup(fixture))
+    server.call("(define image (vector-ref (cadr (gimp-image-list)) 0))")
+    server.call("(define source (ns-active-layer image))")
+    server.call("(gimp-image-scale image 300 200)")
+    server.call("(gimp-image-select-ellipse image CHANNEL-OP-REPLACE %d %d %d %d)" % ELLIPSE)
+    server.call('(ns-export source "source.png")')
+    server.call('(ns-export-flat image "before.png")')
+    server.call("(gimp-displays-flush)")
+
+
+class DialogWindow:
+    """The Neural Style dialog on the display, and its preview of @crop."""
+
+    def __init__(self, display, window, crop, path):
+        self.display = display
+        self.window = window
+        self.crop = crop
+        self.path = path
+
+    def preview(self, accept, timeout=90):
+        """What the preview shows once it has settled (the same in two
+        screenshots) and @accept takes it, or None."""
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            shot = self.display.screenshot(self.window, self.path)
+            found = gui.preview_location(shot, self.crop) if shot is not None else None
+            if found and found[2] > 0.4:
+                shown = gui.region(shot, found[0], found[1], self.crop)
+                if last is not None and np.array_equal(shown, last) and accept(shown):
+                    return shown
+                last = shown
+            time.sleep(0.7)
+        return None
+
+    def set_strength(self, value):
+        """Alt+T focuses the strength's spin button; Tab commits the value."""
+        self.display.keys(self.window, "alt+t", "ctrl+a")
+        self.display.type(self.window, "%.2f" % value)
+        self.display.keys(self.window, "Tab")
+
+    def screenshot(self, path):
+        self.display.run("xdotool", "mousemove", "0", "0")  # no hover highlight
+        cv2.imwrite(path, self.display.screenshot(self.window, self.path))
+
+
+def blend(source, top, opacity, linear):
+    """@top at @opacity over @source, 8-bit, mixed in linear light or not."""
+    s, t = g.to_float(source), g.to_float(top)
+    if linear:
+        s, t = g.srgb_to_linear(s), g.srgb_to_linear(t)
+    mixed = s + (t - s) * opacity
+    return np.round((g.linear_to_srgb(mixed) if linear else mixed) * 255).astype(np.uint8)
+
+
+def max_error(a, b):
+    return int(np.abs(a.astype(int) - b.astype(int)).max())
+
+
+def check_preview_blend(tap, crop, painted, half):
+    """At strength 0.5 the preview is the painting over the photo as GIMP
+    will composite it: a "Normal" layer, in linear light."""
+    if half is None:
+        return tap.ok(False, "the preview follows the strength", "it did not change")
+    linear = max_error(half, blend(crop, painted, 0.5, True))
+    perceptual = max_error(half, blend(crop, painted, 0.5, False))
+    tap.ok(linear <= BLEND_TOLERANCE,
+           "at strength 0.5 the preview blends as GIMP will (linear light)",
+           "largest difference %d levels from GIMP's linear blend (%d from a perceptual "
+           "one), expected <= %d" % (linear, perceptual, BLEND_TOLERANCE))
+
+
+def open_dialog(tap, fixture, display):
+    window = display.find_window("^Neural Style$", 60)
+    if not tap.ok(window is not None, "the Neural Style dialog opens",
+                  None if window else "no window named 'Neural Style' within 60 s"):
+        return None
+    crop = ellipse_crop(g.read_image(fixture.out_path("source.png")))
+    return DialogWindow(display, window, crop, fixture.path("dialog.png"))
+
+
+def use_dialog(tap, dialog, screenshot_path):
+    """Waits for the painting, tries strength 0.5, sets STRENGTH, takes the
+    screenshot.  Returns the final preview, or None."""
+    crop = dialog.crop
+    painted = dialog.preview(lambda shown: g.psnr(shown, crop) < PAINTED_BELOW_DB)
+    if not tap.ok(painted is not None, "the dialog's preview shows a painted crop",
+                  "no settled, painted preview within the time limit" if painted is None
+                  else "PSNR preview vs photo %.1f dB (< %.0f: painted)"
+                  % (g.psnr(painted, crop), PAINTED_BELOW_DB)):
+        return None
+    dialog.set_strength(0.5)
+    half = dialog.preview(lambda shown: not np.array_equal(shown, painted), 20)
+    check_preview_blend(tap, crop, painted, half)
+    dialog.set_strength(STRENGTH)
+    final = dialog.preview(lambda shown: half is None or not np.array_equal(shown, half), 20)
+    dialog.screenshot(screenshot_path)
+    tap.comment("dialog screenshot: %s" % screenshot_path)
+    return final
+
+
+def run_dialog(tap, fixture, display, server, screenshot_path):
+    """Opens the dialog, uses it, presses OK.  Returns the preview shown at
+    the end, or None, and whether the filter succeeded."""
+    call = server.call_in_background(
+        '(plug-in-neural-style RUN-INTERACTIVE image source "" 1.0 0 1.0)')
+    dialog = open_dialog(tap, fixture, display)
+    if dialog is None:
+        return None, False
+    final = use_dialog(tap, dialog, screenshot_path)
+    display.keys(dialog.window, "alt+o")
+    call.join(180)
+    ok, text = call.result or (False, "no answer within 180 s")
+    tap.ok(ok, "OK runs the filter", None if ok else text)
+    still_open = display.find_window("^Neural Style$", 5)
+    tap.ok(still_open is None, "the dialog closes", "it is still open" if still_open else None)
+    return final, ok
+
+
+def check_preview_like_result(tap, fixture, final):
+    """The preview (a painting of the crop alone) looks like the new layer
+    over the photo at the strength, as the image shows it."""
+    source = g.read_image(fixture.out_path("source.png"))
+    new = g.read_image(fixture.out_path("new.png"))
+    if final is None or new is None:
+        return tap.ok(False, "the preview looks like the result", "no preview or no new layer")
+    value = g.psnr(final, blend(ellipse_crop(source), ellipse_crop(new), STRENGTH, True))
+    tap.ok(value >= PREVIEW_LIKE_RESULT_DB, "the preview looks like the result",
+           "PSNR %.1f dB, expected >= %.0f dB (a painting of the crop alone differs a little)"
+           % (value, PREVIEW_LIKE_RESULT_DB))
+
+
+def check_new_layer(tap, server):
+    server.call("(define painted (ns-layer-above image source))")
+    tap.equal("the image has one layer more", "2", server.value("(ns-layer-count image)"))
+    tap.equal("the new layer's name", g.WAVE_TITLE + " (Neural Style)",
+              server.value("(car (gimp-item-get-name painted))"))
+    opacity = float(server.value("(car (gimp-layer-get-opacity painted))"))
+    tap.ok(abs(opacity - STRENGTH * 100) < 0.01,
+           "the new layer's opacity is the strength typed in the dialog",
+           "expected %.1f, saw %.1f" % (STRENGTH * 100, opacity))
+    tap.ok(server.value("(car (gimp-layer-get-mask painted))") != "-1",
+           "the new layer has the selection as its mask")
+    server.call('(ns-export painted "new.png")')
+
+
+def undo(tap, display, server):
+    """One Ctrl+Z in the image window."""
+    window = display.find_window(r"\[chelsea\]", 10)
+    if not tap.ok(window is not None, "the image window is there",
+                  None if window else "no window named [chelsea]"):
+        return False
+    display.keys(window, "ctrl+z")
+    deadline = time.monotonic() + 15
+    while server.value("(ns-layer-count image)") != "1" and time.monotonic() < deadline:
+        time.sleep(0.3)
+    return True
+
+
+def check_undone(tap, fixture, server):
+    name = g.WAVE_TITLE + " (Neural Style)"
+    tap.equal("one Ctrl+Z removes the new layer, mask and all (one undo step)",
+              ("1", "-1"),
+              (server.value("(ns-layer-count image)"),
+               server.value('(car (gimp-image-get-layer-by-name image "%s"))' % name)))
+    server.call('(ns-export-flat image "undone.png")')
+    before = g.read_image(fixture.out_path("before.png"))
+    after = g.read_image(fixture.out_path("undone.png"))
+    tap.ok(before is not None and after is not None and np.array_equal(before, after),
+           "after Ctrl+Z the image's pixels are as before",
+           "before %s, after %s" % (g.shape_of(before), g.shape_of(after)))
+
+
+def check_last_values(tap, server):
+    server.call('(plug-in-neural-style RUN-WITH-LAST-VALS image source "" 1.0 0 1.0)')
+    server.call("(define again (ns-layer-above image source))")
+    tap.equal("RUN-WITH-LAST-VALS uses the dialog's style",
+              g.WAVE_TITLE + " (Neural Style)", server.value("(car (gimp-item-get-name again))"))
+    opacity = float(server.value("(car (gimp-layer-get-opacity again))"))
+    tap.ok(abs(opacity - STRENGTH * 100) < 0.01,
+           "RUN-WITH-LAST-VALS uses the dialog's strength",
+           "expected opacity %.1f, saw %.1f" % (STRENGTH * 100, opacity))
+
+
+def drive(tap, fixture, display, gimp, screenshot_path):
+    ready = gimp.server.wait_ready(180)
+    if not tap.ok(ready, "GIMP starts with the Script-Fu server",
+                  None if ready else "nothing on port %d within 180 s; GIMP said:\n%s"
+                  % (gimp.server.port, gimp.log_tail())):
+        return
+    prepare_image(gimp.server, fixture)
+    final, ok = run_dialog(tap, fixture, display, gimp.server, screenshot_path)
+    if not ok:
+        return
+    check_new_layer(tap, gimp.server)
+    check_preview_like_result(tap, fixture, final)
+    if undo(tap, display, gimp.server):
+        check_undone(tap, fixture, gimp.server)
+    check_last_values(tap, gimp.server)
+
+
+def test(args, fixture, tap):
+    screenshot_path = args.screenshot or fixture.path("gimp2-dialog.png")
+    display = gui.Display()
+    gimp = gui.GuiGimp(fixture, display, os.path.join(fixture.images, "chelsea.png"))
+    try:
+        drive(tap, fixture, display, gimp, screenshot_path)
+    except (OSError, gui.ScriptFuError) as error:
+        tap.ok(False, "GIMP answers the test's Script-Fu", str(error))
+    finally:
+        gimp.stop()
+        display.stop()
+
+
+if __name__ == "__main__":
+    g.main(test, "dialog")

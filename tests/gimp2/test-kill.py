@@ -1,0 +1,88 @@
+#!/usr/bin/python3
+"""test-kill.py: the plug-in killed halfway, in the real GIMP 2.10.
+
+SIGKILL to gimp-neural-style a second into painting a 1500x1000 image:
+the call fails and the image is exactly as it was (no new layer, same
+pixels).  A second, whole run on the same image then shows that the
+kill came before the end and that GIMP still works.
+"""
+
+import os
+import signal
+import time
+
+import numpy as np
+
+import gimp2test as g
+
+KILL_AFTER = 1.0
+
+
+def wait_for_plugin(gimp, timeout=120):
+    """The pid of the first run of the plug-in, or None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and gimp.proc.poll() is None:
+        pids = g.plugin_runs(gimp.proc.pid)
+        if pids:
+            return pids[0]
+        time.sleep(0.02)
+    return None
+
+
+def kill_halfway(tap, gimp):
+    """Kills the plug-in KILL_AFTER seconds into its run; TRUE if it was
+    still running then."""
+    pid = wait_for_plugin(gimp)
+    if not tap.ok(pid is not None, "GIMP starts the plug-in",
+                  None if pid else "no gimp-neural-style -run process seen"):
+        return False
+    time.sleep(KILL_AFTER)
+    running = g.plugin_runs(gimp.proc.pid) == [pid]
+    if running:
+        os.kill(pid, signal.SIGKILL)
+    return tap.ok(running, "the plug-in is killed while it runs",
+                  "killed pid %d %.1f s into its run" % (pid, KILL_AFTER) if running
+                  else "it had already ended after %.1f s" % KILL_AFTER)
+
+
+def check_image_unchanged(tap, fixture, run):
+    tap.equal("the image keeps its layers (no new layer)",
+              run.fact("killed.layers-before"), run.fact("killed.layers-after"))
+    before = g.read_image(fixture.out_path("killed-before.png"))
+    after = g.read_image(fixture.out_path("killed-after.png"))
+    tap.ok(before is not None and after is not None and np.array_equal(before, after),
+           "the image keeps its pixels",
+           "before %s, after %s" % (g.shape_of(before), g.shape_of(after)))
+    tap.equal("the image is still clean (nothing was done to it)", "0", run.fact("killed.dirty"))
+
+
+def check_whole_run(tap, gimp, run):
+    tap.equal("GIMP still works: a second run succeeds", "ok", run.fact("whole.result"))
+    tap.equal("the second run adds its layer",
+              int(run.fact("killed.layers-after", "0")) + 1,
+              int(run.fact("whole.layers-after", "-1")))
+    start, end = gimp.fact_time("whole.start"), gimp.fact_time("whole.result")
+    seconds = None if start is None or end is None else end - start
+    tap.ok(seconds is not None and seconds > KILL_AFTER + 1,
+           "a whole run takes well over %.0f s: the kill came halfway" % KILL_AFTER,
+           "a whole run took %s s" % (None if seconds is None else "%.1f" % seconds))
+
+
+def test(args, fixture, tap):
+    gimp = g.LiveGimp(fixture, "kill.scm")
+    killed = kill_halfway(tap, gimp)
+    run = gimp.wait()
+    if not (g.check_batch_ran(tap, run, "GIMP ran the kill case") and killed):
+        return
+    tap.contains("the call fails: the plug-in never answered", run.fact("killed.result"),
+                 ["plug-in-neural-style", "returned no return values"])
+    # GIMP 2.10 skips its "Plug-in crashed" message when the plug-in's last
+    # message (a progress update, a tile) comes in with the hang-up.
+    report = next((line for line in run.stderr.splitlines() if "Plug-in crashed" in line), None)
+    tap.comment("GIMP's report: %s" % (report or "none this time"))
+    check_image_unchanged(tap, fixture, run)
+    check_whole_run(tap, gimp, run)
+
+
+if __name__ == "__main__":
+    g.main(test, "kill")
