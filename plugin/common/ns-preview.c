@@ -3,6 +3,7 @@
 #include "ns-preview.h"
 
 #include <gio/gio.h>
+#include <math.h>
 #include <string.h>
 
 /* What a painting of the crop depends on; the strength only re-blends. */
@@ -171,8 +172,23 @@ to_byte (gfloat v)
   return (guchar) (CLAMP (v, 0.0f, 1.0f) * 255.0f + 0.5f);
 }
 
+/* sRGB's transfer function, both ways, for values in 0..1. */
+static gfloat
+to_linear (gfloat v)
+{
+  v = CLAMP (v, 0.0f, 1.0f);
+  return v <= 0.04045f ? v / 12.92f : powf ((v + 0.055f) / 1.055f, 2.4f);
+}
+
+static gfloat
+to_perceptual (gfloat v)
+{
+  return v <= 0.0031308f ? v * 12.92f : 1.055f * powf (v, 1.0f / 2.4f) - 0.055f;
+}
+
 /* The layer at `strength` opacity over its source, over a checkerboard
- * where the source is transparent. */
+ * where the source is transparent.  Mixed in linear light, as GIMP
+ * composites a "Normal" layer. */
 static void
 preview_blend (NsPreview *preview)
 {
@@ -190,7 +206,8 @@ preview_blend (NsPreview *preview)
 
         for (gint c = 0; c < 3; c++)
           {
-            const gfloat mixed = s * top[c] + (1.0f - s) * src[c];
+            const gfloat mixed = to_perceptual (s * to_linear (top[c])
+                                                + (1.0f - s) * to_linear (src[c]));
             out[c] = to_byte (src[3] * mixed + (1.0f - src[3]) * checker);
           }
       }

@@ -130,3 +130,11 @@ ns_set_outside_selection_error (GError      **error,
   g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
                _("The selection does not touch the layer '%s'"), layer_name);
 }
+
+void
+ns_set_not_layer_error (GError **error)
+{
+  g_set_error_literal (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                       _("Neural Style paints layers, not channels or "
+                         "masks: select a layer"));
+}

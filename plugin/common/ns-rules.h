@@ -55,6 +55,7 @@ gdouble       ns_new_layer_opacity      (const NsSettings *settings);
 void          ns_set_indexed_error      (GError          **error);
 void          ns_set_outside_selection_error (GError     **error,
                                          const gchar      *layer_name);
+void          ns_set_not_layer_error    (GError          **error);
 
 G_END_DECLS
 

@@ -125,6 +125,13 @@ run_filter (GimpRunMode      run_mode,
       ns_set_indexed_error (error);
       return GIMP_PDB_EXECUTION_ERROR;
     }
+  /* A layer mask or channel would give a layer that cannot enter the
+   * image; GIMP 2.10 offers the filter when one is active. */
+  if (!gimp_item_is_layer (drawable))
+    {
+      ns_set_not_layer_error (error);
+      return GIMP_PDB_EXECUTION_ERROR;
+    }
 
   catalog = ns_styles_open (error);
   if (!catalog)
