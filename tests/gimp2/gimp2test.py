@@ -272,6 +272,16 @@ def shape_of(image):
     return None if image is None else image.shape
 
 
+def check_same_pixels(tap, description, before_path, after_path):
+    """One TAP line: the two exports hold the same pixels."""
+    before, after = read_image(before_path), read_image(after_path)
+    same = before is not None and after is not None and np.array_equal(before, after)
+    text = "before %s, after %s" % (shape_of(before), shape_of(after))
+    if not same and before is not None and after is not None and before.shape == after.shape:
+        text += ": %d values differ" % np.count_nonzero(before != after)
+    return tap.ok(same, description, text)
+
+
 def srgb_to_linear(v):
     return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
 

@@ -200,11 +200,8 @@ def check_undone(tap, fixture, server):
               (server.value("(ns-layer-count image)"),
                server.value('(car (gimp-image-get-layer-by-name image "%s"))' % name)))
     server.call('(ns-export-flat image "undone.png")')
-    before = g.read_image(fixture.out_path("before.png"))
-    after = g.read_image(fixture.out_path("undone.png"))
-    tap.ok(before is not None and after is not None and np.array_equal(before, after),
-           "after Ctrl+Z the image's pixels are as before",
-           "before %s, after %s" % (g.shape_of(before), g.shape_of(after)))
+    g.check_same_pixels(tap, "after Ctrl+Z the image's pixels are as before",
+                        fixture.out_path("before.png"), fixture.out_path("undone.png"))
 
 
 def check_last_values(tap, server):

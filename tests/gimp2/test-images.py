@@ -81,7 +81,8 @@ def check_selection(tap, fixture, run):
     keep = outside(source.shape, x1, y1, x2, y2)
     changed = int(np.count_nonzero(np.any(source[keep] != new[keep], axis=-1)))
     tap.ok(changed == 0, "selection: pixels outside the selection's bounds are the source's",
-           "%d of %d pixels outside (%d,%d)-(%d,%d) differ" % (changed, keep.sum(), x1, y1, x2, y2))
+           "%d of %d pixels outside (%d,%d)-(%d,%d) differ"
+           % (changed, keep.sum(), x1, y1, x2, y2))
     check_like_cli(tap, fixture, "selection", crop=(x1, y1, x2 - x1, y2 - y1))
 
 
@@ -103,9 +104,11 @@ def check_rgba(tap, fixture, run):
 def check_gray(tap, fixture, run):
     if not check_added(tap, run, "gray"):
         return
-    tap.equal("grayscale: the new layer is grayscale (gimp-drawable-is-gray)", "1", run.fact("gray.new.gray"))
+    tap.equal("grayscale: the new layer is grayscale (gimp-drawable-is-gray)",
+              "1", run.fact("gray.new.gray"))
     source, new = images(fixture, "gray")
-    tap.ok(new is not None and new.ndim == 2, "grayscale: the export of the new layer is one channel",
+    tap.ok(new is not None and new.ndim == 2,
+           "grayscale: the export of the new layer is one channel",
            "shape %s" % (g.shape_of(new),))
     tap.ok(g.psnr(new, source) < 20, "grayscale: the new layer is painted, not a copy",
            "PSNR vs source %.1f dB" % g.psnr(new, source))
