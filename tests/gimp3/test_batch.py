@@ -306,16 +306,27 @@ def test_corrupt_model():
     unchanged(image, before, 'truncated model')
 
 
+def parent_pid(pid):
+    with open('/proc/%s/stat' % pid, 'rb') as stat:
+        # pid (comm) state ppid ...: comm may hold spaces, so split after ')'
+        return int(stat.read().rsplit(b')', 1)[1].split()[1])
+
+
 def plug_in_processes():
-    """Process ids of gimp-neural-style plug-ins of this GIMP profile."""
+    """Process ids of the gimp-neural-style plug-ins of this GIMP: like this
+    Python-Fu script, children of the GIMP that runs the tests (another
+    suite's GIMP may be running its own)."""
+    gimp = os.getppid()
     found = []
     for pid in filter(str.isdigit, os.listdir('/proc')):
         try:
             with open('/proc/%s/cmdline' % pid, 'rb') as cmdline:
                 argv = cmdline.read().split(b'\0')
-        except OSError:
+            mine = parent_pid(pid) == gimp
+        except (OSError, ValueError, IndexError):
             continue
-        if argv[0].decode(errors='replace').endswith('/plug-ins/gimp-neural-style/gimp-neural-style'):
+        if mine and argv[0].decode(errors='replace').endswith(
+                '/plug-ins/gimp-neural-style/gimp-neural-style'):
             found.append(int(pid))
     return found
 
