@@ -214,8 +214,9 @@ public:
           const double inv_std = normalize_variance_ ? 1.0 / std::sqrt (var + eps_) : 1.0;
           const float a = (float) (inv_std * (gamma ? gamma[c] : 1.0f));
           const float b = (float) ((beta ? beta[c] : 0.0f) - mean * a);
-          for (size_t i = 0; i < plane; i++)
-            dst[i] = src[i] * a + b;
+          const cv::Mat in (1, (int) plane, CV_32F, const_cast<float *> (src));
+          cv::Mat out (1, (int) plane, CV_32F, dst);
+          in.convertTo (out, CV_32F, a, b);
         }
     });
   }
@@ -224,14 +225,10 @@ private:
   static void
   plane_mean_var (const float *src, size_t len, double &mean, double &var)
   {
-    double s = 0, s2 = 0;
-    for (size_t i = 0; i < len; i++)
-      {
-        s += src[i];
-        s2 += (double) src[i] * src[i];
-      }
-    mean = s / len;
-    var = std::max (0.0, s2 / len - mean * mean);
+    cv::Scalar m, sd;
+    cv::meanStdDev (cv::Mat (1, (int) len, CV_32F, const_cast<float *> (src)), m, sd);
+    mean = m[0];
+    var = sd[0] * sd[0];
   }
 
   static void

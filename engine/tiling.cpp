@@ -18,6 +18,9 @@ split (int length, int parts)
   return bounds;
 }
 
+// The smallest image statistics are taken from (see plan_tiles).
+constexpr double kMinStatsPixels = 0.5e6;
+
 // The smallest pixel count that lets a tiled pass do useful work.
 constexpr double kMinTilePixels = (4 * kTileHalo) * (4 * kTileHalo);
 
@@ -120,9 +123,13 @@ plan_tiles (const Geometry &g, guint64 budget)
         plan.tiles.push_back (t);
       }
 
-  // Statistics come from the image shrunk to an eighth of its pixels (or
-  // what fits): cheap next to the tiles, and close to whole-image ones.
-  const double shrink = std::sqrt (std::max (8.0, padded.area () / max_pixels));
+  // Statistics come from the image shrunk to an eighth of its pixels: cheap
+  // next to the tiles.  But never to less than kMinStatsPixels (these
+  // networks' statistics depend on scale, and a thumbnail's give blotches)
+  // unless that does not fit.
+  const double stats_pixels = std::min (max_pixels,
+                                        std::max (padded.area () / 8.0, kMinStatsPixels));
+  const double shrink = std::sqrt (std::max (1.0, padded.area () / stats_pixels));
   plan.stats_size.width = std::max (4, (int) std::lround (g.network.width / shrink / 4) * 4);
   plan.stats_size.height = std::max (4, (int) std::lround (g.network.height / shrink / 4) * 4);
   return plan;
