@@ -65,6 +65,24 @@ ns_buffer_stylize (NsEngine            *engine,
   return ns_engine_stylize (engine, options, &io, progress, progress_data, error);
 }
 
+gboolean
+ns_buffer_paint_new_layer (NsEngine            *engine,
+                           const NsSettings    *settings,
+                           GeglBuffer          *source,
+                           GeglBuffer          *dest,
+                           const GeglRectangle *area,
+                           NsProgressFunc       progress,
+                           gpointer             progress_data,
+                           GError             **error)
+{
+  NsOptions options;
+
+  ns_settings_to_options (settings, &options);
+  gegl_buffer_copy (source, NULL, GEGL_ABYSS_NONE, dest, NULL);
+  return ns_buffer_stylize (engine, &options, source, dest, area,
+                            progress, progress_data, error);
+}
+
 gfloat *
 ns_buffer_read_rgba (GeglBuffer          *buffer,
                      const GeglRectangle *rect)

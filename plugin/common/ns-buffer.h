@@ -9,12 +9,25 @@
 #include <gegl.h>
 
 #include "neural-style-engine.h"
+#include "ns-rules.h"
 
 G_BEGIN_DECLS
 
 /* Stylizes @area of @source into the same area of @dest. */
 gboolean      ns_buffer_stylize         (NsEngine            *engine,
                                          const NsOptions     *options,
+                                         GeglBuffer          *source,
+                                         GeglBuffer          *dest,
+                                         const GeglRectangle *area,
+                                         NsProgressFunc       progress,
+                                         gpointer             progress_data,
+                                         GError             **error);
+
+/* The new layer's pixels: all of @source copied into @dest, then @area
+ * painted with the full style (the layer's opacity carries the strength,
+ * and the source's alpha stays). */
+gboolean      ns_buffer_paint_new_layer (NsEngine            *engine,
+                                         const NsSettings    *settings,
                                          GeglBuffer          *source,
                                          GeglBuffer          *dest,
                                          const GeglRectangle *area,

@@ -53,12 +53,9 @@ paint_layer (NsEngine            *engine,
 {
   g_autoptr (GeglBuffer) source = gimp_drawable_get_buffer (drawable);
   g_autoptr (GeglBuffer) dest = gimp_drawable_get_buffer (layer);
-  NsOptions options;
 
-  ns_settings_to_options (settings, &options);
-  gegl_buffer_copy (source, NULL, GEGL_ABYSS_NONE, dest, NULL);
-  return ns_buffer_stylize (engine, &options, source, dest, area,
-                            show_progress, NULL, error);
+  return ns_buffer_paint_new_layer (engine, settings, source, dest, area,
+                                    show_progress, NULL, error);
 }
 
 static void

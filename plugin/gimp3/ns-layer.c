@@ -102,13 +102,9 @@ paint_pixels (GimpDrawable        *source,
 {
   g_autoptr (GeglBuffer) source_buffer = gimp_drawable_get_buffer (source);
   g_autoptr (GeglBuffer) dest_buffer   = gimp_drawable_get_buffer (dest);
-  NsOptions              options;
 
-  ns_settings_to_options (settings, &options);
-  gegl_buffer_copy (source_buffer, NULL, GEGL_ABYSS_NONE, dest_buffer, NULL);
-
-  return ns_buffer_stylize (engine, &options, source_buffer, dest_buffer,
-                            area, progress_update, progress, error);
+  return ns_buffer_paint_new_layer (engine, settings, source_buffer, dest_buffer,
+                                    area, progress_update, progress, error);
 }
 
 /* A new layer like @source (size, offsets, type with alpha; the image's

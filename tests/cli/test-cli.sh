@@ -32,44 +32,15 @@ XDG_DATA_HOME=$work/xdg
 NEURAL_STYLE_MODEL_PATH=$models
 export HOME XDG_DATA_HOME NEURAL_STYLE_MODEL_PATH
 
-number=0
-failures=0
+. "$(dirname "$0")/../tap-lib.sh"
 
 # Helpers
-
-diag ()
-{
-  printf '# %s\n' "$@"
-}
-
-diag_output ()
-{
-  sed 's/^/#   stdout: /' "$work/out"
-  sed 's/^/#   stderr: /' "$work/err"
-}
 
 # Runs the CLI, keeping its exit status in $rc and its output in out/err.
 run ()
 {
   "$cli" "$@" > "$work/out" 2> "$work/err" < /dev/null
   rc=$?
-}
-
-expect_rc ()
-{
-  [ "$rc" -eq "$1" ] && return 0
-  diag "exit status $rc, expected $1"
-  diag_output
-  return 1
-}
-
-# expect_in out|err TEXT
-expect_in ()
-{
-  grep -qF -- "$2" "$work/$1" && return 0
-  diag "$1 does not say '$2'"
-  diag_output
-  return 1
 }
 
 expect_absent ()
@@ -129,18 +100,6 @@ expect_out_untouched ()
 expect_failure ()
 {
   expect_rc 1 && expect_in err "$1" && expect_out_untouched
-}
-
-# t DESCRIPTION FUNCTION: one TAP test.
-t ()
-{
-  number=$((number + 1))
-  if "$2"; then
-    echo "ok $number - $1"
-  else
-    echo "not ok $number - $1"
-    failures=$((failures + 1))
-  fi
 }
 
 # Test images, from the shared photos

@@ -28,44 +28,15 @@ XDG_DATA_HOME=$work/xdg
 export HOME XDG_DATA_HOME
 
 wave_sha256=$(sha256sum < "$shared/wave.onnx" | cut -d ' ' -f 1)
-number=0
-failures=0
+. "$(dirname "$0")/../tap-lib.sh"
 
 # Helpers
-
-diag ()
-{
-  printf '# %s\n' "$@"
-}
-
-diag_output ()
-{
-  sed 's/^/#   stdout: /' "$work/out"
-  sed 's/^/#   stderr: /' "$work/err"
-}
 
 # Runs fetch, keeping its exit status in $rc and its output in out/err.
 run ()
 {
   "$fetch" "$@" > "$work/out" 2> "$work/err"
   rc=$?
-}
-
-expect_rc ()
-{
-  [ "$rc" -eq "$1" ] && return 0
-  diag "exit status $rc, expected $1"
-  diag_output
-  return 1
-}
-
-# expect_in out|err TEXT
-expect_in ()
-{
-  grep -qF -- "$2" "$work/$1" && return 0
-  diag "$1 does not say '$2'"
-  diag_output
-  return 1
 }
 
 # expect_files DIR NAME...: DIR holds exactly these files, nothing else.
@@ -88,24 +59,6 @@ expect_same ()
   cmp -s "$1" "$2" && return 0
   diag "$1 differs from $2"
   return 1
-}
-
-# t DESCRIPTION FUNCTION: one TAP test.
-t ()
-{
-  number=$((number + 1))
-  if "$2"; then
-    echo "ok $number - $1"
-  else
-    echo "not ok $number - $1"
-    failures=$((failures + 1))
-  fi
-}
-
-skip ()
-{
-  number=$((number + 1))
-  echo "ok $number - $1 # SKIP $2"
 }
 
 # A catalog of made-up styles, all pointing at copies of wave.onnx.
