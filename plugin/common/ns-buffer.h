@@ -9,7 +9,7 @@
 #include <gegl.h>
 
 #include "neural-style-engine.h"
-#include "ns-rules.h"
+#include "ns-settings.h"
 
 G_BEGIN_DECLS
 

@@ -10,7 +10,7 @@
 #define NS_PREVIEW_H
 
 #include "neural-style-engine.h"
-#include "ns-rules.h"
+#include "ns-settings.h"
 
 G_BEGIN_DECLS
 

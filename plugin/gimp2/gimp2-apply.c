@@ -10,6 +10,7 @@
 
 #include "gimp2-plugin.h"
 #include "ns-buffer.h"
+#include "ns-new-layer.h"
 
 static gboolean
 show_progress (gdouble  fraction,

@@ -10,7 +10,7 @@
 #include <libgimp/gimp.h>
 
 #include "gimp2-plugin.h"
-#include "ns-rules.h"
+#include "ns-new-layer.h"
 #include "ns-styles.h"
 
 static void query (void);

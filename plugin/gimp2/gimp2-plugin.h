@@ -4,7 +4,7 @@
 
 #include <libgimp/gimp.h>
 
-#include "ns-rules.h"
+#include "ns-settings.h"
 
 G_BEGIN_DECLS
 

@@ -14,7 +14,7 @@
 #include "ns-config.h"
 #include "ns-dialog.h"
 #include "ns-layer.h"
-#include "ns-rules.h"
+#include "ns-settings.h"
 #include "ns-styles.h"
 
 

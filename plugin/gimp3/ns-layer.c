@@ -9,6 +9,7 @@
 #include "ns-layer.h"
 
 #include "ns-buffer.h"
+#include "ns-new-layer.h"
 
 
 /* The progress bar across several layers. */

@@ -1,8 +1,8 @@
-/* ns-rules.h: what the Neural Style filter is and does, the same in GIMP 3
- * and GIMP 2.10: its name, settings, and the rules for the new layer.
+/* ns-settings.h: the Neural Style filter as GIMP 3 and GIMP 2.10 both
+ * register it: its name, texts and arguments (settings).
  */
-#ifndef NS_RULES_H
-#define NS_RULES_H
+#ifndef NS_SETTINGS_H
+#define NS_SETTINGS_H
 
 #include "neural-style-engine.h"
 
@@ -45,18 +45,6 @@ const gchar * ns_procedure_copyright    (void);
 const gchar * ns_procedure_date         (void);
 const gchar * ns_procedure_style_blurb  (void);
 
-/* The new layer: "The Great Wave off Kanagawa (Neural Style)".
- * (transfer full) */
-gchar *       ns_new_layer_name         (const NsStyle    *style);
-/* strength x 100 */
-gdouble       ns_new_layer_opacity      (const NsSettings *settings);
-
-/* Refusals, as GErrors in NS_ENGINE_ERROR. */
-void          ns_set_indexed_error      (GError          **error);
-void          ns_set_outside_selection_error (GError     **error,
-                                         const gchar      *layer_name);
-void          ns_set_not_layer_error    (GError          **error);
-
 G_END_DECLS
 
-#endif /* NS_RULES_H */
+#endif /* NS_SETTINGS_H */
