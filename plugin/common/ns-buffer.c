@@ -2,6 +2,13 @@
 #include "ns-i18n.h"
 #include "ns-buffer.h"
 
+/* What the engine reads and writes: perceptual RGBA, straight alpha. */
+static const Babl *
+pixel_format (void)
+{
+  return babl_format ("R'G'B'A float");
+}
+
 typedef struct
 {
   GeglBuffer    *source;
@@ -48,24 +55,6 @@ write_dest (gpointer      user_data,
 }
 
 gboolean
-ns_buffer_stylize (NsEngine            *engine,
-                   const NsOptions     *options,
-                   GeglBuffer          *source,
-                   GeglBuffer          *dest,
-                   const GeglRectangle *area,
-                   NsProgressFunc       progress,
-                   gpointer             progress_data,
-                   GError             **error)
-{
-  BufferIO  buffers = { source, dest, *area, babl_format ("R'G'B'A float") };
-  NsImageIO io = { area->width, area->height, read_source, write_dest, &buffers };
-
-  g_return_val_if_fail (GEGL_IS_BUFFER (source) && GEGL_IS_BUFFER (dest), FALSE);
-
-  return ns_engine_stylize (engine, options, &io, progress, progress_data, error);
-}
-
-gboolean
 ns_buffer_paint_new_layer (NsEngine            *engine,
                            const NsSettings    *settings,
                            GeglBuffer          *source,
@@ -75,12 +64,15 @@ ns_buffer_paint_new_layer (NsEngine            *engine,
                            gpointer             progress_data,
                            GError             **error)
 {
+  BufferIO  buffers = { source, dest, *area, pixel_format () };
+  NsImageIO io = { area->width, area->height, read_source, write_dest, &buffers };
   NsOptions options;
+
+  g_return_val_if_fail (GEGL_IS_BUFFER (source) && GEGL_IS_BUFFER (dest), FALSE);
 
   ns_settings_to_options (settings, &options);
   gegl_buffer_copy (source, NULL, GEGL_ABYSS_NONE, dest, NULL);
-  return ns_buffer_stylize (engine, &options, source, dest, area,
-                            progress, progress_data, error);
+  return ns_engine_stylize (engine, &options, &io, progress, progress_data, error);
 }
 
 gfloat *
@@ -89,7 +81,7 @@ ns_buffer_read_rgba (GeglBuffer          *buffer,
 {
   gfloat *rgba = g_new (gfloat, (gsize) rect->width * rect->height * 4);
 
-  gegl_buffer_get (buffer, rect, 1.0, babl_format ("R'G'B'A float"), rgba,
+  gegl_buffer_get (buffer, rect, 1.0, pixel_format (), rgba,
                    GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
   return rgba;
 }

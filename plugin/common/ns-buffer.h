@@ -13,16 +13,6 @@
 
 G_BEGIN_DECLS
 
-/* Stylizes @area of @source into the same area of @dest. */
-gboolean      ns_buffer_stylize         (NsEngine            *engine,
-                                         const NsOptions     *options,
-                                         GeglBuffer          *source,
-                                         GeglBuffer          *dest,
-                                         const GeglRectangle *area,
-                                         NsProgressFunc       progress,
-                                         gpointer             progress_data,
-                                         GError             **error);
-
 /* The new layer's pixels: all of @source copied into @dest, then @area
  * painted with the full style (the layer's opacity carries the strength,
  * and the source's alpha stays). */

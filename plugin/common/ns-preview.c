@@ -1,5 +1,6 @@
 /* ns-preview.c: see ns-preview.h. */
 #include "ns-i18n.h"
+#include "ns-buffer.h"
 #include "ns-preview.h"
 
 #include <gio/gio.h>
@@ -272,25 +273,41 @@ preview_cancel_job (NsPreview *preview)
   g_clear_object (&preview->cancellable);
 }
 
-NsPreview *
-ns_preview_new (gfloat           *rgba,
-                gint              width,
-                gint              height,
-                NsPreviewChanged  changed,
-                gpointer          user_data)
+/* The middle of @area, at most NS_PREVIEW_SIZE square. */
+static GeglRectangle
+choose_crop (const GeglRectangle *area)
 {
-  NsPreview *preview = g_new0 (NsPreview, 1);
+  GeglRectangle crop;
 
-  g_return_val_if_fail (rgba != NULL && width > 0 && height > 0, NULL);
+  crop.width = MIN (area->width, NS_PREVIEW_SIZE);
+  crop.height = MIN (area->height, NS_PREVIEW_SIZE);
+  crop.x = area->x + (area->width - crop.width) / 2;
+  crop.y = area->y + (area->height - crop.height) / 2;
+  return crop;
+}
 
+NsPreview *
+ns_preview_new (GeglBuffer          *buffer,
+                const GeglRectangle *area,
+                NsPreviewChanged     changed,
+                gpointer             user_data)
+{
+  NsPreview     *preview;
+  GeglRectangle  crop;
+
+  g_return_val_if_fail (GEGL_IS_BUFFER (buffer) && area != NULL, NULL);
+  g_return_val_if_fail (area->width > 0 && area->height > 0, NULL);
+
+  crop = choose_crop (area);
+  preview = g_new0 (NsPreview, 1);
   preview->shared = g_rc_box_new0 (Shared);
-  preview->shared->source = rgba;
-  preview->shared->width = width;
-  preview->shared->height = height;
+  preview->shared->source = ns_buffer_read_rgba (buffer, &crop);
+  preview->shared->width = crop.width;
+  preview->shared->height = crop.height;
   g_mutex_init (&preview->shared->engine_lock);
   preview->changed = changed;
   preview->user_data = user_data;
-  preview->pixels = g_new (guchar, (gsize) width * height * 3);
+  preview->pixels = g_new (guchar, (gsize) crop.width * crop.height * 3);
   preview->strength = NS_STRENGTH_DEFAULT;
   preview_blend (preview);
   return preview;
@@ -365,21 +382,4 @@ const gchar *
 ns_preview_get_status (NsPreview *preview)
 {
   return preview->status;
-}
-
-void
-ns_preview_choose_crop (gint  area_x,
-                        gint  area_y,
-                        gint  area_width,
-                        gint  area_height,
-                        gint  max_size,
-                        gint *x,
-                        gint *y,
-                        gint *width,
-                        gint *height)
-{
-  *width = MIN (area_width, max_size);
-  *height = MIN (area_height, max_size);
-  *x = area_x + (area_width - *width) / 2;
-  *y = area_y + (area_height - *height) / 2;
 }

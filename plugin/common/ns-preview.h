@@ -9,6 +9,8 @@
 #ifndef NS_PREVIEW_H
 #define NS_PREVIEW_H
 
+#include <gegl.h>
+
 #include "neural-style-engine.h"
 #include "ns-settings.h"
 
@@ -18,12 +20,16 @@ typedef struct _NsPreview NsPreview;
 
 typedef void (*NsPreviewChanged) (gpointer user_data);
 
-/* @rgba: the crop, width x height RGBA floats.  (transfer full) */
-NsPreview *    ns_preview_new            (gfloat            *rgba,
-                                          gint               width,
-                                          gint               height,
-                                          NsPreviewChanged   changed,
-                                          gpointer           user_data);
+/* The largest side of the crop a preview paints. */
+#define NS_PREVIEW_SIZE 256
+
+/* A preview of the middle of @area (the part of @buffer the filter will
+ * paint), at most NS_PREVIEW_SIZE square; reads the crop now.
+ * (transfer full) */
+NsPreview *    ns_preview_new            (GeglBuffer          *buffer,
+                                          const GeglRectangle *area,
+                                          NsPreviewChanged     changed,
+                                          gpointer             user_data);
 void           ns_preview_free           (NsPreview         *preview);
 
 /* @style: the installed style to show (NULL: none installed). */
@@ -39,18 +45,6 @@ const guchar * ns_preview_get_pixels     (NsPreview         *preview);
 /* NULL when the preview is up to date, else what is happening or what went
  * wrong.  (transfer none) */
 const gchar *  ns_preview_get_status     (NsPreview         *preview);
-
-/* The crop a preview of @width x @height shows of a layer area: its
- * centre. */
-void           ns_preview_choose_crop    (gint               area_x,
-                                          gint               area_y,
-                                          gint               area_width,
-                                          gint               area_height,
-                                          gint               max_size,
-                                          gint              *x,
-                                          gint              *y,
-                                          gint              *width,
-                                          gint              *height);
 
 G_END_DECLS
 

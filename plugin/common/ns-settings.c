@@ -53,19 +53,19 @@ ns_settings_to_options (const NsSettings *settings,
 const gchar *
 ns_procedure_menu_label (void)
 {
-  return _("_Neural Style...");
+  return N_("_Neural Style...");
 }
 
 const gchar *
 ns_procedure_blurb (void)
 {
-  return _("Paint the layer in the style of a painting");
+  return N_("Paint the layer in the style of a painting");
 }
 
 const gchar *
 ns_procedure_help (void)
 {
-  return _("Runs a style-transfer network (Johnson et al. 2016) on the "
+  return N_("Runs a style-transfer network (Johnson et al. 2016) on the "
            "selected layers and puts the painting in a new layer above "
            "each one, at an opacity equal to the strength: blend by "
            "changing the layer's opacity.  With a selection, only the "
@@ -94,6 +94,6 @@ ns_procedure_date (void)
 const gchar *
 ns_procedure_style_blurb (void)
 {
-  return _("Style id, as listed by 'neural-style --list-styles' (for example "
+  return N_("Style id, as listed by 'neural-style --list-styles' (for example "
            "\"wave\"); empty for the first installed style");
 }

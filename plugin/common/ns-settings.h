@@ -11,6 +11,7 @@ G_BEGIN_DECLS
 #define NS_PROCEDURE_NAME "plug-in-neural-style"
 #define NS_PLUGIN_BINARY  "gimp-neural-style"
 #define NS_MENU_PATH      "<Image>/Filters/Artistic"
+#define NS_IMAGE_TYPES    "RGB*, GRAY*"
 #define NS_STYLE_ID_MAX   128
 
 /* The filter's arguments.  An empty style means the default style: the
@@ -36,7 +37,9 @@ void          ns_settings_set_style     (NsSettings       *settings,
 void          ns_settings_to_options    (const NsSettings *settings,
                                          NsOptions        *options);
 
-/* Texts of the procedure, translated. */
+/* Texts of the procedure, untranslated: GIMP 2.10 translates them itself
+ * through the plug-in's registered domain, GIMP 3 callers wrap them in
+ * _(). */
 const gchar * ns_procedure_menu_label   (void);
 const gchar * ns_procedure_blurb        (void);
 const gchar * ns_procedure_help         (void);

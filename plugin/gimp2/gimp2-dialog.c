@@ -5,11 +5,8 @@
 #include <libgimp/gimpui.h>
 
 #include "gimp2-plugin.h"
-#include "ns-buffer.h"
 #include "ns-preview.h"
 #include "ns-styles.h"
-
-#define PREVIEW_SIZE 256
 
 typedef struct
 {
@@ -146,19 +143,17 @@ preview_new (Dialog *d,
              gint32  drawable)
 {
   g_autoptr (GeglBuffer) buffer = gimp_drawable_get_buffer (drawable);
-  GeglRectangle crop, area;
+  GeglRectangle area;
   GtkWidget    *vbox = gtk_vbox_new (FALSE, 6);
   GtkWidget    *frame = gtk_frame_new (NULL);
 
   gimp_drawable_mask_intersect (drawable, &area.x, &area.y, &area.width, &area.height);
-  ns_preview_choose_crop (area.x, area.y, area.width, area.height, PREVIEW_SIZE,
-                          &crop.x, &crop.y, &crop.width, &crop.height);
-  d->preview = ns_preview_new (ns_buffer_read_rgba (buffer, &crop), crop.width, crop.height,
-                               preview_changed, d);
+  d->preview = ns_preview_new (buffer, &area, preview_changed, d);
 
   gtk_frame_set_shadow_type (GTK_FRAME (frame), GTK_SHADOW_IN);
   d->area = gimp_preview_area_new ();
-  gtk_widget_set_size_request (d->area, crop.width, crop.height);
+  gtk_widget_set_size_request (d->area, ns_preview_get_width (d->preview),
+                               ns_preview_get_height (d->preview));
   gtk_container_add (GTK_CONTAINER (frame), d->area);
   gtk_box_pack_start (GTK_BOX (vbox), frame, FALSE, FALSE, 0);
 

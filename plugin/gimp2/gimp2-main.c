@@ -45,12 +45,12 @@ enum
 static void
 query (void)
 {
-  static const GimpParamDef args[] =
+  const GimpParamDef args[] =
   {
     { GIMP_PDB_INT32,    "run-mode",        "The run mode { RUN-INTERACTIVE (0), RUN-NONINTERACTIVE (1), RUN-WITH-LAST-VALS (2) }" },
     { GIMP_PDB_IMAGE,    "image",           "Input image" },
     { GIMP_PDB_DRAWABLE, "drawable",        "Layer to paint" },
-    { GIMP_PDB_STRING,   "style",           "Style id, as listed by 'neural-style --list-styles' (for example \"wave\"); empty for the first installed style" },
+    { GIMP_PDB_STRING,   "style",           (gchar *) ns_procedure_style_blurb () },
     { GIMP_PDB_FLOAT,    "strength",        "Strength, 0..1: the new layer's opacity / 100 (default 1)" },
     { GIMP_PDB_INT32,    "preserve-colors", "Keep the photo's colours { FALSE (0), TRUE (1) }" },
     { GIMP_PDB_FLOAT,    "scale",           "Stroke scale, 0.25..4 (default 1)" },
@@ -59,17 +59,13 @@ query (void)
   gimp_plugin_domain_register (GETTEXT_PACKAGE, LOCALEDIR);
 
   gimp_install_procedure (NS_PROCEDURE_NAME,
-                          N_("Paint the layer in the style of a painting"),
-                          "Runs a style-transfer network (Johnson et al. 2016) on the "
-                          "layer and puts the painting in a new layer above it, at an "
-                          "opacity equal to the strength. With a selection, only the "
-                          "selection is painted and the new layer gets it as a mask. "
-                          "Styles are installed with 'neural-style-fetch'.",
+                          ns_procedure_blurb (),
+                          ns_procedure_help (),
                           ns_procedure_authors (),
                           ns_procedure_copyright (),
                           ns_procedure_date (),
-                          N_("_Neural Style..."),
-                          "RGB*, GRAY*",
+                          ns_procedure_menu_label (),
+                          NS_IMAGE_TYPES,
                           GIMP_PLUGIN,
                           G_N_ELEMENTS (args), 0,
                           args, NULL);

@@ -107,17 +107,17 @@ neural_style_create_procedure (GimpPlugIn  *plug_in,
                                         GIMP_PDB_PROC_TYPE_PLUGIN,
                                         neural_style_run, NULL, NULL);
 
-  gimp_procedure_set_image_types (procedure, "RGB*, GRAY*");
+  gimp_procedure_set_image_types (procedure, NS_IMAGE_TYPES);
   gimp_procedure_set_sensitivity_mask (procedure,
                                        GIMP_PROCEDURE_SENSITIVE_DRAWABLE |
                                        GIMP_PROCEDURE_SENSITIVE_DRAWABLES);
 
-  gimp_procedure_set_menu_label (procedure, ns_procedure_menu_label ());
+  gimp_procedure_set_menu_label (procedure, _(ns_procedure_menu_label ()));
   gimp_procedure_add_menu_path (procedure, NS_MENU_PATH);
 
   gimp_procedure_set_documentation (procedure,
-                                    ns_procedure_blurb (),
-                                    ns_procedure_help (),
+                                    _(ns_procedure_blurb ()),
+                                    _(ns_procedure_help ()),
                                     NS_PROCEDURE_NAME);
   gimp_procedure_set_attribution (procedure,
                                   ns_procedure_authors (),

@@ -11,7 +11,7 @@ ns_config_add_arguments (GimpProcedure *procedure)
 {
   gimp_procedure_add_string_argument (procedure, "style",
                                       _("St_yle"),
-                                      ns_procedure_style_blurb (),
+                                      _(ns_procedure_style_blurb ()),
                                       "",
                                       G_PARAM_READWRITE);
   gimp_procedure_add_double_argument (procedure, "strength",

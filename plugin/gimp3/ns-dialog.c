@@ -11,14 +11,12 @@
 #include <libgimp/gimp.h>
 #include <libgimp/gimpui.h>
 
-#include "ns-buffer.h"
 #include "ns-config.h"
 #include "ns-dialog.h"
 #include "ns-preview.h"
 #include "ns-styles.h"
 
 
-#define PREVIEW_SIZE 256
 
 enum
 {
@@ -132,16 +130,10 @@ preview_new (GimpDrawable *drawable,
 {
   g_autoptr (GeglBuffer) buffer = gimp_drawable_get_buffer (drawable);
   GeglRectangle          area;
-  GeglRectangle          crop;
 
   gimp_drawable_mask_intersect (drawable, &area.x, &area.y,
                                 &area.width, &area.height);
-  ns_preview_choose_crop (area.x, area.y, area.width, area.height,
-                          PREVIEW_SIZE,
-                          &crop.x, &crop.y, &crop.width, &crop.height);
-
-  return ns_preview_new (ns_buffer_read_rgba (buffer, &crop),
-                         crop.width, crop.height, preview_changed, ui);
+  return ns_preview_new (buffer, &area, preview_changed, ui);
 }
 
 /* The preview area and its status line, in a box.  Sets ui->area and

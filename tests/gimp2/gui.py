@@ -188,7 +188,7 @@ def region(image, x, y, like):
 
 def preview_crop(image, x1, y1, x2, y2, size=256):
     """The part of @image the dialog previews: the middle of the selected
-    area (ns_preview_choose_crop), at most @size square."""
+    area (ns-preview.c's choose_crop), at most @size square."""
     w, h = min(x2 - x1, size), min(y2 - y1, size)
     x, y = x1 + (x2 - x1 - w) // 2, y1 + (y2 - y1 - h) // 2
     return image[y:y + h, x:x + w]

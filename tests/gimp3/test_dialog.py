@@ -21,7 +21,7 @@ from nstest import (TMP, Gimp, check, cli, comment, export_layer,
 
 DIALOG = os.path.join(TMP, 'dialog')
 STYLE, TITLE, STRENGTH = 'rain_princess', 'Rain Princess', 0.8
-PREVIEW_SIZE = 256
+PREVIEW_SIZE = 256  # NS_PREVIEW_SIZE
 
 
 def mark(name):
@@ -39,7 +39,7 @@ def wait_until(condition, seconds):
 
 def write_expected_preview(layer):
     """What the preview must show: the middle of the layer (as
-    ns_preview_choose_crop picks it) with the CLI's painting of it on top
+    ns-preview.c's choose_crop picks it) with the CLI's painting of it on top
     at the strength, composited by GIMP itself, as the new layer will look
     after OK.  For the driver to look for on screen."""
     width, height = layer.get_width(), layer.get_height()
