@@ -101,13 +101,31 @@ from_blob (const cv::Mat &blob, NsConvention convention)
   return rgb;
 }
 
+cv::Size
+network_input_size (cv::Size size)
+{
+  return cv::Size (std::max (kMinNetworkSide, (size.width + 3) / 4 * 4),
+                   std::max (kMinNetworkSide, (size.height + 3) / 4 * 4));
+}
+
+cv::Mat
+pad_for_network (const cv::Mat &rgb)
+{
+  const cv::Size size = network_input_size (rgb.size ());
+  if (size == rgb.size ())
+    return rgb;
+  cv::Mat padded;
+  cv::copyMakeBorder (rgb, padded, 0, size.height - rgb.rows, 0, size.width - rgb.cols,
+                      cv::BORDER_REFLECT);
+  return padded;
+}
+
 Geometry::Geometry (cv::Size source_size, double scale)
   : source (source_size)
 {
   network.width = std::max (1, (int) std::lround (source.width / scale));
   network.height = std::max (1, (int) std::lround (source.height / scale));
-  padded.width = std::max (kMinNetworkSide, (network.width + 3) / 4 * 4);
-  padded.height = std::max (kMinNetworkSide, (network.height + 3) / 4 * 4);
+  padded = network_input_size (network);
   sx = (double) source.width / network.width;
   sy = (double) source.height / network.height;
 }

@@ -19,9 +19,13 @@ cv::Mat from_blob (const cv::Mat &blob, NsConvention convention);
 // smaller inputs; and a few pixels say nothing about a feature's statistics.
 constexpr int kMinNetworkSide = 64;
 
+// What the network is given for an image of `size`: the image reflected
+// out, right and bottom, to a multiple of 4 and at least kMinNetworkSide.
+cv::Size network_input_size (cv::Size size);
+cv::Mat pad_for_network (const cv::Mat &rgb);
+
 // How the source image maps onto the image the network sees: the network
-// runs on the source resized by 1/scale, reflected out (right and bottom) to
-// a multiple of 4 and at least kMinNetworkSide.
+// runs on the source resized by 1/scale, padded for the network.
 struct Geometry
 {
   cv::Size source;

@@ -98,7 +98,7 @@ public:
 
     double total = tiles_area ();
     if (shared && !exact)
-      total += plan_.stats_size.area ();
+      total += network_input_size (plan_.stats_size).area ();
     if (exact)
       total += tiles_area () * n_layers / 2.0;
     progress_.set_total (total);
@@ -130,11 +130,13 @@ private:
   }
 
   // The statistics of a shrunken copy: one cheap pass, no seams, close to
-  // (not equal to) what the whole image would give.
+  // (not equal to) what the whole image would give.  Padded for the network
+  // like every other input, and gathered over all of it as a whole-image
+  // pass would.
   void
   gather_shrunk_statistics ()
   {
-    const cv::Mat small = shrink_source (io_, plan_.stats_size);
+    const cv::Mat small = pad_for_network (shrink_source (io_, plan_.stats_size));
     NormContext &norm = e_.norm;
 
     for (ChannelSums &s : norm.sums)

@@ -48,6 +48,33 @@ widest_tile (int length, int parts)
   return widest;
 }
 
+// `side` divided by `shrink` (at least 1), to a multiple of 4.
+int
+shrunk_side (int side, double shrink)
+{
+  return std::max (4, (int) std::lround (side / std::max (1.0, shrink) / 4) * 4);
+}
+
+// The image statistics come from: `network` shrunk alike on both axes
+// until, padded for the network, it holds about `pixels`.  A side shrunk
+// below kMinNetworkSide would come out mostly reflected padding, whose
+// statistics are not the image's: it keeps up to kMinNetworkSide pixels and
+// the other side shrinks more instead.
+cv::Size
+stats_size (cv::Size network, double pixels)
+{
+  const double shrink = std::sqrt (network_input_size (network).area () / pixels);
+  const cv::Size even (shrunk_side (network.width, shrink), shrunk_side (network.height, shrink));
+
+  if (even.width < kMinNetworkSide)
+    return cv::Size (std::min (network.width, kMinNetworkSide),
+                     shrunk_side (network.height, network.height * kMinNetworkSide / pixels));
+  if (even.height < kMinNetworkSide)
+    return cv::Size (shrunk_side (network.width, network.width * kMinNetworkSide / pixels),
+                     std::min (network.height, kMinNetworkSide));
+  return even;
+}
+
 struct TileGrid
 {
   int nx = 1;
@@ -129,9 +156,7 @@ plan_tiles (const Geometry &g, guint64 budget)
   // unless that does not fit.
   const double stats_pixels = std::min (max_pixels,
                                         std::max (padded.area () / 8.0, kMinStatsPixels));
-  const double shrink = std::sqrt (std::max (1.0, padded.area () / stats_pixels));
-  plan.stats_size.width = std::max (4, (int) std::lround (g.network.width / shrink / 4) * 4);
-  plan.stats_size.height = std::max (4, (int) std::lround (g.network.height / shrink / 4) * 4);
+  plan.stats_size = stats_size (g.network, stats_pixels);
   return plan;
 }
 

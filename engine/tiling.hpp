@@ -27,7 +27,8 @@ struct Plan
 {
   std::vector<Tile> tiles;
   bool whole = true;
-  cv::Size stats_size; // the shrunken image statistics come from (tiled only)
+  cv::Size stats_size; // the shrunken image statistics come from (tiled
+                       // only), before padding for the network
 };
 
 // Tiles for `geometry` whose network pass fits in `budget` bytes.

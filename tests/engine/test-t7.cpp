@@ -3,6 +3,7 @@
 // cv::dnn::readNetFromTorch forward gives: BGR minus the ImageNet mean in,
 // the mean added back to the output, BGR -> RGB, clamped.
 #include "test-util.hpp"
+#include "tiling.hpp" // the engine's planner: is the image really tiled?
 
 #include <opencv2/imgproc.hpp>
 
@@ -90,6 +91,30 @@ test_exact_tiling ()
   g_assert_cmpfloat (test::psnr (tiled, whole), >=, 40.0);
 }
 
+// An image narrower than the network's 40-pixel inner padding, tiled: the
+// statistics pass, on a shrunken copy, must be padded for the network like
+// the tiles are, and still give about the whole-image result.
+void
+test_tiled_narrow ()
+{
+  g_autoptr (NsEngine) engine = test::open_engine (test::made_data ("five-blocks.t7"));
+  const cv::Mat rgba = test::rgba_from_rgb8 (test::photo_rgb8 ("rocket.jpg", cv::Size (40, 3000)));
+  NsOptions options;
+  ns_options_init (&options);
+  options.memory_budget = 1; // the smallest tiles
+
+  const ns::Plan plan = ns::plan_tiles (ns::Geometry (rgba.size (), 1.0), options.memory_budget);
+  g_assert_cmpuint (plan.tiles.size (), >, 1);
+  g_assert_cmpint (plan.stats_size.height, <, rgba.rows); // shrunk
+
+  const cv::Mat whole = test::stylize (engine, rgba);
+  const cv::Mat tiled = test::stylize (engine, options, rgba);
+  g_test_message ("five-blocks.t7, 40 x 3000 in %zu tiles, statistics from %d x %d: "
+                  "PSNR %.1f dB vs whole", plan.tiles.size (), plan.stats_size.width,
+                  plan.stats_size.height, test::psnr (tiled, whole));
+  g_assert_cmpfloat (test::psnr (tiled, whole), >=, 25.0);
+}
+
 } // namespace
 
 int
@@ -111,5 +136,6 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &r, test_same_as_opencv);
     }
   g_test_add_func ("/t7/exact-tiling", test_exact_tiling);
+  g_test_add_func ("/t7/tiled-narrow", test_tiled_narrow);
   return g_test_run ();
 }
