@@ -101,6 +101,7 @@ EOF
   mkdir -p "$work/test-from"
   ln -s "$(cd "$shared" && pwd)/wave.onnx" "$work/test-from/nosum.onnx"
   ln -s "$(cd "$shared" && pwd)/wave.onnx" "$work/test-from/upstream-name.onnx"
+  ln -s "$(cd "$shared" && pwd)/wave.onnx" "$work/test-from/restricted.onnx"
 }
 
 # Tests
@@ -245,6 +246,26 @@ test_default_set_skips_noncommercial ()
   fi
 }
 
+# With --from and no id, the noncommercial style is left out too, though
+# its file is there; named, it installs.
+test_from_default_set_skips_noncommercial ()
+{
+  run --catalog "$work/test.ini" --from "$work/test-from" \
+      --dest "$work/dest-from-default"
+  expect_rc 0 &&
+  expect_files "$work/dest-from-default" renamed.onnx || return 1
+  if grep -q "restricted" "$work/out" "$work/err"; then
+    diag "the default set tried the noncommercial style"
+    diag_output
+    return 1
+  fi
+  run --catalog "$work/test.ini" --from "$work/test-from" \
+      --dest "$work/dest-from-default" restricted
+  expect_rc 0 &&
+  expect_files "$work/dest-from-default" renamed.onnx restricted.onnx &&
+  expect_same "$work/dest-from-default/restricted.onnx" "$shared/wave.onnx"
+}
+
 test_upstream_name ()
 {
   run --catalog "$work/test.ini" --from "$work/test-from" \
@@ -324,7 +345,7 @@ test_installed_layout ()
 }
 
 write_test_catalog
-echo "1..18"
+echo "1..19"
 t "the catalog is well formed and starts with wave" test_catalog_well_formed
 t "--from installs wave, checked against the catalog" test_from_installs_wave
 t "a second run says already installed, file untouched" \
@@ -341,6 +362,8 @@ t "--no-verify still checks a pinned checksum" \
   test_no_verify_still_checks_pinned
 t "the default set leaves out noncommercial styles" \
   test_default_set_skips_noncommercial
+t "--from with no id leaves out noncommercial styles too" \
+  test_from_default_set_skips_noncommercial
 t "--from accepts the upstream file name" test_upstream_name
 t "an unknown id fails, naming it" test_unknown_id
 t "bad usage exits 2" test_bad_usage
