@@ -35,12 +35,22 @@ style_free (gpointer data)
   g_free (style);
 }
 
-const gchar *
-ns_catalog_default_file (void)
+static const gchar *
+default_catalog_file (void)
 {
   const gchar *file = g_getenv ("NEURAL_STYLE_CATALOG");
 
   return file && *file ? file : NS_DATADIR G_DIR_SEPARATOR_S "catalog.ini";
+}
+
+static NsConvention
+convention_from_string (const gchar *name)
+{
+  if (g_strcmp0 (name, "rgb255") == 0)
+    return NS_CONVENTION_RGB255;
+  if (g_strcmp0 (name, "johnson") == 0)
+    return NS_CONVENTION_JOHNSON;
+  return NS_CONVENTION_AUTO;
 }
 
 gchar *
@@ -113,7 +123,7 @@ style_from_group (GKeyFile    *keys,
   style->sha1 = get_string (keys, group, "sha1");
   style->license = get_string (keys, group, "license");
   style->size = g_key_file_get_int64 (keys, group, "size", NULL);
-  style->convention = ns_convention_from_string (convention);
+  style->convention = convention_from_string (convention);
   style->in_catalog = TRUE;
 
   if (!style->title)
@@ -222,7 +232,7 @@ ns_catalog_new (const gchar         *catalog_file,
 
   catalog->styles = g_ptr_array_new_with_free_func (style_free);
 
-  if (!load_catalog_file (catalog, catalog_file ? catalog_file : ns_catalog_default_file (),
+  if (!load_catalog_file (catalog, catalog_file ? catalog_file : default_catalog_file (),
                           catalog_file != NULL, error))
     return NULL;
 
@@ -317,6 +327,15 @@ installed_ids (NsCatalog *catalog)
   return g_string_free (g_steal_pointer (&ids), FALSE);
 }
 
+static void
+set_not_installed (const NsStyle  *style,
+                   GError        **error)
+{
+  g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_NOT_FOUND,
+               _("Style '%s' is not installed. Install it with '%s %s'"),
+               style->id, FETCH_COMMAND, style->id);
+}
+
 const NsStyle *
 ns_catalog_find_installed (NsCatalog    *catalog,
                            const gchar  *id,
@@ -348,9 +367,7 @@ ns_catalog_find_installed (NsCatalog    *catalog,
     }
   if (!style->path)
     {
-      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_NOT_FOUND,
-                   _("Style '%s' is not installed. Install it with '%s %s'"),
-                   id, FETCH_COMMAND, id);
+      set_not_installed (style, error);
       return NULL;
     }
   return style;
@@ -400,9 +417,7 @@ ns_engine_new_for_style (const NsStyle *style,
 
   if (!style->path)
     {
-      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_NOT_FOUND,
-                   _("Style '%s' is not installed. Install it with '%s %s'"),
-                   style->id, FETCH_COMMAND, style->id);
+      set_not_installed (style, error);
       return NULL;
     }
   if (!check_size (style, error))

@@ -36,7 +36,4 @@ struct Error
 // crosses the C API.
 gboolean guard (GError **error, const std::function<void ()> &body);
 
-// "6.7 MB"
-std::string format_size (guint64 bytes);
-
 } // namespace ns

@@ -8,6 +8,18 @@ G_DEFINE_QUARK (ns-engine-error-quark, ns_engine_error)
 
 namespace ns {
 
+namespace {
+
+void
+set_no_memory (GError **error)
+{
+  g_set_error_literal (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_NO_MEMORY,
+                       _("Not enough memory to stylize this image; "
+                         "try a smaller memory budget or a larger stroke scale"));
+}
+
+} // namespace
+
 void
 fail (NsEngineError code, const char *format, ...)
 {
@@ -37,16 +49,12 @@ guard (GError **error, const std::function<void ()> &body)
     }
   catch (const std::bad_alloc &)
     {
-      g_set_error_literal (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_NO_MEMORY,
-                           _("Not enough memory to stylize this image; "
-                             "try a smaller memory budget or a larger stroke scale"));
+      set_no_memory (error);
     }
   catch (const cv::Exception &e)
     {
       if (e.code == cv::Error::StsNoMem)
-        g_set_error_literal (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_NO_MEMORY,
-                             _("Not enough memory to stylize this image; "
-                               "try a smaller memory budget or a larger stroke scale"));
+        set_no_memory (error);
       else
         g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_FAILED,
                      _("OpenCV failed: %s"), e.err.c_str ());
@@ -57,13 +65,6 @@ guard (GError **error, const std::function<void ()> &body)
                    _("Stylizing failed: %s"), e.what ());
     }
   return FALSE;
-}
-
-std::string
-format_size (guint64 bytes)
-{
-  g_autofree gchar *text = g_format_size_full (bytes, G_FORMAT_SIZE_DEFAULT);
-  return text;
 }
 
 } // namespace ns
@@ -114,28 +115,4 @@ ns_options_validate (const NsOptions *options, GError **error)
       return FALSE;
     }
   return TRUE;
-}
-
-NsConvention
-ns_convention_from_string (const gchar *name)
-{
-  if (g_strcmp0 (name, "rgb255") == 0)
-    return NS_CONVENTION_RGB255;
-  if (g_strcmp0 (name, "johnson") == 0)
-    return NS_CONVENTION_JOHNSON;
-  return NS_CONVENTION_AUTO;
-}
-
-const gchar *
-ns_convention_to_string (NsConvention convention)
-{
-  switch (convention)
-    {
-    case NS_CONVENTION_RGB255:
-      return "rgb255";
-    case NS_CONVENTION_JOHNSON:
-      return "johnson";
-    default:
-      return "auto";
-    }
 }

@@ -26,7 +26,6 @@ ChannelSums::mean_var (int channel, double &mean, double &var) const
 void
 NormContext::use_own_statistics ()
 {
-  fixed_count = 0;
   fixed.clear ();
   stop_gathering ();
 }
@@ -117,7 +116,9 @@ public:
   {
     eps_ = params.get<float> ("eps", params.get<float> ("epsilon", 1e-5f));
     normalize_variance_ = params.get<bool> ("normalize_variance", true);
-    across_channels_ = params.get<bool> ("across_channels", false);
+    // Style networks normalize each channel on its own; statistics over all
+    // channels (Caffe's MVN can ask for them) could not be shared by tiles.
+    CV_Assert (!params.get<bool> ("across_channels", false));
   }
 
   static cv::Ptr<cv::dnn::Layer>
@@ -148,8 +149,8 @@ public:
            cv::OutputArrayOfArrays outputs_arr,
            cv::OutputArrayOfArrays) override
   {
-    if (context_ && context_->tick && !context_->tick (index_))
-      throw Cancelled ();
+    if (context_ && context_->tick)
+      context_->tick (index_);
 
     std::vector<cv::Mat> inputs, outputs;
     inputs_arr.getMatVector (inputs);
@@ -161,12 +162,6 @@ public:
     const float *gamma = inputs.size () > 1 ? inputs[1].ptr<float> () : nullptr;
     const float *beta = inputs.size () > 2 ? inputs[2].ptr<float> () : nullptr;
 
-    if (across_channels_)
-      {
-        normalize_across_channels (x, y);
-        return;
-      }
-
     const int n = x.size[0], channels = x.size[1];
     const int height = x.dims > 2 ? x.size[2] : 1;
     const int width = x.dims > 3 ? x.size[3] : 1;
@@ -175,7 +170,7 @@ public:
     if (context_)
       context_->plane_sizes[index_] = cv::Size (width, height);
 
-    const bool use_fixed = context_ && index_ < context_->fixed_count;
+    const bool use_fixed = context_ && (size_t) index_ < context_->fixed.size ();
     ChannelSums *sums = nullptr;
     Span rows = { 0, height }, cols = { 0, width };
     if (context_ && context_->gather
@@ -247,26 +242,8 @@ private:
     sum_sq += s2;
   }
 
-  void
-  normalize_across_channels (const cv::Mat &x, cv::Mat &y) const
-  {
-    const int n = x.size[0];
-    const size_t sample = x.total () / n;
-    for (int i = 0; i < n; i++)
-      {
-        const float *src = x.ptr<float> () + i * sample;
-        float *dst = y.ptr<float> () + i * sample;
-        double mean, var;
-        plane_mean_var (src, sample, mean, var);
-        const double inv_std = normalize_variance_ ? 1.0 / std::sqrt (var + eps_) : 1.0;
-        for (size_t k = 0; k < sample; k++)
-          dst[k] = (float) ((src[k] - mean) * inv_std);
-      }
-  }
-
   float eps_;
   bool normalize_variance_;
-  bool across_channels_;
   NormContext *context_ = nullptr;
   int index_ = 0;
 };
@@ -296,7 +273,6 @@ bind_instance_norm_layers (cv::dnn::Net &net, NormContext *context)
       norm->bind (context, (int) names.size ());
       names.push_back (name);
     }
-  context->n_layers = (int) names.size ();
   context->sums.assign (names.size (), ChannelSums ());
   context->plane_sizes.assign (names.size (), cv::Size ());
   context->input_per_plane.assign (names.size (), cv::Point2d ());

@@ -37,8 +37,7 @@ struct ChannelStats
 // What the normalization layers of one network do during a forward pass.
 struct NormContext
 {
-  // Layers with index < fixed_count use `fixed`; the rest their own stats.
-  int fixed_count = 0;
+  // Layer k uses fixed[k] if there is one, else its own statistics.
   std::vector<ChannelStats> fixed;
 
   // When gathering, layer `gather_layer` (or every layer, if -1) adds the
@@ -50,10 +49,8 @@ struct NormContext
   cv::Size input_size;
   std::vector<ChannelSums> sums;
 
-  // Called as each normalization layer starts; returns false to cancel.
-  std::function<bool (int layer)> tick;
-
-  int n_layers = 0;
+  // Called as each normalization layer starts (it may throw to cancel).
+  std::function<void (int layer)> tick;
 
   // Each layer's plane (width x height) in the last forward pass, and how
   // many network input pixels make one plane pixel along x and y (1, 2 or
@@ -72,7 +69,8 @@ struct NormContext
   std::vector<ChannelStats> gathered () const;
 };
 
-// Thrown from inside a forward pass when `tick` says stop.
+// Thrown when the caller's progress callback says stop, possibly from
+// `tick`, inside a forward pass.
 struct Cancelled
 {
 };

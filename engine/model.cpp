@@ -5,8 +5,9 @@
 #include <glib/gstdio.h>
 #include <opencv2/core/utils/logger.hpp>
 
-#include <cerrno>
+#include <unistd.h>
 
+#include <cerrno>
 #include <memory>
 
 namespace {
@@ -26,19 +27,18 @@ convention_for_file (const std::string &path)
 void
 check_file (const std::string &path)
 {
-  if (!g_file_test (path.c_str (), G_FILE_TEST_EXISTS))
-    ns::fail (NS_ENGINE_ERROR_NOT_FOUND, _("Model file '%s' does not exist"), path.c_str ());
-  if (!g_file_test (path.c_str (), G_FILE_TEST_IS_REGULAR))
-    ns::fail (NS_ENGINE_ERROR_NOT_FOUND, _("Model file '%s' is not a file"), path.c_str ());
+  GStatBuf st;
 
-  FILE *f = g_fopen (path.c_str (), "rb");
-  if (!f)
-    ns::fail (NS_ENGINE_ERROR_NOT_FOUND, _("Model file '%s' cannot be read: %s"),
-              path.c_str (), g_strerror (errno));
-  fseek (f, 0, SEEK_END);
-  long size = ftell (f);
-  fclose (f);
-  if (size <= 0)
+  if (g_stat (path.c_str (), &st) != 0 || g_access (path.c_str (), R_OK) != 0)
+    {
+      if (errno == ENOENT)
+        ns::fail (NS_ENGINE_ERROR_NOT_FOUND, _("Model file '%s' does not exist"), path.c_str ());
+      ns::fail (NS_ENGINE_ERROR_NOT_FOUND, _("Model file '%s' cannot be read: %s"),
+                path.c_str (), g_strerror (errno));
+    }
+  if (!S_ISREG (st.st_mode))
+    ns::fail (NS_ENGINE_ERROR_NOT_FOUND, _("Model file '%s' is not a file"), path.c_str ());
+  if (st.st_size == 0)
     ns::fail (NS_ENGINE_ERROR_CORRUPT, _("Model file '%s' is empty"), path.c_str ());
 }
 

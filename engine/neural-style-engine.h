@@ -40,9 +40,6 @@ typedef enum
   NS_CONVENTION_JOHNSON   /* BGR minus the ImageNet mean, in and out */
 } NsConvention;
 
-NsConvention  ns_convention_from_string    (const gchar  *name);
-const gchar * ns_convention_to_string      (NsConvention  convention);
-
 /* Options */
 
 #define NS_SCALE_MIN 0.25
@@ -166,7 +163,8 @@ typedef struct
   gboolean      in_catalog;  /* FALSE for a dropped-in file */
 } NsStyle;
 
-/* Loads @catalog_file (NULL: the installed catalog.ini) and scans
+/* Loads @catalog_file (NULL: $NEURAL_STYLE_CATALOG, else the installed
+ * catalog.ini; a missing one is an empty catalog) and scans
  * @search_path (NULL: ns_catalog_default_search_path()).  (transfer full) */
 NsCatalog *   ns_catalog_new               (const gchar        *catalog_file,
                                             const gchar * const *search_path,
@@ -178,7 +176,6 @@ void          ns_catalog_free              (NsCatalog          *catalog);
  * (transfer full) */
 gchar **      ns_catalog_default_search_path (void);
 gchar *       ns_catalog_user_model_dir    (void);
-const gchar * ns_catalog_default_file      (void);
 
 /* All styles, catalog entries first in catalog order, then dropped-in
  * files by name.  (transfer none) */

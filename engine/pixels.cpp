@@ -36,14 +36,20 @@ blur_for_shrinking (cv::Mat &rgb, double factor_x, double factor_y)
                     std::max (sx, 1e-3), std::max (sy, 1e-3), cv::BORDER_REPLICATE);
 }
 
-// What the network may see: RGB, 0..1, no NaN.
+// What the network may see: 0..1, no NaN.
+void
+clamp_rgb (cv::Mat &rgb)
+{
+  cv::patchNaNs (rgb, 0.0);
+  cv::min (cv::max (rgb, 0.0), 1.0, rgb);
+}
+
 cv::Mat
 network_input (const cv::Mat &rgba)
 {
   cv::Mat rgb;
   cv::cvtColor (rgba, rgb, cv::COLOR_RGBA2RGB);
-  cv::patchNaNs (rgb, 0.0);
-  cv::min (cv::max (rgb, 0.0), 1.0, rgb);
+  clamp_rgb (rgb);
   return rgb;
 }
 
@@ -163,6 +169,18 @@ read_rgba (const NsImageIO &io, const cv::Rect &rect)
   return rgba;
 }
 
+void
+write_rgba (const NsImageIO &io, const cv::Rect &rect, const cv::Mat &rgba)
+{
+  const cv::Mat dense = rgba.isContinuous () ? rgba : rgba.clone ();
+  const NsRect r = { rect.x, rect.y, rect.width, rect.height };
+  g_autoptr (GError) error = nullptr;
+
+  if (!io.write (io.user_data, &r, dense.ptr<float> (), &error))
+    fail (NS_ENGINE_ERROR_FAILED, "%s",
+          error ? error->message : _("Writing the result failed"));
+}
+
 cv::Mat
 sample_network_rgb (const NsImageIO &io,
                     const Geometry &g,
@@ -256,7 +274,8 @@ composite (const cv::Mat &styled_rgb, const cv::Mat &source_rgba, const NsOption
   if (options.preserve_colors)
     {
       // The style's lightness with the photo's chroma (CIE L*a*b*).
-      cv::Mat styled_lab, source_lab, clamped = network_input (source_rgba);
+      cv::Mat styled_lab, source_lab, clamped = source_rgb.clone ();
+      clamp_rgb (clamped);
       cv::cvtColor (styled_rgb, styled_lab, cv::COLOR_RGB2Lab);
       cv::cvtColor (clamped, source_lab, cv::COLOR_RGB2Lab);
       const int from_to[] = { 1, 1, 2, 2 };
@@ -265,9 +284,11 @@ composite (const cv::Mat &styled_rgb, const cv::Mat &source_rgba, const NsOption
       cv::min (cv::max (styled, 0.0), 1.0, styled);
     }
 
-  cv::Mat mixed = styled;
+  cv::Mat mixed;
   if (options.strength < 1.0)
     cv::addWeighted (styled, options.strength, source_rgb, 1.0 - options.strength, 0.0, mixed);
+  else
+    mixed = styled;
 
   cv::Mat planes[] = { mixed, alpha };
   cv::Mat rgba;

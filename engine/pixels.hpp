@@ -69,4 +69,7 @@ cv::Mat composite (const cv::Mat &styled_rgb, const cv::Mat &source_rgba, const 
 // Reads `rect` of the source as CV_32FC4.
 cv::Mat read_rgba (const NsImageIO &io, const cv::Rect &rect);
 
+// Writes CV_32FC4 `rgba` to `rect` of the destination.
+void write_rgba (const NsImageIO &io, const cv::Rect &rect, const cv::Mat &rgba);
+
 } // namespace ns

@@ -86,21 +86,17 @@ public:
   run ()
   {
     NormReset reset { e_.norm };
-    const int n_layers = (int) e_.norm_layers.size ();
-    const bool shared = !plan_.whole && n_layers > 0;
+    const bool shared = !plan_.whole () && n_layers () > 0;
     const bool exact = shared && o_.exact_tiling;
 
     e_.norm.use_own_statistics ();
-    e_.norm.tick = [this] (int layer) {
-      progress_.tick (layer);
-      return true;
-    };
+    e_.norm.tick = [this] (int layer) { progress_.tick (layer); };
 
     double total = tiles_area ();
     if (shared && !exact)
       total += network_input_size (plan_.stats_size).area ();
     if (exact)
-      total += tiles_area () * n_layers / 2.0;
+      total += tiles_area () * n_layers () / 2.0;
     progress_.set_total (total);
 
     if (exact)
@@ -113,6 +109,8 @@ public:
   }
 
 private:
+  int n_layers () const { return (int) e_.norm_layers.size (); }
+
   double
   tiles_area () const
   {
@@ -141,14 +139,13 @@ private:
 
     for (ChannelSums &s : norm.sums)
       s = ChannelSums ();
-    progress_.begin (small.size ().area (), norm.n_layers);
+    progress_.begin (small.size ().area (), n_layers ());
     norm.start_gathering (-1, cv::Rect (cv::Point (0, 0), small.size ()), small.size ());
     forward (small);
     norm.stop_gathering ();
     progress_.end ();
 
     norm.fixed = norm.gathered ();
-    norm.fixed_count = norm.n_layers;
   }
 
   // Layer k's statistics over every tile's core, with layers < k already
@@ -158,11 +155,10 @@ private:
   gather_exact_statistics ()
   {
     NormContext &norm = e_.norm;
-    norm.fixed.assign (norm.n_layers, ChannelStats ());
+    norm.fixed.clear ();
 
-    for (int k = 0; k < norm.n_layers; k++)
+    for (int k = 0; k < n_layers (); k++)
       {
-        norm.fixed_count = k;
         norm.sums[k] = ChannelSums ();
         for (const Tile &tile : plan_.tiles)
           {
@@ -170,15 +166,14 @@ private:
             cv::Rect source_rect;
             const cv::Mat rgb = sample_network_rgb (io_, geometry_, tile.input, source_rgba, source_rect);
 
-            progress_.begin (tile.input.area () * (k + 1.0) / (norm.n_layers + 1), k + 1);
+            progress_.begin (tile.input.area () * (k + 1.0) / (n_layers () + 1), k + 1);
             norm.start_gathering (k, tile.core - tile.input.tl (), tile.input.size ());
             forward (rgb, e_.norm_layers[k]);
             norm.stop_gathering ();
             progress_.end ();
           }
-        norm.fixed[k] = norm.gathered ()[k];
+        norm.fixed.push_back (norm.gathered ()[k]);
       }
-    norm.fixed_count = norm.n_layers;
   }
 
   void
@@ -188,27 +183,12 @@ private:
     cv::Rect source_rect;
     const cv::Mat rgb = sample_network_rgb (io_, geometry_, tile.input, source_rgba, source_rect);
 
-    progress_.begin (tile.input.area (), e_.norm.n_layers);
+    progress_.begin (tile.input.area (), n_layers ());
     const cv::Mat styled_net = from_blob (forward (rgb), e_.convention);
     progress_.end ();
 
-    if (tile.source.empty ())
-      return;
     const cv::Mat styled = resample_to_source (styled_net, tile.input, geometry_, tile.source);
-    const cv::Mat result = composite (styled, source_rgba (tile.source - source_rect.tl ()), o_);
-    write (tile.source, result);
-  }
-
-  void
-  write (const cv::Rect &rect, const cv::Mat &rgba)
-  {
-    const NsRect r = { rect.x, rect.y, rect.width, rect.height };
-    const cv::Mat dense = rgba.isContinuous () ? rgba : rgba.clone ();
-    g_autoptr (GError) error = nullptr;
-
-    if (!io_.write (io_.user_data, &r, dense.ptr<float> (), &error))
-      fail (NS_ENGINE_ERROR_FAILED, "%s",
-            error ? error->message : _("Writing the result failed"));
+    write_rgba (io_, tile.source, composite (styled, source_rgba (tile.source - source_rect.tl ()), o_));
   }
 
   NsEngine &e_;
@@ -228,11 +208,7 @@ copy_through (const NsImageIO &io, Progress &progress)
   for (int y = 0; y < io.height; y += strip)
     {
       const cv::Rect rect (0, y, io.width, std::min (strip, io.height - y));
-      const cv::Mat rgba = read_rgba (io, rect);
-      const NsRect r = { rect.x, rect.y, rect.width, rect.height };
-      g_autoptr (GError) error = nullptr;
-      if (!io.write (io.user_data, &r, rgba.ptr<float> (), &error))
-        fail (NS_ENGINE_ERROR_FAILED, "%s", error ? error->message : _("Writing the result failed"));
+      write_rgba (io, rect, read_rgba (io, rect));
       progress.report (rect.br ().y);
     }
 }

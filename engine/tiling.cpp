@@ -1,5 +1,4 @@
 // tiling.cpp: see tiling.hpp.
-#include "engine-private.hpp"
 #include "tiling.hpp"
 
 #include <cmath>
@@ -131,8 +130,6 @@ plan_tiles (const Geometry &g, guint64 budget)
       plan.tiles.push_back ({ all, all, cv::Rect (cv::Point (0, 0), g.source) });
       return plan;
     }
-
-  plan.whole = false;
 
   const TileGrid grid = choose_grid (padded, max_pixels);
   const std::vector<int> xs = split (padded.width, grid.nx);

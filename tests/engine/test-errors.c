@@ -326,6 +326,7 @@ test_search_path_order (void)
   g_autofree gchar *user_dir = ns_catalog_user_model_dir ();
   g_autofree gchar *ini = write_catalog ();
   g_auto (GStrv) path = NULL;
+  g_autofree gchar *saved = g_strdup (g_getenv ("NEURAL_STYLE_MODEL_PATH"));
 
   g_setenv ("NEURAL_STYLE_MODEL_PATH", env, TRUE);
   path = ns_catalog_default_search_path ();
@@ -344,6 +345,11 @@ test_search_path_order (void)
       if (round == 0)
         in_a = write_wave_prefix (a, "first.onnx", WAVE_SIZE);
     }
+
+  if (saved)
+    g_setenv ("NEURAL_STYLE_MODEL_PATH", saved, TRUE);
+  else
+    g_unsetenv ("NEURAL_STYLE_MODEL_PATH");
 }
 
 /* Images and options */

@@ -6,11 +6,7 @@
 // first engine exists, so the reference networks are all read before that.
 #include "test-util.hpp"
 
-#include <opencv2/imgproc.hpp>
-
 #include <glib.h>
-
-#include <map>
 
 namespace {
 

@@ -57,7 +57,7 @@ ns::Plan
 plan (const cv::Mat &image)
 {
   const ns::Plan p = ns::plan_tiles (ns::Geometry (image.size (), 1.0), kSmallBudget);
-  g_assert_false (p.whole);
+  g_assert_false (p.whole ());
   g_assert_cmpuint (p.tiles.size (), >=, 4);
   return p;
 }
