@@ -22,11 +22,16 @@ import cv2
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+import gimpcommon  # noqa: E402  (tests/)
+from gimpcommon import PLUGIN_NAME  # noqa: E402
+
 GIMP_CONSOLE = "gimp-console-2.10"
-PLUGIN_NAME = "gimp-neural-style"
 WAVE_TITLE = "The Great Wave off Kanagawa"
 FACT = re.compile(r"script-fu-Warning: NS\|([^|\n]*)\|(.*?)(?=\n\n|\Z)", re.S)
 BATCH_ERROR = "batch command experienced an execution error"
+MIN_PSNR = 35.0  # dB: the CLI's pixels, up to rounding
+PAINTED_BELOW_DB = 20.0  # a painting is far from its source
 
 
 def parse_args():
@@ -35,6 +40,8 @@ def parse_args():
     parser.add_argument("--cli", required=True, help="the built neural-style command")
     parser.add_argument("--source-root", required=True)
     parser.add_argument("--shared", required=True, help="../shared: models, test-images")
+    parser.add_argument("--installed-models", default="/usr/local/share/neural-style/models",
+                        help="the models folder of the build's prefix")
     parser.add_argument("--screenshot", help="where the dialog test saves its screenshot")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     return parser.parse_args()
@@ -142,9 +149,8 @@ def gimp_batch_argv(fixture, case_file):
 class GimpRun:
     """What a batch run of GIMP reported."""
 
-    def __init__(self, stderr, returncode, seconds):
+    def __init__(self, stderr, seconds):
         self.stderr = stderr
-        self.returncode = returncode
         self.seconds = seconds
         self.facts = {}
         for key, value in FACT.findall(stderr):
@@ -175,7 +181,7 @@ def run_gimp(fixture, case_file, env=None, timeout=600):
                           env=env or fixture.env(), stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           timeout=timeout, text=True, errors="replace")
-    return GimpRun(proc.stdout, proc.returncode, time.monotonic() - start)
+    return GimpRun(proc.stdout, time.monotonic() - start)
 
 
 class LiveGimp:
@@ -207,28 +213,7 @@ class LiveGimp:
             self.proc.kill()
             self.proc.wait()
         self.reader.join(10)
-        return GimpRun("".join(line for _, line in self.lines), self.proc.returncode,
-                       time.monotonic() - self.start)
-
-
-def plugin_runs(gimp_pid):
-    """Pids of the gimp-neural-style processes GIMP runs a procedure in
-    (not the ones it queries at start-up)."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as stat:
-                ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
-            with open("/proc/%s/cmdline" % entry, "rb") as cmdline:
-                argv = cmdline.read().split(b"\0")
-        except (OSError, IndexError, ValueError):
-            continue
-        if (ppid == gimp_pid and os.path.basename(argv[0]) == PLUGIN_NAME.encode()
-                and b"-run" in argv):
-            pids.append(int(entry))
-    return pids
+        return GimpRun("".join(line for _, line in self.lines), time.monotonic() - self.start)
 
 
 def check_batch_ran(tap, run, description):
@@ -263,9 +248,16 @@ def color(image):
 
 
 def psnr(a, b):
-    """PSNR in dB of two images of the same shape, 0..1 peak."""
-    mse = np.mean((to_float(a) - to_float(b)) ** 2)
-    return float("inf") if mse == 0 else 10.0 * np.log10(1.0 / mse)
+    """PSNR in dB of two images (8 or 16 bit), 0..1 peak; NaN (fails any
+    threshold) when their shapes differ."""
+    if a.shape != b.shape:
+        return float("nan")
+    return gimpcommon.psnr(to_float(a).ravel().tolist(), to_float(b).ravel().tolist())
+
+
+def max_error(a, b):
+    """The largest difference between two images of the same shape, in levels."""
+    return int(np.abs(a.astype(int) - b.astype(int)).max())
 
 
 def shape_of(image):
@@ -290,21 +282,61 @@ def linear_to_srgb(v):
     return np.where(v <= 0.0031308, v * 12.92, 1.055 * np.power(np.maximum(v, 0), 1 / 2.4) - 0.055)
 
 
-def run_cli(fixture, source_png, out_png, *options):
-    """The CLI's painting of @source_png, for the same settings."""
-    argv = [fixture.args.cli, "--style", "wave", *options, source_png, out_png]
+def blend(source, top, opacity, linear=True):
+    """@top at @opacity over @source, 8-bit, mixed in linear light as GIMP
+    2.10 composites a "Normal" layer (or, with @linear FALSE, not)."""
+    s, t = to_float(source), to_float(top)
+    if linear:
+        s, t = srgb_to_linear(s), srgb_to_linear(t)
+    mixed = s + (t - s) * opacity
+    return np.round((linear_to_srgb(mixed) if linear else mixed) * 255).astype(np.uint8)
+
+
+def check_painted(tap, description, new, source):
+    """One TAP line: @new is a painting of @source, not a copy of it."""
+    value = psnr(color(new), color(source))
+    return tap.ok(value < PAINTED_BELOW_DB, description,
+                  "PSNR against the source %.1f dB, expected < %.0f dB"
+                  % (value, PAINTED_BELOW_DB))
+
+
+def run_cli(fixture, source_png, out_png):
+    """The CLI's painting of @source_png in the style the cases use."""
+    argv = [fixture.args.cli, "--style", "wave", source_png, out_png]
     proc = subprocess.run(argv, env=fixture.env(), stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, timeout=300)
     return proc.returncode, proc.stdout, read_image(out_png)
 
 
+def check_like_cli(tap, fixture, label, source, new, where=None):
+    """Two TAP lines: the CLI paints the pixels @source (written to
+    <label>-cli-input.png), and @new's colour channels equal its painting's
+    (at the pixels @where, a mask, when given)."""
+    name = re.sub(r"\W+", "-", label)
+    cli_input = fixture.out_path(name + "-cli-input.png")
+    cv2.imwrite(cli_input, source)
+    code, output, cli = run_cli(fixture, cli_input, fixture.out_path(name + "-cli.png"))
+    if not tap.ok(code == 0 and cli is not None and new is not None and cli.shape == new.shape,
+                  "%s: the CLI paints the same source" % label,
+                  "exit %d, output %s vs layer %s: %s"
+                  % (code, shape_of(cli), shape_of(new), output.strip())):
+        return False
+    new, cli = color(new), color(cli)
+    if where is not None:
+        new, cli = new[where], cli[where]
+    value = psnr(new, cli)
+    return tap.ok(value >= MIN_PSNR,
+                  "%s: the new layer's pixels equal the CLI's (--style wave)" % label,
+                  "PSNR %.2f dB, expected >= %.0f dB" % (value, MIN_PSNR))
+
+
 def main(test_function, name):
-    """Runs @test_function (args, fixture, tap) and exits with TAP's verdict."""
+    """Runs @test_function (fixture, tap) and exits with TAP's verdict."""
     args = parse_args()
     tap = Tap()
     fixture = Fixture(args, name)
     try:
-        test_function(args, fixture, tap)
+        test_function(fixture, tap)
     except Exception:  # a broken test is a failed test
         tap.ok(False, "the test itself ran to its end", traceback.format_exc())
     finally:

@@ -80,26 +80,13 @@ class DialogWindow:
         cv2.imwrite(path, self.display.screenshot(self.window, self.path))
 
 
-def blend(source, top, opacity, linear):
-    """@top at @opacity over @source, 8-bit, mixed in linear light or not."""
-    s, t = g.to_float(source), g.to_float(top)
-    if linear:
-        s, t = g.srgb_to_linear(s), g.srgb_to_linear(t)
-    mixed = s + (t - s) * opacity
-    return np.round((g.linear_to_srgb(mixed) if linear else mixed) * 255).astype(np.uint8)
-
-
-def max_error(a, b):
-    return int(np.abs(a.astype(int) - b.astype(int)).max())
-
-
 def check_preview_blend(tap, crop, painted, half):
     """At strength 0.5 the preview is the painting over the photo as GIMP
     will composite it: a "Normal" layer, in linear light."""
     if half is None:
         return tap.ok(False, "the preview follows the strength", "it did not change")
-    linear = max_error(half, blend(crop, painted, 0.5, True))
-    perceptual = max_error(half, blend(crop, painted, 0.5, False))
+    linear = g.max_error(half, g.blend(crop, painted, 0.5))
+    perceptual = g.max_error(half, g.blend(crop, painted, 0.5, linear=False))
     tap.ok(linear <= BLEND_TOLERANCE,
            "at strength 0.5 the preview blends as GIMP will (linear light)",
            "largest difference %d levels from GIMP's linear blend (%d from a perceptual "
@@ -160,13 +147,13 @@ def check_preview_like_result(tap, fixture, final):
     new = g.read_image(fixture.out_path("new.png"))
     if final is None or new is None:
         return tap.ok(False, "the preview looks like the result", "no preview or no new layer")
-    value = g.psnr(final, blend(ellipse_crop(source), ellipse_crop(new), STRENGTH, True))
+    value = g.psnr(final, g.blend(ellipse_crop(source), ellipse_crop(new), STRENGTH))
     tap.ok(value >= PREVIEW_LIKE_RESULT_DB, "the preview looks like the result",
            "PSNR %.1f dB, expected >= %.0f dB (a painting of the crop alone differs a little)"
            % (value, PREVIEW_LIKE_RESULT_DB))
 
 
-def check_new_layer(tap, server):
+def check_new_layer(tap, fixture, server):
     server.call("(define painted (ns-layer-above image source))")
     tap.equal("the image has one layer more", "2", server.value("(ns-layer-count image)"))
     tap.equal("the new layer's name", g.WAVE_TITLE + " (Neural Style)",
@@ -175,8 +162,12 @@ def check_new_layer(tap, server):
     tap.ok(abs(opacity - STRENGTH * 100) < 0.01,
            "the new layer's opacity is the strength typed in the dialog",
            "expected %.1f, saw %.1f" % (STRENGTH * 100, opacity))
-    tap.ok(server.value("(car (gimp-layer-get-mask painted))") != "-1",
-           "the new layer has the selection as its mask")
+    mask = server.value("(car (gimp-layer-get-mask painted))")
+    if tap.ok(mask != "-1", "the new layer has a mask"):
+        server.call('(ns-export (car (gimp-layer-get-mask painted)) "mask.png")')
+        server.call('(ns-export (car (gimp-image-get-selection image)) "selection.png")')
+        g.check_same_pixels(tap, "the new layer's mask is the selection",
+                            fixture.out_path("selection.png"), fixture.out_path("mask.png"))
     server.call('(ns-export painted "new.png")')
 
 
@@ -225,15 +216,15 @@ def drive(tap, fixture, display, gimp, screenshot_path):
     final, ok = run_dialog(tap, fixture, display, gimp.server, screenshot_path)
     if not ok:
         return
-    check_new_layer(tap, gimp.server)
+    check_new_layer(tap, fixture, gimp.server)
     check_preview_like_result(tap, fixture, final)
     if undo(tap, display, gimp.server):
         check_undone(tap, fixture, gimp.server)
     check_last_values(tap, gimp.server)
 
 
-def test(args, fixture, tap):
-    screenshot_path = args.screenshot or fixture.path("gimp2-dialog.png")
+def test(fixture, tap):
+    screenshot_path = fixture.args.screenshot or fixture.path("gimp2-dialog.png")
     display = gui.Display()
     gimp = gui.GuiGimp(fixture, display, os.path.join(fixture.images, "chelsea.png"))
     try:

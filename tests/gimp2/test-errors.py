@@ -81,7 +81,7 @@ def test_no_models(fixture, tap):
     XDG_DATA_HOME), and nothing installed system-wide."""
     empty = fixture.path("empty")
     os.makedirs(empty)
-    installed = "/usr/local/share/neural-style/models"
+    installed = fixture.args.installed_models
     if os.path.isdir(installed) and os.listdir(installed):
         tap.comment("models are installed in %s: the no-model cases may see them" % installed)
     env = fixture.env(NEURAL_STYLE_MODEL_PATH=empty, HOME=empty,
@@ -92,7 +92,7 @@ def test_no_models(fixture, tap):
             check_refused(tap, fixture, run, key, what, needles)
 
 
-def test(args, fixture, tap):
+def test(fixture, tap):
     test_bad_models(fixture, tap)
     test_no_models(fixture, tap)
 

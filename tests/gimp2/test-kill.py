@@ -12,6 +12,7 @@ import signal
 import time
 
 import gimp2test as g
+from gimpcommon import plugin_runs  # tests/, which gimp2test puts on the path
 
 KILL_AFTER = 1.0
 
@@ -20,7 +21,7 @@ def wait_for_plugin(gimp, timeout=120):
     """The pid of the first run of the plug-in, or None."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and gimp.proc.poll() is None:
-        pids = g.plugin_runs(gimp.proc.pid)
+        pids = plugin_runs(gimp.proc.pid)
         if pids:
             return pids[0]
         time.sleep(0.02)
@@ -35,7 +36,7 @@ def kill_halfway(tap, gimp):
                   None if pid else "no gimp-neural-style -run process seen"):
         return False
     time.sleep(KILL_AFTER)
-    running = g.plugin_runs(gimp.proc.pid) == [pid]
+    running = plugin_runs(gimp.proc.pid) == [pid]
     if running:
         os.kill(pid, signal.SIGKILL)
     return tap.ok(running, "the plug-in is killed while it runs",
@@ -64,7 +65,7 @@ def check_whole_run(tap, gimp, run):
            "a whole run took %s s" % (None if seconds is None else "%.1f" % seconds))
 
 
-def test(args, fixture, tap):
+def test(fixture, tap):
     gimp = g.LiveGimp(fixture, "kill.scm")
     killed = kill_halfway(tap, gimp)
     run = gimp.wait()

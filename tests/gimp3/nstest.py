@@ -16,6 +16,8 @@ gi.require_version('Gegl', '0.4')
 gi.require_version('Babl', '0.1')
 from gi.repository import Babl, Gegl, Gimp, Gio  # noqa: E402
 
+import gimpcommon  # noqa: E402  (tests/, on the path from run-tests)
+
 PROCEDURE = 'plug-in-neural-style'
 SHARED = os.environ['NS_TEST_SHARED']
 TMP = os.environ['NS_TEST_TMP']
@@ -110,17 +112,14 @@ def pixels(drawable, fmt=FLOAT, rect=None):
     return array.array('f', data) if 'float' in fmt else data
 
 
-def psnr(a, b, channels=4, compare=3):
-    """PSNR in dB of the first @compare channels, values 0..1."""
-    total = 0.0
-    count = 0
-    for c in range(compare):
-        for x, y in zip(a[c::channels], b[c::channels]):
-            total += (x - y) * (x - y)
-        count += len(a) // channels
-    if total == 0.0:
-        return math.inf
-    return 10.0 * math.log10(count / total)
+def psnr(a, b):
+    """PSNR in dB of the colour channels of two RGBA arrays (pixels()'s
+    floats), values 0..1; NaN (fails any threshold) when their sizes
+    differ."""
+    if len(a) != len(b):  # stripping alpha could hide it
+        return math.nan
+    return gimpcommon.psnr([v for i, v in enumerate(a) if i % 4 != 3],
+                           [v for i, v in enumerate(b) if i % 4 != 3])
 
 
 def encoding(drawable):
@@ -153,6 +152,25 @@ def run_filter(image, drawables, mode=Gimp.RunMode.NONINTERACTIVE, **args):
 def succeeded(status, message, description):
     return check(status == Gimp.PDBStatusType.SUCCESS, description,
                  None if message is None else 'error: %s' % message)
+
+
+def unchanged(image, before, what):
+    """One TAP line: @image has the layers and pixels of snapshot @before."""
+    return check(snapshot(image) == before,
+                 '%s: layers and pixels unchanged' % what)
+
+
+def refused(image, drawables, what, message=None, needles=(), **args):
+    """Runs the filter on @drawables with @args; it must fail with an
+    execution error whose message is @message (when given) and holds each
+    of @needles, and leave @image as it was.  Two TAP lines."""
+    before = snapshot(image)
+    status, text = run_filter(image, drawables, **args)
+    check(status == Gimp.PDBStatusType.EXECUTION_ERROR and text is not None
+          and (message is None or text == message)
+          and all(needle in text for needle in needles),
+          '%s is refused with the message' % what, text)
+    return unchanged(image, before, what)
 
 
 def layer_above(layer):
