@@ -1,15 +1,13 @@
 #!/usr/bin/env python3
 """Screenshots for the dialog test, outside GIMP (Gdk on $DISPLAY).
 
-  screenshot.py grab X Y W H OUT.png
-      saves that part of the screen
-  screenshot.py preview X Y W H EXPECTED.png OUT.png SECONDS
+  screenshot.py X Y W H EXPECTED.png OUT.png SECONDS
       waits until the window at X Y W H shows EXPECTED.png (the painted
       preview), then saves the window to OUT.png.  Prints where and how
       well it matched; exit status 1 if it never did (the last screen goes
       to OUT.png.failed).
 """
-import math
+import os
 import sys
 import time
 
@@ -17,6 +15,9 @@ import gi
 gi.require_version('Gdk', '3.0')
 gi.require_version('GdkPixbuf', '2.0')
 from gi.repository import Gdk, GdkPixbuf  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import gimpcommon  # noqa: E402
 
 TOLERANCE = 4       # 8-bit levels: rounding, compositing in GIMP or not
 MIN_PSNR = 35.0
@@ -71,13 +72,10 @@ def find(screen, rows):
 
 
 def psnr(screen, rows, x0, y0):
-    total, count = 0.0, 0
-    for y, row in enumerate(rows):
-        for x in range(len(row) // 3):
-            for p, q in zip(screen.rgb(x0 + x, y0 + y), row[x * 3:x * 3 + 3]):
-                total += (p - q) ** 2
-                count += 1
-    return math.inf if total == 0 else 10 * math.log10(255.0 ** 2 * count / total)
+    """PSNR in dB of @rows against the screen at @x0, @y0."""
+    shown = bytes(b for y in range(len(rows)) for x in range(len(rows[0]) // 3)
+                  for b in screen.rgb(x0 + x, y0 + y))
+    return gimpcommon.psnr(shown, b''.join(rows), 255.0)
 
 
 def wait_for_preview(geometry, rows, seconds):
@@ -91,11 +89,8 @@ def wait_for_preview(geometry, rows, seconds):
 
 
 def main(argv):
-    geometry = [int(v) for v in argv[2:6]]
-    if argv[1] == 'grab':
-        grab(*geometry).pixbuf.savev(argv[6], 'png', [], [])
-        return 0
-    expected, out, seconds = argv[6:9]
+    geometry = [int(v) for v in argv[1:5]]
+    expected, out, seconds = argv[5:8]
     rows = rows_of(Picture(GdkPixbuf.Pixbuf.new_from_file(expected)))
     screen, where = wait_for_preview(geometry, rows, float(seconds))
     if not where:

@@ -5,17 +5,21 @@ dialog-driver, which watches the screen and presses the keys.  The two
 meet through marker files in $NS_TEST_TMP/dialog:
 
   here: ready (the preview's expected pixels are written, the image is
-        shown, the dialog is about to open)
-  driver: presses OK once the preview is painted
+        shown, the dialog is about to open at the defaults: the first
+        installed style, strength 1).  The file says how many Down presses
+        in the style chooser reach STYLE, and STRENGTH.
+  driver: chooses the style and types the strength with the keyboard,
+        waits for the preview to show them, presses OK
   here: ran (the dialog closed and the filter ran)
   driver: presses Ctrl+Z in the image window
   here: checks that one undo restored the image and runs the filter with
         the last values; GIMP quits (--quit).
 """
 import os
+import subprocess
 import time
 
-from nstest import (TMP, Gimp, check, cli, comment, export_layer,
+from nstest import (CLI, TMP, Gimp, check, cli, comment, export_layer,
                     layer_above, photo, pixels, psnr, run_filter, run_tests,
                     save, snapshot, succeeded)
 
@@ -24,8 +28,18 @@ STYLE, TITLE, STRENGTH = 'rain_princess', 'Rain Princess', 0.8
 PREVIEW_SIZE = 256  # NS_PREVIEW_SIZE
 
 
-def mark(name):
-    open(os.path.join(DIALOG, name), 'w').close()
+def mark(name, text=''):
+    with open(os.path.join(DIALOG, name), 'w') as marker:
+        marker.write(text)
+
+
+def installed_styles():
+    """The installed style ids in the order the dialog's chooser lists
+    them (the catalog's), as the CLI sees them with the same environment."""
+    listing = subprocess.run([CLI, '--list-styles'], capture_output=True,
+                             text=True, check=True).stdout
+    return [line.split()[0] for line in listing.splitlines()
+            if line.split()[1:2] == ['installed']]
 
 
 def wait_until(condition, seconds):
@@ -66,10 +80,14 @@ def test_dialog():
     Gimp.Display.new(image)
     Gimp.displays_flush()
     before = snapshot(image)
-    mark('ready')
+    styles = installed_styles()
+    comment('installed styles: %s' % ' '.join(styles))
+    # The dialog opens at the first installed style and strength 1.0: the
+    # driver's keys, not these arguments, must bring STYLE and STRENGTH.
+    mark('ready', '%d %.2f\n' % (styles.index(STYLE), STRENGTH))
     start = time.time()
     status, message = run_filter(image, [layer], Gimp.RunMode.INTERACTIVE,
-                                 style=STYLE, strength=STRENGTH)
+                                 style='', strength=1.0)
     comment('the dialog was open %.1f s' % (time.time() - start))
     succeeded(status, message, 'dialog: OK runs the filter')
     check_new_layer(image, layer)
@@ -87,7 +105,7 @@ def check_new_layer(image, layer):
     name = new.get_name() if new else None
     check(len(image.get_layers()) == 2 and name == TITLE + ' (Neural Style)'
           and new.get_opacity() == STRENGTH * 100,
-          'dialog: the new layer has the chosen style and strength',
+          'dialog: the new layer has the style and strength chosen in it',
           '%s at %s' % (name, new and new.get_opacity()))
     reference = cli(export_layer(layer, DIALOG + '/source.png'),
                     DIALOG + '/painted.png', '--style', STYLE)
