@@ -11,13 +11,6 @@
 
 namespace {
 
-NsEngine *
-engine ()
-{
-  static NsEngine *wave = test::open_engine (test::shared_model ("wave.onnx"));
-  return wave;
-}
-
 // A small real photo: every pass costs a few tens of milliseconds.
 const cv::Mat &
 photo ()
@@ -65,7 +58,7 @@ test_alpha_unchanged (gconstpointer data)
 
   const cv::Mat src = with_varying_alpha (variant == 3 ? test::rgba_from_rgb8 (test::photo_rgb8 ("chelsea.png"))
                                                        : photo ());
-  const cv::Mat out = test::stylize (engine (), options, src);
+  const cv::Mat out = test::stylize (test::wave_engine (), options, src);
   g_assert_cmpint (cv::countNonZero (alpha_of (out) != alpha_of (src)), ==, 0);
   g_assert_cmpfloat (test::mean_abs_diff (out, src), >, 0.05);
 }
@@ -125,7 +118,7 @@ stylize_counted (const cv::Mat &src, const NsOptions &options)
   const NsImageIO io = { src.cols, src.rows, CountingIO::read, CountingIO::write, &counting };
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (ns_engine_stylize (engine (), &options, &io, NULL, NULL, &error));
+  g_assert_true (ns_engine_stylize (test::wave_engine (), &options, &io, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_false (counting.outside);
   g_assert_cmpint (cv::countNonZero (counting.writes != 1), ==, 0);
@@ -188,9 +181,9 @@ void
 test_preserve_colors ()
 {
   NsOptions options = defaults ();
-  const double styled = chroma_difference (photo (), test::stylize (engine (), photo ()));
+  const double styled = chroma_difference (photo (), test::stylize (test::wave_engine (), photo ()));
   options.preserve_colors = TRUE;
-  const cv::Mat kept = test::stylize (engine (), options, photo ());
+  const cv::Mat kept = test::stylize (test::wave_engine (), options, photo ());
   const double preserved = chroma_difference (photo (), kept);
 
   g_test_message ("mean |da*| + |db*| vs the photo: %.2f with preserve_colors, %.2f without",
@@ -207,7 +200,7 @@ test_strength_zero ()
   NsOptions options = defaults ();
   options.strength = 0.0;
   const cv::Mat src = with_varying_alpha (photo ());
-  const cv::Mat out = test::stylize (engine (), options, src);
+  const cv::Mat out = test::stylize (test::wave_engine (), options, src);
 
   g_assert_cmpint (memcmp (out.data, src.data, src.total () * src.elemSize ()), ==, 0);
 }
@@ -216,9 +209,9 @@ void
 test_strength_half ()
 {
   NsOptions options = defaults ();
-  const cv::Mat full = test::stylize (engine (), options, photo ());
+  const cv::Mat full = test::stylize (test::wave_engine (), options, photo ());
   options.strength = 0.5;
-  const cv::Mat half = test::stylize (engine (), options, photo ());
+  const cv::Mat half = test::stylize (test::wave_engine (), options, photo ());
   const cv::Mat mean = (full + photo ()) * 0.5;
 
   g_test_message ("strength 0.5 vs mean of 0 and 1: max diff %g", test::max_abs_diff (half, mean));
@@ -232,7 +225,7 @@ test_scale (gconstpointer data)
   NsOptions options = defaults ();
   options.scale = *static_cast<const double *> (data);
   const cv::Mat scaled = stylize_counted (photo (), options);
-  const cv::Mat native = test::stylize (engine (), photo ());
+  const cv::Mat native = test::stylize (test::wave_engine (), photo ());
   const double from_native = test::mean_abs_diff (scaled, native);
 
   g_test_message ("scale %g: differs from scale 1 by %.1f / 255 on average, from the photo by %.1f",

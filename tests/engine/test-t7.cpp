@@ -122,12 +122,10 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-  // Before any engine, and each layer made now (OpenCV makes them lazily).
   for (Reference &r : references)
     {
       r.path = test::made_data (r.file);
-      r.net = cv::dnn::readNetFromTorch (r.path);
-      test::norm_layers (r.net);
+      r.net = test::stock_net (r.path);
     }
 
   for (Reference &r : references)

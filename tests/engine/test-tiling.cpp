@@ -17,13 +17,6 @@ const guint64 kSmallBudget = 1;
 const char *const kSeamPhoto = "coffee.png";
 const char *const kExactPhoto = "chelsea.png";
 
-NsEngine *
-engine ()
-{
-  static NsEngine *wave = test::open_engine (test::shared_model ("wave.onnx"));
-  return wave;
-}
-
 struct Photo
 {
   cv::Mat rgba;
@@ -38,7 +31,7 @@ photo (const char *file)
   if (p.rgba.empty ())
     {
       p.rgba = test::rgba_from_rgb8 (test::photo_rgb8 (file));
-      p.whole = test::stylize (engine (), p.rgba);
+      p.whole = test::stylize (test::wave_engine (), p.rgba);
     }
   return p;
 }
@@ -136,7 +129,7 @@ own_statistics_mosaic (const cv::Mat &rgba)
   for (const ns::Tile &t : plan (rgba).tiles)
     {
       const cv::Rect input = t.input & image;
-      const cv::Mat styled = test::stylize (engine (), rgba (input).clone ());
+      const cv::Mat styled = test::stylize (test::wave_engine (), rgba (input).clone ());
       styled (t.source - input.tl ()).copyTo (mosaic (t.source));
     }
   return mosaic;
@@ -146,7 +139,7 @@ void
 test_exact_equals_whole ()
 {
   const Photo &p = photo (kExactPhoto);
-  const cv::Mat exact = test::stylize (engine (), tiled_options (TRUE), p.rgba);
+  const cv::Mat exact = test::stylize (test::wave_engine (), tiled_options (TRUE), p.rgba);
   const double db = test::psnr (exact, p.whole);
 
   g_test_message ("exact tiling, %zu tiles: PSNR %.1f dB vs whole, max diff %.4f / 255",
@@ -158,7 +151,7 @@ void
 test_fast_has_no_seams ()
 {
   const Photo &p = photo (kSeamPhoto);
-  const cv::Mat fast = test::stylize (engine (), tiled_options (FALSE), p.rgba);
+  const cv::Mat fast = test::stylize (test::wave_engine (), tiled_options (FALSE), p.rgba);
   const cv::Mat own = own_statistics_mosaic (p.rgba);
   const double fast_ratio = worst_seam_ratio (fast);
   const double own_ratio = worst_seam_ratio (own);
@@ -197,7 +190,7 @@ stylize_with_progress (const cv::Mat &src, const NsOptions &options, Progress &p
                        GError **error)
 {
   cv::Mat dest (src.size (), CV_32FC4, cv::Scalar::all (0.25));
-  ns_engine_stylize_pixels (engine (), &options, src.ptr<float> (), dest.ptr<float> (),
+  ns_engine_stylize_pixels (test::wave_engine (), &options, src.ptr<float> (), dest.ptr<float> (),
                             src.cols, src.rows, on_progress, &progress, error);
   return dest;
 }
@@ -231,7 +224,7 @@ test_cancel (gconstpointer exact)
   g_assert_cmpfloat (progress.last, <, 1.0);
   g_assert_cmpint (cv::countNonZero (dest.reshape (1) != 0.25f), ==, 0);
 
-  const cv::Mat again = test::stylize (engine (), p.rgba);
+  const cv::Mat again = test::stylize (test::wave_engine (), p.rgba);
   g_assert_cmpfloat (test::max_abs_diff (again, p.whole), ==, 0.0);
 }
 

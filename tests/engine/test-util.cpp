@@ -93,6 +93,21 @@ open_engine (const std::string &path, NsConvention convention)
   return engine;
 }
 
+NsEngine *
+wave_engine ()
+{
+  static NsEngine *wave = open_engine (shared_model ("wave.onnx"));
+  return wave;
+}
+
+cv::dnn::Net
+stock_net (const std::string &path)
+{
+  cv::dnn::Net net = cv::dnn::readNet (path);
+  norm_layers (net);
+  return net;
+}
+
 cv::Mat
 stylize (NsEngine *engine, const NsOptions &options, const cv::Mat &rgba)
 {

@@ -30,6 +30,15 @@ cv::Mat rgba_from_rgb8 (const cv::Mat &rgb8);
 // Loads a model; fails the test with the GError's message otherwise.
 NsEngine *open_engine (const std::string &path, NsConvention convention = NS_CONVENTION_AUTO);
 
+// The shared wave.onnx, loaded once per test program.  (transfer none)
+NsEngine *wave_engine ();
+
+// `path` (.onnx or .t7) read by plain OpenCV, every layer made now.  Called
+// before the first NsEngine exists, the network keeps OpenCV's own
+// normalization layers: an engine replaces them process-wide, and OpenCV
+// makes a layer only when first asked for it.
+cv::dnn::Net stock_net (const std::string &path);
+
 // ns_engine_stylize_pixels on a CV_32FC4 image; fails the test on error.
 cv::Mat stylize (NsEngine *engine, const NsOptions &options, const cv::Mat &rgba);
 cv::Mat stylize (NsEngine *engine, const cv::Mat &rgba);
