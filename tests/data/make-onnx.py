@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """Write a small ONNX network that is *not* a style network.
 
-Test data for the engine's "is this an image-to-image network?" check.  Two
-kinds, both with random (seeded) weights and any input height and width:
+Test data for the engine's "is this an image-to-image network?" check.  Three
+kinds, all with random (seeded) weights and any input height and width:
 
     classifier  input [1, 3, H, W] -> Conv 3x3 (10 maps) -> Relu
                 -> GlobalAveragePool -> Flatten -> output [1, 10]
     gray        input [1, 1, H, W] -> Conv 3x3 (3 maps, pads 1)
                 -> output [1, 3, H, W]: an image network, but for
                 one-channel images
+    rgba        input [1, 4, H, W] -> Conv 3x3 (3 maps, pads 1)
+                -> output [1, 3, H, W]: an image network, but for
+                four-channel images
 
-usage: make-onnx.py OUT.onnx --kind classifier|gray [--seed 1]
+usage: make-onnx.py OUT.onnx --kind classifier|gray|rgba [--seed 1]
 
 Only the Python standard library is used: the protobuf messages are encoded
 by hand.  Field numbers from onnx/onnx.proto (opset 11, IR version 6):
@@ -122,7 +125,7 @@ def model(nodes, initializers, inputs, outputs, name):
 
 
 # --------------------------------------------------------------------------
-# The two networks
+# The networks
 
 def weights(rng, n):
     return [rng.uniform(-0.1, 0.1) for _ in range(n)]
@@ -149,25 +152,29 @@ def classifier(rng):
                  [value_info("output", [1, maps])], "classifier")
 
 
-def gray(rng):
+def image(rng, channels, name):
+    """An image network from `channels` channels to 3."""
     nodes = [conv_node("conv", "input", "output", "conv.weight", "conv.bias")]
-    inits = [tensor("conv.weight", [3, 1, 3, 3], weights(rng, 27)),
+    inits = [tensor("conv.weight", [3, channels, 3, 3], weights(rng, 27 * channels)),
              tensor("conv.bias", [3], weights(rng, 3))]
     return model(nodes, inits,
-                 [value_info("input", [1, 1, "height", "width"])],
-                 [value_info("output", [1, 3, "height", "width"])], "gray")
+                 [value_info("input", [1, channels, "height", "width"])],
+                 [value_info("output", [1, 3, "height", "width"])], name)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(
         description="Write a small ONNX network that is not a style network.")
     ap.add_argument("out", metavar="OUT.onnx")
-    ap.add_argument("--kind", choices=("classifier", "gray"), required=True)
+    ap.add_argument("--kind", choices=("classifier", "gray", "rgba"), required=True)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
 
     rng = random.Random(args.seed)
-    data = classifier(rng) if args.kind == "classifier" else gray(rng)
+    if args.kind == "classifier":
+        data = classifier(rng)
+    else:
+        data = image(rng, 1 if args.kind == "gray" else 4, args.kind)
     with open(args.out, "wb") as f:
         f.write(data)
     return 0

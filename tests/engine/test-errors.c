@@ -1,6 +1,7 @@
 /* test-errors.c: what the C API says when something is wrong: missing,
  * truncated or foreign model files, networks that are not style networks,
- * the catalog's errors and search path, empty images and bad options.
+ * the catalog's errors and search path, empty or too large images, image
+ * I/O that fails, and bad options.
  * Each error must carry the right code and a message naming the file (or
  * style) and what is wrong with it.
  */
@@ -176,6 +177,36 @@ test_empty_file (void)
 }
 
 static void
+test_unknown_extension (void)
+{
+  g_autofree gchar *dir = make_dir ("extension");
+  g_autofree gchar *path = write_file (dir, "style.pb", "a TensorFlow graph, say", -1);
+
+  assert_load_fails (path, NS_ENGINE_ERROR_CORRUPT, path,
+                     "is neither an ONNX (.onnx) nor a Torch (.t7) model");
+}
+
+static void
+test_directory (void)
+{
+  g_autofree gchar *path = make_dir ("folder.onnx");
+
+  assert_load_fails (path, NS_ENGINE_ERROR_NOT_FOUND, path, "is not a file");
+}
+
+/* A Torch file that holds the number 3 and no network: OpenCV reads it
+ * without complaint, as an empty network. */
+static void
+test_t7_without_network (void)
+{
+  static const gchar number[] = { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x40 };
+  g_autofree gchar *dir = make_dir ("number");
+  g_autofree gchar *path = write_file (dir, "number.t7", number, sizeof number);
+
+  assert_load_fails (path, NS_ENGINE_ERROR_CORRUPT, path, "not a readable Torch model");
+}
+
+static void
 test_classifier (void)
 {
   g_autofree gchar *path = made_data ("classifier.onnx");
@@ -190,6 +221,16 @@ test_one_channel (void)
   g_autofree gchar *path = made_data ("gray.onnx");
 
   assert_load_fails (path, NS_ENGINE_ERROR_NOT_IMAGE_MODEL, "'gray.onnx'", "1-channel");
+}
+
+static void
+test_four_channels (void)
+{
+  g_autofree gchar *path = made_data ("rgba.onnx");
+
+  assert_load_fails (path, NS_ENGINE_ERROR_NOT_IMAGE_MODEL,
+                     "'rgba.onnx' is not an image style network",
+                     "does not accept a 3-channel image");
 }
 
 /* The catalog */
@@ -277,6 +318,30 @@ test_truncated_against_catalog (void)
   assert_message (error, path);
   assert_message (error, "is truncated (2.0 MB of 6.7 MB)");
   assert_message (error, "neural-style-fetch first");
+}
+
+/* Larger than the catalog says: not truncated, but not the right file. */
+static void
+test_larger_than_catalog (void)
+{
+  g_autofree gchar *models = make_dir ("models-larger");
+  g_autofree gchar *path = write_wave_prefix (models, "small.onnx", WAVE_SIZE);
+  g_autofree gchar *ini = write_file (models, "catalog.ini",
+                                      "[small]\ntitle=Small\nfile=small.onnx\nformat=onnx\n"
+                                      "convention=rgb255\nsize=2000000\n", -1);
+  const gchar *search_path[] = { models, NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NsCatalog) catalog = ns_catalog_new (ini, search_path, &error);
+  const NsStyle *style;
+
+  g_assert_no_error (error);
+  style = ns_catalog_find_installed (catalog, "small", &error);
+  g_assert_no_error (error);
+  g_assert_null (ns_engine_new_for_style (style, &error));
+  g_assert_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_CORRUPT);
+  assert_message (error, path);
+  assert_message (error, "has the wrong size (6.7 MB, expected 2.0 MB)");
+  assert_message (error, "neural-style-fetch small");
 }
 
 static void
@@ -417,6 +482,153 @@ test_bad_options (gconstpointer data)
   assert_message (error, bad->message);
 }
 
+/* Image I/O that fails */
+
+/* An image whose NsImageIO fails its @fail_read-th read or @fail_write-th
+ * write (counting from 1; 0: never), and counts the calls made after. */
+typedef struct
+{
+  gint     fail_read;
+  gint     fail_write;
+  gint     reads;
+  gint     writes;
+  gboolean failed;
+  gint     calls_after_failure;
+} FailingIO;
+
+#define FAILED_READ_MESSAGE "test: the disk went away"
+#define FAILED_WRITE_MESSAGE "test: the disk is full"
+
+static gboolean
+failing_read (gpointer      data,
+              const NsRect *rect,
+              gfloat       *rgba,
+              GError      **error)
+{
+  FailingIO *io = data;
+
+  io->calls_after_failure += io->failed;
+  if (++io->reads == io->fail_read)
+    {
+      io->failed = TRUE;
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_IO, FAILED_READ_MESSAGE);
+      return FALSE;
+    }
+  /* a diagonal gradient, opaque */
+  for (gint y = 0; y < rect->height; y++)
+    for (gint x = 0; x < rect->width; x++)
+      {
+        gfloat *p = rgba + ((gsize) y * rect->width + x) * 4;
+        p[0] = p[1] = p[2] = ((rect->x + x + rect->y + y) % 256) / 255.0f;
+        p[3] = 1.0f;
+      }
+  return TRUE;
+}
+
+static gboolean
+failing_write (gpointer      data,
+               const NsRect *rect,
+               const gfloat *rgba,
+               GError      **error)
+{
+  FailingIO *io = data;
+
+  (void) rect;
+  (void) rgba;
+  io->calls_after_failure += io->failed;
+  if (++io->writes == io->fail_write)
+    {
+      io->failed = TRUE;
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_NOSPC, FAILED_WRITE_MESSAGE);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Stylizes a @width x @height image through @io, in the smallest tiles. */
+static gboolean
+stylize_io (FailingIO  *io,
+            gint        width,
+            gint        height,
+            GError    **error)
+{
+  g_autoptr (NsEngine) engine = wave_engine ();
+  const NsImageIO image = { width, height, failing_read, failing_write, io };
+  NsOptions options;
+
+  ns_options_init (&options);
+  options.memory_budget = 1;
+  return ns_engine_stylize (engine, &options, &image, NULL, NULL, error);
+}
+
+/* 300 x 300 pixels go in two tiles at the smallest budget. */
+#define TILED_SIDE 300
+
+static void
+test_read_fails_first (void)
+{
+  FailingIO io = { .fail_read = 1 };
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (stylize_io (&io, TILED_SIDE, TILED_SIDE, &error));
+  g_assert_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, FAILED_READ_MESSAGE);
+  g_assert_cmpint (io.writes, ==, 0);
+  g_assert_cmpint (io.calls_after_failure, ==, 0);
+}
+
+/* The last read of a tiled image fails: the tiles before it are written,
+ * nothing after. */
+static void
+test_read_fails_last (void)
+{
+  FailingIO counted = { 0 };
+  FailingIO io = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (stylize_io (&counted, TILED_SIDE, TILED_SIDE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (counted.writes, ==, 2);
+
+  io.fail_read = counted.reads;
+  g_assert_false (stylize_io (&io, TILED_SIDE, TILED_SIDE, &error));
+  g_assert_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, FAILED_READ_MESSAGE);
+  g_test_message ("%d reads, %d writes before the last read failed", io.reads, io.writes);
+  g_assert_cmpint (io.writes, >, 0);
+  g_assert_cmpint (io.writes, <, counted.writes);
+  g_assert_cmpint (io.calls_after_failure, ==, 0);
+}
+
+/* The first tile's write fails: the second tile is not even read. */
+static void
+test_write_fails (void)
+{
+  FailingIO io = { .fail_write = 1 };
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (stylize_io (&io, TILED_SIDE, TILED_SIDE, &error));
+  g_assert_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, FAILED_WRITE_MESSAGE);
+  g_assert_cmpint (io.writes, ==, 1);
+  g_assert_cmpint (io.calls_after_failure, ==, 0);
+}
+
+/* Refused from its size alone, before the first read. */
+static void
+test_too_large (void)
+{
+  FailingIO io = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (stylize_io (&io, 40000, 30000, &error));
+  g_assert_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE);
+  assert_message (error, "is too large: 40000 x 30000 pixels at stroke scale 1 means "
+                         "1200 megapixels for the network (at most 1000)");
+  g_assert_cmpint (io.reads, ==, 0);
+  g_assert_cmpint (io.writes, ==, 0);
+}
+
 /* ns_engine_stylize itself refuses them too, and leaves dest alone. */
 static void
 test_bad_options_stylize (void)
@@ -450,16 +662,25 @@ main (int    argc,
   g_test_add_func ("/errors/model/random-bytes-onnx", test_random_bytes_onnx);
   g_test_add_func ("/errors/model/garbage-t7", test_garbage_t7);
   g_test_add_func ("/errors/model/empty", test_empty_file);
+  g_test_add_func ("/errors/model/unknown-extension", test_unknown_extension);
+  g_test_add_func ("/errors/model/directory", test_directory);
+  g_test_add_func ("/errors/model/t7-without-network", test_t7_without_network);
   g_test_add_func ("/errors/model/classifier", test_classifier);
   g_test_add_func ("/errors/model/one-channel", test_one_channel);
+  g_test_add_func ("/errors/model/four-channels", test_four_channels);
   g_test_add_func ("/errors/catalog/unknown-style", test_unknown_style);
   g_test_add_func ("/errors/catalog/not-installed", test_not_installed);
   g_test_add_func ("/errors/catalog/nothing-installed", test_nothing_installed);
   g_test_add_func ("/errors/catalog/truncated", test_truncated_against_catalog);
+  g_test_add_func ("/errors/catalog/larger", test_larger_than_catalog);
   g_test_add_func ("/errors/catalog/installed-loads", test_installed_style_loads);
   g_test_add_func ("/errors/catalog/dropped-in-file", test_dropped_in_file);
   g_test_add_func ("/errors/catalog/search-path-order", test_search_path_order);
   g_test_add_func ("/errors/image/empty", test_empty_image);
+  g_test_add_func ("/errors/image/too-large", test_too_large);
+  g_test_add_func ("/errors/io/read-fails-first", test_read_fails_first);
+  g_test_add_func ("/errors/io/read-fails-last", test_read_fails_last);
+  g_test_add_func ("/errors/io/write-fails", test_write_fails);
   for (gsize i = 0; i < G_N_ELEMENTS (bad_options); i++)
     {
       g_autofree gchar *path = g_strdup_printf ("/errors/options/%s", bad_options[i].name);
