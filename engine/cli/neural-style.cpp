@@ -9,15 +9,17 @@
 #include "neural-style-engine.h"
 
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+
+#include <unistd.h>
 
 #include <clocale>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <string>
-#include <unistd.h>
+#include <vector>
 
 namespace {
 
@@ -187,34 +189,34 @@ output_type (const cv::Mat &in, const char *out_path)
   return CV_MAKETYPE (depth, channels);
 }
 
-// Writes next to `path` and renames: OUT is either the whole result or
-// untouched.
+// Encodes `image` in the format `path` names and writes it: OUT is either
+// the whole result or untouched (g_file_set_contents writes a temporary file
+// beside it and renames it).
 bool
-write_atomically (const cv::Mat &image, const char *path, GError **error)
+write_image (const cv::Mat &image, const char *path, GError **error)
 {
-  g_autofree gchar *dir = g_path_get_dirname (path);
-  g_autofree gchar *base = g_path_get_basename (path);
-  const char *dot = strrchr (base, '.');
-  g_autofree gchar *tmp = g_strdup_printf ("%s/.%.*s.partial-%d%s", dir, (int) (dot - base), base,
-                                           (int) getpid (), dot);
-  bool ok = false;
+  std::vector<uchar> bytes;
+  bool encoded = false;
 
   try
     {
-      ok = cv::imwrite (tmp, image);
+      encoded = cv::imencode (strrchr (path, '.'), image, bytes);
     }
-  catch (const cv::Exception &e)
+  catch (const cv::Exception &)
     {
-      ok = false;
     }
-  if (ok && g_rename (tmp, path) == 0)
-    return true;
-
-  int saved = errno;
-  g_unlink (tmp);
-  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-               _("Cannot write '%s': %s"), path, ok ? g_strerror (saved) : _("the image could not be encoded"));
-  return false;
+  if (!encoded)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("Cannot write '%s': %s"), path,
+                   _("the image could not be encoded"));
+      return false;
+    }
+  if (!g_file_set_contents (path, (const gchar *) bytes.data (), bytes.size (), error))
+    {
+      g_prefix_error (error, _("Cannot write '%s': "), path);
+      return false;
+    }
+  return true;
 }
 
 // @text and spaces up to @columns on a terminal: printf's %-13s counts
@@ -245,8 +247,9 @@ list_styles (NsCatalog *catalog)
       printf ("%s %s %s\n", padded (style->id, 28).c_str (),
               padded (style->path ? _("installed") : "-", 13).c_str (), description);
     }
-  if (!ns_catalog_default_style (catalog))
-    fprintf (stderr, _("No style is installed: run 'neural-style-fetch' to install them.\n"));
+  g_autoptr (GError) error = nullptr;
+  if (!ns_catalog_find_installed (catalog, nullptr, &error))
+    fprintf (stderr, "neural-style: %s\n", error->message);
   return EXIT_OK;
 }
 
@@ -267,8 +270,22 @@ open_engine (NsCatalog *catalog, const char *style_arg, GError **error)
   return style ? ns_engine_new_for_style (style, error) : nullptr;
 }
 
+NsOptions
+options_from (const Args &args)
+{
+  NsOptions options;
+  ns_options_init (&options);
+  options.strength = args.strength;
+  options.preserve_colors = args.preserve_colors;
+  options.scale = args.scale;
+  options.threads = args.threads;
+  options.memory_budget = (guint64) (args.memory_mib * 1024 * 1024);
+  options.exact_tiling = args.exact_tiling;
+  return options;
+}
+
 int
-run (const Args &args, NsCatalog *catalog)
+run (const Args &args, const NsOptions &options, NsCatalog *catalog)
 {
   const char *in_path = args.files[0];
   const char *out_path = args.files[1];
@@ -297,15 +314,6 @@ run (const Args &args, NsCatalog *catalog)
     }
   images.out.create (images.in.size (), output_type (images.in, out_path));
 
-  NsOptions options;
-  ns_options_init (&options);
-  options.strength = args.strength;
-  options.preserve_colors = args.preserve_colors;
-  options.scale = args.scale;
-  options.threads = args.threads;
-  options.memory_budget = (guint64) (args.memory_mib * 1024 * 1024);
-  options.exact_tiling = args.exact_tiling;
-
   const NsImageIO io = { images.in.cols, images.in.rows, read_rect, write_rect, &images };
   const bool bar = !args.quiet && isatty (STDERR_FILENO);
   const gboolean ok = ns_engine_stylize (engine, &options, &io, show_progress,
@@ -319,7 +327,7 @@ run (const Args &args, NsCatalog *catalog)
     }
 
   images.in.release ();
-  if (!write_atomically (images.out, out_path, &error))
+  if (!write_image (images.out, out_path, &error))
     {
       fprintf (stderr, "neural-style: %s\n", error->message);
       return EXIT_ERROR;
@@ -346,6 +354,11 @@ main (int argc, char **argv)
   textdomain (GETTEXT_PACKAGE);
 
   Args args;
+  g_autofree gchar *scale_help = g_strdup_printf (_("Stroke size, %g to %g (default 1: the network's own)"),
+                                                  NS_SCALE_MIN, NS_SCALE_MAX);
+  g_autofree gchar *memory_help = g_strdup_printf (
+    _("Memory budget for the network in MiB (default %u); larger images go in tiles"),
+    (guint) (ns_options_default_memory_budget () >> 20));
   const GOptionEntry entries[] = {
     { "style", 's', 0, G_OPTION_ARG_STRING, &args.style,
       N_("Style id (see --list-styles) or a .onnx/.t7 file; default: the first installed"), N_("ID|FILE") },
@@ -353,16 +366,14 @@ main (int argc, char **argv)
       N_("Mix with the original, 0 to 1 (default 1)"), N_("F") },
     { "preserve-colors", 'p', 0, G_OPTION_ARG_NONE, &args.preserve_colors,
       N_("Keep the photo's colours, take the painting's light and strokes"), nullptr },
-    { "scale", 0, 0, G_OPTION_ARG_DOUBLE, &args.scale,
-      N_("Stroke size, 0.25 to 4 (default 1: the network's own)"), N_("F") },
+    { "scale", 0, 0, G_OPTION_ARG_DOUBLE, &args.scale, scale_help, N_("F") },
     { "model-path", 'm', 0, G_OPTION_ARG_FILENAME_ARRAY, &args.model_path,
       N_("Also look for models in DIR (before the default folders)"), N_("DIR") },
     { "list-styles", 'l', 0, G_OPTION_ARG_NONE, &args.list_styles,
       N_("List the styles and whether they are installed"), nullptr },
     { "threads", 0, 0, G_OPTION_ARG_INT, &args.threads,
       N_("Threads to use (default: all cores)"), N_("N") },
-    { "memory", 0, 0, G_OPTION_ARG_DOUBLE, &args.memory_mib,
-      N_("Memory budget for the network in MiB (default 1280); larger images go in tiles"), N_("MIB") },
+    { "memory", 0, 0, G_OPTION_ARG_DOUBLE, &args.memory_mib, memory_help, N_("MIB") },
     { "exact-tiling", 0, 0, G_OPTION_ARG_NONE, &args.exact_tiling,
       N_("Tiled images get exactly the whole-image result (several times slower)"), nullptr },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &args.quiet, N_("No progress bar"), nullptr },
@@ -381,12 +392,12 @@ main (int argc, char **argv)
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return usage_error (context, error->message);
 
-  if (!(args.strength >= 0.0 && args.strength <= 1.0))
-    return usage_error (context, _("--strength must be between 0 and 1"));
-  if (!(args.scale >= NS_SCALE_MIN && args.scale <= NS_SCALE_MAX))
-    return usage_error (context, _("--scale must be between 0.25 and 4"));
-  if (args.threads < 0 || args.memory_mib < 0)
-    return usage_error (context, _("--threads and --memory cannot be negative"));
+  // NsOptions has no negative memory budget to refuse.
+  if (!(args.memory_mib >= 0))
+    return usage_error (context, _("--memory cannot be negative"));
+  const NsOptions options = options_from (args);
+  if (!ns_options_validate (&options, &error))
+    return usage_error (context, error->message);
 
   g_auto (GStrv) search_path = ns_catalog_default_search_path ();
   if (args.model_path)
@@ -415,5 +426,5 @@ main (int argc, char **argv)
 
   signal (SIGINT, on_interrupt);
   signal (SIGTERM, on_interrupt);
-  return run (args, catalog);
+  return run (args, options, catalog);
 }

@@ -176,10 +176,14 @@ expect_usage ()
 
 test_usage ()
 {
-  expect_usage "--strength must be between 0 and 1" \
+  expect_usage "Strength 1.5 is out of range (0 to 1)" \
     --strength 1.5 "$work/small.png" "$work/usage.png" &&
-  expect_usage "--scale must be between 0.25 and 4" \
+  expect_usage "Stroke scale 9 is out of range (0.25 to 4)" \
     --scale 9 "$work/small.png" "$work/usage.png" &&
+  expect_usage "Thread count -1 is negative" \
+    --threads -1 "$work/small.png" "$work/usage.png" &&
+  expect_usage "--memory cannot be negative" \
+    --memory -1 "$work/small.png" "$work/usage.png" &&
   expect_usage "give one input and one output image" &&
   expect_usage "give one input and one output image" "$work/small.png" &&
   expect_usage "the output must end in .png" "$work/small.png" "$work/usage.bmp" &&
@@ -231,6 +235,23 @@ test_not_image_model ()
   fresh_out_dir
   run --style "$classifier" "$work/small.png" "$work/o/out.png"
   expect_failure "'classifier.onnx' is not an image style network"
+}
+
+# The folder of OUT does not exist: the error says so, not "could not be
+# encoded".
+test_missing_out_folder ()
+{
+  fresh_out_dir
+  run -q "$work/small.png" "$work/o/missing/out.png"
+  expect_failure "Cannot write '$work/o/missing/out.png'" &&
+  expect_in err "No such file or directory"
+}
+
+test_bad_catalog ()
+{
+  fresh_out_dir
+  NEURAL_STYLE_CATALOG=$work/small.png run "$work/small.png" "$work/o/out.png"
+  expect_failure "Style catalog '$work/small.png' cannot be read"
 }
 
 # SIGINT while tiles are being stylized: exit 1, nothing written, no
@@ -304,7 +325,7 @@ test_model_path ()
   mkdir -p "$work/extra"
   ln -sf "$models/scream.onnx" "$work/extra/my_style.onnx"
   NEURAL_STYLE_MODEL_PATH= run --list-styles
-  expect_rc 0 && expect_in err "No style is installed" || return 1
+  expect_rc 0 && expect_in err "No style model is installed" || return 1
   if grep -q 'installed' "$work/out"; then
     diag "a style is installed without a model path"
     diag_output
@@ -339,7 +360,7 @@ if ! make_images; then
   exit 1
 fi
 
-echo "1..17"
+echo "1..19"
 t "PNG in, PNG out, same size, stylized" test_png
 t "JPEG in, JPEG out (la_muse)" test_jpeg
 t "TIFF in, TIFF out" test_tiff
@@ -352,6 +373,9 @@ t "an unknown style fails, naming it" test_unknown_style
 t "a missing model file fails, naming it" test_missing_model
 t "a corrupt model file fails, naming it" test_corrupt_model
 t "a network that is not a style network fails" test_not_image_model
+t "OUT in a missing folder fails with the system's reason" \
+  test_missing_out_folder
+t "a catalog that is not one fails, naming it" test_bad_catalog
 t "SIGINT halfway: exit 1, OUT untouched or absent, no temporaries" test_interrupt
 t "out of memory: exit 1 with a message, no crash, nothing written" \
   test_out_of_memory
