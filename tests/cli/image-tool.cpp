@@ -5,7 +5,8 @@
 //   image-tool info FILE          prints "WIDTHxHEIGHT CHANNELSch DEPTHbit"
 //   image-tool same-alpha A B     exit 0 if A's and B's alpha are equal
 //   image-tool changed A B MIN    exit 0 if the colours differ by more than
-//                                 MIN (mean absolute difference, 0..1)
+//                                 MIN (mean absolute difference, 0..1), 1 if
+//                                 not, 2 if A and B differ in size
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -112,7 +113,10 @@ main (int argc, char **argv)
     {
       const cv::Mat a = colour_of (read (argv[2])), b = colour_of (read (argv[3]));
       if (a.size () != b.size ())
-        return 1;
+        {
+          fprintf (stderr, "image-tool: %s and %s differ in size\n", argv[2], argv[3]);
+          return 2;
+        }
       const double change = cv::norm (a, b, cv::NORM_L1) / (a.total () * 3);
       printf ("%.4f\n", change);
       return change > atof (argv[4]) ? 0 : 1;

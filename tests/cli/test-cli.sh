@@ -67,6 +67,16 @@ expect_stylized ()
   return 1
 }
 
+# expect_close A B MAX: A and B have the same size and colours that differ
+# by at most MAX (mean absolute difference, 0..1; 0: the same colours).
+expect_close ()
+{
+  change=$("$tool" changed "$1" "$2" "$3")
+  [ $? -eq 1 ] && return 0
+  diag "$2 differs from $1 by '$change' on average, at most $3 expected"
+  return 1
+}
+
 # expect_only DIR NAME...: DIR holds exactly these files (no temporaries).
 expect_only ()
 {
@@ -143,12 +153,16 @@ test_tiff ()
   expect_stylized "$work/small.tif" "$work/out.tiff"
 }
 
+# small16.png is small.png in 16 bits: the network sees the same pixels,
+# so the results differ only by 8-bit rounding (0.25 / 255 on average).
 test_16bit ()
 {
   run -q "$work/small16.png" "$work/out16.png"
   expect_rc 0 &&
   expect_info "$work/out16.png" "160x106 3ch 16bit" &&
-  expect_stylized "$work/small16.png" "$work/out16.png"
+  expect_stylized "$work/small16.png" "$work/out16.png" || return 1
+  run -q "$work/small.png" "$work/out8.png"
+  expect_rc 0 && expect_close "$work/out8.png" "$work/out16.png" 0.0015
 }
 
 test_alpha ()
@@ -158,6 +172,22 @@ test_alpha ()
   expect_info "$work/out-rgba.png" "160x106 4ch 8bit" &&
   expect_stylized "$work/rgba.png" "$work/out-rgba.png" || return 1
   "$tool" same-alpha "$work/rgba.png" "$work/out-rgba.png" && return 0
+  diag "the alpha channel changed"
+  return 1
+}
+
+# --strength 0 gives the input back exactly: 16 bits, alpha and all.
+test_strength_zero ()
+{
+  run -q --strength 0 "$work/small16.png" "$work/same16.png"
+  expect_rc 0 &&
+  expect_info "$work/same16.png" "160x106 3ch 16bit" &&
+  expect_close "$work/small16.png" "$work/same16.png" 0 || return 1
+  run -q --strength 0 "$work/rgba.png" "$work/same-rgba.png"
+  expect_rc 0 &&
+  expect_info "$work/same-rgba.png" "160x106 4ch 8bit" &&
+  expect_close "$work/rgba.png" "$work/same-rgba.png" 0 || return 1
+  "$tool" same-alpha "$work/rgba.png" "$work/same-rgba.png" && return 0
   diag "the alpha channel changed"
   return 1
 }
@@ -360,12 +390,13 @@ if ! make_images; then
   exit 1
 fi
 
-echo "1..19"
+echo "1..20"
 t "PNG in, PNG out, same size, stylized" test_png
 t "JPEG in, JPEG out (la_muse)" test_jpeg
 t "TIFF in, TIFF out" test_tiff
-t "a 16-bit PNG stays 16-bit" test_16bit
+t "a 16-bit PNG stays 16-bit, the 8-bit result to 8-bit rounding" test_16bit
 t "an RGBA PNG keeps its alpha channel exactly" test_alpha
+t "--strength 0 gives 16-bit and RGBA inputs back exactly" test_strength_zero
 t "bad usage exits 2, says why, writes nothing" test_usage
 t "a missing input fails, OUT untouched or absent" test_missing_input
 t "an unreadable input fails, OUT untouched" test_unreadable_input
