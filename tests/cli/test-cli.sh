@@ -24,23 +24,17 @@ if [ ! -f "$models/wave.onnx" ]; then
   exit 0
 fi
 
-work=$(mktemp -d) || exit 1
-trap 'rm -rf "$work"' EXIT
-# Never the real user's data folder; the real models through the path.
-HOME=$work/home
-XDG_DATA_HOME=$work/xdg
-NEURAL_STYLE_MODEL_PATH=$models
-export HOME XDG_DATA_HOME NEURAL_STYLE_MODEL_PATH
-
+# shellcheck source=../tap-lib.sh
 . "$(dirname "$0")/../tap-lib.sh"
+# The real models, through the path.
+NEURAL_STYLE_MODEL_PATH=$models
+export NEURAL_STYLE_MODEL_PATH
 
 # Helpers
 
-# Runs the CLI, keeping its exit status in $rc and its output in out/err.
 run ()
 {
-  "$cli" "$@" > "$work/out" 2> "$work/err" < /dev/null
-  rc=$?
+  capture "$cli" "$@"
 }
 
 expect_absent ()
@@ -77,21 +71,6 @@ expect_close ()
   return 1
 }
 
-# expect_only DIR NAME...: DIR holds exactly these files (no temporaries).
-expect_only ()
-{
-  dir=$1
-  shift
-  actual=$(ls -A "$dir" | tr '\n' ' ')
-  wanted=
-  for name in "$@"; do
-    wanted="$wanted$name "
-  done
-  [ "$actual" = "$wanted" ] && return 0
-  diag "$dir holds '$actual', expected '$wanted'"
-  return 1
-}
-
 # A fresh folder holding a precious OUT, to check failures leave it alone.
 fresh_out_dir ()
 {
@@ -102,7 +81,7 @@ fresh_out_dir ()
 
 expect_out_untouched ()
 {
-  [ "$(cat "$work/o/out.png" 2> /dev/null)" = "precious" ] && expect_only "$work/o" out.png
+  [ "$(cat "$work/o/out.png" 2> /dev/null)" = "precious" ] && expect_files "$work/o" out.png
 }
 
 # expect_failure TEXT: exit 1, TEXT on stderr, the existing OUT untouched
@@ -305,7 +284,7 @@ test_interrupt ()
   interrupt_after "$work/o/out.png"
   expect_failure "cancelled" || return 1
   interrupt_after "$work/o/new.png"
-  expect_rc 1 && expect_absent "$work/o/new.png" && expect_only "$work/o" out.png
+  expect_rc 1 && expect_absent "$work/o/new.png" && expect_files "$work/o" out.png
 }
 
 # Out of memory: a 3-megapixel image in one pass (--memory 100000 MiB)
@@ -354,21 +333,21 @@ test_model_path ()
 {
   mkdir -p "$work/extra"
   ln -sf "$models/scream.onnx" "$work/extra/my_style.onnx"
-  NEURAL_STYLE_MODEL_PATH= run --list-styles
+  NEURAL_STYLE_MODEL_PATH='' run --list-styles
   expect_rc 0 && expect_in err "No style model is installed" || return 1
   if grep -q 'installed' "$work/out"; then
     diag "a style is installed without a model path"
     diag_output
     return 1
   fi
-  NEURAL_STYLE_MODEL_PATH= run --list-styles --model-path "$work/extra"
+  NEURAL_STYLE_MODEL_PATH='' run --list-styles --model-path "$work/extra"
   expect_rc 0 || return 1
   if ! grep -q '^my_style  *installed  *my_style$' "$work/out"; then
     diag "my_style is not listed as installed"
     diag_output
     return 1
   fi
-  NEURAL_STYLE_MODEL_PATH= run -q --model-path "$work/extra" --style my_style \
+  NEURAL_STYLE_MODEL_PATH='' run -q --model-path "$work/extra" --style my_style \
     "$work/small.png" "$work/mine.png"
   expect_rc 0 && expect_stylized "$work/small.png" "$work/mine.png"
 }
@@ -390,7 +369,6 @@ if ! make_images; then
   exit 1
 fi
 
-echo "1..20"
 t "PNG in, PNG out, same size, stylized" test_png
 t "JPEG in, JPEG out (la_muse)" test_jpeg
 t "TIFF in, TIFF out" test_tiff
@@ -415,4 +393,4 @@ t "--list-styles lists the catalog and marks installed styles" \
 t "--model-path adds a folder; dropped-in files are styles" test_model_path
 t "the default style is the first installed one (wave)" test_default_style
 
-[ "$failures" -eq 0 ]
+done_testing

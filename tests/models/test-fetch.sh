@@ -1,57 +1,35 @@
 #!/bin/sh
 # test-fetch.sh: models/fetch against the real models in ../shared/models.
 #
-# Usage: test-fetch.sh SOURCE_ROOT  (or MESON_SOURCE_ROOT in the
-# environment).  Prints TAP; exits nonzero if a test fails.
+# Usage: test-fetch.sh SOURCE_ROOT SHARED_DIR (meson passes them; see
+# tests/models/meson.build).  Prints TAP; exits nonzero if a test fails.
 
 set -u
 
-srcroot=${1:-${MESON_SOURCE_ROOT:-}}
-if [ -z "$srcroot" ]; then
-  echo "Bail out! usage: $0 SOURCE_ROOT"
+srcroot=${1:-}
+shared_dir=${2:-}
+if [ -z "$shared_dir" ]; then
+  echo "Bail out! usage: $0 SOURCE_ROOT SHARED_DIR"
   exit 2
 fi
 fetch=$srcroot/models/fetch
 catalog=$srcroot/models/catalog.ini
-shared=$srcroot/../shared/models
+shared=$shared_dir/models
 
 if [ ! -f "$shared/wave.onnx" ]; then
   echo "1..0 # SKIP no real models in $shared"
   exit 0
 fi
 
-work=$(mktemp -d) || exit 1
-trap 'rm -rf "$work"' EXIT
-# Never touch the real user's data folder.
-HOME=$work/home
-XDG_DATA_HOME=$work/xdg
-export HOME XDG_DATA_HOME
-
-wave_sha256=$(sha256sum < "$shared/wave.onnx" | cut -d ' ' -f 1)
+# shellcheck source=../tap-lib.sh
 . "$(dirname "$0")/../tap-lib.sh"
+wave_sha256=$(sha256sum < "$shared/wave.onnx" | cut -d ' ' -f 1)
 
 # Helpers
 
-# Runs fetch, keeping its exit status in $rc and its output in out/err.
 run ()
 {
-  "$fetch" "$@" > "$work/out" 2> "$work/err"
-  rc=$?
-}
-
-# expect_files DIR NAME...: DIR holds exactly these files, nothing else.
-expect_files ()
-{
-  dir=$1
-  shift
-  actual=$(ls -A "$dir" 2> /dev/null | tr '\n' ' ')
-  wanted=
-  for name in "$@"; do
-    wanted="$wanted$name "
-  done
-  [ "$actual" = "$wanted" ] && return 0
-  diag "$dir holds '$actual', expected '$wanted'"
-  return 1
+  capture "$fetch" "$@"
 }
 
 expect_same ()
@@ -338,14 +316,12 @@ test_installed_layout ()
   mkdir -p "$work/prefix/bin" "$work/prefix/share/neural-style"
   cp "$fetch" "$work/prefix/bin/neural-style-fetch"
   cp "$catalog" "$work/prefix/share/neural-style/catalog.ini"
-  "$work/prefix/bin/neural-style-fetch" --list > "$work/out" 2> "$work/err"
-  rc=$?
+  capture "$work/prefix/bin/neural-style-fetch" --list
   expect_rc 0 &&
   expect_in out "instance_norm_udnie"
 }
 
 write_test_catalog
-echo "1..19"
 t "the catalog is well formed and starts with wave" test_catalog_well_formed
 t "--from installs wave, checked against the catalog" test_from_installs_wave
 t "a second run says already installed, file untouched" \
@@ -378,4 +354,4 @@ t "the default dest follows XDG_DATA_HOME" test_xdg_default_dest
 t "installed as bin/neural-style-fetch, finds share/neural-style" \
   test_installed_layout
 
-[ "$failures" -eq 0 ]
+done_testing
