@@ -16,10 +16,11 @@ struct _NsCatalog
 /* The command users run to install models, as they would type it. */
 #define FETCH_COMMAND "neural-style-fetch"
 
-static void
-style_free (gpointer data)
+void
+ns_style_free (NsStyle *style)
 {
-  NsStyle *style = data;
+  if (!style)
+    return;
 
   g_free (style->id);
   g_free (style->title);
@@ -33,6 +34,28 @@ style_free (gpointer data)
   g_free (style->license);
   g_free (style->path);
   g_free (style);
+}
+
+NsStyle *
+ns_style_copy (const NsStyle *style)
+{
+  NsStyle *copy;
+
+  g_return_val_if_fail (style != NULL, NULL);
+
+  copy = g_memdup2 (style, sizeof (NsStyle));
+  copy->id = g_strdup (style->id);
+  copy->title = g_strdup (style->title);
+  copy->artist = g_strdup (style->artist);
+  copy->year = g_strdup (style->year);
+  copy->file = g_strdup (style->file);
+  copy->format = g_strdup (style->format);
+  copy->url = g_strdup (style->url);
+  copy->sha256 = g_strdup (style->sha256);
+  copy->sha1 = g_strdup (style->sha1);
+  copy->license = g_strdup (style->license);
+  copy->path = g_strdup (style->path);
+  return copy;
 }
 
 static const gchar *
@@ -230,7 +253,7 @@ ns_catalog_new (const gchar         *catalog_file,
   g_autoptr (NsCatalog) catalog = g_new0 (NsCatalog, 1);
   g_auto (GStrv) default_path = NULL;
 
-  catalog->styles = g_ptr_array_new_with_free_func (style_free);
+  catalog->styles = g_ptr_array_new_with_free_func ((GDestroyNotify) ns_style_free);
 
   if (!load_catalog_file (catalog, catalog_file ? catalog_file : default_catalog_file (),
                           catalog_file != NULL, error))

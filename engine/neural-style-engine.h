@@ -195,6 +195,10 @@ const NsStyle * ns_catalog_find_installed  (NsCatalog          *catalog,
 const NsStyle * ns_catalog_default_style   (NsCatalog          *catalog);
 /* "The Great Wave off Kanagawa (Katsushika Hokusai)"  (transfer full) */
 gchar *       ns_style_describe            (const NsStyle      *style);
+/* A style that outlives its catalog (for another thread, say).
+ * (transfer full) */
+NsStyle *     ns_style_copy                (const NsStyle      *style);
+void          ns_style_free                (NsStyle            *style);
 
 /* Loads @style's installed model, first checking its size against the
  * catalog ("Model file 'x.onnx' is truncated (2.0 MB of 6.7 MB)").
@@ -203,6 +207,7 @@ NsEngine *    ns_engine_new_for_style      (const NsStyle      *style,
                                             GError            **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NsCatalog, ns_catalog_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NsStyle, ns_style_free)
 
 G_END_DECLS
 

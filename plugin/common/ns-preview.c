@@ -10,11 +10,7 @@
 /* What a painting of the crop depends on; the strength only re-blends. */
 typedef struct
 {
-  gchar    *style_id;
-  gchar    *style_path;
-  gchar    *style_title;
-  NsConvention convention;
-  gint64    style_size;
+  NsStyle  *style;  /* a copy: the worker may outlive the catalog */
   gboolean  preserve_colors;
   gdouble   scale;
 } PaintKey;
@@ -46,9 +42,15 @@ struct _NsPreview
 static void
 paint_key_clear (PaintKey *key)
 {
-  g_clear_pointer (&key->style_id, g_free);
-  g_clear_pointer (&key->style_path, g_free);
-  g_clear_pointer (&key->style_title, g_free);
+  g_clear_pointer (&key->style, ns_style_free);
+}
+
+static void
+paint_key_copy (PaintKey       *dest,
+                const PaintKey *src)
+{
+  *dest = *src;
+  dest->style = src->style ? ns_style_copy (src->style) : NULL;
 }
 
 static void
@@ -56,14 +58,10 @@ paint_key_set (PaintKey         *key,
                const NsStyle    *style,
                const NsSettings *settings)
 {
+  PaintKey wanted = { (NsStyle *) style, settings->preserve_colors, settings->scale };
+
   paint_key_clear (key);
-  key->style_id = g_strdup (style ? style->id : NULL);
-  key->style_path = g_strdup (style ? style->path : NULL);
-  key->style_title = g_strdup (style ? style->title : NULL);
-  key->convention = style ? style->convention : NS_CONVENTION_AUTO;
-  key->style_size = style ? style->size : 0;
-  key->preserve_colors = settings->preserve_colors;
-  key->scale = settings->scale;
+  paint_key_copy (key, &wanted);
 }
 
 static gboolean
@@ -71,7 +69,7 @@ paint_key_equal (const PaintKey   *key,
                  const NsStyle    *style,
                  const NsSettings *settings)
 {
-  return g_strcmp0 (key->style_id, style ? style->id : NULL) == 0
+  return g_strcmp0 (key->style ? key->style->id : NULL, style ? style->id : NULL) == 0
          && key->preserve_colors == settings->preserve_colors
          && key->scale == settings->scale;
 }
@@ -118,19 +116,12 @@ static gboolean
 job_ensure_engine (Job     *job,
                    GError **error)
 {
-  NsStyle style = { 0 };
-
   if (job->shared->engine
-      && g_strcmp0 (ns_engine_get_model_path (job->shared->engine), job->key.style_path) == 0)
+      && g_strcmp0 (ns_engine_get_model_path (job->shared->engine), job->key.style->path) == 0)
     return TRUE;
 
   g_clear_pointer (&job->shared->engine, ns_engine_free);
-  style.id = job->key.style_id;
-  style.title = job->key.style_title;
-  style.path = job->key.style_path;
-  style.convention = job->key.convention;
-  style.size = job->key.style_size;
-  job->shared->engine = ns_engine_new_for_style (&style, error);
+  job->shared->engine = ns_engine_new_for_style (job->key.style, error);
   return job->shared->engine != NULL;
 }
 
@@ -253,10 +244,7 @@ preview_start_job (NsPreview *preview)
   Job *job = g_new0 (Job, 1);
 
   job->shared = g_rc_box_acquire (preview->shared);
-  job->key = preview->wanted;
-  job->key.style_id = g_strdup (preview->wanted.style_id);
-  job->key.style_path = g_strdup (preview->wanted.style_path);
-  job->key.style_title = g_strdup (preview->wanted.style_title);
+  paint_key_copy (&job->key, &preview->wanted);
 
   preview->cancellable = g_cancellable_new ();
   task = g_task_new (NULL, preview->cancellable, job_done, preview);

@@ -417,6 +417,34 @@ test_search_path_order (void)
     g_unsetenv ("NEURAL_STYLE_MODEL_PATH");
 }
 
+/* A copy stands on its own: the catalog can go, and the copy still loads,
+ * with the same checks (here: the catalog's size). */
+static void
+test_style_copy (void)
+{
+  g_autofree gchar *models = make_dir ("models-copy");
+  g_autofree gchar *path = write_wave_prefix (models, "small.onnx", WAVE_SIZE);
+  g_autofree gchar *ini = write_file (models, "catalog.ini",
+                                      "[small]\ntitle=Small\nartist=Someone\nfile=small.onnx\n"
+                                      "format=onnx\nconvention=rgb255\nsize=2000000\n", -1);
+  const gchar *search_path[] = { models, NULL };
+  g_autoptr (GError) error = NULL;
+  NsCatalog *catalog = ns_catalog_new (ini, search_path, &error);
+  g_autoptr (NsStyle) copy = NULL;
+  g_autofree gchar *description = NULL;
+
+  g_assert_no_error (error);
+  copy = ns_style_copy (ns_catalog_lookup (catalog, "small"));
+  ns_catalog_free (catalog);
+
+  description = ns_style_describe (copy);
+  g_assert_cmpstr (description, ==, "Small (Someone)");
+  g_assert_cmpstr (copy->path, ==, path);
+  g_assert_cmpint (copy->size, ==, 2000000);
+  g_assert_null (ns_engine_new_for_style (copy, &error));
+  assert_message (error, "has the wrong size");
+}
+
 /* Images and options */
 
 static NsEngine *
@@ -674,6 +702,7 @@ main (int    argc,
   g_test_add_func ("/errors/catalog/truncated", test_truncated_against_catalog);
   g_test_add_func ("/errors/catalog/larger", test_larger_than_catalog);
   g_test_add_func ("/errors/catalog/installed-loads", test_installed_style_loads);
+  g_test_add_func ("/errors/catalog/style-copy", test_style_copy);
   g_test_add_func ("/errors/catalog/dropped-in-file", test_dropped_in_file);
   g_test_add_func ("/errors/catalog/search-path-order", test_search_path_order);
   g_test_add_func ("/errors/image/empty", test_empty_image);
