@@ -33,6 +33,8 @@ ns_style_free (NsStyle *style)
   g_free (style->sha1);
   g_free (style->license);
   g_free (style->path);
+  g_free (style->vector);
+  g_free (style->prediction_path);
   g_free (style);
 }
 
@@ -55,6 +57,9 @@ ns_style_copy (const NsStyle *style)
   copy->sha1 = g_strdup (style->sha1);
   copy->license = g_strdup (style->license);
   copy->path = g_strdup (style->path);
+  copy->vector = style->vector
+    ? g_memdup2 (style->vector, NS_STYLE_VECTOR_SIZE * sizeof (gfloat)) : NULL;
+  copy->prediction_path = g_strdup (style->prediction_path);
   return copy;
 }
 

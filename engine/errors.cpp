@@ -80,6 +80,7 @@ ns_options_init (NsOptions *options)
   options->threads = 0;
   options->memory_budget = 0;
   options->exact_tiling = FALSE;
+  options->style_amount = 1.0;
 }
 
 guint64
@@ -106,6 +107,12 @@ ns_options_validate (const NsOptions *options, GError **error)
       g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
                    _("Stroke scale %g is out of range (%g to %g)"),
                    options->scale, NS_SCALE_MIN, NS_SCALE_MAX);
+      return FALSE;
+    }
+  if (!(options->style_amount >= 0.0 && options->style_amount <= 1.0))
+    {
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                   _("Style amount %g is out of range (0 to 1)"), options->style_amount);
       return FALSE;
     }
   if (options->threads < 0)

@@ -37,8 +37,21 @@ typedef enum
 {
   NS_CONVENTION_AUTO,     /* by file extension: .onnx rgb255, .t7 johnson */
   NS_CONVENTION_RGB255,   /* RGB in and out, 0..255 (ONNX zoo, ml5) */
-  NS_CONVENTION_JOHNSON   /* BGR minus the ImageNet mean, in and out */
+  NS_CONVENTION_JOHNSON,  /* BGR minus the ImageNet mean, in and out */
+  NS_CONVENTION_UNIT      /* RGB in and out, 0..1 (Magenta's networks) */
 } NsConvention;
+
+/* What a style is made of. */
+typedef enum
+{
+  NS_STYLE_KIND_NETWORK,  /* a trained network: .onnx, .t7 or an ml5 folder */
+  NS_STYLE_KIND_VECTOR,   /* a style vector for Magenta's transfer network:
+                           * a catalog preset or a saved .style file */
+  NS_STYLE_KIND_PICTURE   /* any picture, made a style vector when used */
+} NsStyleKind;
+
+/* Magenta's style vectors have this many numbers. */
+#define NS_STYLE_VECTOR_SIZE 100
 
 /* Options */
 
@@ -55,6 +68,9 @@ typedef struct
   gboolean exact_tiling;    /* tiles share statistics computed on the full
                              * resolution image: same result as a whole-image
                              * pass, several times slower */
+  gdouble  style_amount;    /* 0..1, arbitrary styles only: the vector used is
+                             * amount * style + (1 - amount) * the photo's own
+                             * vector; 1 = all style (the default) */
 } NsOptions;
 
 void          ns_options_init              (NsOptions       *options);
@@ -138,6 +154,36 @@ gboolean      ns_engine_stylize_pixels     (NsEngine        *engine,
                                             gpointer         progress_data,
                                             GError         **error);
 
+/* Arbitrary styles (Magenta): an engine made by ns_engine_new_arbitrary()
+ * or by ns_engine_new_for_style() for a vector or picture style paints with
+ * a style vector instead of a trained network. */
+
+/* Loads Magenta's transfer network and, if @prediction_path is not NULL,
+ * its prediction network (needed for pictures and for style_amount < 1).
+ * Both are .tflite files as published.  The style vector starts as all
+ * zeros.  (transfer full) */
+NsEngine *    ns_engine_new_arbitrary      (const gchar     *transfer_path,
+                                            const gchar     *prediction_path,
+                                            GError         **error);
+/* TRUE for engines that paint with a style vector. */
+gboolean      ns_engine_is_arbitrary       (NsEngine        *engine);
+/* Sets the style vector (NS_STYLE_VECTOR_SIZE floats) used from now on. */
+gboolean      ns_engine_set_style_vector   (NsEngine        *engine,
+                                            const gfloat    *vector,
+                                            GError         **error);
+/* Predicts a picture's style vector (NS_STYLE_VECTOR_SIZE floats into
+ * @vector) from @picture's read callback; its write callback is unused.
+ * The picture is read in strips, never whole. */
+gboolean      ns_engine_predict_style      (NsEngine        *engine,
+                                            const NsImageIO *picture,
+                                            gfloat          *vector,
+                                            GError         **error);
+/* The same for a picture file (PNG, JPEG, TIFF, 8 or 16 bit). */
+gboolean      ns_engine_predict_style_file (NsEngine        *engine,
+                                            const gchar     *picture_path,
+                                            gfloat          *vector,
+                                            GError         **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NsEngine, ns_engine_free)
 
 /* The catalog of styles: models/catalog.ini plus any .onnx/.t7 file found on
@@ -159,8 +205,15 @@ typedef struct
   gchar        *sha1;        /* or NULL */
   gint64        size;        /* bytes, or 0 if unknown */
   gchar        *license;     /* or NULL */
-  gchar        *path;        /* the installed file, or NULL if not installed */
-  gboolean      in_catalog;  /* FALSE for a dropped-in file */
+  gchar        *path;        /* the installed file or folder (network), the
+                              * transfer network (vector), the picture
+                              * (picture); NULL if not installed */
+  gboolean      in_catalog;  /* FALSE for a dropped-in file or a saved style */
+  gboolean      noncommercial; /* its licence forbids commercial use */
+  NsStyleKind   kind;
+  gfloat       *vector;      /* NS_STYLE_VECTOR_SIZE floats (vector), or NULL */
+  gchar        *prediction_path; /* Magenta's prediction network (vector and
+                              * picture styles), or NULL if not installed */
 } NsStyle;
 
 /* Loads @catalog_file (NULL: $NEURAL_STYLE_CATALOG, else the installed
@@ -193,6 +246,23 @@ const NsStyle * ns_catalog_find_installed  (NsCatalog          *catalog,
                                             GError            **error);
 /* The first installed style, or NULL.  (transfer none) */
 const NsStyle * ns_catalog_default_style   (NsCatalog          *catalog);
+/* The style named by @id_or_path: an installed style's id, or else the
+ * path of a picture file, which becomes a picture style titled with the
+ * file's name.  Errors as ns_catalog_find_installed().  (transfer full) */
+NsStyle *     ns_catalog_resolve           (NsCatalog          *catalog,
+                                            const gchar        *id_or_path,
+                                            GError            **error);
+/* Saves @vector as style @id in @dir (NULL: the user model folder) as
+ * "<id>.style", refusing an id an installed or catalog style already has.
+ * @picture_name is the picture it came from (a file name, or NULL).
+ * (transfer full) the saved file's path */
+gchar *       ns_catalog_save_style        (NsCatalog          *catalog,
+                                            const gchar        *dir,
+                                            const gchar        *id,
+                                            const gchar        *title,
+                                            const gchar        *picture_name,
+                                            const gfloat       *vector,
+                                            GError            **error);
 /* "The Great Wave off Kanagawa (Katsushika Hokusai)"  (transfer full) */
 gchar *       ns_style_describe            (const NsStyle      *style);
 /* A style that outlives its catalog (for another thread, say).
@@ -201,8 +271,9 @@ NsStyle *     ns_style_copy                (const NsStyle      *style);
 void          ns_style_free                (NsStyle            *style);
 
 /* Loads @style's installed model, first checking its size against the
- * catalog ("Model file 'x.onnx' is truncated (2.0 MB of 6.7 MB)").
- * (transfer full) */
+ * catalog ("Model file 'x.onnx' is truncated (2.0 MB of 6.7 MB)").  For a
+ * vector style, Magenta's networks with the style's vector; for a picture
+ * style, the vector is predicted from the picture.  (transfer full) */
 NsEngine *    ns_engine_new_for_style      (const NsStyle      *style,
                                             GError            **error);
 
