@@ -152,6 +152,7 @@ style_from_group (GKeyFile    *keys,
   style->license = get_string (keys, group, "license");
   style->size = g_key_file_get_int64 (keys, group, "size", NULL);
   style->convention = convention_from_string (convention);
+  style->noncommercial = g_key_file_get_boolean (keys, group, "noncommercial", NULL);
   style->in_catalog = TRUE;
 
   if (!style->title)
@@ -451,4 +452,29 @@ ns_engine_new_for_style (const NsStyle *style,
   if (!check_size (style, error))
     return NULL;
   return ns_engine_new (style->path, style->convention, error);
+}
+
+/* TEMPORARY (replaced by the Magenta work): */
+NsStyle *
+ns_catalog_resolve (NsCatalog   *catalog,
+                    const gchar *id_or_path,
+                    GError     **error)
+{
+  const NsStyle *style = ns_catalog_find_installed (catalog, id_or_path, error);
+
+  return style ? ns_style_copy (style) : NULL;
+}
+
+gchar *
+ns_catalog_save_style (NsCatalog    *catalog,
+                       const gchar  *dir,
+                       const gchar  *id,
+                       const gchar  *title,
+                       const gchar  *picture_name,
+                       const gfloat *vector,
+                       GError      **error)
+{
+  (void) catalog; (void) dir; (void) id; (void) title; (void) picture_name; (void) vector;
+  g_set_error_literal (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_FAILED, "not implemented yet");
+  return NULL;
 }
