@@ -32,6 +32,9 @@ struct Error
 // Throws an Error with a printf-style, already translated message.
 [[noreturn]] void fail (NsEngineError code, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
+// Throws an Error unless `path` is a readable, non-empty file.
+void check_model_file (const std::string &path);
+
 // Runs `body`, turning every exception into a GError: nothing thrown ever
 // crosses the C API.
 gboolean guard (GError **error, const std::function<void ()> &body);
