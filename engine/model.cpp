@@ -10,6 +10,22 @@
 #include <cerrno>
 #include <memory>
 
+namespace {
+
+NsConvention
+convention_for_file (const std::string &path)
+{
+  if (g_str_has_suffix (path.c_str (), ".onnx"))
+    return NS_CONVENTION_RGB255;
+  if (g_str_has_suffix (path.c_str (), ".t7"))
+    return NS_CONVENTION_JOHNSON;
+  ns::fail (NS_ENGINE_ERROR_CORRUPT,
+            _("Model file '%s' is neither an ONNX (.onnx) nor a Torch (.t7) model"),
+            path.c_str ());
+}
+
+} // namespace
+
 void
 ns::check_model_file (const std::string &path)
 {
@@ -29,18 +45,6 @@ ns::check_model_file (const std::string &path)
 }
 
 namespace {
-
-NsConvention
-convention_for_file (const std::string &path)
-{
-  if (g_str_has_suffix (path.c_str (), ".onnx"))
-    return NS_CONVENTION_RGB255;
-  if (g_str_has_suffix (path.c_str (), ".t7"))
-    return NS_CONVENTION_JOHNSON;
-  ns::fail (NS_ENGINE_ERROR_CORRUPT,
-            _("Model file '%s' is neither an ONNX (.onnx) nor a Torch (.t7) model"),
-            path.c_str ());
-}
 
 cv::dnn::Net
 read_network (const std::string &path)
@@ -102,8 +106,10 @@ takes_one_channel (NsEngine &engine, int height, int width)
 // probe is as small as the engine ever feeds a network (Johnson's .t7
 // models reflect 40 pixels inside, which OpenCV refuses for smaller
 // inputs), and not square, so that a transposed output shows.
+} // namespace
+
 void
-probe (NsEngine &engine)
+ns::probe_network (NsEngine &engine)
 {
   const int probe_h = ns::kMinNetworkSide, probe_w = ns::kMinNetworkSide + 8;
   g_autofree gchar *base = g_path_get_basename (engine.path.c_str ());
@@ -141,6 +147,23 @@ probe (NsEngine &engine)
 }
 
 void
+ns::prepare_network (NsEngine &engine)
+{
+  engine.net.setPreferableBackend (cv::dnn::DNN_BACKEND_OPENCV);
+  engine.net.setPreferableTarget (cv::dnn::DNN_TARGET_CPU);
+  // The network runs at several input sizes (probe, tiles, statistics).
+  // OpenCV 4.6 fuses a convolution's batch normalization into its weights
+  // again each time the size changes, so that every pass after the first
+  // of Johnson's eccv16 models came out wrong.  Fusion saves no measurable
+  // time on these networks.
+  engine.net.enableFusion (false);
+  engine.norm_layers = ns::bind_instance_norm_layers (engine.net, &engine.norm);
+  ns::probe_network (engine);
+}
+
+namespace {
+
+void
 load (NsEngine &engine, const std::string &path, NsConvention convention)
 {
   ns::register_instance_norm_layer ();
@@ -151,16 +174,7 @@ load (NsEngine &engine, const std::string &path, NsConvention convention)
   engine.convention = convention == NS_CONVENTION_AUTO ? convention_for_file (path)
                                                        : convention;
   engine.net = read_network (path);
-  engine.net.setPreferableBackend (cv::dnn::DNN_BACKEND_OPENCV);
-  engine.net.setPreferableTarget (cv::dnn::DNN_TARGET_CPU);
-  // The network runs at several input sizes (probe, tiles, statistics).
-  // OpenCV 4.6 fuses a convolution's batch normalization into its weights
-  // again each time the size changes, so that every pass after the first
-  // of Johnson's eccv16 models came out wrong.  Fusion saves no measurable
-  // time on these networks.
-  engine.net.enableFusion (false);
-  engine.norm_layers = ns::bind_instance_norm_layers (engine.net, &engine.norm);
-  probe (engine);
+  ns::prepare_network (engine);
 }
 
 } // namespace
