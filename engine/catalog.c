@@ -7,11 +7,17 @@
 #include <glib/gstdio.h>
 
 #include "neural-style-engine.h"
+#include "catalog-private.h"
 
 struct _NsCatalog
 {
-  GPtrArray *styles; /* NsStyle, owned */
+  GPtrArray *styles;   /* NsStyle, owned */
+  GPtrArray *networks; /* NsStyle, owned: networks that are not styles
+                        * (format=tflite), never listed as styles */
 };
+
+/* An ml5 style folder holds this manifest, next to its weight files. */
+#define ML5_MANIFEST "manifest.json"
 
 /* The command users run to install models, as they would type it. */
 #define FETCH_COMMAND "neural-style-fetch"
@@ -122,6 +128,21 @@ find_file (const gchar * const *search_path,
 }
 
 static gchar *
+find_ml5_folder (const gchar * const *search_path,
+                 const gchar         *folder)
+{
+  for (const gchar * const *dir = search_path; *dir; dir++)
+    {
+      g_autofree gchar *path = g_build_filename (*dir, folder, NULL);
+      g_autofree gchar *manifest = g_build_filename (path, ML5_MANIFEST, NULL);
+
+      if (g_file_test (manifest, G_FILE_TEST_IS_REGULAR))
+        return g_steal_pointer (&path);
+    }
+  return NULL;
+}
+
+static gchar *
 get_string (GKeyFile    *keys,
             const gchar *group,
             const gchar *key)
@@ -131,6 +152,26 @@ get_string (GKeyFile    *keys,
   if (value && !*value)
     g_clear_pointer (&value, g_free);
   return value;
+}
+
+/* The first of the URLs (current home first, mirrors after). */
+static gchar *
+first_url (GKeyFile    *keys,
+           const gchar *group)
+{
+  g_autofree gchar *urls = get_string (keys, group, "url");
+  g_auto (GStrv) list = urls ? g_strsplit (urls, ";", 2) : NULL;
+  gchar *url = list ? g_strstrip (g_strdup (list[0])) : NULL;
+
+  if (url && !*url)
+    g_clear_pointer (&url, g_free);
+  return url;
+}
+
+static gboolean
+is_ml5 (const NsStyle *style)
+{
+  return g_strcmp0 (style->format, "ml5") == 0;
 }
 
 static NsStyle *
@@ -146,7 +187,7 @@ style_from_group (GKeyFile    *keys,
   style->year = get_string (keys, group, "year");
   style->file = get_string (keys, group, "file");
   style->format = get_string (keys, group, "format");
-  style->url = get_string (keys, group, "url");
+  style->url = first_url (keys, group);
   style->sha256 = get_string (keys, group, "sha256");
   style->sha1 = get_string (keys, group, "sha1");
   style->license = get_string (keys, group, "license");
@@ -158,15 +199,50 @@ style_from_group (GKeyFile    *keys,
   if (!style->title)
     style->title = g_strdup (group);
   if (!style->file)
-    style->file = g_strconcat (group, ".onnx", NULL);
+    style->file = is_ml5 (style) ? g_strdup (group) : g_strconcat (group, ".onnx", NULL);
   return style;
 }
 
+/* Where @style is installed: its file; for an ml5 style, its folder, else
+ * the ONNX conversion the catalog accepts in its place. */
+static void
+locate (NsStyle             *style,
+        GKeyFile            *keys,
+        const gchar         *group,
+        const gchar * const *search_path)
+{
+  g_autofree gchar *onnx = NULL;
+
+  if (!is_ml5 (style))
+    {
+      style->path = find_file (search_path, style->file);
+      return;
+    }
+
+  style->path = find_ml5_folder (search_path, style->file);
+  style->size = 0;
+  onnx = get_string (keys, group, "onnx");
+  if (style->path || !onnx)
+    return;
+
+  style->path = find_file (search_path, onnx);
+  if (!style->path)
+    return;
+  g_free (style->format);
+  style->format = g_strdup ("onnx");
+  g_free (style->file);
+  style->file = g_steal_pointer (&onnx);
+  g_free (style->sha256);
+  style->sha256 = get_string (keys, group, "onnx-sha256");
+  style->size = g_key_file_get_int64 (keys, group, "onnx-size", NULL);
+}
+
 static gboolean
-load_catalog_file (NsCatalog    *catalog,
-                   const gchar  *catalog_file,
-                   gboolean      must_exist,
-                   GError      **error)
+load_catalog_file (NsCatalog           *catalog,
+                   const gchar         *catalog_file,
+                   gboolean             must_exist,
+                   const gchar * const *search_path,
+                   GError             **error)
 {
   g_autoptr (GKeyFile) keys = g_key_file_new ();
   g_auto (GStrv) groups = NULL;
@@ -182,7 +258,13 @@ load_catalog_file (NsCatalog    *catalog,
 
   groups = g_key_file_get_groups (keys, NULL);
   for (gchar **group = groups; *group; group++)
-    g_ptr_array_add (catalog->styles, style_from_group (keys, *group));
+    {
+      NsStyle *style = style_from_group (keys, *group);
+      const gboolean network = g_strcmp0 (style->format, "tflite") == 0;
+
+      locate (style, keys, *group, search_path);
+      g_ptr_array_add (network ? catalog->networks : catalog->styles, style);
+    }
   return TRUE;
 }
 
@@ -190,6 +272,15 @@ static gboolean
 is_model_file (const gchar *name)
 {
   return g_str_has_suffix (name, ".onnx") || g_str_has_suffix (name, ".t7");
+}
+
+static gboolean
+is_ml5_folder (const gchar *dir,
+               const gchar *name)
+{
+  g_autofree gchar *manifest = g_build_filename (dir, name, ML5_MANIFEST, NULL);
+
+  return g_file_test (manifest, G_FILE_TEST_IS_REGULAR);
 }
 
 static gboolean
@@ -212,7 +303,8 @@ compare_names (gconstpointer a,
   return g_strcmp0 (*(const gchar **) a, *(const gchar **) b);
 }
 
-/* Models users dropped into a model folder, named after their file. */
+/* Models users dropped into a model folder, named after their file (or
+ * ml5 style folder). */
 static void
 add_dropped_in (NsCatalog           *catalog,
                 const gchar * const *search_path)
@@ -226,14 +318,16 @@ add_dropped_in (NsCatalog           *catalog,
       if (!d)
         continue;
       while ((name = g_dir_read_name (d)))
-        if (is_model_file (name))
+        if (is_model_file (name) || is_ml5_folder (*dir, name))
           g_ptr_array_add (names, g_strdup (name));
       g_ptr_array_sort (names, compare_names);
 
       for (guint i = 0; i < names->len; i++)
         {
           const gchar *file = g_ptr_array_index (names, i);
-          g_autofree gchar *id = g_strndup (file, strrchr (file, '.') - file);
+          const gboolean ml5 = !is_model_file (file);
+          g_autofree gchar *id = ml5 ? g_strdup (file)
+                                     : g_strndup (file, strrchr (file, '.') - file);
           NsStyle *style;
 
           if (catalog_has_file (catalog, file) || ns_catalog_lookup (catalog, id))
@@ -243,7 +337,7 @@ add_dropped_in (NsCatalog           *catalog,
           style->id = g_steal_pointer (&id);
           style->title = g_strdup (style->id);
           style->file = g_strdup (file);
-          style->format = g_strdup (g_str_has_suffix (file, ".t7") ? "t7" : "onnx");
+          style->format = g_strdup (ml5 ? "ml5" : g_str_has_suffix (file, ".t7") ? "t7" : "onnx");
           style->convention = NS_CONVENTION_AUTO;
           style->path = g_build_filename (*dir, file, NULL);
           g_ptr_array_add (catalog->styles, style);
@@ -260,10 +354,7 @@ ns_catalog_new (const gchar         *catalog_file,
   g_auto (GStrv) default_path = NULL;
 
   catalog->styles = g_ptr_array_new_with_free_func ((GDestroyNotify) ns_style_free);
-
-  if (!load_catalog_file (catalog, catalog_file ? catalog_file : default_catalog_file (),
-                          catalog_file != NULL, error))
-    return NULL;
+  catalog->networks = g_ptr_array_new_with_free_func ((GDestroyNotify) ns_style_free);
 
   if (!search_path)
     {
@@ -271,11 +362,9 @@ ns_catalog_new (const gchar         *catalog_file,
       search_path = (const gchar * const *) default_path;
     }
 
-  for (guint i = 0; i < catalog->styles->len; i++)
-    {
-      NsStyle *style = g_ptr_array_index (catalog->styles, i);
-      style->path = find_file (search_path, style->file);
-    }
+  if (!load_catalog_file (catalog, catalog_file ? catalog_file : default_catalog_file (),
+                          catalog_file != NULL, search_path, error))
+    return NULL;
   add_dropped_in (catalog, search_path);
 
   return g_steal_pointer (&catalog);
@@ -287,6 +376,7 @@ ns_catalog_free (NsCatalog *catalog)
   if (!catalog)
     return;
   g_clear_pointer (&catalog->styles, g_ptr_array_unref);
+  g_clear_pointer (&catalog->networks, g_ptr_array_unref);
   g_free (catalog);
 }
 
@@ -324,6 +414,21 @@ ns_catalog_lookup (NsCatalog   *catalog,
       const NsStyle *style = g_ptr_array_index (catalog->styles, i);
       if (g_strcmp0 (style->id, id) == 0)
         return style;
+    }
+  return NULL;
+}
+
+const NsStyle *
+ns_catalog_lookup_network (NsCatalog   *catalog,
+                           const gchar *id)
+{
+  g_return_val_if_fail (catalog != NULL, NULL);
+
+  for (guint i = 0; id && i < catalog->networks->len; i++)
+    {
+      const NsStyle *network = g_ptr_array_index (catalog->networks, i);
+      if (g_strcmp0 (network->id, id) == 0)
+        return network;
     }
   return NULL;
 }
