@@ -20,10 +20,12 @@ namespace {
 const char *const kStyles[] = { "la_muse", "mathura", "matta", "rain_princess", "scream", "wave" };
 
 // Odd sizes that need padding on both axes; the small one is padded up to
-// the 64-pixel minimum.  The tiled size goes in two tiles with the
-// smallest memory budget.
-const cv::Size kWholeSizes[] = { cv::Size (301, 201), cv::Size (37, 23) };
-const cv::Size kTiledSize (333, 219);
+// the 64-pixel minimum; the last goes in two tiles with the smallest memory
+// budget.
+const cv::Size kSizes[] = { cv::Size (301, 201), cv::Size (37, 23), cv::Size (333, 219) };
+const int kWholeSizes = 2;
+const int kTiled = 2;
+const int kSmall = 1;
 const guint64 kSmallBudget = 1;
 
 constexpr double kMinPsnr = 60.0;
@@ -55,9 +57,20 @@ tiled_options (gboolean exact)
   return options;
 }
 
-// The ml5 folder against its ONNX conversion: whole images against plain
-// cv::dnn, tiled ones (fast and exact) against the engine running the
-// conversion with the same options.
+void
+assert_same (const std::string &style, int size, const char *how, const cv::Mat &styled,
+             const cv::Mat &expected, const char *reference)
+{
+  const double db = test::psnr (styled, expected);
+  g_test_message ("%s %dx%d %s: PSNR %.1f dB against %s on %s.onnx, max diff %.5f / 255",
+                  style.c_str (), kSizes[size].width, kSizes[size].height, how, db, reference,
+                  style.c_str (), 255 * test::max_abs_diff (styled, expected));
+  g_assert_cmpfloat (db, >=, kMinPsnr);
+}
+
+// The ml5 folder against its ONNX conversion: whole images and exact tiling
+// (the whole image's result) against plain cv::dnn; fast tiling against the
+// engine running the conversion with the same options.
 void
 test_same_as_onnx (gconstpointer data)
 {
@@ -65,31 +78,18 @@ test_same_as_onnx (gconstpointer data)
   g_autoptr (NsEngine) ml5 = test::open_engine (test::shared_ml5 (style));
   g_assert_cmpint (ns_engine_get_convention (ml5), ==, NS_CONVENTION_RGB255);
 
-  for (size_t i = 0; i < G_N_ELEMENTS (kWholeSizes); i++)
-    {
-      const cv::Mat styled = test::stylize (ml5, test::rgba_from_rgb8 (photo (kWholeSizes[i])));
-      const cv::Mat &expected = references[style][i];
-      const double db = test::psnr (styled, expected);
-      g_test_message ("%s %dx%d whole: PSNR %.1f dB against plain cv::dnn on %s.onnx, "
-                      "max diff %.5f / 255", style.c_str (), kWholeSizes[i].width,
-                      kWholeSizes[i].height, db, style.c_str (),
-                      255 * test::max_abs_diff (styled, expected));
-      g_assert_cmpfloat (db, >=, kMinPsnr);
-    }
+  for (int i = 0; i < kWholeSizes; i++)
+    assert_same (style, i, "whole", test::stylize (ml5, test::rgba_from_rgb8 (photo (kSizes[i]))),
+                 references[style][i], "plain cv::dnn");
+
+  const cv::Mat rgba = test::rgba_from_rgb8 (photo (kSizes[kTiled]));
+  assert_same (style, kTiled, "exact tiling", test::stylize (ml5, tiled_options (TRUE), rgba),
+               references[style][kTiled], "plain cv::dnn (whole)");
 
   g_autoptr (NsEngine) onnx = test::open_engine (onnx_of (style));
-  const cv::Mat rgba = test::rgba_from_rgb8 (photo (kTiledSize));
-  for (const gboolean exact : { gboolean (FALSE), gboolean (TRUE) })
-    {
-      const NsOptions options = tiled_options (exact);
-      const cv::Mat a = test::stylize (ml5, options, rgba);
-      const cv::Mat b = test::stylize (onnx, options, rgba);
-      const double db = test::psnr (a, b);
-      g_test_message ("%s %dx%d %s tiling: PSNR %.1f dB against the engine on %s.onnx",
-                      style.c_str (), kTiledSize.width, kTiledSize.height,
-                      exact ? "exact" : "fast", db, style.c_str ());
-      g_assert_cmpfloat (db, >=, kMinPsnr);
-    }
+  const NsOptions fast = tiled_options (FALSE);
+  assert_same (style, kTiled, "fast tiling", test::stylize (ml5, fast, rgba),
+               test::stylize (onnx, fast, rgba), "the engine (fast tiling)");
 }
 
 // ---------------------------------------------------------------------------
@@ -311,8 +311,8 @@ assert_paints_like_wave (const NsStyle *style)
   g_autoptr (NsEngine) engine = ns_engine_new_for_style (style, &error);
   g_assert_no_error (error);
 
-  const cv::Mat styled = test::stylize (engine, test::rgba_from_rgb8 (photo (kWholeSizes[1])));
-  const double db = test::psnr (styled, references["wave"][1]);
+  const cv::Mat styled = test::stylize (engine, test::rgba_from_rgb8 (photo (kSizes[kSmall])));
+  const double db = test::psnr (styled, references["wave"][kSmall]);
   g_test_message ("style '%s' (%s, %s): PSNR %.1f dB against plain cv::dnn on wave.onnx",
                   style->id, style->format, style->path, db);
   g_assert_cmpfloat (db, >=, kMinPsnr);
@@ -439,7 +439,7 @@ void
 make_references ()
 {
   for (const char *style : kStyles)
-    for (const cv::Size &size : kWholeSizes)
+    for (const cv::Size &size : kSizes)
       {
         cv::dnn::Net net = test::stock_net (onnx_of (style));
         net.enableFusion (false);
