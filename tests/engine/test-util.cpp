@@ -41,6 +41,12 @@ shared_image (const std::string &name)
 }
 
 std::string
+shared_ml5 (const std::string &style)
+{
+  return env_dir ("NS_TEST_SHARED") + "/ml5/" + style;
+}
+
+std::string
 made_data (const std::string &name)
 {
   return env_dir ("NS_TEST_DATA") + "/" + name;
@@ -107,6 +113,16 @@ stock_net (const std::string &path)
   cv::dnn::Net net = cv::dnn::readNet (path);
   norm_layers (net);
   return net;
+}
+
+cv::Mat
+reference_rgb (cv::dnn::Net &net, const cv::Mat &rgb8)
+{
+  const cv::Mat padded = pad_for_network (rgb8);
+  net.setInput (cv::dnn::blobFromImage (padded, 1.0, cv::Size (), cv::Scalar (), false, false));
+  cv::Mat rgb = blob_to_image (net.forward (), rgb8.size ());
+  cv::min (cv::max (rgb, 0.0), 255.0, rgb);
+  return rgb / 255.0;
 }
 
 cv::Mat

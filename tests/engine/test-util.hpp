@@ -18,6 +18,8 @@ namespace test {
 // $NS_TEST_DATA/NAME (the models tests/data made).
 std::string shared_model (const std::string &name);
 std::string shared_image (const std::string &name);
+// $NS_TEST_SHARED/ml5/STYLE: ml5's published style folders.
+std::string shared_ml5 (const std::string &style);
 std::string made_data (const std::string &name);
 
 // Every *.onnx in the shared models folder, sorted.
@@ -40,6 +42,11 @@ NsEngine *wave_engine ();
 // normalization layers: an engine replaces them process-wide, and OpenCV
 // makes a layer only when first asked for it.
 cv::dnn::Net stock_net (const std::string &path);
+
+// What the engine should give for `rgb8` (8-bit RGB) with an rgb255 network:
+// the photo reflected out to the network's size, NCHW RGB 0..255 through
+// `net`, the output clamped to 0..255, cropped, as RGB 0..1 (CV_32FC3).
+cv::Mat reference_rgb (cv::dnn::Net &net, const cv::Mat &rgb8);
 
 // ns_engine_stylize_pixels on a CV_32FC4 image; fails the test on error.
 cv::Mat stylize (NsEngine *engine, const NsOptions &options, const cv::Mat &rgba);
