@@ -723,6 +723,33 @@ private:
   Vector buffers_;
 };
 
+// Integers: (q - zero point) * scale, one scale per slice along the
+// quantized dimension (or one for all; none: the plain values).  The
+// parser checked the counts and the zero points' range.
+template <typename Q> void
+dequantize_ints (const uint8_t *src, size_t n, const Tensor &t, float *dst)
+{
+  const Quantization &q = t.quant;
+  const size_t channels = std::max<size_t> (q.scale.size (), 1);
+  size_t inner = 1; // values per channel in a row
+  for (size_t d = q.scale.size () > 1 ? size_t (q.dimension) + 1 : 0; d < t.shape.size (); d++)
+    inner *= size_t (t.shape[d]);
+  const size_t rows = n / (channels * inner);
+
+  for (size_t r = 0, i = 0; r < rows; r++)
+    for (size_t c = 0; c < channels; c++)
+      {
+        const float scale = q.scale.empty () ? 1.0f : q.scale[c];
+        const int64_t zero = q.scale.empty () ? 0 : q.zero_point[c];
+        for (size_t j = 0; j < inner; j++, i++)
+          {
+            Q v;
+            std::memcpy (&v, src + sizeof (Q) * i, sizeof v);
+            dst[i] = float (int64_t (v) - zero) * scale;
+          }
+      }
+}
+
 } // namespace
 
 size_t
@@ -805,31 +832,12 @@ dequantize (const Model &model, int index)
       return out;
     }
 
-  // Integers: (q - zero point) * scale, one scale per slice along the
-  // quantized dimension (or one for all; none: the plain values).
-  const Quantization &q = t.quant;
-  const size_t channels = std::max<size_t> (q.scale.size (), 1);
-  size_t inner = 1;
-  if (q.scale.size () > 1)
-    for (size_t d = size_t (q.dimension) + 1; d < t.shape.size (); d++)
-      inner *= size_t (t.shape[d]);
-  for (size_t i = 0; i < n; i++)
+  switch (t.type)
     {
-      int64_t v;
-      switch (t.type)
-        {
-        case TensorType::Int8: v = int8_t (src[i]); break;
-        case TensorType::UInt8: v = src[i]; break;
-        case TensorType::Int32: { int32_t x; std::memcpy (&x, src + 4 * i, 4); v = x; } break;
-        default: { int64_t x; std::memcpy (&x, src + 8 * i, 8); v = x; } break;
-        }
-      if (q.scale.empty ())
-        {
-          dst[i] = float (v);
-          continue;
-        }
-      const size_t c = channels > 1 ? (i / inner) % channels : 0;
-      dst[i] = float (v - q.zero_point[c]) * q.scale[c];
+    case TensorType::Int8: dequantize_ints<int8_t> (src, n, t, dst); break;
+    case TensorType::UInt8: dequantize_ints<uint8_t> (src, n, t, dst); break;
+    case TensorType::Int32: dequantize_ints<int32_t> (src, n, t, dst); break;
+    default: dequantize_ints<int64_t> (src, n, t, dst); break;
     }
   return out;
 }
