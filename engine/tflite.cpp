@@ -18,6 +18,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <stdexcept>
 
 #if G_BYTE_ORDER != G_LITTLE_ENDIAN
 #error "the .tflite reader reads little-endian numbers in place, as TFLite does"
@@ -30,6 +31,7 @@ namespace {
 constexpr size_t kMaxElements = size_t (1) << 28; // per tensor
 constexpr size_t kMaxRank = 5;
 constexpr size_t kMaxNameBytes = 128;             // kept of a name, for messages
+constexpr uint32_t kMaxCount = 1 << 16;           // tensors, operators, op codes
 constexpr uint64_t kMaxFileBytes = uint64_t (1) << 30;
 constexpr int32_t kMaxStride = 1 << 16;           // strides and dilations
 constexpr uint32_t kSchemaVersion = 3;
@@ -166,6 +168,7 @@ struct Vector
 {
   uint64_t start = 0; // of the first element
   uint32_t length = 0;
+  size_t element_size = 1;
 };
 
 // A table; a default-constructed one is absent (every field at its default).
@@ -242,6 +245,7 @@ public:
     Vector v;
     v.length = at<uint32_t> (pos);
     v.start = pos + 4;
+    v.element_size = element_size;
     if (v.length > (size_ - v.start) / element_size)
       corrupt (_("a list runs past the end of the file"));
     return v;
@@ -257,6 +261,8 @@ public:
   template <typename T> std::vector<T>
   read_vector (const Vector &v)
   {
+    if (v.length && v.element_size != sizeof (T))
+      throw std::logic_error ("tflite: vector read with another element size");
     charge (v.length);
     std::vector<T> out (v.length);
     if (v.length)
@@ -268,6 +274,17 @@ public:
   read_string (const Vector &v) const
   {
     return printable (data_ + v.start, v.length);
+  }
+
+  // A list of tables (tensors, operators, op codes), of a sane length.
+  Vector
+  table_list (const Table &t, int id)
+  {
+    const Vector v = t.vector (id, 4);
+    if (v.length > kMaxCount)
+      corrupt (_("it has too many tensors or operators"));
+    charge (v.length);
+    return v;
   }
 
   // Work done per table or element read.  A valid file reads each byte
@@ -361,17 +378,17 @@ public:
                   "Neural Style reads version %u"),
                 name (), version, kSchemaVersion);
 
-    read_codes (root.vector (field::kOperatorCodes, 4));
+    read_codes (r_.table_list (root, field::kOperatorCodes));
     buffers_ = root.vector (field::kBuffers, 4);
     const Vector subgraphs = root.vector (field::kSubgraphs, 4);
     if (subgraphs.length == 0)
       r_.corrupt (_("it has no graph"));
     const Table graph = r_.element (subgraphs, 0);
 
-    read_tensors (graph.vector (field::kTensors, 4));
+    read_tensors (r_.table_list (graph, field::kTensors));
     model_.inputs = tensor_list (graph.vector (field::kInputs, 4), false);
     model_.outputs = tensor_list (graph.vector (field::kOutputs, 4), false);
-    read_operators (graph.vector (field::kOperators, 4));
+    read_operators (r_.table_list (graph, field::kOperators));
     check_order ();
   }
 
@@ -393,7 +410,6 @@ private:
   void
   read_codes (const Vector &v)
   {
-    r_.charge (v.length);
     for (uint32_t i = 0; i < v.length; i++)
       {
         const Table t = r_.element (v, i);
@@ -407,7 +423,6 @@ private:
   void
   read_tensors (const Vector &v)
   {
-    r_.charge (v.length);
     model_.tensors.reserve (v.length);
     for (uint32_t i = 0; i < v.length; i++)
       model_.tensors.push_back (read_tensor (r_.element (v, i)));
@@ -428,6 +443,7 @@ private:
   {
     Tensor tensor;
     tensor.name = t.string (field::kName);
+    r_.charge (tensor.name.size ());
     const char *tname = tensor.name.c_str ();
 
     const Vector shape = t.vector (field::kShape, 4);
@@ -565,7 +581,6 @@ private:
   void
   read_operators (const Vector &v)
   {
-    r_.charge (v.length);
     model_.operators.reserve (v.length);
     for (uint32_t i = 0; i < v.length; i++)
       model_.operators.push_back (read_operator (r_.element (v, i)));
@@ -584,8 +599,8 @@ private:
     if (inputs.length < info.min_inputs || inputs.length > info.max_inputs
         || outputs.length != 1)
       ns::fail (NS_ENGINE_ERROR_CORRUPT,
-                _("Model file '%s' is truncated or corrupt: an operator %s has %u inputs "
-                  "and %u outputs"),
+                _("Model file '%s' is truncated or corrupt: an operator %s has the wrong "
+                  "number of inputs (%u) or outputs (%u)"),
                 name (), opname, inputs.length, outputs.length);
     op.inputs = tensor_list (inputs, true);
     op.outputs = tensor_list (outputs, false);

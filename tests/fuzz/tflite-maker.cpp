@@ -440,7 +440,7 @@ hostile_models ()
   h.push_back (spec_case ("required-input-absent", [] (auto &m) { m.ops[1].inputs = { 3, -1 }; },
                           "lacks a required input"));
   h.push_back (spec_case ("too-many-inputs", [] (auto &m) { m.ops[1].inputs = { 3, 4, 4 }; },
-                          "an operator ADD has 3 inputs and 1 outputs"));
+                          "an operator ADD has the wrong number of inputs (3) or outputs (1)"));
   h.push_back (spec_case ("conv-no-options", [] (auto &m) { m.ops[0].options = nullptr; },
                           "an operator CONV_2D has no options"));
   h.push_back (spec_case ("conv-wrong-options", [] (auto &m) { m.ops[0].options_type = 2; },
@@ -494,6 +494,17 @@ hostile_models ()
       m.tensors.push_back ({ "bomb", 9, { 4096 }, 0, {}, {}, 0, q });
     h.push_back ({ "shared-quantization-bomb", write_model (m),
                    "refers to the same data too many times", NS_ENGINE_ERROR_CORRUPT });
+  }
+  {
+    // 70000 tensors (one table, shared): more than any style network has.
+    ModelSpec m = tiny_model ();
+    NodeP root = model_node (m);
+    NodeP tensors = root->fields[2].ref->items[0]->fields[0].ref;
+    NodeP one = tensors->items[0];
+    one->shared = true;
+    tensors->items.assign (70000, one);
+    h.push_back ({ "too-many-tensors", write (root), "too many tensors or operators",
+                   NS_ENGINE_ERROR_CORRUPT });
   }
   return h;
 }
