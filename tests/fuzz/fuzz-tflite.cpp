@@ -255,10 +255,13 @@ test_summary ()
 {
   struct rusage usage;
   getrusage (RUSAGE_SELF, &usage);
+  const double cpu = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec
+                     + 1e-6 * (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
   g_test_message ("fuzz-tflite: %zu cases: %zu clean errors, %zu valid parses, %zu constants "
-                  "dequantized, %zu failures; slowest case %.1f ms; peak RSS %ld MB",
+                  "dequantized, %zu failures; slowest case %.1f ms; %.1f s of CPU; "
+                  "peak RSS %ld MB",
                   total.cases, total.errors, total.valid, total.dequantized, total.failures,
-                  1000 * total.slowest, usage.ru_maxrss / 1024);
+                  1000 * total.slowest, cpu, usage.ru_maxrss / 1024);
   g_assert_cmpuint (total.failures, ==, 0);
   g_assert_cmpuint (total.cases, >=, 10000);
   g_assert_cmpuint (total.errors, >, total.cases / 2);
