@@ -312,6 +312,28 @@ test_tiny ()
     }
 }
 
+// Files over 2 GB keep tensor data after the flatbuffer, found by the
+// Buffer's offset (from the start of the file) and size.
+void
+test_external_data ()
+{
+  maker::NodeP root = maker::model_node (maker::tiny_model ());
+  maker::NodeP plain = root->fields[4].ref->items[7]; // the buffer of "plain"
+  plain->fields = { maker::scalar<uint64_t> (1, 0), maker::scalar<uint64_t> (2, 16) };
+  const size_t offset = (maker::write (root).size () + 15) / 16 * 16;
+  plain->fields[0] = maker::scalar<uint64_t> (1, offset);
+  std::vector<uint8_t> bytes = maker::write (root);
+  g_assert_cmpuint (bytes.size (), <=, offset);
+  bytes.resize (offset);
+  const std::vector<uint8_t> data = maker::data_of (maker::tiny::plain);
+  bytes.insert (bytes.end (), data.begin (), data.end ());
+
+  const Model m = ns::tflite::parse_model (bytes, "external.tflite");
+  g_assert_true (m.tensors[12].constant);
+  g_assert_cmpuint (m.tensors[12].offset, ==, offset);
+  assert_values (ns::tflite::dequantize (m, 12), { 1.5, -2.25, 3e38f, -0.0f });
+}
+
 void
 assert_read_fails (const std::string &path, NsEngineError code, const char *expect)
 {
@@ -386,6 +408,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/tflite/per-channel-transfer-int8", kTransferInt8, test_per_channel);
   g_test_add_func ("/tflite/fp16-vs-int8", test_fp16_vs_int8);
   g_test_add_func ("/tflite/tiny", test_tiny);
+  g_test_add_func ("/tflite/external-data", test_external_data);
   g_test_add_func ("/tflite/read-file", test_read_file);
   g_test_add_func ("/tflite/element-count", test_element_count);
   return g_test_run ();
