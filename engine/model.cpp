@@ -10,22 +10,8 @@
 #include <cerrno>
 #include <memory>
 
-namespace {
-
-NsConvention
-convention_for_file (const std::string &path)
-{
-  if (g_str_has_suffix (path.c_str (), ".onnx"))
-    return NS_CONVENTION_RGB255;
-  if (g_str_has_suffix (path.c_str (), ".t7"))
-    return NS_CONVENTION_JOHNSON;
-  ns::fail (NS_ENGINE_ERROR_CORRUPT,
-            _("Model file '%s' is neither an ONNX (.onnx) nor a Torch (.t7) model"),
-            path.c_str ());
-}
-
 void
-check_file (const std::string &path)
+ns::check_model_file (const std::string &path)
 {
   GStatBuf st;
 
@@ -40,6 +26,20 @@ check_file (const std::string &path)
     ns::fail (NS_ENGINE_ERROR_NOT_FOUND, _("Model file '%s' is not a file"), path.c_str ());
   if (st.st_size == 0)
     ns::fail (NS_ENGINE_ERROR_CORRUPT, _("Model file '%s' is empty"), path.c_str ());
+}
+
+namespace {
+
+NsConvention
+convention_for_file (const std::string &path)
+{
+  if (g_str_has_suffix (path.c_str (), ".onnx"))
+    return NS_CONVENTION_RGB255;
+  if (g_str_has_suffix (path.c_str (), ".t7"))
+    return NS_CONVENTION_JOHNSON;
+  ns::fail (NS_ENGINE_ERROR_CORRUPT,
+            _("Model file '%s' is neither an ONNX (.onnx) nor a Torch (.t7) model"),
+            path.c_str ());
 }
 
 cv::dnn::Net
@@ -146,7 +146,7 @@ load (NsEngine &engine, const std::string &path, NsConvention convention)
   ns::register_instance_norm_layer ();
   cv::utils::logging::setLogLevel (cv::utils::logging::LOG_LEVEL_SILENT);
 
-  check_file (path);
+  ns::check_model_file (path);
   engine.path = path;
   engine.convention = convention == NS_CONVENTION_AUTO ? convention_for_file (path)
                                                        : convention;
@@ -195,10 +195,4 @@ ns_engine_get_convention (NsEngine *engine)
 {
   g_return_val_if_fail (engine != NULL, NS_CONVENTION_AUTO);
   return engine->convention;
-}
-
-void
-ns::check_model_file (const std::string &path)
-{
-  check_file (path);
 }
