@@ -195,8 +195,6 @@ public:
   {
   }
 
-  const std::string &name () const { return name_; }
-
   [[noreturn]] void corrupt (const char *detail) const
   {
     ns::fail (NS_ENGINE_ERROR_CORRUPT, _("Model file '%s' is truncated or corrupt: %s"),
@@ -364,7 +362,7 @@ struct Code
 class Parser
 {
 public:
-  Parser (Model &model) : model_ (model), r_ (model.bytes, model.path) {}
+  explicit Parser (Model &model) : model_ (model), r_ (model.bytes, model.path) {}
 
   void
   parse ()
