@@ -18,6 +18,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <stdexcept>
 
 #if G_BYTE_ORDER != G_LITTLE_ENDIAN
 #error "the .tflite reader reads little-endian numbers in place, as TFLite does"
@@ -30,6 +31,7 @@ namespace {
 constexpr size_t kMaxElements = size_t (1) << 28; // per tensor
 constexpr size_t kMaxRank = 5;
 constexpr size_t kMaxNameBytes = 128;             // kept of a name, for messages
+constexpr uint32_t kMaxCount = 1 << 16;           // tensors, operators, op codes
 constexpr uint64_t kMaxFileBytes = uint64_t (1) << 30;
 constexpr int32_t kMaxStride = 1 << 16;           // strides and dilations
 constexpr uint32_t kSchemaVersion = 3;
@@ -166,6 +168,7 @@ struct Vector
 {
   uint64_t start = 0; // of the first element
   uint32_t length = 0;
+  size_t element_size = 1;
 };
 
 // A table; a default-constructed one is absent (every field at its default).
@@ -191,8 +194,6 @@ public:
       budget_ (4 * uint64_t (bytes.size ()) + 65536)
   {
   }
-
-  const std::string &name () const { return name_; }
 
   [[noreturn]] void corrupt (const char *detail) const
   {
@@ -242,6 +243,7 @@ public:
     Vector v;
     v.length = at<uint32_t> (pos);
     v.start = pos + 4;
+    v.element_size = element_size;
     if (v.length > (size_ - v.start) / element_size)
       corrupt (_("a list runs past the end of the file"));
     return v;
@@ -257,6 +259,8 @@ public:
   template <typename T> std::vector<T>
   read_vector (const Vector &v)
   {
+    if (v.length && v.element_size != sizeof (T))
+      throw std::logic_error ("tflite: vector read with another element size");
     charge (v.length);
     std::vector<T> out (v.length);
     if (v.length)
@@ -268,6 +272,17 @@ public:
   read_string (const Vector &v) const
   {
     return printable (data_ + v.start, v.length);
+  }
+
+  // A list of tables (tensors, operators, op codes), of a sane length.
+  Vector
+  table_list (const Table &t, int id)
+  {
+    const Vector v = t.vector (id, 4);
+    if (v.length > kMaxCount)
+      corrupt (_("it has too many tensors or operators"));
+    charge (v.length);
+    return v;
   }
 
   // Work done per table or element read.  A valid file reads each byte
@@ -347,7 +362,7 @@ struct Code
 class Parser
 {
 public:
-  Parser (Model &model) : model_ (model), r_ (model.bytes, model.path) {}
+  explicit Parser (Model &model) : model_ (model), r_ (model.bytes, model.path) {}
 
   void
   parse ()
@@ -361,17 +376,17 @@ public:
                   "Neural Style reads version %u"),
                 name (), version, kSchemaVersion);
 
-    read_codes (root.vector (field::kOperatorCodes, 4));
+    read_codes (r_.table_list (root, field::kOperatorCodes));
     buffers_ = root.vector (field::kBuffers, 4);
     const Vector subgraphs = root.vector (field::kSubgraphs, 4);
     if (subgraphs.length == 0)
       r_.corrupt (_("it has no graph"));
     const Table graph = r_.element (subgraphs, 0);
 
-    read_tensors (graph.vector (field::kTensors, 4));
+    read_tensors (r_.table_list (graph, field::kTensors));
     model_.inputs = tensor_list (graph.vector (field::kInputs, 4), false);
     model_.outputs = tensor_list (graph.vector (field::kOutputs, 4), false);
-    read_operators (graph.vector (field::kOperators, 4));
+    read_operators (r_.table_list (graph, field::kOperators));
     check_order ();
   }
 
@@ -393,7 +408,6 @@ private:
   void
   read_codes (const Vector &v)
   {
-    r_.charge (v.length);
     for (uint32_t i = 0; i < v.length; i++)
       {
         const Table t = r_.element (v, i);
@@ -407,7 +421,6 @@ private:
   void
   read_tensors (const Vector &v)
   {
-    r_.charge (v.length);
     model_.tensors.reserve (v.length);
     for (uint32_t i = 0; i < v.length; i++)
       model_.tensors.push_back (read_tensor (r_.element (v, i)));
@@ -428,6 +441,7 @@ private:
   {
     Tensor tensor;
     tensor.name = t.string (field::kName);
+    r_.charge (tensor.name.size ());
     const char *tname = tensor.name.c_str ();
 
     const Vector shape = t.vector (field::kShape, 4);
@@ -565,7 +579,6 @@ private:
   void
   read_operators (const Vector &v)
   {
-    r_.charge (v.length);
     model_.operators.reserve (v.length);
     for (uint32_t i = 0; i < v.length; i++)
       model_.operators.push_back (read_operator (r_.element (v, i)));
@@ -584,8 +597,8 @@ private:
     if (inputs.length < info.min_inputs || inputs.length > info.max_inputs
         || outputs.length != 1)
       ns::fail (NS_ENGINE_ERROR_CORRUPT,
-                _("Model file '%s' is truncated or corrupt: an operator %s has %u inputs "
-                  "and %u outputs"),
+                _("Model file '%s' is truncated or corrupt: an operator %s has the wrong "
+                  "number of inputs (%u) or outputs (%u)"),
                 name (), opname, inputs.length, outputs.length);
     op.inputs = tensor_list (inputs, true);
     op.outputs = tensor_list (outputs, false);
@@ -723,6 +736,33 @@ private:
   Vector buffers_;
 };
 
+// Integers: (q - zero point) * scale, one scale per slice along the
+// quantized dimension (or one for all; none: the plain values).  The
+// parser checked the counts and the zero points' range.
+template <typename Q> void
+dequantize_ints (const uint8_t *src, size_t n, const Tensor &t, float *dst)
+{
+  const Quantization &q = t.quant;
+  const size_t channels = std::max<size_t> (q.scale.size (), 1);
+  size_t inner = 1; // values per channel in a row
+  for (size_t d = q.scale.size () > 1 ? size_t (q.dimension) + 1 : 0; d < t.shape.size (); d++)
+    inner *= size_t (t.shape[d]);
+  const size_t rows = n / (channels * inner);
+
+  for (size_t r = 0, i = 0; r < rows; r++)
+    for (size_t c = 0; c < channels; c++)
+      {
+        const float scale = q.scale.empty () ? 1.0f : q.scale[c];
+        const int64_t zero = q.scale.empty () ? 0 : q.zero_point[c];
+        for (size_t j = 0; j < inner; j++, i++)
+          {
+            Q v;
+            std::memcpy (&v, src + sizeof (Q) * i, sizeof v);
+            dst[i] = float (int64_t (v) - zero) * scale;
+          }
+      }
+}
+
 } // namespace
 
 size_t
@@ -805,31 +845,12 @@ dequantize (const Model &model, int index)
       return out;
     }
 
-  // Integers: (q - zero point) * scale, one scale per slice along the
-  // quantized dimension (or one for all; none: the plain values).
-  const Quantization &q = t.quant;
-  const size_t channels = std::max<size_t> (q.scale.size (), 1);
-  size_t inner = 1;
-  if (q.scale.size () > 1)
-    for (size_t d = size_t (q.dimension) + 1; d < t.shape.size (); d++)
-      inner *= size_t (t.shape[d]);
-  for (size_t i = 0; i < n; i++)
+  switch (t.type)
     {
-      int64_t v;
-      switch (t.type)
-        {
-        case TensorType::Int8: v = int8_t (src[i]); break;
-        case TensorType::UInt8: v = src[i]; break;
-        case TensorType::Int32: { int32_t x; std::memcpy (&x, src + 4 * i, 4); v = x; } break;
-        default: { int64_t x; std::memcpy (&x, src + 8 * i, 8); v = x; } break;
-        }
-      if (q.scale.empty ())
-        {
-          dst[i] = float (v);
-          continue;
-        }
-      const size_t c = channels > 1 ? (i / inner) % channels : 0;
-      dst[i] = float (v - q.zero_point[c]) * q.scale[c];
+    case TensorType::Int8: dequantize_ints<int8_t> (src, n, t, dst); break;
+    case TensorType::UInt8: dequantize_ints<uint8_t> (src, n, t, dst); break;
+    case TensorType::Int32: dequantize_ints<int32_t> (src, n, t, dst); break;
+    default: dequantize_ints<int64_t> (src, n, t, dst); break;
     }
   return out;
 }

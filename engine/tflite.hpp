@@ -76,7 +76,7 @@ struct Operator
   Padding padding = Padding::Same;
   int stride_w = 1, stride_h = 1;
   int dilation_w = 1, dilation_h = 1;
-  int depth_multiplier = 1;
+  int depth_multiplier = 1;        // as stored: may be 0 (unused since TF 2)
   Activation activation = Activation::None;
   bool keep_dims = false;          // MEAN
   bool mirror_symmetric = false;   // MIRROR_PAD: false = REFLECT
@@ -105,8 +105,9 @@ Model parse_model (std::vector<uint8_t> bytes, const std::string &name);
 
 // A constant tensor as float32 (dequantized as TFLite defines: (q - zero
 // point) * scale, per channel along quant.dimension; float16 widened), in
-// its stored layout, as a cv::Mat of shape `shape`.  Throws on a tensor
-// without data or of another type.
+// its stored layout, as a continuous CV_32F cv::Mat of shape `shape` (a
+// scalar is 1x1, a vector Nx1: a cv::Mat has at least two dimensions).
+// Throws ns::Error on a tensor without data.
 cv::Mat dequantize (const Model &model, int tensor);
 
 // The number of elements of a shape, throwing ns::Error when it is negative

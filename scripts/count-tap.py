@@ -1,7 +1,11 @@
-"""count-tap.py: the suite's "N passed, N failed" line from meson's log.
+"""count-tap.py: the suite's "N passed, N failed" line from meson's logs.
 
-Counts every TAP test point ("ok ..." / "not ok ...") of every test; a test
-that printed no test point counts as one, passed or failed by its result.
+    count-tap.py TESTLOG.JSON...
+
+Counts every TAP test point ("ok ..." / "not ok ...") of every test in
+every log; a test that printed no test point counts as one, passed or
+failed by its result; a log that does not exist (its run never happened,
+e.g. its build failed) counts as one failure.
 """
 import json
 import re
@@ -28,15 +32,21 @@ def count(entry):
     return passed, failed
 
 
-def main(path):
+def main(paths):
     passed = failed = 0
-    with open(path, encoding="utf-8") as log:
-        for line in log:
-            p, f = count(json.loads(line))
-            passed += p
-            failed += f
+    for path in paths:
+        try:
+            log = open(path, encoding="utf-8")
+        except FileNotFoundError:
+            failed += 1
+            continue
+        with log:
+            for line in log:
+                p, f = count(json.loads(line))
+                passed += p
+                failed += f
     print(f"{passed} passed, {failed} failed")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1:])
