@@ -35,7 +35,8 @@ GQuark        ns_engine_error_quark        (void);
 /* How a network wants its pixels. */
 typedef enum
 {
-  NS_CONVENTION_AUTO,     /* by file extension: .onnx rgb255, .t7 johnson */
+  NS_CONVENTION_AUTO,     /* by file extension: .onnx rgb255, .t7 johnson;
+                           * an ml5 style folder rgb255 */
   NS_CONVENTION_RGB255,   /* RGB in and out, 0..255 (ONNX zoo, ml5) */
   NS_CONVENTION_JOHNSON,  /* BGR minus the ImageNet mean, in and out */
   NS_CONVENTION_UNIT      /* RGB in and out, 0..1 (Magenta's networks) */
@@ -120,7 +121,8 @@ typedef gboolean (*NsProgressFunc) (gdouble  fraction,
 
 typedef struct _NsEngine NsEngine;
 
-/* (transfer full) */
+/* @model_path: a .onnx or .t7 file, or an ml5 style folder (manifest.json
+ * and the weight files it names).  (transfer full) */
 NsEngine *    ns_engine_new                (const gchar     *model_path,
                                             NsConvention     convention,
                                             GError         **error);
