@@ -324,9 +324,9 @@ test_list ()
   if [ -z "$engstrom" ] ||
      ! grep -q '^ID  *INSTALLED  *SIZE  *TERMS  *TITLE  *LICENCE$' \
        "$work/out" ||
-     ! grep '^wave  *installed  *6\.7 MB  *noncommercial  *The Great Wave off Kanagawa (Katsushika Hokusai)  ' \
+     ! grep '^wave  *yes  *6\.7 MB  *noncommercial  *The Great Wave off Kanagawa (Katsushika Hokusai)  ' \
        "$work/out" | grep -qF "$engstrom" ||
-     ! grep -q '^mathura  *installed (ONNX)  *6\.7 MB  *free  *Mathura  *MIT (ml5 data-and-models)$' \
+     ! grep -q '^mathura  *yes (ONNX)  *6\.7 MB  *free  *Mathura  *MIT (ml5 data-and-models)$' \
        "$work/out" ||
      ! grep -q '^la_muse  *no  *6\.7 MB  *noncommercial  *La Muse (Pablo Picasso)  ' \
        "$work/out" ||
