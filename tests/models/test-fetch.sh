@@ -23,6 +23,8 @@ fi
 
 # shellcheck source=../tap-lib.sh
 . "$(dirname "$0")/../tap-lib.sh"
+LC_ALL=C
+export LC_ALL
 wave_sha256=$(sha256sum < "$shared/wave.onnx" | cut -d ' ' -f 1)
 
 # Helpers
@@ -88,22 +90,48 @@ test_catalog_well_formed ()
 {
   awk '
     function fail(msg) { print "# " group ": " msg; bad = 1 }
-    function check() {
+    function check(   n, i, url) {
       if (group == "")
         return
+      f = v["format"]
       if (!("title" in v)) fail("no title")
-      if (v["format"] != "onnx" && v["format"] != "t7") fail("bad format")
-      if (v["file"] !~ ("^[A-Za-z0-9_.-]+\\." v["format"] "$"))
-        fail("file does not end in ." v["format"])
-      if (v["convention"] != (v["format"] == "t7" ? "johnson" : "rgb255"))
-        fail("convention does not suit the format")
+      if (f !~ /^(onnx|t7|ml5|tflite|vector)$/) fail("bad format")
+      if ((f == "onnx" || f == "t7" || f == "tflite") &&
+          v["file"] !~ ("^[A-Za-z0-9_.-]+\\." f "$"))
+        fail("file does not end in ." f)
+      if (f == "ml5" && v["file"] !~ /^[A-Za-z0-9_-]+$/)
+        fail("bad ml5 folder name")
+      if (f == "ml5" && v["onnx"] != "" && v["onnx"] != v["file"] ".onnx")
+        fail("onnx is not the folder name + .onnx")
+      if (f == "vector" && "file" in v) fail("a vector has no file")
+      if (f == "onnx" || f == "ml5") want = "rgb255"
+      else if (f == "t7") want = "johnson"
+      else want = ""
+      if (v["convention"] != want) fail("convention does not suit the format")
       if ("sha256" in v && v["sha256"] !~ /^[0-9a-f]+$/) fail("bad sha256")
       if ("sha256" in v && length(v["sha256"]) != 64) fail("bad sha256")
+      if ("onnx-sha256" in v && v["onnx-sha256"] !~ /^[0-9a-f]+$/)
+        fail("bad onnx-sha256")
+      if ("onnx-sha256" in v && length(v["onnx-sha256"]) != 64)
+        fail("bad onnx-sha256")
       if ("sha1" in v && v["sha1"] !~ /^[0-9a-f]+$/) fail("bad sha1")
       if ("sha1" in v && length(v["sha1"]) != 40) fail("bad sha1")
       if ("size" in v && v["size"] !~ /^[1-9][0-9]*$/) fail("bad size")
-      if ("url" in v && v["url"] !~ /^https?:\/\//) fail("bad url")
+      if ("onnx-size" in v && v["onnx-size"] !~ /^[1-9][0-9]*$/)
+        fail("bad onnx-size")
+      n = split(v["url"], url, ";")
+      for (i = 1; i <= n; i++) {
+        if (url[i] !~ /^https?:\/\/[^ \t"\\]+$/) fail("bad url " url[i])
+        if (f == "ml5" && url[i] !~ /\/$/) fail("an ml5 url must end in /")
+      }
       if (!("license" in v)) fail("no license")
+      # Free styles first: the first installed style is the default one.
+      if (f != "tflite") {
+        if (v["noncommercial"] == "true")
+          restricted = group
+        else if (restricted != "")
+          fail("a free style after the noncommercial " restricted)
+      }
       delete v
     }
     /^#/ || /^$/ { next }
@@ -112,13 +140,15 @@ test_catalog_well_formed ()
       group = substr($0, 2, length($0) - 2)
       if (group in seen) fail("duplicate id")
       seen[group] = 1
-      if (first == "") first = group
       next
     }
-    { v[substr($0, 1, index($0, "=") - 1)] = substr($0, index($0, "=") + 1) }
+    {
+      key = substr($0, 1, index($0, "=") - 1)
+      if (key in v) fail("duplicate key " key)
+      v[key] = substr($0, index($0, "=") + 1)
+    }
     END {
       check()
-      if (first != "wave") { print "# the first style is " first; bad = 1 }
       exit bad
     }' "$catalog"
 }
@@ -130,7 +160,7 @@ test_from_installs_wave ()
   expect_in out "sha256 verified" &&
   expect_files "$work/dest" wave.onnx &&
   expect_same "$work/dest/wave.onnx" "$shared/wave.onnx" &&
-  grep -qx "sha256=$wave_sha256" "$catalog"
+  grep -qx "onnx-sha256=$wave_sha256" "$catalog"
 }
 
 test_second_run_keeps_file ()
@@ -216,7 +246,7 @@ test_default_set_skips_noncommercial ()
 {
   run --catalog "$work/test.ini" --dest "$work/dest-default"
   expect_rc 1 &&
-  expect_in err "cannot reach 127.0.0.1:9" || return 1
+  expect_in err "127.0.0.1:9/models/offline.onnx: cannot connect" || return 1
   if grep -q "restricted" "$work/out" "$work/err"; then
     diag "the default set tried the noncommercial style"
     diag_output
@@ -279,29 +309,92 @@ test_offline ()
   expect_files "$work/dest-offline"
 }
 
+# The real catalog's list, with a dest holding wave as an ml5 folder and
+# mathura as its ONNX conversion.
 test_list ()
 {
-  run --list --dest "$work/dest"
-  expect_rc 0 &&
-  if ! grep -q '^wave  *installed  *The Great Wave off Kanagawa' "$work/out" ||
-     ! grep -q '^la_muse  *not installed  *La Muse' "$work/out" ||
-     [ "$(wc -l < "$work/out")" -ne "$(grep -c '^\[' "$catalog")" ]; then
+  dest=$work/dest-list
+  run --from "$shared_dir/ml5" --dest "$dest" wave &&
+  run --from "$shared" --dest "$dest" mathura &&
+  expect_files "$dest" mathura.onnx wave &&
+  run --list --dest "$dest" &&
+  expect_rc 0 || return 1
+  engstrom=$(tr '\n' ' ' < "$shared_dir/ml5/README.md" |
+             grep -o '"Copyright (c) 2016 Logan Engstrom[^"]*"')
+  if [ -z "$engstrom" ] ||
+     ! grep -q '^ID  *INSTALLED  *SIZE  *TERMS  *TITLE  *LICENCE$' \
+       "$work/out" ||
+     ! grep '^wave  *yes  *6\.7 MB  *noncommercial  *The Great Wave off Kanagawa (Katsushika Hokusai)  ' \
+       "$work/out" | grep -qF "$engstrom" ||
+     ! grep -q '^mathura  *yes (ONNX)  *6\.7 MB  *free  *Mathura  *MIT (ml5 data-and-models)$' \
+       "$work/out" ||
+     ! grep -q '^la_muse  *no  *6\.7 MB  *noncommercial  *La Muse (Pablo Picasso)  ' \
+       "$work/out" ||
+     ! grep -q '^udnie-9  *no  *6\.7 MB  *free  *Udnie (Francis Picabia)  *BSD-3-Clause$' \
+       "$work/out" ||
+     ! grep -q '^eccv16_la_muse  *no  *?  *noncommercial  *La Muse (Pablo Picasso)  *Free for personal and research use only (Justin Johnson)$' \
+       "$work/out" ||
+     ! grep -q '^magenta-prediction  *no  *2\.8 MB  *free  .*  Apache-2\.0$' \
+       "$work/out" ||
+     [ "$(wc -l < "$work/out")" -ne $(($(grep -c '^\[' "$catalog") + 1)) ]
+  then
     diag "wrong list"
     diag_output
     return 1
   fi
 }
 
+# With no id, only the free ones (mathura and matta); the four Engstrom
+# styles only when named.
 test_from_default_set ()
 {
   run --from "$shared" --dest "$work/dest-all"
   expect_rc 0 &&
+  expect_files "$work/dest-all" mathura.onnx matta.onnx &&
+  [ "$(grep -c 'sha256 verified' "$work/out")" -eq 2 ] || return 1
+  run --from "$shared" --dest "$work/dest-all" la_muse rain_princess scream \
+      wave
+  expect_rc 0 &&
   expect_files "$work/dest-all" la_muse.onnx mathura.onnx matta.onnx \
-               rain_princess.onnx scream.onnx wave.onnx &&
-  [ "$(grep -c 'sha256 verified' "$work/out")" -eq 6 ] || return 1
+               rain_princess.onnx scream.onnx wave.onnx || return 1
   for name in la_muse mathura matta rain_princess scream wave; do
     expect_same "$work/dest-all/$name.onnx" "$shared/$name.onnx" || return 1
   done
+}
+
+# An ml5 folder: installed as a folder, the same files; again: untouched.
+test_from_ml5_folder ()
+{
+  dest=$work/dest-ml5
+  run --from "$shared_dir/ml5" --dest "$dest" matta
+  expect_rc 0 &&
+  expect_in out "49 files, sha256 verified" &&
+  expect_files "$dest" matta &&
+  diff -r "$dest/matta" "$shared_dir/ml5/matta" > /dev/null || return 1
+  before=$(ls -li --full-time "$dest/matta")
+  run --from "$shared_dir/ml5" --dest "$dest" matta
+  expect_rc 0 &&
+  expect_in out "matta: already installed" &&
+  [ "$(ls -li --full-time "$dest/matta")" = "$before" ]
+}
+
+# A source folder lacking a file, or with a corrupt one: nothing installed.
+test_from_ml5_broken ()
+{
+  mkdir -p "$work/ml5-broken"
+  cp -r "$shared_dir/ml5/scream" "$work/ml5-broken/"
+  chmod -R u+w "$work/ml5-broken"
+  rm "$work/ml5-broken/scream/Variable_30"
+  run --from "$work/ml5-broken" --dest "$work/dest-ml5-broken" scream
+  expect_rc 1 &&
+  expect_in err "lacks Variable_30" &&
+  expect_files "$work/dest-ml5-broken" || return 1
+  cp "$shared_dir/ml5/scream/Variable_30" "$work/ml5-broken/scream/"
+  printf 'x' >> "$work/ml5-broken/scream/Variable_7"
+  run --from "$work/ml5-broken" --dest "$work/dest-ml5-broken" scream
+  expect_rc 1 &&
+  expect_in err "Variable_7 is $(($(wc -c < "$shared_dir/ml5/scream/Variable_7") + 1)) bytes" &&
+  expect_files "$work/dest-ml5-broken"
 }
 
 test_xdg_default_dest ()
@@ -315,14 +408,19 @@ test_installed_layout ()
 {
   mkdir -p "$work/prefix/bin" "$work/prefix/share/neural-style"
   cp "$fetch" "$work/prefix/bin/neural-style-fetch"
-  cp "$catalog" "$work/prefix/share/neural-style/catalog.ini"
+  cp "$catalog" "$srcroot/models/ml5-files.sha256" \
+     "$work/prefix/share/neural-style/"
   capture "$work/prefix/bin/neural-style-fetch" --list
   expect_rc 0 &&
-  expect_in out "instance_norm_udnie"
+  expect_in out "instance_norm_udnie" || return 1
+  capture "$work/prefix/bin/neural-style-fetch" --from "$shared_dir/ml5" \
+    --dest "$work/dest-prefix" la_muse
+  expect_rc 0 &&
+  diff -r "$work/dest-prefix/la_muse" "$shared_dir/ml5/la_muse" > /dev/null
 }
 
 write_test_catalog
-t "the catalog is well formed and starts with wave" test_catalog_well_formed
+t "the catalog is well formed, free styles first" test_catalog_well_formed
 t "--from installs wave, checked against the catalog" test_from_installs_wave
 t "a second run says already installed, file untouched" \
   test_second_run_keeps_file
@@ -348,8 +446,13 @@ if command -v curl > /dev/null 2>&1 || command -v wget > /dev/null 2>&1; then
 else
   skip "an unreachable host says offline, nothing left" "no curl or wget"
 fi
-t "--list shows which styles are installed" test_list
-t "--from with no id installs all six shared models" test_from_default_set
+t "--list: installed or not, size, terms, title, licence" test_list
+t "--from with no id installs the free shared models only" \
+  test_from_default_set
+t "--from an ml5 folder installs it; again, it is left alone" \
+  test_from_ml5_folder
+t "--from an ml5 folder lacking a file or with a corrupt one: refused" \
+  test_from_ml5_broken
 t "the default dest follows XDG_DATA_HOME" test_xdg_default_dest
 t "installed as bin/neural-style-fetch, finds share/neural-style" \
   test_installed_layout
