@@ -289,8 +289,8 @@ def _same_padding(size, kernel, stride, dilation, padding):
     return out, total // 2
 
 
-def _windows(op, x, kh, kw):
-    """Zero-padded input and, per tap (i, j), the strided input slice."""
+def _padded(op, x, kh, kw):
+    """The zero-padded input and the output size of a convolution."""
     n, h, w, c = x.shape
     oh, ph = _same_padding(h, kh, op.stride_h, op.dilation_h, op.padding)
     ow, pw = _same_padding(w, kw, op.stride_w, op.dilation_w, op.padding)
@@ -298,22 +298,35 @@ def _windows(op, x, kh, kw):
     need_w = (ow - 1) * op.stride_w + (kw - 1) * op.dilation_w + 1
     xp = np.zeros((n, max(need_h, h + ph), max(need_w, w + pw), c))
     xp[:, ph:ph + h, pw:pw + w] = x
-    for i in range(kh):
-        for j in range(kw):
-            y0, x0 = i * op.dilation_h, j * op.dilation_w
-            yield i, j, xp[:, y0:y0 + (oh - 1) * op.stride_h + 1:op.stride_h,
-                           x0:x0 + (ow - 1) * op.stride_w + 1:op.stride_w]
+    return xp, oh, ow
+
+
+def _tap(op, xp, oh, ow, i, j, rows=None):
+    """The strided input slice that kernel tap (i, j) sees, for output
+    rows `rows` (a range; all by default)."""
+    r0, r1 = (0, oh) if rows is None else rows
+    y0 = i * op.dilation_h + r0 * op.stride_h
+    x0 = j * op.dilation_w
+    return xp[:, y0:y0 + (r1 - r0 - 1) * op.stride_h + 1:op.stride_h,
+              x0:x0 + (ow - 1) * op.stride_w + 1:op.stride_w]
 
 
 def _conv(model, op, x, w, b=None):
-    # w: OHWI.  Sum over taps of (N*OH*OW x I) @ (I x O).
+    # w: OHWI.  im2col (in bands of output rows, to bound memory) and one
+    # matrix product per band: (rows*OW x KH*KW*I) @ (KH*KW*I x O).
     o, kh, kw, ci = w.shape
     if x.shape[3] != ci:
         raise TFLiteError('CONV_2D: %d input channels, weights for %d' % (x.shape[3], ci))
-    out = None
-    for i, j, xs in _windows(op, x, kh, kw):
-        term = xs @ w[:, i, j, :].T
-        out = term if out is None else out + term
+    xp, oh, ow = _padded(op, x, kh, kw)
+    n = x.shape[0]
+    wm = w.transpose(1, 2, 3, 0).reshape(kh * kw * ci, o)
+    band = max(1, (4 << 20) // max(1, ow * kh * kw * ci))
+    out = np.empty((n, oh, ow, o))
+    for r0 in range(0, oh, band):
+        r1 = min(oh, r0 + band)
+        cols = np.stack([_tap(op, xp, oh, ow, i, j, (r0, r1))
+                         for i in range(kh) for j in range(kw)], axis=3)
+        out[:, r0:r1] = (cols.reshape(-1, kh * kw * ci) @ wm).reshape(n, r1 - r0, ow, o)
     return out if b is None else out + b
 
 
@@ -323,10 +336,11 @@ def _depthwise(model, op, x, w, b=None):
     m = op.depth_multiplier or co // x.shape[3]
     if x.shape[3] * m != co:
         raise TFLiteError('DEPTHWISE_CONV_2D: %d channels x %d != %d' % (x.shape[3], m, co))
-    out = None
-    for i, j, xs in _windows(op, x, kh, kw):
-        term = np.repeat(xs, m, axis=3) * w[0, i, j]
-        out = term if out is None else out + term
+    xp, oh, ow = _padded(op, x, kh, kw)
+    out = 0
+    for i in range(kh):
+        for j in range(kw):
+            out = out + np.repeat(_tap(op, xp, oh, ow, i, j), m, axis=3) * w[0, i, j]
     return out if b is None else out + b
 
 
