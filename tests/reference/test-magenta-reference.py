@@ -13,7 +13,8 @@
 # vectors, and painting a photo with a painting's vector moves its colours
 # toward the painting's.  Then, for every picture in test-images/styles/:
 # the vector `--save-style` stores within 1e-4 of the reference's, and the
-# CLI's 16-bit output of `--style PICTURE` at least 50 dB PSNR against the
+# CLI's 16-bit output of `--style PICTURE` at least 80 dB PSNR (the issue
+# asks for 50) against the
 # reference on two photos at three sizes (small, odd, tiled with
 # --exact-tiling), with the default networks (int8 prediction, fp16
 # transfer); and one case with the int8 transfer network.
@@ -39,11 +40,15 @@ TRANSFER = 'magenta_arbitrary-image-stylization-v1-256_fp16_transfer_1.tflite'
 TRANSFER_INT8 = 'magenta_arbitrary-image-stylization-v1-256_int8_transfer_1.tflite'
 
 VECTOR_TOLERANCE = 1e-4
-MIN_PSNR = 50.0
+# The issue asks for 50 dB.  Float32 against float64 measures about 120 dB,
+# and one pixel of padding done wrong at 131x87 still gives 53 dB: ask for 80.
+MIN_PSNR = 80.0
 PHOTOS = ['chelsea.png', 'coffee.png']
-# small; odd (padded on both axes); tiled: above the engine's smallest tile
-# (256x256 pixels) with a memory budget of almost nothing, so it must tile.
-SIZES = {'small': (96, 64), 'odd': (131, 87), 'tiled': (288, 240)}
+# small (44 rows: padded to the engine's smallest network side, 64); odd
+# (padded on both axes to a multiple of 4); tiled: above the engine's
+# smallest tile (256x256 pixels) with a memory budget of almost nothing, so
+# it must tile.
+SIZES = {'small': (92, 44), 'odd': (131, 87), 'tiled': (288, 240)}
 TILED_ARGS = ['--memory', '0.01', '--exact-tiling']
 
 
