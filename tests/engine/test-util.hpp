@@ -7,6 +7,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
 
+#include <glib.h>
+
 #include <string>
 #include <vector>
 
@@ -55,6 +57,13 @@ cv::Mat rgb_of (const cv::Mat &rgba);
 double max_abs_diff (const cv::Mat &a, const cv::Mat &b);
 double mean_abs_diff (const cv::Mat &a, const cv::Mat &b);
 double psnr (const cv::Mat &a, const cv::Mat &b); // peak 1.0
+
+// Seams of tiling with the memory budget `budget`: how much larger the
+// step between neighbouring pixels is across the seams where tiles meet
+// than 4 to 32 pixels beside them, along columns (axis 0) or rows (axis
+// 1); about 1 when the seams cannot be told from the picture.
+double seam_ratio (const cv::Mat &rgba, int axis, guint64 budget);
+double worst_seam_ratio (const cv::Mat &rgba, guint64 budget); // of both axes
 
 // The C++ class behind a layer, demangled ("cv::dnn::...::MVNLayerImpl").
 std::string layer_class (cv::dnn::Net &net, const std::string &layer_name);
