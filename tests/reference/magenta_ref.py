@@ -115,7 +115,8 @@ def write_png16(path, rgba):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__)
+    p = argparse.ArgumentParser(
+        description="Magenta's arbitrary style transfer in numpy (the tests' reference)")
     sub = p.add_subparsers(dest='command', required=True)
     pr = sub.add_parser('predict')
     pr.add_argument('picture')

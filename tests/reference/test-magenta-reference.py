@@ -192,7 +192,8 @@ def main():
     reference = {}
     for n in names:
         for key, path in photos.items():
-            reference[(n,) + key] = ref.transfer(transfer, ref.read_rgba(path), vectors[n])[:, :, :3]
+            painted = ref.transfer(transfer, ref.read_rgba(path), vectors[n])
+            reference[(n,) + key] = painted[:, :, :3]
     for n in names:
         key = (n, PHOTOS[0], 'tiled')
         photo = ref.read_rgba(photos[key[1:]])[:, :, :3]

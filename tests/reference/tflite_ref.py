@@ -137,7 +137,8 @@ class Tensor:
         if raw is not None and raw.size:
             count = int(np.prod(self.shape)) if self.shape else 1
             if raw.size != count * self.dtype.itemsize:
-                raise TFLiteError('tensor %s: %d bytes for shape %s' % (self.name, raw.size, self.shape))
+                raise TFLiteError('tensor %s: %d bytes for shape %s'
+                                  % (self.name, raw.size, self.shape))
             self.data = raw.view(self.dtype.newbyteorder('<')).reshape(self.shape)
         self.scale = self.zero_point = None
         self.quantized_dimension = 0
@@ -190,7 +191,9 @@ class Operator:
         want = _OPTIONS_TYPE.get(self.code, 0)
         if opts is not None and otype != want:
             raise TFLiteError('%s with options type %d (expected %d)' % (self.name, otype, want))
-        g = (lambda fid, fmt, default=0: default if opts is None else opts.scalar(fid, fmt, default))
+        def g(fid, fmt, default=0):
+            return default if opts is None else opts.scalar(fid, fmt, default)
+
         self.activation = 0
         if self.code == CONV_2D:
             self.padding, self.stride_w, self.stride_h = g(0, 'b'), g(1, 'i'), g(2, 'i')
