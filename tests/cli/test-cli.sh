@@ -372,14 +372,23 @@ test_model_path ()
 
 test_default_style ()
 {
+  # Without Magenta's networks the first installed style is mathura (the
+  # first freely licensed network); with them, The Starry Night preset.
   run -q "$work/small.png" "$work/default.png"
+  expect_rc 0 || return 1
+  run -q --style mathura "$work/small.png" "$work/mathura.png"
   expect_rc 0 || return 1
   run -q --style wave "$work/small.png" "$work/wave.png"
   expect_rc 0 || return 1
-  run -q --style scream "$work/small.png" "$work/scream.png"
+  cmp -s "$work/default.png" "$work/mathura.png" || { diag "default is not mathura"; return 1; }
+  ! cmp -s "$work/default.png" "$work/wave.png" || { diag "wave looks like mathura"; return 1; }
+  NEURAL_STYLE_MODEL_PATH=$models:$models/magenta run -q "$work/small.png" "$work/default-magenta.png"
   expect_rc 0 || return 1
-  cmp -s "$work/default.png" "$work/wave.png" || { diag "default is not wave"; return 1; }
-  ! cmp -s "$work/default.png" "$work/scream.png" || { diag "scream looks like wave"; return 1; }
+  NEURAL_STYLE_MODEL_PATH=$models:$models/magenta run -q --style starry-night \
+    "$work/small.png" "$work/starry-night.png"
+  expect_rc 0 || return 1
+  cmp -s "$work/default-magenta.png" "$work/starry-night.png" ||
+    { diag "with Magenta's networks the default is not starry-night"; return 1; }
 }
 
 
@@ -528,7 +537,7 @@ t "out of memory: exit 1 with a message, no crash, nothing written" \
 t "--list-styles lists the catalog and marks installed styles" \
   test_list_styles
 t "--model-path adds a folder; dropped-in files are styles" test_model_path
-t "the default style is the first installed one (wave)" test_default_style
+t "the default style is the first installed one (mathura, or starry-night with Magenta)" test_default_style
 t "a picture is a style" test_picture_style
 t "--style-amount mixes in the photo's own style" test_style_amount
 t "--save-style saves a picture's style, used then by id" test_save_style
