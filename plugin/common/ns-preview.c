@@ -190,10 +190,12 @@ job_run (GTask        *task,
   options.style_amount = job->key.style_amount;
 
   g_mutex_lock (&shared->engine_lock);
+  ns_styles_engine_lock ();
   ok = job_ensure_engine (job, &error)
        && ns_engine_stylize_pixels (shared->engine, &options, shared->source, painted,
                                     shared->width, shared->height,
                                     job_keep_going, cancellable, &error);
+  ns_styles_engine_unlock ();
   g_mutex_unlock (&shared->engine_lock);
 
   if (ok)

@@ -3,6 +3,20 @@
 #include "ns-buffer.h"
 #include "ns-styles.h"
 
+static GMutex engine_mutex;
+
+void
+ns_styles_engine_lock (void)
+{
+  g_mutex_lock (&engine_mutex);
+}
+
+void
+ns_styles_engine_unlock (void)
+{
+  g_mutex_unlock (&engine_mutex);
+}
+
 /* The format of the styles ns_styles_from_buffer() makes. */
 #define LAYER_FORMAT "layer"
 
@@ -114,6 +128,7 @@ ns_styles_from_buffer (NsCatalog           *catalog,
   g_autofree gfloat   *vector = g_new (gfloat, NS_STYLE_VECTOR_SIZE);
   const NsStyle       *magenta;
   NsStyle             *style;
+  gboolean             ok;
 
   g_return_val_if_fail (GEGL_IS_BUFFER (buffer) && area != NULL && name != NULL, NULL);
 
@@ -121,8 +136,11 @@ ns_styles_from_buffer (NsCatalog           *catalog,
   if (! magenta)
     return NULL;
 
+  ns_styles_engine_lock ();
   engine = ns_engine_new_arbitrary (magenta->transfer_path, magenta->prediction_path, error);
-  if (! engine || ! ns_buffer_predict_style (engine, buffer, area, vector, error))
+  ok = engine && ns_buffer_predict_style (engine, buffer, area, vector, error);
+  ns_styles_engine_unlock ();
+  if (! ok)
     return NULL;
 
   style = g_new0 (NsStyle, 1);
@@ -146,6 +164,7 @@ style_vector (NsCatalog      *catalog,
 {
   g_autoptr (NsEngine) engine = NULL;
   g_autofree gfloat   *vector = NULL;
+  gboolean             ok;
 
   if (style->vector)
     return g_memdup2 (style->vector, NS_STYLE_VECTOR_SIZE * sizeof (gfloat));
@@ -158,10 +177,11 @@ style_vector (NsCatalog      *catalog,
     }
 
   vector = g_new (gfloat, NS_STYLE_VECTOR_SIZE);
+  ns_styles_engine_lock ();
   engine = new_predictor (catalog, error);
-  if (! engine || ! ns_engine_predict_style_file (engine, style->path, vector, error))
-    return NULL;
-  return g_steal_pointer (&vector);
+  ok = engine && ns_engine_predict_style_file (engine, style->path, vector, error);
+  ns_styles_engine_unlock ();
+  return ok ? g_steal_pointer (&vector) : NULL;
 }
 
 gchar *

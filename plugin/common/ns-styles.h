@@ -58,6 +58,14 @@ gchar *       ns_styles_save            (NsCatalog     *catalog,
                                          const gchar   *title,
                                          GError       **error);
 
+/* One engine at work at a time in this process: the preview's and the
+ * swatches' worker threads, and the main thread predicting a layer's style,
+ * take this lock around loading and running a network.  OpenCV's layer
+ * registry is process-wide, and a user's two cores are better spent on
+ * one painting at a time. */
+void          ns_styles_engine_lock     (void);
+void          ns_styles_engine_unlock   (void);
+
 G_END_DECLS
 
 #endif /* NS_STYLES_H */

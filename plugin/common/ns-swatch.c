@@ -1,5 +1,6 @@
 /* ns-swatch.c: see ns-swatch.h. */
 #include "ns-i18n.h"
+#include "ns-styles.h"
 #include "ns-swatch.h"
 
 #include <gio/gio.h>
@@ -357,7 +358,9 @@ ns_swatch_make (const NsStyle         *style,
   if (pixbuf)
     return pixbuf;
 
+  ns_styles_engine_lock ();
   pixbuf = paint (style, sample, engine, cancellable, error);
+  ns_styles_engine_unlock ();
   if (pixbuf)
     cache_save (pixbuf, path);
   return pixbuf;

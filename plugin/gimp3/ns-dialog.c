@@ -216,7 +216,7 @@ swatch_arrived (guint    index,
   const NsSwatchRow *row = ns_swatches_get_row (ui->swatches, index);
   GtkTreeIter        iter;
 
-  if (gtk_tree_model_iter_nth_child (GTK_TREE_MODEL (ui->store), &iter, NULL, index))
+  if (ui->store && gtk_tree_model_iter_nth_child (GTK_TREE_MODEL (ui->store), &iter, NULL, index))
     gtk_list_store_set (ui->store, &iter,
                         COLUMN_SWATCH,  row->swatch,
                         COLUMN_TOOLTIP, row->tooltip,
@@ -261,6 +261,19 @@ list_selection_changed (GtkTreeSelection *selection,
   g_clear_pointer (&ui->installed_id, g_free);
   gtk_tree_model_get (model, &iter, COLUMN_ID, &ui->installed_id, -1);
   sync_style (ui);
+}
+
+/* Double-click or Return on a style: paint with it. */
+static void
+list_row_activated (GtkTreeView       *list,
+                    GtkTreePath       *path,
+                    GtkTreeViewColumn *column,
+                    Dialog            *ui)
+{
+  GtkWidget *dialog = gtk_widget_get_toplevel (GTK_WIDGET (list));
+
+  if (GTK_IS_DIALOG (dialog))
+    gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
 }
 
 static void
@@ -308,6 +321,7 @@ style_list_new (Dialog *ui)
 
   ui->store = gtk_list_store_new (N_COLUMNS, G_TYPE_STRING, GDK_TYPE_PIXBUF,
                                   G_TYPE_STRING, G_TYPE_STRING, G_TYPE_BOOLEAN);
+  ui->swatches = swatches_new (ui);
   list_fill (ui);
 
   ui->list = gtk_tree_view_new_with_model (GTK_TREE_MODEL (ui->store));
@@ -354,6 +368,7 @@ style_list_new (Dialog *ui)
 
   list_select (ui, ui->installed_id);
   g_signal_connect (selection, "changed", G_CALLBACK (list_selection_changed), ui);
+  g_signal_connect (ui->list, "row-activated", G_CALLBACK (list_row_activated), ui);
   return box;
 }
 
@@ -458,6 +473,7 @@ reload_styles (Dialog      *ui,
   ui->installed_id = g_strdup (id);
   g_object_set (ui->config, "style-source", source_names[SOURCE_INSTALLED], NULL);
   list_select (ui, id);
+  gtk_widget_grab_focus (ui->list);
 }
 
 static void
@@ -697,7 +713,6 @@ ns_dialog_run (GimpProcedure        *procedure,
 
   guess_source (&ui);
   ui.preview = preview_new (drawable, &ui);
-  ui.swatches = swatches_new (&ui);
 
   dialog = gimp_procedure_dialog_new (procedure, config, _("Neural Style"));
   dialog_fill (GIMP_PROCEDURE_DIALOG (dialog), drawable, &ui);

@@ -14,7 +14,13 @@ meet through marker files in $NS_TEST_TMP/dialog:
   here: ran (the dialog closed and the filter ran)
   driver: presses Ctrl+Z in the image window
   here: checks that one undo restored the image and runs the filter with
-        the last values; GIMP quits (--quit).
+        the last values.
+  here: ready2 (another image is shown, the dialog opens again).  The
+        file holds the id to save a style under.
+  driver: chooses "Style from: a layer" (the image's own layer), presses
+        Save as Style..., types the id, Return; the saved style is then
+        chosen in the list, and Return paints with it
+  here: checks the saved file and the new layer; GIMP quits (--quit).
 """
 import os
 import re
@@ -27,6 +33,7 @@ from nstest import (CLI, TMP, Gimp, check, cli, comment, export_layer,
 
 DIALOG = os.path.join(TMP, 'dialog')
 STYLE, TITLE, STRENGTH = 'rain_princess', 'Rain Princess', 0.8
+SAVED, SAVED_TITLE = 'my-coffee', 'Coffee style'
 PREVIEW_SIZE = 256  # NS_PREVIEW_SIZE
 SWATCHES = os.path.join(os.environ['HOME'], '.cache', 'neural-style', 'swatches')
 BROKEN = 'broken'  # run-tests' truncated model
@@ -107,6 +114,32 @@ def test_dialog():
     save(image, DIALOG + '/result.xcf')
 
 
+def test_save_as_style():
+    image = photo('coffee.png', 200, 150)
+    layer = image.get_layers()[0]
+    layer.set_name(SAVED_TITLE)
+    Gimp.Display.new(image)
+    Gimp.displays_flush()
+    mark('ready2', SAVED + '\n')
+    status, message = run_filter(image, [layer], Gimp.RunMode.INTERACTIVE)
+    mark('ran2')
+    succeeded(status, message, 'save as style: the dialog runs the filter')
+    saved = os.path.join(os.environ['XDG_DATA_HOME'], 'neural-style', 'models',
+                         SAVED + '.style')
+    check(os.path.isfile(saved),
+          'Save as Style keeps the style in the user model folder', saved)
+    new = layer_above(layer)
+    name = new.get_name() if new else None
+    check(name == SAVED_TITLE + ' (Neural Style)',
+          "the new layer is named after the saved style's title (the layer's name)",
+          name)
+    reference = cli(export_layer(layer, DIALOG + '/coffee.png'),
+                    DIALOG + '/coffee-saved.png', '--style', SAVED)
+    value = psnr(pixels(new), pixels(reference.get_layers()[0]))
+    check(value >= 35.0, 'the saved style paints as the CLI does with its id',
+          'PSNR against the CLI: %.1f dB' % value)
+
+
 def check_new_layer(image, layer):
     new = layer_above(layer)
     name = new.get_name() if new else None
@@ -142,4 +175,4 @@ def check_last_values(image, layer):
 
 
 os.makedirs(DIALOG, exist_ok=True)
-run_tests([test_dialog])
+run_tests([test_dialog, test_save_as_style])
