@@ -182,6 +182,9 @@ fingerprint (const NsStyle        *style,
   if (style->vector)
     g_checksum_update (sum, (const guchar *) style->vector,
                        NS_STYLE_VECTOR_SIZE * sizeof (gfloat));
+  /* A saved style's vector is in its own file, read when painting. */
+  if (! style->in_catalog && style->file && g_path_is_absolute (style->file))
+    fingerprint_file (sum, style->file);
   fingerprint_file (sum, sample->path);
   return g_strdup (g_checksum_get_string (sum));
 }
