@@ -606,6 +606,7 @@ ns_swatches_new (NsCatalog            *catalog,
   GPtrArray        *styles = ns_catalog_get_styles (catalog);
   NsSwatches       *swatches = g_new0 (NsSwatches, 1);
   g_autoptr (GTask) task = NULL;
+  GdkPixbuf        *loaded = NULL;
 
   g_return_val_if_fail (sample != NULL, NULL);
 
@@ -620,6 +621,12 @@ ns_swatches_new (NsCatalog            *catalog,
   swatches->shared->cancellable = g_cancellable_new ();
   swatches->shared->context = g_main_context_ref_thread_default ();
   swatches->shared->owner = swatches;
+
+  /* gdk-pixbuf sets up its loaders on first use, which is not safe while
+   * GTK loads images in the main thread: set them up here, first. */
+  g_slist_free (gdk_pixbuf_get_formats ());
+  loaded = gdk_pixbuf_new_from_file (sample->path, NULL);
+  g_clear_object (&loaded);
 
   for (gint installed = 1; installed >= 0; installed--)
     for (guint i = 0; i < styles->len; i++)
