@@ -92,6 +92,8 @@ class Fixture:
         self.profile = self.path("profile")
         self.catalog = os.path.join(args.source_root, "models", "catalog.ini")
         self.models = os.path.join(args.shared, "models")
+        # Magenta's networks, under their official names, for picture styles
+        self.magenta = os.path.join(self.models, "magenta")
         self.images = os.path.join(args.shared, "test-images")
         os.makedirs(self.out)
         plugin_dir = os.path.join(self.profile, "plug-ins", PLUGIN_NAME)
@@ -110,14 +112,20 @@ class Fixture:
     def out_path(self, name):
         return os.path.join(self.out, name)
 
+    def user_models(self):
+        """The user model folder, where saved styles go (XDG_DATA_HOME)."""
+        return self.path("user-data", "neural-style", "models")
+
     def env(self, **extra):
         """The environment GIMP and the CLI run in: the source catalog, the
-        shared models, never the developer's own installed models."""
+        shared models, never the developer's own installed models, saved
+        styles or cached swatches."""
         env = dict(os.environ)
         env["GIMP2_DIRECTORY"] = self.profile
         env["NEURAL_STYLE_CATALOG"] = self.catalog
-        env["NEURAL_STYLE_MODEL_PATH"] = self.models
-        env["XDG_DATA_HOME"] = self.path("no-user-data")
+        env["NEURAL_STYLE_MODEL_PATH"] = self.models + ":" + self.magenta
+        env["XDG_DATA_HOME"] = self.path("user-data")
+        env["XDG_CACHE_HOME"] = self.path("cache")
         env.update(extra)
         return env
 
@@ -300,22 +308,24 @@ def check_painted(tap, description, new, source):
                   % (value, PAINTED_BELOW_DB))
 
 
-def run_cli(fixture, source_png, out_png):
-    """The CLI's painting of @source_png in the style the cases use."""
-    argv = [fixture.args.cli, "--style", "wave", source_png, out_png]
+def run_cli(fixture, source_png, out_png, style_args=("--style", "wave")):
+    """The CLI's painting of @source_png (by default in the style the cases
+    use)."""
+    argv = [fixture.args.cli, *style_args, source_png, out_png]
     proc = subprocess.run(argv, env=fixture.env(), stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, timeout=300)
     return proc.returncode, proc.stdout, read_image(out_png)
 
 
-def check_like_cli(tap, fixture, label, source, new, where=None):
+def check_like_cli(tap, fixture, label, source, new, where=None, style_args=("--style", "wave")):
     """Two TAP lines: the CLI paints the pixels @source (written to
-    <label>-cli-input.png), and @new's colour channels equal its painting's
-    (at the pixels @where, a mask, when given)."""
+    <label>-cli-input.png) with @style_args, and @new's colour channels
+    equal its painting's (at the pixels @where, a mask, when given)."""
     name = re.sub(r"\W+", "-", label)
     cli_input = fixture.out_path(name + "-cli-input.png")
     cv2.imwrite(cli_input, source)
-    code, output, cli = run_cli(fixture, cli_input, fixture.out_path(name + "-cli.png"))
+    code, output, cli = run_cli(fixture, cli_input, fixture.out_path(name + "-cli.png"),
+                                style_args)
     if not tap.ok(code == 0 and cli is not None and new is not None and cli.shape == new.shape,
                   "%s: the CLI paints the same source" % label,
                   "exit %d, output %s vs layer %s: %s"
@@ -326,7 +336,8 @@ def check_like_cli(tap, fixture, label, source, new, where=None):
         new, cli = new[where], cli[where]
     value = psnr(new, cli)
     return tap.ok(value >= MIN_PSNR,
-                  "%s: the new layer's pixels equal the CLI's (--style wave)" % label,
+                  "%s: the new layer's pixels equal the CLI's (%s)"
+                  % (label, " ".join(os.path.basename(a) for a in style_args)),
                   "PSNR %.2f dB, expected >= %.0f dB" % (value, MIN_PSNR))
 
 
