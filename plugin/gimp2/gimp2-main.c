@@ -204,7 +204,7 @@ run_filter (const gchar     *name,
       if (!*settings.style && !settings.style_layer)
         ns_settings_set_style (&settings, style->id);
       g_clear_pointer (&style, ns_style_free);
-      if (!gimp2_dialog (drawable, catalog, &settings))
+      if (!gimp2_dialog (drawable, &catalog, &settings))
         return GIMP_PDB_CANCEL;
       style = gimp2_style_get (catalog, &settings, error);
       if (!style)

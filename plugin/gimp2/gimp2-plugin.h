@@ -29,9 +29,10 @@ gboolean  gimp2_apply         (gint32            image,
                                GError          **error);
 
 /* gimp2-dialog.c: TRUE if the user pressed OK; @settings then hold the
- * choice. */
+ * choice.  Saving a style in the dialog replaces *@catalog with one that
+ * has it. */
 gboolean  gimp2_dialog        (gint32            drawable,
-                               NsCatalog        *catalog,
+                               NsCatalog       **catalog,
                                NsSettings       *settings);
 
 G_END_DECLS

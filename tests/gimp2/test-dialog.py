@@ -12,7 +12,6 @@ the pixels, and that RUN-WITH-LAST-VALS uses the dialog's settings.
 import os
 import time
 
-import cv2
 import numpy as np
 
 import gimp2test as g
@@ -44,42 +43,6 @@ def prepare_image(server, fixture):
     server.call("(gimp-displays-flush)")
 
 
-class DialogWindow:
-    """The Neural Style dialog on the display, and its preview of @crop."""
-
-    def __init__(self, display, window, crop, path):
-        self.display = display
-        self.window = window
-        self.crop = crop
-        self.path = path
-
-    def preview(self, accept, timeout=90):
-        """What the preview shows once it has settled (the same in two
-        screenshots) and @accept takes it, or None."""
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
-            shot = self.display.screenshot(self.window, self.path)
-            found = gui.preview_location(shot, self.crop) if shot is not None else None
-            if found and found[2] > 0.4:
-                shown = gui.region(shot, found[0], found[1], self.crop)
-                if last is not None and np.array_equal(shown, last) and accept(shown):
-                    return shown
-                last = shown
-            time.sleep(0.7)
-        return None
-
-    def set_strength(self, value):
-        """Alt+T focuses the strength's spin button; Tab commits the value."""
-        self.display.keys(self.window, "alt+t", "ctrl+a")
-        self.display.type(self.window, "%.2f" % value)
-        self.display.keys(self.window, "Tab")
-
-    def screenshot(self, path):
-        self.display.run("xdotool", "mousemove", "0", "0")  # no hover highlight
-        cv2.imwrite(path, self.display.screenshot(self.window, self.path))
-
-
 def check_preview_blend(tap, crop, painted, half):
     """At strength 0.5 the preview is the painting over the photo as GIMP
     will composite it: a "Normal" layer, in linear light."""
@@ -99,7 +62,7 @@ def open_dialog(tap, fixture, display):
                   None if window else "no window named 'Neural Style' within 60 s"):
         return None
     crop = ellipse_crop(g.read_image(fixture.out_path("source.png")))
-    return DialogWindow(display, window, crop, fixture.path("dialog.png"))
+    return gui.DialogWindow(display, window, crop, fixture.path("dialog.png"))
 
 
 def use_dialog(tap, dialog, screenshot_path):
