@@ -75,6 +75,21 @@ ns_buffer_paint_new_layer (NsEngine            *engine,
   return ns_engine_stylize (engine, &options, &io, progress, progress_data, error);
 }
 
+gboolean
+ns_buffer_predict_style (NsEngine            *engine,
+                         GeglBuffer          *buffer,
+                         const GeglRectangle *area,
+                         gfloat              *vector,
+                         GError             **error)
+{
+  BufferIO  buffers = { buffer, NULL, *area, pixel_format () };
+  NsImageIO io = { area->width, area->height, read_source, NULL, &buffers };
+
+  g_return_val_if_fail (GEGL_IS_BUFFER (buffer), FALSE);
+
+  return ns_engine_predict_style (engine, &io, vector, error);
+}
+
 gfloat *
 ns_buffer_read_rgba (GeglBuffer          *buffer,
                      const GeglRectangle *rect)

@@ -25,6 +25,14 @@ gboolean      ns_buffer_paint_new_layer (NsEngine            *engine,
                                          gpointer             progress_data,
                                          GError             **error);
 
+/* The style vector (NS_STYLE_VECTOR_SIZE floats) of @area of @buffer, by
+ * an arbitrary-style @engine, which reads it in strips. */
+gboolean      ns_buffer_predict_style   (NsEngine            *engine,
+                                         GeglBuffer          *buffer,
+                                         const GeglRectangle *area,
+                                         gfloat              *vector,
+                                         GError             **error);
+
 /* @rect of @buffer as RGBA floats.  (transfer full) */
 gfloat *      ns_buffer_read_rgba       (GeglBuffer          *buffer,
                                          const GeglRectangle *rect);

@@ -2,6 +2,7 @@
 #include "ns-i18n.h"
 #include "ns-buffer.h"
 #include "ns-preview.h"
+#include "ns-styles.h"
 
 #include <gio/gio.h>
 #include <math.h>
@@ -13,6 +14,7 @@ typedef struct
   NsStyle  *style;  /* a copy: the worker may outlive the catalog */
   gboolean  preserve_colors;
   gdouble   scale;
+  gdouble   style_amount;
 } PaintKey;
 
 /* Shared with the worker threads, hence reference counted (g_rc_box). */
@@ -23,6 +25,7 @@ typedef struct
   gint          height;
   GMutex        engine_lock;
   NsEngine     *engine;   /* under engine_lock */
+  NsStyle      *engine_style; /* what `engine` paints, under engine_lock */
 } Shared;
 
 struct _NsPreview
@@ -58,10 +61,29 @@ paint_key_set (PaintKey         *key,
                const NsStyle    *style,
                const NsSettings *settings)
 {
-  PaintKey wanted = { (NsStyle *) style, settings->preserve_colors, settings->scale };
+  PaintKey wanted = { (NsStyle *) style, settings->preserve_colors, settings->scale,
+                      ns_styles_amount (style, settings) };
 
   paint_key_clear (key);
   paint_key_copy (key, &wanted);
+}
+
+/* The same pixels from the same network: a picture or a layer makes a style
+ * with the same id as another picture or layer. */
+static gboolean
+same_style (const NsStyle *a,
+            const NsStyle *b)
+{
+  if (! a || ! b)
+    return a == b;
+
+  return g_strcmp0 (a->id, b->id) == 0
+         && a->kind == b->kind
+         && g_strcmp0 (a->path, b->path) == 0
+         && g_strcmp0 (a->prediction_path, b->prediction_path) == 0
+         && ! a->vector == ! b->vector
+         && (! a->vector
+             || memcmp (a->vector, b->vector, NS_STYLE_VECTOR_SIZE * sizeof (gfloat)) == 0);
 }
 
 static gboolean
@@ -69,9 +91,10 @@ paint_key_equal (const PaintKey   *key,
                  const NsStyle    *style,
                  const NsSettings *settings)
 {
-  return g_strcmp0 (key->style ? key->style->id : NULL, style ? style->id : NULL) == 0
+  return same_style (key->style, style)
          && key->preserve_colors == settings->preserve_colors
-         && key->scale == settings->scale;
+         && key->scale == settings->scale
+         && key->style_amount == ns_styles_amount (style, settings);
 }
 
 static void
@@ -81,6 +104,7 @@ shared_clear (gpointer data)
 
   g_free (shared->source);
   g_clear_pointer (&shared->engine, ns_engine_free);
+  g_clear_pointer (&shared->engine_style, ns_style_free);
   g_mutex_clear (&shared->engine_lock);
 }
 
@@ -116,13 +140,33 @@ static gboolean
 job_ensure_engine (Job     *job,
                    GError **error)
 {
-  if (job->shared->engine
-      && g_strcmp0 (ns_engine_get_model_path (job->shared->engine), job->key.style->path) == 0)
+  Shared        *shared = job->shared;
+  const NsStyle *style = job->key.style;
+  const NsStyle *loaded = shared->engine_style;
+
+  if (shared->engine && same_style (loaded, style))
     return TRUE;
 
-  g_clear_pointer (&job->shared->engine, ns_engine_free);
-  job->shared->engine = ns_engine_new_for_style (job->key.style, error);
-  return job->shared->engine != NULL;
+  /* Another vector for the same networks: no need to load them again. */
+  if (shared->engine && style->kind == NS_STYLE_KIND_VECTOR
+      && loaded->kind == NS_STYLE_KIND_VECTOR
+      && g_strcmp0 (loaded->path, style->path) == 0
+      && g_strcmp0 (loaded->prediction_path, style->prediction_path) == 0
+      && ns_engine_set_style_vector (shared->engine, style->vector, NULL))
+    {
+      ns_style_free (shared->engine_style);
+      shared->engine_style = ns_style_copy (style);
+      return TRUE;
+    }
+
+  g_clear_pointer (&shared->engine, ns_engine_free);
+  g_clear_pointer (&shared->engine_style, ns_style_free);
+  shared->engine = ns_engine_new_for_style (style, error);
+  if (! shared->engine)
+    return FALSE;
+
+  shared->engine_style = ns_style_copy (style);
+  return TRUE;
 }
 
 static void
@@ -142,6 +186,7 @@ job_run (GTask        *task,
   ns_options_init (&options);
   options.preserve_colors = job->key.preserve_colors;
   options.scale = job->key.scale;
+  options.style_amount = job->key.style_amount;
 
   g_mutex_lock (&shared->engine_lock);
   ok = job_ensure_engine (job, &error)

@@ -13,6 +13,7 @@ ns_settings_init (NsSettings *settings)
   settings->strength = NS_STRENGTH_DEFAULT;
   settings->preserve_colors = FALSE;
   settings->scale = NS_SCALE_DEFAULT;
+  settings->style_amount = NS_STYLE_AMOUNT_DEFAULT;
 }
 
 void
@@ -35,6 +36,7 @@ ns_settings_validate (const NsSettings *settings,
   ns_options_init (&options);
   options.strength = settings->strength;
   options.scale = settings->scale;
+  options.style_amount = settings->style_amount;
   return ns_options_validate (&options, error);
 }
 
@@ -48,6 +50,7 @@ ns_settings_to_options (const NsSettings *settings,
   options->strength = 1.0;
   options->preserve_colors = settings->preserve_colors;
   options->scale = settings->scale;
+  options->style_amount = settings->style_amount;
 }
 
 const gchar *
@@ -95,5 +98,13 @@ const gchar *
 ns_procedure_style_blurb (void)
 {
   return N_("Style id, as listed by 'neural-style --list-styles' (for example "
-           "\"wave\"); empty for the first installed style");
+           "\"wave\"), or the path of a picture to take the style from; "
+           "empty for the first installed style");
+}
+
+const gchar *
+ns_procedure_style_amount_blurb (void)
+{
+  return N_("For a picture or layer style: how much of the picture's style, "
+           "0 to 1; below 1 it mixes in the photo's own style");
 }

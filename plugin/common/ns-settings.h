@@ -12,20 +12,28 @@ G_BEGIN_DECLS
 #define NS_PLUGIN_BINARY  "gimp-neural-style"
 #define NS_MENU_PATH      "<Image>/Filters/Artistic"
 #define NS_IMAGE_TYPES    "RGB*, GRAY*"
-#define NS_STYLE_ID_MAX   128
+/* Room for a style id or a picture's path (PATH_MAX on Linux).  GIMP 2.10
+ * keeps the whole NsSettings with gimp_set_data(), which has no size
+ * limit that matters here. */
+#define NS_STYLE_ID_MAX   4096
 
 /* The filter's arguments.  An empty style means the default style: the
- * first one installed when the filter runs. */
+ * first one installed when the filter runs.  The style may also be a
+ * picture's path (see ns_catalog_resolve()). */
 typedef struct
 {
   gchar    style[NS_STYLE_ID_MAX];
   gdouble  strength;
   gboolean preserve_colors;
   gdouble  scale;
+  gdouble  style_amount;  /* 0..1, picture and layer styles only */
+  gint     style_layer;   /* id of a layer whose pixels are the style (it
+                           * wins over `style`), or 0 */
 } NsSettings;
 
-#define NS_STRENGTH_DEFAULT 1.0
-#define NS_SCALE_DEFAULT    1.0
+#define NS_STRENGTH_DEFAULT     1.0
+#define NS_SCALE_DEFAULT        1.0
+#define NS_STYLE_AMOUNT_DEFAULT 1.0
 
 void          ns_settings_init          (NsSettings       *settings);
 gboolean      ns_settings_validate      (const NsSettings *settings,
@@ -47,6 +55,7 @@ const gchar * ns_procedure_authors      (void);
 const gchar * ns_procedure_copyright    (void);
 const gchar * ns_procedure_date         (void);
 const gchar * ns_procedure_style_blurb  (void);
+const gchar * ns_procedure_style_amount_blurb (void);
 
 G_END_DECLS
 

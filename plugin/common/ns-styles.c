@@ -1,6 +1,10 @@
 /* ns-styles.c: see ns-styles.h. */
 #include "ns-i18n.h"
+#include "ns-buffer.h"
 #include "ns-styles.h"
+
+/* The format of the styles ns_styles_from_buffer() makes. */
+#define LAYER_FORMAT "layer"
 
 NsCatalog *
 ns_styles_open (GError **error)
@@ -38,4 +42,146 @@ ns_styles_resolve (NsCatalog    *catalog,
                    GError      **error)
 {
   return ns_catalog_find_installed (catalog, id, error);
+}
+
+NsStyle *
+ns_styles_get (NsCatalog    *catalog,
+               const gchar  *id_or_path,
+               GError      **error)
+{
+  const NsStyle *style;
+
+  if (id_or_path && *id_or_path)
+    return ns_catalog_resolve (catalog, id_or_path, error);
+
+  style = ns_catalog_find_installed (catalog, NULL, error);
+  return style ? ns_style_copy (style) : NULL;
+}
+
+gboolean
+ns_styles_is_picture (const NsStyle *style)
+{
+  return style->kind == NS_STYLE_KIND_PICTURE || g_strcmp0 (style->format, LAYER_FORMAT) == 0;
+}
+
+gdouble
+ns_styles_amount (const NsStyle    *style,
+                  const NsSettings *settings)
+{
+  return style && ns_styles_is_picture (style) ? settings->style_amount : 1.0;
+}
+
+/* An installed vector style: its networks are Magenta's, both of them. */
+static const NsStyle *
+find_magenta (NsCatalog  *catalog,
+              GError    **error)
+{
+  g_autoptr (GPtrArray) installed = ns_catalog_get_installed (catalog);
+
+  for (guint i = 0; i < installed->len; i++)
+    {
+      const NsStyle *style = g_ptr_array_index (installed, i);
+
+      if (style->kind == NS_STYLE_KIND_VECTOR && style->path && style->prediction_path)
+        return style;
+    }
+
+  g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_NOT_FOUND,
+               _("A picture as the style needs Magenta's networks; "
+                 "install them with '%s'"),
+               "neural-style-fetch starry-night");
+  return NULL;
+}
+
+static NsEngine *
+new_predictor (NsCatalog  *catalog,
+               GError    **error)
+{
+  const NsStyle *magenta = find_magenta (catalog, error);
+
+  return magenta ? ns_engine_new_arbitrary (magenta->path, magenta->prediction_path, error)
+                 : NULL;
+}
+
+NsStyle *
+ns_styles_from_buffer (NsCatalog           *catalog,
+                       GeglBuffer          *buffer,
+                       const GeglRectangle *area,
+                       const gchar         *name,
+                       GError             **error)
+{
+  g_autoptr (NsEngine) engine = NULL;
+  g_autofree gfloat   *vector = g_new (gfloat, NS_STYLE_VECTOR_SIZE);
+  const NsStyle       *magenta;
+  NsStyle             *style;
+
+  g_return_val_if_fail (GEGL_IS_BUFFER (buffer) && area != NULL && name != NULL, NULL);
+
+  magenta = find_magenta (catalog, error);
+  if (! magenta)
+    return NULL;
+
+  engine = ns_engine_new_arbitrary (magenta->path, magenta->prediction_path, error);
+  if (! engine || ! ns_buffer_predict_style (engine, buffer, area, vector, error))
+    return NULL;
+
+  style = g_new0 (NsStyle, 1);
+  style->id = g_strdup (name);
+  style->title = g_strdup (name);
+  style->kind = NS_STYLE_KIND_VECTOR;
+  style->format = g_strdup (LAYER_FORMAT);
+  style->convention = NS_CONVENTION_UNIT;
+  style->path = g_strdup (magenta->path);
+  style->prediction_path = g_strdup (magenta->prediction_path);
+  style->vector = g_steal_pointer (&vector);
+  return style;
+}
+
+/* The vector of a picture or vector @style.  (transfer full) */
+static gfloat *
+style_vector (NsCatalog      *catalog,
+              const NsStyle  *style,
+              GError        **error)
+{
+  g_autoptr (NsEngine) engine = NULL;
+  g_autofree gfloat   *vector = NULL;
+
+  if (style->vector)
+    return g_memdup2 (style->vector, NS_STYLE_VECTOR_SIZE * sizeof (gfloat));
+
+  if (style->kind != NS_STYLE_KIND_PICTURE)
+    {
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                   _("Only a picture or a layer can be saved as a style"));
+      return NULL;
+    }
+
+  vector = g_new (gfloat, NS_STYLE_VECTOR_SIZE);
+  engine = new_predictor (catalog, error);
+  if (! engine || ! ns_engine_predict_style_file (engine, style->path, vector, error))
+    return NULL;
+  return g_steal_pointer (&vector);
+}
+
+gchar *
+ns_styles_save (NsCatalog     *catalog,
+                const NsStyle *style,
+                const gchar   *id,
+                const gchar   *title,
+                GError       **error)
+{
+  g_autofree gfloat *vector = NULL;
+  g_autofree gchar  *picture = NULL;
+
+  g_return_val_if_fail (style != NULL && id != NULL, NULL);
+
+  vector = style_vector (catalog, style, error);
+  if (! vector)
+    return NULL;
+
+  picture = style->kind == NS_STYLE_KIND_PICTURE ? g_path_get_basename (style->path)
+                                                 : g_strdup (style->title);
+  return ns_catalog_save_style (catalog, NULL, id,
+                                title && *title ? title : style->title,
+                                picture, vector, error);
 }

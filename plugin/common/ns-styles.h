@@ -1,8 +1,12 @@
-/* ns-styles.h: the installed styles as the plug-in offers them. */
+/* ns-styles.h: the styles as the plug-in offers them: installed ones,
+ * pictures, layers, and the styles users save from them. */
 #ifndef NS_STYLES_H
 #define NS_STYLES_H
 
+#include <gegl.h>
+
 #include "neural-style-engine.h"
+#include "ns-settings.h"
 
 G_BEGIN_DECLS
 
@@ -20,6 +24,39 @@ gchar *       ns_styles_label           (NsCatalog    *catalog,
 const NsStyle * ns_styles_resolve       (NsCatalog    *catalog,
                                          const gchar  *id,
                                          GError      **error);
+
+/* As ns_styles_resolve(), but @id_or_path may also be a picture file's
+ * path: a picture style titled with the file's name.  (transfer full) */
+NsStyle *     ns_styles_get             (NsCatalog    *catalog,
+                                         const gchar  *id_or_path,
+                                         GError      **error);
+
+/* TRUE for the styles made from a picture or a layer, which the style
+ * amount applies to. */
+gboolean      ns_styles_is_picture      (const NsStyle *style);
+
+/* The style amount that applies to @style (NULL: none): the settings' for
+ * a picture or layer style, else 1. */
+gdouble       ns_styles_amount          (const NsStyle    *style,
+                                         const NsSettings *settings);
+
+/* A style from @area of @buffer (a layer's pixels): its style vector,
+ * predicted now by Magenta's networks, titled @name.  An error says how to
+ * install the networks when they are missing.  (transfer full) */
+NsStyle *     ns_styles_from_buffer     (NsCatalog           *catalog,
+                                         GeglBuffer          *buffer,
+                                         const GeglRectangle *area,
+                                         const gchar         *name,
+                                         GError             **error);
+
+/* Saves picture or layer @style as style @id titled @title (NULL or empty:
+ * the style's own title) in the user model folder, refusing an id already
+ * taken.  (transfer full) the saved file's path */
+gchar *       ns_styles_save            (NsCatalog     *catalog,
+                                         const NsStyle *style,
+                                         const gchar   *id,
+                                         const gchar   *title,
+                                         GError       **error);
 
 G_END_DECLS
 

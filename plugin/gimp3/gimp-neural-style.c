@@ -4,7 +4,9 @@
  * The style is a string argument, not a GimpChoice: GIMP registers a
  * plug-in's arguments once and queries them again only when the executable
  * changes, so a choice frozen then would hide every model installed later.
- * The dialog offers the styles installed when it opens.
+ * The dialog offers the styles installed when it opens.  The style may
+ * also be a picture's path, or come from a layer of any open image (the
+ * `style-layer` argument, last so that older scripts keep working).
  */
 #include "ns-i18n.h"
 
@@ -125,6 +127,7 @@ neural_style_create_procedure (GimpPlugIn  *plug_in,
                                   ns_procedure_date ());
 
   ns_config_add_arguments (procedure);
+  ns_dialog_add_arguments (procedure);
 
   return procedure;
 }
@@ -147,7 +150,7 @@ neural_style_run (GimpProcedure        *procedure,
                   gpointer              run_data)
 {
   g_autoptr (NsCatalog) catalog = NULL;
-  const NsStyle        *style;
+  g_autoptr (NsStyle)   style = NULL;
   NsSettings            settings;
   GError               *error = NULL;
 
@@ -170,14 +173,25 @@ neural_style_run (GimpProcedure        *procedure,
           return gimp_procedure_new_return_values (procedure,
                                                    GIMP_PDB_CANCEL, NULL);
         }
+
+      /* The dialog may have saved a style. */
+      ns_catalog_free (catalog);
+      catalog = ns_styles_open (&error);
+      if (! catalog)
+        return run_error (procedure, error);
     }
 
   ns_config_get_settings (config, &settings);
 
-  style = ns_styles_resolve (catalog, settings.style, &error);
-  if (! style ||
-      ! ns_settings_validate (&settings, &error) ||
-      ! ns_layer_paint (image, drawables, style, &settings, &error))
+  if (! ns_settings_validate (&settings, &error))
+    return run_error (procedure, error);
+
+  style = ns_config_get_style (catalog, &settings, &error);
+  if (! style)
+    return run_error (procedure, error);
+
+  settings.style_amount = ns_styles_amount (style, &settings);
+  if (! ns_layer_paint (image, drawables, style, &settings, &error))
     return run_error (procedure, error);
 
   if (run_mode != GIMP_RUN_NONINTERACTIVE)

@@ -1,7 +1,8 @@
 /* ns-config.c: see ns-config.h.
  *
  * The argument names are also the GimpProcedureConfig's property names,
- * which the dialog's widgets are bound to.
+ * which the dialog's widgets are bound to.  Arguments added later go at the
+ * end, so that scripts written for fewer keep working.
  */
 #include "ns-i18n.h"
 #include "ns-config.h"
@@ -33,13 +34,26 @@ ns_config_add_arguments (GimpProcedure *procedure)
                                       NS_SCALE_MIN, NS_SCALE_MAX,
                                       NS_SCALE_DEFAULT,
                                       G_PARAM_READWRITE);
+  gimp_procedure_add_double_argument (procedure, "style-amount",
+                                      _("Style _amount"),
+                                      _(ns_procedure_style_amount_blurb ()),
+                                      0.0, 1.0, NS_STYLE_AMOUNT_DEFAULT,
+                                      G_PARAM_READWRITE);
+  gimp_procedure_add_layer_argument (procedure, "style-layer",
+                                     _("Style _layer"),
+                                     _("A layer of any open image whose pixels "
+                                       "are the style (it wins over 'style'), "
+                                       "or none"),
+                                     TRUE,
+                                     G_PARAM_READWRITE);
 }
 
 void
 ns_config_get_settings (GimpProcedureConfig *config,
                         NsSettings          *settings)
 {
-  g_autofree gchar *style = NULL;
+  g_autofree gchar       *style = NULL;
+  g_autoptr (GimpLayer)   layer = NULL;
 
   ns_settings_init (settings);
   g_object_get (config,
@@ -47,6 +61,36 @@ ns_config_get_settings (GimpProcedureConfig *config,
                 "strength",        &settings->strength,
                 "preserve-colors", &settings->preserve_colors,
                 "scale",           &settings->scale,
+                "style-amount",    &settings->style_amount,
+                "style-layer",     &layer,
                 NULL);
   ns_settings_set_style (settings, style);
+  settings->style_layer = layer ? gimp_item_get_id (GIMP_ITEM (layer)) : 0;
+}
+
+NsStyle *
+ns_config_get_style (NsCatalog         *catalog,
+                     const NsSettings  *settings,
+                     GError           **error)
+{
+  GimpLayer              *layer;
+  g_autoptr (GeglBuffer)  buffer = NULL;
+  g_autofree gchar       *name = NULL;
+  GeglRectangle           area;
+
+  if (! settings->style_layer)
+    return ns_styles_get (catalog, settings->style, error);
+
+  layer = gimp_layer_get_by_id (settings->style_layer);
+  if (! layer)
+    {
+      g_set_error_literal (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                           _("The style layer is gone: choose another one"));
+      return NULL;
+    }
+
+  buffer = gimp_drawable_get_buffer (GIMP_DRAWABLE (layer));
+  name = gimp_item_get_name (GIMP_ITEM (layer));
+  area = *gegl_buffer_get_extent (buffer);
+  return ns_styles_from_buffer (catalog, buffer, &area, name, error);
 }

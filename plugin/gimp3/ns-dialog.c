@@ -1,10 +1,19 @@
 /* ns-dialog.c: see ns-dialog.h.
  *
- * A GimpProcedureDialog for the strength, colors and scale arguments, plus
- * what it cannot make by itself: a style chooser filled from the catalog
- * when the dialog opens (the "style" argument is a plain string, see
- * gimp-neural-style.c) and a live preview of a crop of the layer, painted
- * by ns-preview in a worker thread.
+ * A GimpProcedureDialog for the procedure's sliders and toggle, plus what
+ * it cannot make by itself:
+ *   - where the style comes from: the installed styles, a picture file or a
+ *     layer of any open image (the auxiliary "style-source" argument);
+ *   - the installed styles as a list with a swatch of each (ns-swatch),
+ *     bound to the "style" argument (a plain string, see
+ *     gimp-neural-style.c); styles not installed show greyed with the
+ *     command that installs them;
+ *   - the picture (the auxiliary "style-file" argument, whose path becomes
+ *     "style") and the layer (a GimpLayerComboBox, which sets
+ *     "style-layer");
+ *   - "Save as Style...", which keeps a picture or layer style under an id;
+ *   - a live preview of a crop of the layer, painted by ns-preview in a
+ *     worker thread.
  */
 #include "ns-i18n.h"
 
@@ -15,13 +24,24 @@
 #include "ns-dialog.h"
 #include "ns-preview.h"
 #include "ns-styles.h"
+#include "ns-swatch.h"
 
 
+/* The sample the swatches paint: a part of GIMP 3's splash (1920x1080)
+ * with the sun, the trees and the lake, and no text. */
+#define SPLASH_FILE "gimp-splash.png"
+static const NsRect splash_crop = { 1120, 280, 720, 480 };
+
+/* How many rows of the style list show at once. */
+#define LIST_ROWS 4
 
 enum
 {
   COLUMN_ID,
-  COLUMN_LABEL,
+  COLUMN_SWATCH,
+  COLUMN_MARKUP,
+  COLUMN_TOOLTIP,
+  COLUMN_SENSITIVE,
   N_COLUMNS
 };
 
@@ -29,71 +49,470 @@ typedef struct
 {
   GimpProcedureConfig *config;
   NsCatalog           *catalog;
+  NsCatalog           *own_catalog;   /* reopened after a save, or NULL */
   NsPreview           *preview;
+  NsSwatches          *swatches;
+  GtkListStore        *store;
   GtkWidget           *area;
   GtkWidget           *status;
+  GtkWidget           *list;
+  GtkWidget           *list_box;
+  GtkWidget           *file;
+  GtkWidget           *layers;
+  GtkWidget           *amount;
+  GtkWidget           *save;
+  gchar               *installed_id;  /* the style chosen in the list */
+  gint                 layer_id;      /* the layer chosen in the combo */
+  NsStyle             *style;         /* what the preview paints, or NULL */
+  gchar               *style_key;     /* what `style` was made from */
+  gchar               *error;         /* why there is no style, or NULL */
+  gboolean             syncing;
 } Dialog;
 
 
-/* The config's style if it is installed, else the default style: the
- * chooser can only show installed ones. */
-static gboolean
-select_installed_style (GimpProcedureConfig  *config,
-                        NsCatalog            *catalog,
-                        GError              **error)
+/* Where the style comes from: the "style-source" choice. */
+typedef enum
 {
-  g_autofree gchar *id = NULL;
-  const NsStyle    *style;
+  SOURCE_INSTALLED,
+  SOURCE_PICTURE,
+  SOURCE_LAYER
+} Source;
 
-  g_object_get (config, "style", &id, NULL);
+static const gchar *source_names[] = { "installed", "picture", "layer" };
 
-  style = ns_styles_resolve (catalog, id, NULL);
-  if (! style)
-    style = ns_styles_resolve (catalog, NULL, error);
-  if (! style)
-    return FALSE;
+static Source
+get_source (Dialog *ui)
+{
+  g_autofree gchar *name = NULL;
 
-  g_object_set (config, "style", style->id, NULL);
-  return TRUE;
+  g_object_get (ui->config, "style-source", &name, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (source_names); i++)
+    if (g_strcmp0 (name, source_names[i]) == 0)
+      return i;
+  return SOURCE_INSTALLED;
+}
+
+void
+ns_dialog_add_arguments (GimpProcedure *procedure)
+{
+  g_autoptr (GimpChoice) choice = gimp_choice_new ();
+
+  gimp_choice_add (choice, source_names[SOURCE_INSTALLED], SOURCE_INSTALLED,
+                   _("An installed style"), NULL);
+  gimp_choice_add (choice, source_names[SOURCE_PICTURE], SOURCE_PICTURE,
+                   _("A picture file"), NULL);
+  gimp_choice_add (choice, source_names[SOURCE_LAYER], SOURCE_LAYER,
+                   _("A layer of an open image"), NULL);
+
+  gimp_procedure_add_choice_aux_argument (procedure, "style-source",
+                                          _("Style _from"),
+                                          _("Where the style comes from"),
+                                          g_steal_pointer (&choice),
+                                          source_names[SOURCE_INSTALLED],
+                                          G_PARAM_READWRITE);
+  gimp_procedure_add_file_aux_argument (procedure, "style-file",
+                                        _("P_icture"),
+                                        _("The picture whose style to paint with"),
+                                        GIMP_FILE_CHOOSER_ACTION_OPEN,
+                                        TRUE, NULL,
+                                        G_PARAM_READWRITE);
+}
+
+
+/* The config's "style" and "style-layer" from what the dialog shows */
+
+static void
+set_style (Dialog      *ui,
+           const gchar *id,
+           GimpLayer   *layer)
+{
+  g_autofree gchar      *old_id = NULL;
+  g_autoptr (GimpLayer)  old_layer = NULL;
+
+  g_object_get (ui->config, "style", &old_id, "style-layer", &old_layer, NULL);
+  if (g_strcmp0 (old_id, id) != 0)
+    g_object_set (ui->config, "style", id, NULL);
+  if (old_layer != layer)
+    g_object_set (ui->config, "style-layer", layer, NULL);
+}
+
+static void
+sync_style (Dialog *ui)
+{
+  const Source source = get_source (ui);
+
+  if (ui->syncing)
+    return;
+
+  ui->syncing = TRUE;
+  gtk_widget_set_visible (ui->list_box, source == SOURCE_INSTALLED);
+  gtk_widget_set_visible (ui->file, source == SOURCE_PICTURE);
+  gtk_widget_set_visible (ui->layers, source == SOURCE_LAYER);
+  gtk_widget_set_visible (ui->amount, source != SOURCE_INSTALLED);
+  gtk_widget_set_visible (ui->save, source != SOURCE_INSTALLED);
+
+  if (source == SOURCE_INSTALLED)
+    set_style (ui, ui->installed_id ? ui->installed_id : "", NULL);
+  else if (source == SOURCE_PICTURE)
+    {
+      g_autoptr (GFile) file = NULL;
+      g_autofree gchar *path = NULL;
+
+      g_object_get (ui->config, "style-file", &file, NULL);
+      path = file ? g_file_get_path (file) : NULL;
+      set_style (ui, path ? path : "", NULL);
+    }
+  else
+    set_style (ui, ui->installed_id ? ui->installed_id : "",
+               ui->layer_id ? gimp_layer_get_by_id (ui->layer_id) : NULL);
+  ui->syncing = FALSE;
+}
+
+/* Where the config's style came from, when the dialog opens: last values
+ * or a script's arguments. */
+static void
+guess_source (Dialog *ui)
+{
+  g_autofree gchar      *id = NULL;
+  g_autoptr (GimpLayer)  layer = NULL;
+  Source                 source = SOURCE_INSTALLED;
+
+  g_object_get (ui->config, "style", &id, "style-layer", &layer, NULL);
+
+  if (layer)
+    {
+      source = SOURCE_LAYER;
+      ui->layer_id = gimp_item_get_id (GIMP_ITEM (layer));
+    }
+  else if (id && *id && ! ns_catalog_lookup (ui->catalog, id)
+           && g_file_test (id, G_FILE_TEST_IS_REGULAR))
+    {
+      g_autoptr (GFile) file = g_file_new_for_path (id);
+
+      source = SOURCE_PICTURE;
+      g_object_set (ui->config, "style-file", file, NULL);
+    }
+
+  if (ns_styles_resolve (ui->catalog, id, NULL))
+    ui->installed_id = g_strdup (id);
+  else
+    {
+      const NsStyle *style = ns_styles_resolve (ui->catalog, NULL, NULL);
+
+      ui->installed_id = g_strdup (style ? style->id : NULL);
+    }
+
+  g_object_set (ui->config, "style-source", source_names[source], NULL);
+}
+
+
+/* The style list */
+
+static void
+swatch_arrived (guint    index,
+                gpointer user_data)
+{
+  Dialog            *ui  = user_data;
+  const NsSwatchRow *row = ns_swatches_get_row (ui->swatches, index);
+  GtkTreeIter        iter;
+
+  if (gtk_tree_model_iter_nth_child (GTK_TREE_MODEL (ui->store), &iter, NULL, index))
+    gtk_list_store_set (ui->store, &iter,
+                        COLUMN_SWATCH,  row->swatch,
+                        COLUMN_TOOLTIP, row->tooltip,
+                        -1);
+}
+
+static NsSwatches *
+swatches_new (Dialog *ui)
+{
+  g_autofree gchar          *splash = g_build_filename (gimp_data_directory (), "images",
+                                                        SPLASH_FILE, NULL);
+  g_autoptr (NsSwatchSample) sample = ns_swatch_sample_new (splash, &splash_crop);
+
+  return ns_swatches_new (ui->catalog, sample, swatch_arrived, ui);
+}
+
+static gboolean
+row_selectable (GtkTreeSelection *selection,
+                GtkTreeModel     *model,
+                GtkTreePath      *path,
+                gboolean          selected,
+                gpointer          data)
+{
+  GtkTreeIter iter;
+  gboolean    sensitive = FALSE;
+
+  if (gtk_tree_model_get_iter (model, &iter, path))
+    gtk_tree_model_get (model, &iter, COLUMN_SENSITIVE, &sensitive, -1);
+  return sensitive;
+}
+
+static void
+list_selection_changed (GtkTreeSelection *selection,
+                        Dialog           *ui)
+{
+  GtkTreeModel *model;
+  GtkTreeIter   iter;
+
+  if (! gtk_tree_selection_get_selected (selection, &model, &iter))
+    return;
+
+  g_clear_pointer (&ui->installed_id, g_free);
+  gtk_tree_model_get (model, &iter, COLUMN_ID, &ui->installed_id, -1);
+  sync_style (ui);
+}
+
+static void
+list_select (Dialog      *ui,
+             const gchar *id)
+{
+  gint index = id ? ns_swatches_find (ui->swatches, id) : -1;
+
+  if (index >= 0)
+    {
+      g_autoptr (GtkTreePath) path = gtk_tree_path_new_from_indices (index, -1);
+
+      gtk_tree_view_set_cursor (GTK_TREE_VIEW (ui->list), path, NULL, FALSE);
+      gtk_tree_view_scroll_to_cell (GTK_TREE_VIEW (ui->list), path, NULL, FALSE, 0, 0);
+    }
+}
+
+static void
+list_fill (Dialog *ui)
+{
+  gtk_list_store_clear (ui->store);
+  for (guint i = 0; i < ns_swatches_get_n_rows (ui->swatches); i++)
+    {
+      const NsSwatchRow *row = ns_swatches_get_row (ui->swatches, i);
+
+      gtk_list_store_insert_with_values (ui->store, NULL, -1,
+                                         COLUMN_ID,        row->id,
+                                         COLUMN_SWATCH,    row->swatch,
+                                         COLUMN_MARKUP,    row->markup,
+                                         COLUMN_TOOLTIP,   row->tooltip,
+                                         COLUMN_SENSITIVE, row->installed,
+                                         -1);
+    }
 }
 
 static GtkWidget *
-style_chooser_new (Dialog *ui)
+style_list_new (Dialog *ui)
 {
-  g_autoptr (GPtrArray)    installed = ns_catalog_get_installed (ui->catalog);
-  g_autoptr (GtkListStore) store = gtk_list_store_new (N_COLUMNS,
-                                                       G_TYPE_STRING,
-                                                       G_TYPE_STRING);
-  GtkWidget *box;
-  GtkWidget *label;
-  GtkWidget *combo;
+  GtkWidget         *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  GtkWidget         *label;
+  GtkWidget         *scrolled;
+  GtkCellRenderer   *cell;
+  GtkTreeViewColumn *column;
+  GtkTreeSelection  *selection;
 
-  for (guint i = 0; i < installed->len; i++)
-    {
-      const NsStyle    *style = g_ptr_array_index (installed, i);
-      g_autofree gchar *text  = ns_styles_label (ui->catalog, style);
+  ui->store = gtk_list_store_new (N_COLUMNS, G_TYPE_STRING, GDK_TYPE_PIXBUF,
+                                  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_BOOLEAN);
+  list_fill (ui);
 
-      gtk_list_store_insert_with_values (store, NULL, -1,
-                                         COLUMN_ID,    style->id,
-                                         COLUMN_LABEL, text,
-                                         -1);
-    }
+  ui->list = gtk_tree_view_new_with_model (GTK_TREE_MODEL (ui->store));
+  g_object_unref (ui->store);
+  gtk_tree_view_set_headers_visible (GTK_TREE_VIEW (ui->list), FALSE);
+  gtk_tree_view_set_tooltip_column (GTK_TREE_VIEW (ui->list), COLUMN_TOOLTIP);
+  gtk_tree_view_set_enable_search (GTK_TREE_VIEW (ui->list), FALSE);
 
-  combo = gimp_prop_string_combo_box_new (G_OBJECT (ui->config), "style",
-                                          GTK_TREE_MODEL (store),
-                                          COLUMN_ID, COLUMN_LABEL);
-  gtk_widget_set_hexpand (combo, TRUE);
+  column = gtk_tree_view_column_new ();
+  cell = gtk_cell_renderer_pixbuf_new ();
+  gtk_cell_renderer_set_fixed_size (cell, NS_SWATCH_WIDTH + 8, NS_SWATCH_HEIGHT + 4);
+  gtk_tree_view_column_pack_start (column, cell, FALSE);
+  gtk_tree_view_column_set_attributes (column, cell,
+                                       "pixbuf",    COLUMN_SWATCH,
+                                       "sensitive", COLUMN_SENSITIVE,
+                                       NULL);
+  cell = gtk_cell_renderer_text_new ();
+  g_object_set (cell, "ellipsize", PANGO_ELLIPSIZE_END, NULL);
+  gtk_tree_view_column_pack_start (column, cell, TRUE);
+  gtk_tree_view_column_set_attributes (column, cell,
+                                       "markup",    COLUMN_MARKUP,
+                                       "sensitive", COLUMN_SENSITIVE,
+                                       NULL);
+  gtk_tree_view_append_column (GTK_TREE_VIEW (ui->list), column);
+
+  selection = gtk_tree_view_get_selection (GTK_TREE_VIEW (ui->list));
+  gtk_tree_selection_set_mode (selection, GTK_SELECTION_BROWSE);
+  gtk_tree_selection_set_select_function (selection, row_selectable, NULL, NULL);
+
+  scrolled = gtk_scrolled_window_new (NULL, NULL);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled),
+                                  GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_shadow_type (GTK_SCROLLED_WINDOW (scrolled), GTK_SHADOW_IN);
+  gtk_widget_set_size_request (scrolled, 380, LIST_ROWS * (NS_SWATCH_HEIGHT + 8));
+  gtk_container_add (GTK_CONTAINER (scrolled), ui->list);
 
   label = gtk_label_new_with_mnemonic (_("St_yle:"));
-  gtk_label_set_mnemonic_widget (GTK_LABEL (label), combo);
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), ui->list);
 
-  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_box_pack_start (GTK_BOX (box), label, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (box), scrolled, TRUE, TRUE, 0);
+  gtk_widget_show_all (box);
+
+  list_select (ui, ui->installed_id);
+  g_signal_connect (selection, "changed", G_CALLBACK (list_selection_changed), ui);
+  return box;
+}
+
+
+/* The layer */
+
+/* Layers of RGB and grayscale images: the ones the engine can read. */
+static gboolean
+layer_usable (GimpImage *image,
+              GimpItem  *item,
+              gpointer   data)
+{
+  return gimp_image_get_base_type (image) != GIMP_INDEXED;
+}
+
+static void
+layer_changed (GtkWidget *combo,
+               Dialog    *ui)
+{
+  gint id = 0;
+
+  if (gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (combo), &id))
+    {
+      ui->layer_id = id;
+      sync_style (ui);
+    }
+}
+
+static GtkWidget *
+layer_chooser_new (Dialog       *ui,
+                   GimpDrawable *drawable)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *label = gtk_label_new_with_mnemonic (_("_Layer:"));
+  GtkWidget *combo = gimp_layer_combo_box_new (layer_usable, NULL, NULL);
+
+  if (! ui->layer_id)
+    ui->layer_id = gimp_item_get_id (GIMP_ITEM (drawable));
+  gimp_int_combo_box_connect (GIMP_INT_COMBO_BOX (combo), ui->layer_id,
+                              G_CALLBACK (layer_changed), ui, NULL);
+  gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (combo), &ui->layer_id);
+
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), combo);
   gtk_box_pack_start (GTK_BOX (box), label, FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (box), combo, TRUE, TRUE, 0);
   gtk_widget_show_all (box);
-
   return box;
 }
+
+
+/* Save as style */
+
+static void
+show_error (GtkWidget   *parent,
+            const gchar *text)
+{
+  GtkWidget *message = gtk_message_dialog_new (GTK_WINDOW (gtk_widget_get_toplevel (parent)),
+                                               GTK_DIALOG_MODAL, GTK_MESSAGE_ERROR,
+                                               GTK_BUTTONS_CLOSE, "%s", text);
+
+  gtk_window_set_title (GTK_WINDOW (message), _("Neural Style"));
+  gtk_dialog_run (GTK_DIALOG (message));
+  gtk_widget_destroy (message);
+}
+
+static GtkWidget *
+labelled_entry (GtkGrid     *grid,
+                gint         row,
+                const gchar *mnemonic,
+                const gchar *text)
+{
+  GtkWidget *label = gtk_label_new_with_mnemonic (mnemonic);
+  GtkWidget *entry = gtk_entry_new ();
+
+  gtk_entry_set_text (GTK_ENTRY (entry), text ? text : "");
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_widget_set_hexpand (entry, TRUE);
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), entry);
+  gtk_grid_attach (grid, label, 0, row, 1, 1);
+  gtk_grid_attach (grid, entry, 1, row, 1, 1);
+  return entry;
+}
+
+/* The saved style joins the list and becomes the chosen one. */
+static void
+reload_styles (Dialog      *ui,
+               const gchar *id)
+{
+  g_autoptr (GError) error = NULL;
+  NsCatalog         *catalog = ns_styles_open (&error);
+
+  if (! catalog)
+    return;
+
+  ns_swatches_free (ui->swatches);
+  ns_catalog_free (ui->own_catalog);
+  ui->catalog = ui->own_catalog = catalog;
+  ui->swatches = swatches_new (ui);
+  list_fill (ui);
+  g_free (ui->installed_id);
+  ui->installed_id = g_strdup (id);
+  g_object_set (ui->config, "style-source", source_names[SOURCE_INSTALLED], NULL);
+  list_select (ui, id);
+}
+
+static void
+save_clicked (GtkWidget *button,
+              Dialog    *ui)
+{
+  GtkWidget *dialog;
+  GtkWidget *grid;
+  GtkWidget *id_entry;
+  GtkWidget *title_entry;
+
+  if (! ui->style)
+    {
+      show_error (button, ui->error ? ui->error : _("Choose a picture or a layer first"));
+      return;
+    }
+
+  dialog = gtk_dialog_new_with_buttons (_("Save as Style"),
+                                        GTK_WINDOW (gtk_widget_get_toplevel (button)),
+                                        GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                        _("_Cancel"), GTK_RESPONSE_CANCEL,
+                                        _("_Save"),   GTK_RESPONSE_OK,
+                                        NULL);
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
+  grid = gtk_grid_new ();
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 6);
+  gtk_container_set_border_width (GTK_CONTAINER (grid), 12);
+  id_entry = labelled_entry (GTK_GRID (grid), 0, _("_Id:"), NULL);
+  title_entry = labelled_entry (GTK_GRID (grid), 1, _("_Title:"), ui->style->title);
+  gtk_box_pack_start (GTK_BOX (gtk_dialog_get_content_area (GTK_DIALOG (dialog))),
+                      grid, TRUE, TRUE, 0);
+  gtk_widget_show_all (dialog);
+
+  while (gtk_dialog_run (GTK_DIALOG (dialog)) == GTK_RESPONSE_OK)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree gchar  *id = g_strdup (gtk_entry_get_text (GTK_ENTRY (id_entry)));
+      g_autofree gchar  *saved = NULL;
+
+      saved = ns_styles_save (ui->catalog, ui->style, g_strstrip (id),
+                              gtk_entry_get_text (GTK_ENTRY (title_entry)), &error);
+      if (saved)
+        {
+          gtk_widget_destroy (dialog);
+          reload_styles (ui, id);
+          return;
+        }
+      show_error (dialog, error->message);
+    }
+  gtk_widget_destroy (dialog);
+}
+
+
+/* The preview */
 
 /* Called by ns-preview whenever its pixels or status change. */
 static void
@@ -101,7 +520,7 @@ preview_changed (gpointer user_data)
 {
   Dialog      *ui     = user_data;
   const gint   width  = ns_preview_get_width (ui->preview);
-  const gchar *status = ns_preview_get_status (ui->preview);
+  const gchar *status = ui->error ? ui->error : ns_preview_get_status (ui->preview);
 
   gimp_preview_area_draw (GIMP_PREVIEW_AREA (ui->area),
                           0, 0, width, ns_preview_get_height (ui->preview),
@@ -111,15 +530,48 @@ preview_changed (gpointer user_data)
   gtk_label_set_text (GTK_LABEL (ui->status), status ? status : "");
 }
 
+/* The style the settings name, made again only when they name another:
+ * a layer's style is predicted here, at once. */
+static void
+update_style (Dialog           *ui,
+              const NsSettings *settings)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar  *key = g_strdup_printf ("%d:%s", settings->style_layer, settings->style);
+
+  if (g_strcmp0 (key, ui->style_key) == 0)
+    return;
+
+  g_clear_pointer (&ui->style, ns_style_free);
+  g_clear_pointer (&ui->error, g_free);
+  g_free (ui->style_key);
+  ui->style_key = g_steal_pointer (&key);
+
+  if (get_source (ui) == SOURCE_PICTURE && ! *settings->style)
+    ui->error = g_strdup (_("Choose a picture"));
+  else if (! (ui->style = ns_config_get_style (ui->catalog, settings, &error)))
+    ui->error = g_strdup (error->message);
+}
+
 static void
 settings_changed (Dialog *ui)
 {
   NsSettings settings;
 
   ns_config_get_settings (ui->config, &settings);
-  ns_preview_update (ui->preview,
-                     ns_styles_resolve (ui->catalog, settings.style, NULL),
-                     &settings);
+  update_style (ui, &settings);
+  gtk_widget_set_sensitive (ui->save, ui->style != NULL);
+  ns_preview_update (ui->preview, ui->style, &settings);
+}
+
+static void
+config_changed (GObject    *config,
+                GParamSpec *pspec,
+                Dialog     *ui)
+{
+  if (! g_strcmp0 (pspec->name, "style-source") || ! g_strcmp0 (pspec->name, "style-file"))
+    sync_style (ui);
+  settings_changed (ui);
 }
 
 /* The crop of @drawable the preview paints: the middle of the part the
@@ -146,6 +598,7 @@ preview_widget_new (Dialog *ui)
 
   gtk_frame_set_shadow_type (GTK_FRAME (frame), GTK_SHADOW_IN);
   gtk_widget_set_halign (frame, GTK_ALIGN_CENTER);
+  gtk_widget_set_valign (frame, GTK_ALIGN_START);
   gtk_box_pack_start (GTK_BOX (box), frame, FALSE, FALSE, 0);
 
   ui->area = gimp_preview_area_new ();
@@ -156,6 +609,7 @@ preview_widget_new (Dialog *ui)
 
   ui->status = gtk_label_new (NULL);
   gtk_label_set_ellipsize (GTK_LABEL (ui->status), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (ui->status), 36);
   gimp_label_set_attributes (GTK_LABEL (ui->status),
                              PANGO_ATTR_STYLE, PANGO_STYLE_ITALIC,
                              -1);
@@ -165,34 +619,60 @@ preview_widget_new (Dialog *ui)
   return box;
 }
 
-/* Preview, style chooser, then the procedure's own widgets. */
+
+/* The whole */
+
+/* The preview on the left; on the right where the style comes from, the
+ * style, then the procedure's own widgets. */
 static void
 dialog_fill (GimpProcedureDialog *dialog,
+             GimpDrawable        *drawable,
              Dialog              *ui)
 {
   GtkWidget *scale;
+  GtkWidget *settings;
   GtkWidget *box;
+  GtkWidget *style_box;
   GtkWidget *preview;
-  GtkWidget *chooser;
 
   /* Sliders, and the stroke scale logarithmic: 0.5 and 2 are as far from
    * the network's own strokes. */
   gimp_procedure_dialog_get_scale_entry (dialog, "strength", 1.0);
+  ui->amount = gimp_procedure_dialog_get_scale_entry (dialog, "style-amount", 1.0);
   scale = gimp_procedure_dialog_get_scale_entry (dialog, "scale", 1.0);
   gimp_scale_entry_set_logarithmic (GIMP_SCALE_ENTRY (scale), TRUE);
+  ui->file = gimp_procedure_dialog_get_widget (dialog, "style-file", G_TYPE_NONE);
+
+  settings = gimp_procedure_dialog_fill_box (dialog, "neural-style-settings",
+                                             "style-source", "style-file",
+                                             "style-amount", "strength",
+                                             "preserve-colors", "scale",
+                                             NULL);
+  gtk_box_set_spacing (GTK_BOX (settings), 6);
+
+  /* Right below "Style from": the list, or the layer. */
+  style_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  ui->list_box = style_list_new (ui);
+  ui->layers = layer_chooser_new (ui, drawable);
+  gtk_box_pack_start (GTK_BOX (style_box), ui->list_box, TRUE, TRUE, 0);
+  gtk_box_pack_start (GTK_BOX (style_box), ui->layers, FALSE, FALSE, 0);
+  gtk_widget_show (style_box);
+  gtk_box_pack_start (GTK_BOX (settings), style_box, TRUE, TRUE, 0);
+  gtk_box_reorder_child (GTK_BOX (settings), style_box, 1);
+
+  ui->save = gtk_button_new_with_mnemonic (_("Sa_ve as Style..."));
+  gtk_widget_set_halign (ui->save, GTK_ALIGN_END);
+  g_signal_connect (ui->save, "clicked", G_CALLBACK (save_clicked), ui);
+  gtk_box_pack_start (GTK_BOX (settings), ui->save, FALSE, FALSE, 0);
+  gtk_box_reorder_child (GTK_BOX (settings), ui->save, 4);
 
   box = gimp_procedure_dialog_fill_box (dialog, "neural-style-box",
-                                        "strength", "preserve-colors", "scale",
-                                        NULL);
-  gtk_box_set_spacing (GTK_BOX (box), 6);
-
+                                        "neural-style-settings", NULL);
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (box), GTK_ORIENTATION_HORIZONTAL);
+  gtk_box_set_spacing (GTK_BOX (box), 12);
   preview = preview_widget_new (ui);
   gtk_box_pack_start (GTK_BOX (box), preview, FALSE, FALSE, 0);
   gtk_box_reorder_child (GTK_BOX (box), preview, 0);
-
-  chooser = style_chooser_new (ui);
-  gtk_box_pack_start (GTK_BOX (box), chooser, FALSE, FALSE, 0);
-  gtk_box_reorder_child (GTK_BOX (box), chooser, 1);
 
   gimp_procedure_dialog_fill (dialog, "neural-style-box", NULL);
 }
@@ -204,28 +684,39 @@ ns_dialog_run (GimpProcedure        *procedure,
                GimpDrawable         *drawable,
                GError              **error)
 {
-  Dialog     ui = { config, catalog, NULL, NULL, NULL };
+  Dialog     ui = { 0 };
   GtkWidget *dialog;
   gulong     handler;
   gboolean   run;
 
-  if (! select_installed_style (config, catalog, error))
+  ui.config = config;
+  ui.catalog = catalog;
+
+  if (! ns_styles_resolve (catalog, NULL, error))
     return FALSE;
 
+  guess_source (&ui);
   ui.preview = preview_new (drawable, &ui);
+  ui.swatches = swatches_new (&ui);
 
   dialog = gimp_procedure_dialog_new (procedure, config, _("Neural Style"));
-  dialog_fill (GIMP_PROCEDURE_DIALOG (dialog), &ui);
+  dialog_fill (GIMP_PROCEDURE_DIALOG (dialog), drawable, &ui);
 
-  handler = g_signal_connect_swapped (config, "notify",
-                                      G_CALLBACK (settings_changed), &ui);
+  handler = g_signal_connect (config, "notify", G_CALLBACK (config_changed), &ui);
+  sync_style (&ui);
   settings_changed (&ui);
 
   run = gimp_procedure_dialog_run (GIMP_PROCEDURE_DIALOG (dialog));
 
   g_signal_handler_disconnect (config, handler);
+  ns_swatches_free (ui.swatches);
   ns_preview_free (ui.preview);
   gtk_widget_destroy (dialog);
+  ns_catalog_free (ui.own_catalog);
+  ns_style_free (ui.style);
+  g_free (ui.style_key);
+  g_free (ui.error);
+  g_free (ui.installed_id);
 
   return run;
 }

@@ -8,6 +8,10 @@
 
 G_BEGIN_DECLS
 
+/* The dialog's own arguments (auxiliary: not in the procedure's
+ * signature): where the style comes from, and the picture file. */
+void      ns_dialog_add_arguments (GimpProcedure *procedure);
+
 /* Shows the dialog for @drawable with the styles installed in @catalog,
  * bound to @config.  TRUE when the user pressed OK; FALSE when cancelled,
  * or with @error set when there is no style to offer.  Call gimp_ui_init()
