@@ -8,13 +8,30 @@
 
 #include "neural-style-engine.h"
 
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
 struct _NsCatalog
 {
   GPtrArray *styles; /* NsStyle, owned */
+  /* Magenta's networks: catalog groups that are not styles */
+  GPtrArray *networks;       /* their ids */
+  gchar *transfer_files[2];  /* fp16 (preferred), int8 */
+  gchar *prediction_file;
+  gchar *transfer_path;      /* the installed ones, or NULL */
+  gchar *prediction_path;
 };
 
 /* The command users run to install models, as they would type it. */
 #define FETCH_COMMAND "neural-style-fetch"
+/* What it installs for pictures and saved styles. */
+#define MAGENTA_FETCH_IDS "magenta-transfer magenta-prediction"
+
+static gboolean take_magenta_network (NsCatalog *catalog, GKeyFile *keys, const gchar *group);
+static void read_vector_preset (NsStyle *style, GKeyFile *keys, const gchar *group);
+static void add_saved_styles (NsCatalog *catalog, const gchar * const *search_path);
+static void find_magenta_networks (NsCatalog *catalog, const gchar * const *search_path);
 
 void
 ns_style_free (NsStyle *style)
@@ -35,6 +52,7 @@ ns_style_free (NsStyle *style)
   g_free (style->path);
   g_free (style->vector);
   g_free (style->prediction_path);
+  g_free (style->transfer_path);
   g_free (style);
 }
 
@@ -60,6 +78,7 @@ ns_style_copy (const NsStyle *style)
   copy->vector = style->vector
     ? g_memdup2 (style->vector, NS_STYLE_VECTOR_SIZE * sizeof (gfloat)) : NULL;
   copy->prediction_path = g_strdup (style->prediction_path);
+  copy->transfer_path = g_strdup (style->transfer_path);
   return copy;
 }
 
@@ -157,7 +176,9 @@ style_from_group (GKeyFile    *keys,
 
   if (!style->title)
     style->title = g_strdup (group);
-  if (!style->file)
+  if (g_strcmp0 (style->format, "vector") == 0)
+    read_vector_preset (style, keys, group);
+  else if (!style->file)
     style->file = g_strconcat (group, ".onnx", NULL);
   return style;
 }
@@ -182,7 +203,8 @@ load_catalog_file (NsCatalog    *catalog,
 
   groups = g_key_file_get_groups (keys, NULL);
   for (gchar **group = groups; *group; group++)
-    g_ptr_array_add (catalog->styles, style_from_group (keys, *group));
+    if (!take_magenta_network (catalog, keys, *group))
+      g_ptr_array_add (catalog->styles, style_from_group (keys, *group));
   return TRUE;
 }
 
@@ -260,6 +282,7 @@ ns_catalog_new (const gchar         *catalog_file,
   g_auto (GStrv) default_path = NULL;
 
   catalog->styles = g_ptr_array_new_with_free_func ((GDestroyNotify) ns_style_free);
+  catalog->networks = g_ptr_array_new_with_free_func (g_free);
 
   if (!load_catalog_file (catalog, catalog_file ? catalog_file : default_catalog_file (),
                           catalog_file != NULL, error))
@@ -274,9 +297,12 @@ ns_catalog_new (const gchar         *catalog_file,
   for (guint i = 0; i < catalog->styles->len; i++)
     {
       NsStyle *style = g_ptr_array_index (catalog->styles, i);
-      style->path = find_file (search_path, style->file);
+      if (style->kind == NS_STYLE_KIND_NETWORK)
+        style->path = find_file (search_path, style->file);
     }
   add_dropped_in (catalog, search_path);
+  add_saved_styles (catalog, search_path);
+  find_magenta_networks (catalog, search_path);
 
   return g_steal_pointer (&catalog);
 }
@@ -287,6 +313,12 @@ ns_catalog_free (NsCatalog *catalog)
   if (!catalog)
     return;
   g_clear_pointer (&catalog->styles, g_ptr_array_unref);
+  g_clear_pointer (&catalog->networks, g_ptr_array_unref);
+  g_free (catalog->transfer_files[0]);
+  g_free (catalog->transfer_files[1]);
+  g_free (catalog->prediction_file);
+  g_free (catalog->transfer_path);
+  g_free (catalog->prediction_path);
   g_free (catalog);
 }
 
@@ -360,9 +392,15 @@ static void
 set_not_installed (const NsStyle  *style,
                    GError        **error)
 {
-  g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_NOT_FOUND,
-               _("Style '%s' is not installed. Install it with '%s %s'"),
-               style->id, FETCH_COMMAND, style->id);
+  if (style->kind != NS_STYLE_KIND_NETWORK && !style->in_catalog)
+    g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_NOT_FOUND,
+                 _("Style '%s' needs Magenta's style networks, which are not installed. "
+                   "Install them with '%s %s'"),
+                 style->id, FETCH_COMMAND, MAGENTA_FETCH_IDS);
+  else
+    g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_NOT_FOUND,
+                 _("Style '%s' is not installed. Install it with '%s %s'"),
+                 style->id, FETCH_COMMAND, style->id);
 }
 
 const NsStyle *
@@ -438,12 +476,16 @@ check_size (const NsStyle *style,
   return FALSE;
 }
 
+static NsEngine *engine_for_arbitrary_style (const NsStyle *style, GError **error);
+
 NsEngine *
 ns_engine_new_for_style (const NsStyle *style,
                          GError       **error)
 {
   g_return_val_if_fail (style != NULL, NULL);
 
+  if (style->kind != NS_STYLE_KIND_NETWORK)
+    return engine_for_arbitrary_style (style, error);
   if (!style->path)
     {
       set_not_installed (style, error);
@@ -454,15 +496,319 @@ ns_engine_new_for_style (const NsStyle *style,
   return ns_engine_new (style->path, style->convention, error);
 }
 
-/* TEMPORARY (replaced by the Magenta work): */
+/* Arbitrary styles: Magenta's networks, vector presets, saved styles and
+ * pictures. */
+
+/* The group of a saved "<id>.style" file. */
+#define SAVED_STYLE_GROUP "Neural Style"
+#define SAVED_STYLE_SUFFIX ".style"
+
+/* Magenta's networks are catalog groups (format=tflite) but no styles: they
+ * are kept aside, to be found on the search path.  TRUE if @group is one. */
+static gboolean
+take_magenta_network (NsCatalog   *catalog,
+                      GKeyFile    *keys,
+                      const gchar *group)
+{
+  g_autofree gchar *format = get_string (keys, group, "format");
+  gchar **slot = NULL;
+
+  if (g_strcmp0 (format, "tflite") != 0)
+    return FALSE;
+
+  if (g_strcmp0 (group, "magenta-transfer") == 0)
+    slot = &catalog->transfer_files[0];
+  else if (g_strcmp0 (group, "magenta-transfer-int8") == 0)
+    slot = &catalog->transfer_files[1];
+  else if (g_strcmp0 (group, "magenta-prediction") == 0)
+    slot = &catalog->prediction_file;
+  if (slot)
+    {
+      g_free (*slot);
+      *slot = get_string (keys, group, "file");
+    }
+  g_ptr_array_add (catalog->networks, g_strdup (group));
+  return TRUE;
+}
+
+/* NS_STYLE_VECTOR_SIZE finite numbers separated by ';'.  (transfer full) */
+static gfloat *
+parse_vector (const gchar  *text,
+              GError      **error)
+{
+  g_auto (GStrv) numbers = g_strsplit (text ? text : "", ";", -1);
+  g_autofree gfloat *vector = g_new (gfloat, NS_STYLE_VECTOR_SIZE);
+  guint n = 0;
+
+  for (gchar **number = numbers; *number; number++)
+    {
+      gchar *end = NULL;
+      gdouble value;
+
+      g_strstrip (*number);
+      if (!**number && !number[1])
+        break; /* a trailing ';' */
+      value = g_ascii_strtod (*number, &end);
+      if (!**number || *end || !isfinite (value) || fabs (value) > G_MAXFLOAT)
+        {
+          g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_CORRUPT,
+                       _("its style vector holds '%s', which is not a number"), *number);
+          return NULL;
+        }
+      if (n < NS_STYLE_VECTOR_SIZE)
+        vector[n] = (gfloat) value;
+      n++;
+    }
+  if (n != NS_STYLE_VECTOR_SIZE)
+    {
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_CORRUPT,
+                   _("its style vector has %u numbers instead of %d"), n, NS_STYLE_VECTOR_SIZE);
+      return NULL;
+    }
+  return g_steal_pointer (&vector);
+}
+
+/* A preset's vector; a broken one stays NULL and using it says why. */
+static void
+read_vector_preset (NsStyle     *style,
+                    GKeyFile    *keys,
+                    const gchar *group)
+{
+  g_autofree gchar *text = get_string (keys, group, "vector");
+
+  style->kind = NS_STYLE_KIND_VECTOR;
+  style->convention = NS_CONVENTION_UNIT;
+  style->vector = parse_vector (text, NULL);
+}
+
+/* A saved style file, as a style (kind vector; its path set later).
+ * (transfer full) */
+static NsStyle *
+load_saved_style (const gchar  *path,
+                  GError      **error)
+{
+  g_autoptr (GKeyFile) keys = g_key_file_new ();
+  g_autofree gchar *name = g_path_get_basename (path);
+  g_autofree gchar *text = NULL;
+  NsStyle *style;
+
+  if (!g_key_file_load_from_file (keys, path, G_KEY_FILE_NONE, error))
+    return NULL;
+  text = g_key_file_get_string (keys, SAVED_STYLE_GROUP, "vector", error);
+  if (!text)
+    return NULL;
+
+  style = g_new0 (NsStyle, 1);
+  style->vector = parse_vector (text, error);
+  if (!style->vector)
+    {
+      ns_style_free (style);
+      return NULL;
+    }
+  style->id = g_strndup (name, strlen (name) - strlen (SAVED_STYLE_SUFFIX));
+  style->title = get_string (keys, SAVED_STYLE_GROUP, "title");
+  if (!style->title)
+    style->title = g_strdup (style->id);
+  /* The picture it came from, if known, where a network's artist goes. */
+  style->artist = get_string (keys, SAVED_STYLE_GROUP, "picture");
+  style->file = g_strdup (path);
+  style->format = g_strdup ("style");
+  style->kind = NS_STYLE_KIND_VECTOR;
+  style->convention = NS_CONVENTION_UNIT;
+  return style;
+}
+
+/* Styles users saved ("<id>.style") on the search path.  A file that
+ * cannot be read is still listed, with no vector: using it says what is
+ * wrong with it, rather than the style silently vanishing. */
+static void
+add_saved_styles (NsCatalog           *catalog,
+                  const gchar * const *search_path)
+{
+  for (const gchar * const *dir = search_path; *dir; dir++)
+    {
+      g_autoptr (GDir) d = g_dir_open (*dir, 0, NULL);
+      g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+      const gchar *name;
+
+      if (!d)
+        continue;
+      while ((name = g_dir_read_name (d)))
+        if (g_str_has_suffix (name, SAVED_STYLE_SUFFIX) && strlen (name) > strlen (SAVED_STYLE_SUFFIX))
+          g_ptr_array_add (names, g_strdup (name));
+      g_ptr_array_sort (names, compare_names);
+
+      for (guint i = 0; i < names->len; i++)
+        {
+          const gchar *file = g_ptr_array_index (names, i);
+          g_autofree gchar *path = g_build_filename (*dir, file, NULL);
+          g_autofree gchar *id = g_strndup (file, strlen (file) - strlen (SAVED_STYLE_SUFFIX));
+          NsStyle *style;
+
+          if (ns_catalog_lookup (catalog, id))
+            continue;
+          style = load_saved_style (path, NULL);
+          if (!style)
+            {
+              style = g_new0 (NsStyle, 1);
+              style->id = g_strdup (id);
+              style->title = g_strdup (id);
+              style->file = g_strdup (path);
+              style->format = g_strdup ("style");
+              style->kind = NS_STYLE_KIND_VECTOR;
+              style->convention = NS_CONVENTION_UNIT;
+            }
+          g_ptr_array_add (catalog->styles, style);
+        }
+    }
+}
+
+static void
+set_magenta_paths (NsCatalog *catalog,
+                   NsStyle   *style)
+{
+  g_free (style->transfer_path);
+  g_free (style->prediction_path);
+  style->transfer_path = g_strdup (catalog->transfer_path);
+  style->prediction_path = g_strdup (catalog->prediction_path);
+  if (style->kind == NS_STYLE_KIND_VECTOR)
+    {
+      g_free (style->path);
+      style->path = g_strdup (catalog->transfer_path);
+    }
+}
+
+/* The installed transfer network (fp16, else int8) and prediction network;
+ * vector styles are installed when the transfer network is. */
+static void
+find_magenta_networks (NsCatalog           *catalog,
+                       const gchar * const *search_path)
+{
+  for (guint k = 0; k < G_N_ELEMENTS (catalog->transfer_files) && !catalog->transfer_path; k++)
+    if (catalog->transfer_files[k])
+      catalog->transfer_path = find_file (search_path, catalog->transfer_files[k]);
+  if (catalog->prediction_file)
+    catalog->prediction_path = find_file (search_path, catalog->prediction_file);
+
+  for (guint i = 0; i < catalog->styles->len; i++)
+    {
+      NsStyle *style = g_ptr_array_index (catalog->styles, i);
+      if (style->kind == NS_STYLE_KIND_VECTOR)
+        set_magenta_paths (catalog, style);
+    }
+}
+
+static NsEngine *
+engine_for_arbitrary_style (const NsStyle  *style,
+                            GError        **error)
+{
+  g_autoptr (NsEngine) engine = NULL;
+  g_autoptr (GError) why = NULL;
+  gfloat vector[NS_STYLE_VECTOR_SIZE];
+
+  if (style->kind == NS_STYLE_KIND_VECTOR && !style->vector)
+    {
+      g_autoptr (NsStyle) again = NULL;
+
+      if (style->in_catalog)
+        g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_CORRUPT,
+                     _("Style '%s' has no valid style vector in the style catalog"), style->id);
+      else if (!(again = load_saved_style (style->file, &why)))
+        g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_CORRUPT,
+                     _("Saved style '%s' is corrupt (%s): %s; delete it and save the style again"),
+                     style->id, style->file, why->message);
+      else
+        g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_CORRUPT,
+                     _("Saved style '%s' changed since the styles were listed"), style->id);
+      return NULL;
+    }
+  if (!style->transfer_path || (style->kind == NS_STYLE_KIND_PICTURE && !style->prediction_path))
+    {
+      set_not_installed (style, error);
+      return NULL;
+    }
+
+  engine = ns_engine_new_arbitrary (style->transfer_path, style->prediction_path, error);
+  if (!engine)
+    return NULL;
+  if (style->kind == NS_STYLE_KIND_PICTURE
+      && !ns_engine_predict_style_file (engine, style->path, vector, error))
+    return NULL;
+  if (!ns_engine_set_style_vector (engine, style->kind == NS_STYLE_KIND_PICTURE ? vector : style->vector,
+                                   error))
+    return NULL;
+  return g_steal_pointer (&engine);
+}
+
+static gboolean
+is_picture_name (const gchar *name)
+{
+  static const gchar *const extensions[] = { ".png", ".jpg", ".jpeg", ".tif", ".tiff" };
+  g_autofree gchar *lower = g_ascii_strdown (name, -1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (extensions); i++)
+    if (g_str_has_suffix (lower, extensions[i]))
+      return TRUE;
+  return FALSE;
+}
+
 NsStyle *
 ns_catalog_resolve (NsCatalog   *catalog,
                     const gchar *id_or_path,
                     GError     **error)
 {
-  const NsStyle *style = ns_catalog_find_installed (catalog, id_or_path, error);
+  const NsStyle *found;
+  NsStyle *style;
 
-  return style ? ns_style_copy (style) : NULL;
+  g_return_val_if_fail (catalog != NULL, NULL);
+
+  if (!id_or_path || !*id_or_path || ns_catalog_lookup (catalog, id_or_path)
+      || (!g_file_test (id_or_path, G_FILE_TEST_EXISTS)
+          && !strchr (id_or_path, G_DIR_SEPARATOR) && !is_picture_name (id_or_path)))
+    {
+      found = ns_catalog_find_installed (catalog, id_or_path, error);
+      return found ? ns_style_copy (found) : NULL;
+    }
+  if (!g_file_test (id_or_path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_NOT_FOUND,
+                   _("Picture '%s' does not exist"), id_or_path);
+      return NULL;
+    }
+
+  style = g_new0 (NsStyle, 1);
+  style->id = g_strdup (id_or_path);
+  style->title = g_path_get_basename (id_or_path);
+  style->file = g_strdup (style->title);
+  style->format = g_strdup ("picture");
+  style->convention = NS_CONVENTION_UNIT;
+  style->path = g_strdup (id_or_path);
+  style->kind = NS_STYLE_KIND_PICTURE;
+  set_magenta_paths (catalog, style);
+  return style;
+}
+
+static gboolean
+valid_style_id (const gchar *id)
+{
+  if (!id || !g_ascii_isalnum (*id) || strlen (id) > 64)
+    return FALSE;
+  for (const gchar *c = id; *c; c++)
+    if (!g_ascii_isalnum (*c) && !strchr ("-_.", *c))
+      return FALSE;
+  return TRUE;
+}
+
+static gchar *
+format_vector (const gfloat *vector)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+  gchar number[G_ASCII_DTOSTR_BUF_SIZE];
+
+  for (guint k = 0; k < NS_STYLE_VECTOR_SIZE; k++)
+    g_string_append_printf (text, "%s%s", k ? ";" : "",
+                            g_ascii_formatd (number, sizeof number, "%.9g", vector[k]));
+  return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
 gchar *
@@ -474,7 +820,71 @@ ns_catalog_save_style (NsCatalog    *catalog,
                        const gfloat *vector,
                        GError      **error)
 {
-  (void) catalog; (void) dir; (void) id; (void) title; (void) picture_name; (void) vector;
-  g_set_error_literal (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_FAILED, "not implemented yet");
-  return NULL;
+  g_autoptr (GKeyFile) keys = g_key_file_new ();
+  g_autofree gchar *user_dir = NULL;
+  g_autofree gchar *file = NULL;
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *text = NULL;
+  g_autofree gchar *data = NULL;
+  gsize length;
+  NsStyle *saved;
+
+  g_return_val_if_fail (catalog != NULL && vector != NULL, NULL);
+
+  if (!valid_style_id (id))
+    {
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                   _("'%s' cannot be a style id: use up to 64 letters, digits, '-', '_' "
+                     "and '.', starting with a letter or digit"),
+                   id ? id : "");
+      return NULL;
+    }
+  if (!dir)
+    dir = user_dir = ns_catalog_user_model_dir ();
+  file = g_strconcat (id, SAVED_STYLE_SUFFIX, NULL);
+  path = g_build_filename (dir, file, NULL);
+  if (ns_catalog_lookup (catalog, id)
+      || g_ptr_array_find_with_equal_func (catalog->networks, id, g_str_equal, NULL)
+      || g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                   _("A style named '%s' already exists; choose another id"), id);
+      return NULL;
+    }
+  for (guint k = 0; k < NS_STYLE_VECTOR_SIZE; k++)
+    if (!isfinite (vector[k]))
+      {
+        g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                     _("Style vector number %u is not a finite number"), k + 1);
+        return NULL;
+      }
+
+  g_key_file_set_string (keys, SAVED_STYLE_GROUP, "title", title && *title ? title : id);
+  if (picture_name)
+    g_key_file_set_string (keys, SAVED_STYLE_GROUP, "picture", picture_name);
+  text = format_vector (vector);
+  g_key_file_set_string (keys, SAVED_STYLE_GROUP, "vector", text);
+  data = g_key_file_to_data (keys, &length, NULL);
+
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_FAILED,
+                   _("Cannot save style '%s': cannot make folder '%s': %s"),
+                   id, dir, g_strerror (errno));
+      return NULL;
+    }
+  if (!g_file_set_contents (path, data, length, error))
+    {
+      g_prefix_error (error, _("Cannot save style '%s': "), id);
+      return NULL;
+    }
+
+  /* From now on it is a style of this catalog too. */
+  saved = load_saved_style (path, NULL);
+  if (saved)
+    {
+      set_magenta_paths (catalog, saved);
+      g_ptr_array_add (catalog->styles, saved);
+    }
+  return g_steal_pointer (&path);
 }

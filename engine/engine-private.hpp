@@ -8,8 +8,13 @@
 #include <glib/gi18n-lib.h>
 #include <opencv2/dnn.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
+
+namespace ns {
+struct Arbitrary; // magenta.hpp
+}
 
 struct _NsEngine
 {
@@ -18,6 +23,9 @@ struct _NsEngine
   cv::dnn::Net net;
   ns::NormContext norm;
   std::vector<std::string> norm_layers;
+  // Engines that paint with a style vector (Magenta's): net is the transfer
+  // network's image side; this holds the rest.  Empty for the others.
+  std::shared_ptr<ns::Arbitrary> arbitrary;
 };
 
 namespace ns {
@@ -32,8 +40,21 @@ struct Error
 // Throws an Error with a printf-style, already translated message.
 [[noreturn]] void fail (NsEngineError code, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
+// Throws an Error unless `path` is a readable, non-empty file.
+void check_model_file (const std::string &path);
+
 // Runs `body`, turning every exception into a GError: nothing thrown ever
 // crosses the C API.
 gboolean guard (GError **error, const std::function<void ()> &body);
+
+// Model loading (model.cpp): the loaded `engine.net` set up and measured
+// for tiling.
+void prepare_network (NsEngine &engine);
+void probe_network (NsEngine &engine);
+
+// Arbitrary engines (magenta.cpp): sets the vector the transfer network
+// paints with for this run: the style vector, or with options.style_amount
+// below 1 its blend with the vector of `photo` itself.
+void prepare_arbitrary_style (NsEngine &engine, const NsOptions &options, const NsImageIO &photo);
 
 } // namespace ns

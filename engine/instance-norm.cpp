@@ -128,6 +128,14 @@ public:
   }
 
   void
+  set_affine (std::vector<float> gamma, std::vector<float> beta)
+  {
+    CV_Assert (gamma.size () == beta.size ());
+    gamma_ = std::move (gamma);
+    beta_ = std::move (beta);
+  }
+
+  void
   bind (NormContext *context, int index)
   {
     context_ = context;
@@ -159,10 +167,16 @@ public:
     // NCHW float
     const cv::Mat &x = inputs[0];
     cv::Mat &y = outputs[0];
+    const int n = x.size[0], channels = x.size[1];
     const float *gamma = inputs.size () > 1 ? inputs[1].ptr<float> () : nullptr;
     const float *beta = inputs.size () > 2 ? inputs[2].ptr<float> () : nullptr;
+    if (!gamma_.empty ())
+      {
+        CV_Assert (gamma_.size () == (size_t) channels);
+        gamma = gamma_.data ();
+        beta = beta_.data ();
+      }
 
-    const int n = x.size[0], channels = x.size[1];
     const int height = x.dims > 2 ? x.size[2] : 1;
     const int width = x.dims > 3 ? x.size[3] : 1;
     const size_t plane = (size_t) height * width;
@@ -244,6 +258,8 @@ private:
 
   float eps_;
   bool normalize_variance_;
+  std::vector<float> gamma_; // set_instance_norm_affine's, else none
+  std::vector<float> beta_;
   NormContext *context_ = nullptr;
   int index_ = 0;
 };
@@ -258,6 +274,16 @@ register_instance_norm_layer ()
     cv::dnn::LayerFactory::registerLayer ("MVN", InstanceNormLayer::create);
     cv::dnn::LayerFactory::registerLayer ("InstanceNormalization", InstanceNormLayer::create);
   });
+}
+
+void
+set_instance_norm_affine (cv::dnn::Net &net, const std::string &name,
+                          std::vector<float> gamma, std::vector<float> beta)
+{
+  cv::Ptr<cv::dnn::Layer> layer = net.getLayer (net.getLayerId (name));
+  auto *norm = dynamic_cast<InstanceNormLayer *> (layer.get ());
+  CV_Assert (norm != nullptr);
+  norm->set_affine (std::move (gamma), std::move (beta));
 }
 
 std::vector<std::string>

@@ -13,6 +13,7 @@
 #include <opencv2/dnn.hpp>
 
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace ns {
@@ -77,6 +78,12 @@ struct Cancelled
 
 // Makes OpenCV build our layer for every MVN / InstanceNormalization node.
 void register_instance_norm_layer ();
+
+// Gives the engine's normalization layer `name` of `net` a scale and shift
+// per channel (Magenta's conditional instance norm computes them from the
+// style vector, outside the network).  Used from the next forward pass on.
+void set_instance_norm_affine (cv::dnn::Net &net, const std::string &name,
+                               std::vector<float> gamma, std::vector<float> beta);
 
 // Binds the normalization layers of a loaded network to `context`, numbering
 // them in network order.  Returns the layer names, in that order.

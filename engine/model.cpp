@@ -24,8 +24,10 @@ convention_for_file (const std::string &path)
             path.c_str ());
 }
 
+} // namespace
+
 void
-check_file (const std::string &path)
+ns::check_model_file (const std::string &path)
 {
   GStatBuf st;
 
@@ -41,6 +43,8 @@ check_file (const std::string &path)
   if (st.st_size == 0)
     ns::fail (NS_ENGINE_ERROR_CORRUPT, _("Model file '%s' is empty"), path.c_str ());
 }
+
+namespace {
 
 cv::dnn::Net
 read_network (const std::string &path)
@@ -102,8 +106,10 @@ takes_one_channel (NsEngine &engine, int height, int width)
 // probe is as small as the engine ever feeds a network (Johnson's .t7
 // models reflect 40 pixels inside, which OpenCV refuses for smaller
 // inputs), and not square, so that a transposed output shows.
+} // namespace
+
 void
-probe (NsEngine &engine)
+ns::probe_network (NsEngine &engine)
 {
   const int probe_h = ns::kMinNetworkSide, probe_w = ns::kMinNetworkSide + 8;
   g_autofree gchar *base = g_path_get_basename (engine.path.c_str ());
@@ -141,16 +147,8 @@ probe (NsEngine &engine)
 }
 
 void
-load (NsEngine &engine, const std::string &path, NsConvention convention)
+ns::prepare_network (NsEngine &engine)
 {
-  ns::register_instance_norm_layer ();
-  cv::utils::logging::setLogLevel (cv::utils::logging::LOG_LEVEL_SILENT);
-
-  check_file (path);
-  engine.path = path;
-  engine.convention = convention == NS_CONVENTION_AUTO ? convention_for_file (path)
-                                                       : convention;
-  engine.net = read_network (path);
   engine.net.setPreferableBackend (cv::dnn::DNN_BACKEND_OPENCV);
   engine.net.setPreferableTarget (cv::dnn::DNN_TARGET_CPU);
   // The network runs at several input sizes (probe, tiles, statistics).
@@ -160,7 +158,23 @@ load (NsEngine &engine, const std::string &path, NsConvention convention)
   // time on these networks.
   engine.net.enableFusion (false);
   engine.norm_layers = ns::bind_instance_norm_layers (engine.net, &engine.norm);
-  probe (engine);
+  ns::probe_network (engine);
+}
+
+namespace {
+
+void
+load (NsEngine &engine, const std::string &path, NsConvention convention)
+{
+  ns::register_instance_norm_layer ();
+  cv::utils::logging::setLogLevel (cv::utils::logging::LOG_LEVEL_SILENT);
+
+  ns::check_model_file (path);
+  engine.path = path;
+  engine.convention = convention == NS_CONVENTION_AUTO ? convention_for_file (path)
+                                                       : convention;
+  engine.net = read_network (path);
+  ns::prepare_network (engine);
 }
 
 } // namespace

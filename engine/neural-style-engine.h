@@ -214,6 +214,8 @@ typedef struct
   gfloat       *vector;      /* NS_STYLE_VECTOR_SIZE floats (vector), or NULL */
   gchar        *prediction_path; /* Magenta's prediction network (vector and
                               * picture styles), or NULL if not installed */
+  gchar        *transfer_path; /* Magenta's transfer network (vector and
+                              * picture styles), or NULL if not installed */
 } NsStyle;
 
 /* Loads @catalog_file (NULL: $NEURAL_STYLE_CATALOG, else the installed

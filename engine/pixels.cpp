@@ -78,9 +78,10 @@ to_blob (const cv::Mat &rgb, NsConvention convention)
         }
       else
         {
-          // NCHW, RGB, 0..255
+          // NCHW, RGB, 0..255 (0..1 for NS_CONVENTION_UNIT)
           cv::extractChannel (rgb, dst, c);
-          dst.convertTo (dst, CV_32F, 255.0);
+          if (convention != NS_CONVENTION_UNIT)
+            dst.convertTo (dst, CV_32F, 255.0);
         }
     }
   return blob;
@@ -97,7 +98,7 @@ from_blob (const cv::Mat &blob, NsConvention convention)
       if (convention == NS_CONVENTION_JOHNSON)
         plane (b, c).convertTo (planes[2 - c], CV_32F, 1.0 / 255, kJohnsonMeanBgr[c] / 255);
       else
-        plane (b, c).convertTo (planes[c], CV_32F, 1.0 / 255);
+        plane (b, c).convertTo (planes[c], CV_32F, convention == NS_CONVENTION_UNIT ? 1.0 : 1.0 / 255);
     }
 
   // The networks overshoot (about -22..277 on the 0..255 scale): clamp.

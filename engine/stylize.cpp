@@ -261,6 +261,8 @@ ns_engine_stylize (NsEngine        *engine,
       }
 
     cv::setNumThreads (options->threads > 0 ? options->threads : -1);
+    if (engine->arbitrary)
+      ns::prepare_arbitrary_style (*engine, *options, *io);
     ns::Stylizer (*engine, *options, *io, p).run ();
   });
 }

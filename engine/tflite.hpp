@@ -89,6 +89,7 @@ struct Operator
 // every operator input is a graph input, a constant or an earlier output).
 struct Model
 {
+  std::string path;                // for messages
   std::vector<uint8_t> bytes;      // the whole file
   std::vector<Tensor> tensors;
   std::vector<Operator> operators;
