@@ -1,7 +1,8 @@
 // neural-style: the engine's command-line front-end.
 //
-//   neural-style [--style ID|FILE] [--strength F] [--preserve-colors]
-//                [--scale F] [--model-path DIR] IN OUT
+//   neural-style [--style ID|FILE|PICTURE] [--style-amount F] [--strength F]
+//                [--preserve-colors] [--scale F] [--model-path DIR] IN OUT
+//   neural-style --style PICTURE --save-style ID [--title T]
 //
 // Exit status: 0 done, 1 error (nothing written), 2 bad usage.
 #include "config.h"
@@ -17,6 +18,7 @@
 #include <clocale>
 #include <csignal>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -33,6 +35,9 @@ enum Exit
 struct Args
 {
   gchar *style = nullptr;
+  gdouble style_amount = 1.0;
+  gchar *save_style = nullptr;
+  gchar *title = nullptr;
   gdouble strength = 1.0;
   gboolean preserve_colors = FALSE;
   gdouble scale = 1.0;
@@ -47,6 +52,8 @@ struct Args
   ~Args ()
   {
     g_free (style);
+    g_free (save_style);
+    g_free (title);
     g_strfreev (model_path);
     g_strfreev (files);
   }
@@ -244,8 +251,10 @@ list_styles (NsCatalog *catalog)
     {
       const NsStyle *style = static_cast<const NsStyle *> (g_ptr_array_index (styles, i));
       g_autofree gchar *description = ns_style_describe (style);
-      printf ("%s %s %s\n", padded (style->id, 28).c_str (),
-              padded (style->path ? _("installed") : "-", 13).c_str (), description);
+      const char *state = style->kind == NS_STYLE_KIND_VECTOR && !style->vector ? _("corrupt")
+                          : style->path ? _("installed") : "-";
+      printf ("%s %s %s\n", padded (style->id, 28).c_str (), padded (state, 13).c_str (),
+              description);
     }
   g_autoptr (GError) error = nullptr;
   if (!ns_catalog_find_installed (catalog, nullptr, &error))
@@ -253,11 +262,12 @@ list_styles (NsCatalog *catalog)
   return EXIT_OK;
 }
 
+// A network file given by path (anything else not an id is a picture).
 bool
 is_model_path (const char *style)
 {
-  return strchr (style, G_DIR_SEPARATOR) || g_str_has_suffix (style, ".onnx")
-         || g_str_has_suffix (style, ".t7");
+  return g_str_has_suffix (style, ".onnx") || g_str_has_suffix (style, ".t7")
+         || g_file_test (style, G_FILE_TEST_IS_DIR);
 }
 
 NsEngine *
@@ -266,8 +276,53 @@ open_engine (NsCatalog *catalog, const char *style_arg, GError **error)
   if (style_arg && is_model_path (style_arg) && !ns_catalog_lookup (catalog, style_arg))
     return ns_engine_new (style_arg, NS_CONVENTION_AUTO, error);
 
-  const NsStyle *style = ns_catalog_find_installed (catalog, style_arg, error);
+  g_autoptr (NsStyle) style = ns_catalog_resolve (catalog, style_arg, error);
   return style ? ns_engine_new_for_style (style, error) : nullptr;
+}
+
+// The style vector of an arbitrary style: a preset's or saved style's own,
+// or predicted from a picture.
+bool
+style_vector (const NsStyle *style, gfloat *vector, GError **error)
+{
+  if (style->kind == NS_STYLE_KIND_VECTOR && style->vector)
+    {
+      std::copy (style->vector, style->vector + NS_STYLE_VECTOR_SIZE, vector);
+      return true;
+    }
+  if (style->kind != NS_STYLE_KIND_PICTURE || !style->transfer_path || !style->prediction_path)
+    {
+      // Says what is missing or wrong.
+      g_autoptr (NsEngine) engine = ns_engine_new_for_style (style, error);
+      return false;
+    }
+  g_autoptr (NsEngine) engine = ns_engine_new_arbitrary (style->transfer_path, style->prediction_path, error);
+  return engine && ns_engine_predict_style_file (engine, style->path, vector, error);
+}
+
+int
+save_style (const Args &args, NsCatalog *catalog)
+{
+  g_autoptr (GError) error = nullptr;
+  g_autoptr (NsStyle) style = ns_catalog_resolve (catalog, args.style, &error);
+  gfloat vector[NS_STYLE_VECTOR_SIZE];
+
+  if (style && style->kind == NS_STYLE_KIND_NETWORK)
+    g_set_error (&error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                 _("Style '%s' is a trained network: only a picture (or a style vector) "
+                   "can be saved as a style"), style->id);
+  g_autofree gchar *path = style && !error && style_vector (style, vector, &error)
+    ? ns_catalog_save_style (catalog, nullptr, args.save_style, args.title ? args.title : style->title,
+                             style->kind == NS_STYLE_KIND_PICTURE ? style->title : nullptr,
+                             vector, &error)
+    : nullptr;
+  if (!path)
+    {
+      fprintf (stderr, "neural-style: %s\n", error->message);
+      return EXIT_ERROR;
+    }
+  printf (_("Saved style '%s' in %s\n"), args.save_style, path);
+  return EXIT_OK;
 }
 
 NsOptions
@@ -281,6 +336,7 @@ options_from (const Args &args)
   options.threads = args.threads;
   options.memory_budget = (guint64) (args.memory_mib * 1024 * 1024);
   options.exact_tiling = args.exact_tiling;
+  options.style_amount = args.style_amount;
   return options;
 }
 
@@ -360,8 +416,17 @@ main (int argc, char **argv)
     _("Memory budget for the network in MiB (default %u); larger images go in tiles"),
     (guint) (ns_options_default_memory_budget () >> 20));
   const GOptionEntry entries[] = {
-    { "style", 's', 0, G_OPTION_ARG_STRING, &args.style,
-      N_("Style id (see --list-styles) or a .onnx/.t7 file; default: the first installed"), N_("ID|FILE") },
+    { "style", 's', 0, G_OPTION_ARG_FILENAME, &args.style,
+      N_("Style id (see --list-styles), a .onnx/.t7 file, or any picture (PNG, JPEG, TIFF) "
+         "to paint with; default: the first installed"), N_("ID|FILE|PICTURE") },
+    { "style-amount", 0, 0, G_OPTION_ARG_DOUBLE, &args.style_amount,
+      N_("Picture and vector styles: how much of the style against the photo's own, "
+         "0 to 1 (default 1)"), N_("F") },
+    { "save-style", 0, 0, G_OPTION_ARG_STRING, &args.save_style,
+      N_("Save the picture given by --style as style ID in the user model folder "
+         "(no IN and OUT then)"), N_("ID") },
+    { "title", 0, 0, G_OPTION_ARG_STRING, &args.title,
+      N_("The saved style's title (default: the picture's file name)"), N_("T") },
     { "strength", 0, 0, G_OPTION_ARG_DOUBLE, &args.strength,
       N_("Mix with the original, 0 to 1 (default 1)"), N_("F") },
     { "preserve-colors", 'p', 0, G_OPTION_ARG_NONE, &args.preserve_colors,
@@ -418,6 +483,15 @@ main (int argc, char **argv)
 
   if (args.list_styles)
     return list_styles (catalog);
+
+  if (args.save_style)
+    {
+      if (!args.style)
+        return usage_error (context, _("--save-style needs --style PICTURE"));
+      if (args.files)
+        return usage_error (context, _("--save-style takes no input or output image"));
+      return save_style (args, catalog);
+    }
 
   if (!args.files || g_strv_length (args.files) != 2)
     return usage_error (context, _("give one input and one output image"));
