@@ -35,6 +35,18 @@
            (string-append "mean " (number->string (mean new))
                           " against " (number->string (mean layer))))))
 
+(define (test-picture-path)
+  (let* ((image (photo "coffee.png" 120 80))
+         (layer (first-layer image))
+         (ok (run-filter image layer
+                         (string-append ns-shared "/test-images/styles/wave.jpg") 1.0))
+         (new (first-layer image)))
+    (check ok "Script-Fu: a picture's path as the style succeeds" ns-error)
+    (check (string=? (car (gimp-item-get-name new)) "wave.jpg (Neural Style)")
+           "Script-Fu: the new layer is named after the picture"
+           (car (gimp-item-get-name new)))))
+
 (test-errors)
 (test-happy-path)
+(test-picture-path)
 (done)

@@ -7,20 +7,23 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import threading
 import time
 
 from gimpcommon import plugin_runs
-from nstest import (FLOAT, PROCEDURE, SHARED, TMP, U8, Gegl, Gimp, check, cli,
-                    comment, encoding, export_layer, layer_above, photo, pixels,
-                    psnr, refused, run_filter, run_tests, snapshot, succeeded,
-                    unchanged)
+from nstest import (CLI, FLOAT, PROCEDURE, SHARED, TMP, U8, Gegl, Gimp, check,
+                    cli, comment, encoding, export_layer, layer_above, load,
+                    photo, pixels, psnr, refused, run_filter, run_tests,
+                    snapshot, succeeded, unchanged)
 
 WAVE = 'The Great Wave off Kanagawa (Neural Style)'
 INDEXED_ERROR = ('Neural Style works on RGB and grayscale images. Convert '
                  'this indexed image with Image > Mode > RGB first.')
 MIN_PSNR = 35.0       # dB: the same pixels as the CLI, up to rounding
 MAX_SOURCE_PSNR = 25.0  # dB: anything closer to the source is not painted
+STARRY = os.path.join(SHARED, 'test-images', 'styles', 'starry_night.jpg')
+SCREAM = os.path.join(SHARED, 'test-images', 'styles', 'the_scream.jpg')
 
 
 def offset_photo(name='chelsea.png', width=300, height=200, x=17, y=11):
@@ -59,6 +62,16 @@ def test_registration():
           'strength 0..1 and scale 0.25..4, both 1 by default', str(ranges))
     check(specs['preserve-colors'].get_default_value() is False,
           'preserve-colors is off by default')
+    names = [spec.name for spec in procedure.get_arguments()]
+    check(names[-6:] == ['style', 'strength', 'preserve-colors', 'scale',
+                         'style-amount', 'style-layer'],
+          'the new arguments come last: older scripts keep working', str(names))
+    amount = specs['style-amount']
+    check((amount.minimum, amount.maximum, amount.get_default_value()) == (0.0, 1.0, 1.0),
+          'style-amount 0..1, 1 by default')
+    check(specs['style-layer'].value_type.name == 'GimpLayer'
+          and Gimp.param_spec_item_none_allowed(specs['style-layer']),
+          'style-layer is a layer, none by default')
     check_pluginrc()
 
 
@@ -327,21 +340,103 @@ def kill_plug_in_after(seconds, killed):
 
 
 def test_killed_mid_run():
-    image, layer = offset_photo('chelsea.png', 1500, 1000)
-    before = snapshot(image)
-    killed = []
-    killer = threading.Thread(target=kill_plug_in_after, args=(3.0, killed))
-    killer.start()
-    start = time.time()
-    status, message = run_filter(image, [layer], style='wave')
-    killer.join()
-    check(killed and status != Gimp.PDBStatusType.SUCCESS,
-          'the plug-in killed while it paints: the filter fails',
-          'killed after %.1f s: %s' % (time.time() - start, message))
-    unchanged(image, before, 'plug-in killed')
-    image.select_rectangle(Gimp.ChannelOps.REPLACE, 100, 100, 64, 64)
-    status, message = run_filter(image, [layer], style='wave')
-    succeeded(status, message, 'after the kill the filter runs again')
+    for style, what, seconds in (('wave', 'a network', 3.0), (STARRY, 'a picture', 1.5)):
+        image, layer = offset_photo('chelsea.png', 1500, 1000)
+        before = snapshot(image)
+        killed = []
+        killer = threading.Thread(target=kill_plug_in_after, args=(seconds, killed))
+        killer.start()
+        start = time.time()
+        status, message = run_filter(image, [layer], style=style)
+        killer.join()
+        check(killed and status != Gimp.PDBStatusType.SUCCESS,
+              'the plug-in killed while it paints %s style: the filter fails' % what,
+              'killed after %.1f s: %s' % (time.time() - start, message))
+        unchanged(image, before, 'plug-in killed while it paints %s style' % what)
+        image.select_rectangle(Gimp.ChannelOps.REPLACE, 100, 100, 64, 64)
+        status, message = run_filter(image, [layer], style=style)
+        succeeded(status, message, 'after the kill the filter runs again')
+
+
+def picture_case(name='coffee.png', width=200, height=150):
+    image, layer = offset_photo(name, width, height, 0, 0)
+    source = export_layer(layer, '%s/%s-source.png' % (TMP, name))
+    return image, layer, source
+
+
+def test_picture_style():
+    image, layer, source = picture_case()
+    reference = cli(source, TMP + '/coffee-starry.png', '--style', STARRY)
+    status, message = run_filter(image, [layer], style=STARRY, strength=0.9)
+    succeeded(status, message, 'a picture path as the style: filter succeeds')
+    new = layer_above(layer)
+    check(new is not None and new.get_name() == 'starry_night.jpg (Neural Style)'
+          and new.get_opacity() == 90.0,
+          "the new layer is named after the picture's file, at the strength",
+          new and new.get_name())
+    same_as_cli(new, reference, 'a picture as the style')
+    painted(new, layer, 'a picture as the style')
+
+
+def test_style_amount():
+    image, layer, source = picture_case()
+    reference = cli(source, TMP + '/coffee-starry-half.png', '--style', STARRY,
+                    '--style-amount', '0.5')
+    status, message = run_filter(image, [layer], style=STARRY, style_amount=0.5)
+    succeeded(status, message, 'style-amount 0.5: filter succeeds')
+    half = layer_above(layer)
+    same_as_cli(half, reference, 'style-amount 0.5')
+    status, message = run_filter(image, [layer], style=STARRY, style_amount=1.0)
+    full = layer_above(layer)
+    value = psnr(pixels(half), pixels(full))
+    check(value < MIN_PSNR, 'style-amount 0.5 paints otherwise than 1',
+          'PSNR between them: %.1f dB' % value)
+
+
+def test_style_layer_of_other_image():
+    image, layer, source = picture_case('rocket.jpg', 180, 120)
+    style_image = load(SCREAM)
+    style_layer = style_image.get_layers()[0]
+    style_layer.set_name('My scream')
+    style_pixels = pixels(style_layer, U8)
+    style_file = export_layer(style_layer, TMP + '/scream-layer.png')
+    reference = cli(source, TMP + '/rocket-scream.png', '--style', style_file)
+    status, message = run_filter(image, [layer], style='no-such-style',
+                                 style_layer=style_layer)
+    succeeded(status, message, 'a layer of another image as the style: filter succeeds')
+    new = layer_above(layer)
+    check(new is not None and new.get_name() == 'My scream (Neural Style)',
+          'the new layer is named after the style layer', new and new.get_name())
+    same_as_cli(new, reference, 'a layer of another image as the style')
+    check(len(style_image.get_layers()) == 1
+          and pixels(style_layer, U8) == style_pixels,
+          'the style image is unchanged')
+    style_image.delete()
+
+
+def test_saved_style_by_id():
+    """A style saved from a picture is then an ordinary style id."""
+    done = subprocess.run([CLI, '--style', STARRY, '--save-style', 'my-starry',
+                           '--title', 'My Starry'], capture_output=True, text=True)
+    check(done.returncode == 0, 'neural-style --save-style saves a style', done.stderr)
+    image, layer, source = picture_case()
+    reference = cli(source, TMP + '/coffee-my-starry.png', '--style', 'my-starry')
+    status, message = run_filter(image, [layer], style='my-starry')
+    succeeded(status, message, 'the saved style by id: filter succeeds')
+    new = layer_above(layer)
+    check(new is not None and new.get_name() == 'My Starry (Neural Style)',
+          "the new layer is named after the saved style's title",
+          new and new.get_name())
+    same_as_cli(new, reference, 'the saved style by id')
+
+
+def test_bad_picture():
+    text = os.path.join(TMP, 'notes.txt')
+    with open(text, 'w') as notes:
+        notes.write('not a picture\n')
+    image, layer = offset_photo('coffee.png', 120, 80)
+    refused(image, [layer], 'a style file that is not a picture', needles=['notes.txt'],
+            style=text)
 
 
 def test_indexed_refused():
@@ -368,5 +463,10 @@ run_tests([
     test_unknown_style,
     test_corrupt_model,
     test_indexed_refused,
+    test_picture_style,
+    test_style_amount,
+    test_style_layer_of_other_image,
+    test_saved_style_by_id,
+    test_bad_picture,
     test_killed_mid_run,
 ])

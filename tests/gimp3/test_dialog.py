@@ -7,15 +7,17 @@ meet through marker files in $NS_TEST_TMP/dialog:
   here: ready (the preview's expected pixels are written, the image is
         shown, the dialog is about to open at the defaults: the first
         installed style, strength 1).  The file says how many Down presses
-        in the style chooser reach STYLE, and STRENGTH.
+        in the style chooser reach STYLE, STRENGTH, and how many swatches
+        the style list paints (one per installed style that works).
   driver: chooses the style and types the strength with the keyboard,
-        waits for the preview to show them, presses OK
+        waits for the preview to show them and for the swatches, presses OK
   here: ran (the dialog closed and the filter ran)
   driver: presses Ctrl+Z in the image window
   here: checks that one undo restored the image and runs the filter with
         the last values; GIMP quits (--quit).
 """
 import os
+import re
 import subprocess
 import time
 
@@ -26,6 +28,8 @@ from nstest import (CLI, TMP, Gimp, check, cli, comment, export_layer,
 DIALOG = os.path.join(TMP, 'dialog')
 STYLE, TITLE, STRENGTH = 'rain_princess', 'Rain Princess', 0.8
 PREVIEW_SIZE = 256  # NS_PREVIEW_SIZE
+SWATCHES = os.path.join(os.environ['HOME'], '.cache', 'neural-style', 'swatches')
+BROKEN = 'broken'  # run-tests' truncated model
 
 
 def mark(name, text=''):
@@ -84,13 +88,16 @@ def test_dialog():
     comment('installed styles: %s' % ' '.join(styles))
     # The dialog opens at the first installed style and strength 1.0: the
     # driver's keys, not these arguments, must bring STYLE and STRENGTH.
-    mark('ready', '%d %.2f\n' % (styles.index(STYLE), STRENGTH))
+    working = [style for style in styles if style != BROKEN]
+    mark('ready', '%d %.2f %d %s\n' % (styles.index(STYLE), STRENGTH,
+                                       len(working), SWATCHES))
     start = time.time()
     status, message = run_filter(image, [layer], Gimp.RunMode.INTERACTIVE,
                                  style='', strength=1.0)
     comment('the dialog was open %.1f s' % (time.time() - start))
     succeeded(status, message, 'dialog: OK runs the filter')
     check_new_layer(image, layer)
+    check_swatches(working)
     Gimp.displays_flush()
     mark('ran')
     check(wait_until(lambda: len(image.get_layers()) == 1, 120)
@@ -112,6 +119,16 @@ def check_new_layer(image, layer):
     value = psnr(pixels(new), pixels(reference.get_layers()[0]))
     check(value >= 35.0, 'dialog: its pixels match the CLI',
           'PSNR against the CLI: %.1f dB' % value)
+
+
+def check_swatches(working):
+    """The list painted one swatch per working style into the cache, and
+    none for the broken model (it shows an error mark)."""
+    files = os.listdir(SWATCHES) if os.path.isdir(SWATCHES) else []
+    ids = sorted(re.sub(r'\.[0-9a-f]{16}\.png$', '', name) for name in files)
+    check(ids == sorted(style.replace('.', '_') for style in working),
+          'dialog: one cached swatch per installed style, none for the broken one',
+          'cached: %s' % ' '.join(ids))
 
 
 def check_last_values(image, layer):

@@ -12,6 +12,8 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+
+#include "test-util.h"
 #include <sys/time.h>
 
 #include "ns-swatch.h"
@@ -221,24 +223,6 @@ touch_later (const gchar *path,
   times[0].tv_sec += seconds;
   times[1] = times[0];
   g_assert_cmpint (utimes (path, times), ==, 0);
-}
-
-static void
-remove_tree (const gchar *path)
-{
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-  const gchar     *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree gchar *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
 }
 
 /* The tests */
@@ -453,6 +437,6 @@ main (int    argc,
   status = g_test_run ();
 
   if (status == 0)
-    remove_tree (tmp_dir);
+    test_remove_tree (tmp_dir);
   return status;
 }
