@@ -8,6 +8,7 @@ Run with /usr/bin/python3: it needs cv2 and numpy.
 """
 
 import argparse
+import configparser
 import os
 import re
 import shutil
@@ -339,6 +340,31 @@ def check_like_cli(tap, fixture, label, source, new, where=None, style_args=("--
                   "%s: the new layer's pixels equal the CLI's (%s)"
                   % (label, " ".join(os.path.basename(a) for a in style_args)),
                   "PSNR %.2f dB, expected >= %.0f dB" % (value, MIN_PSNR))
+
+
+def cli_styles(fixture):
+    """{id: installed}, in order, as `neural-style --list-styles` says."""
+    proc = subprocess.run([fixture.args.cli, "--list-styles"], env=fixture.env(),
+                          stdout=subprocess.PIPE, text=True, timeout=60)
+    styles = {}
+    for line in proc.stdout.splitlines():
+        fields = line.split()
+        if len(fields) >= 2:
+            styles[fields[0]] = fields[1] == "installed"
+    return styles
+
+
+def catalog(fixture):
+    """The source catalog (GKeyFile, which configparser reads)."""
+    keys = configparser.RawConfigParser(strict=False, interpolation=None)
+    keys.read(fixture.catalog)
+    return keys
+
+
+def default_title(fixture):
+    """The title of the default style: the CLI's first installed one."""
+    style = next((i for i, installed in cli_styles(fixture).items() if installed), None)
+    return catalog(fixture).get(style, "title", fallback=style)
 
 
 def main(test_function, name):

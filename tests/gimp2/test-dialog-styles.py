@@ -12,9 +12,7 @@ the batch run did, one Ctrl+Z undoes it; then the saved style works by its
 id in batch mode.
 """
 
-import configparser
 import os
-import subprocess
 import time
 
 import gimp2test as g
@@ -28,23 +26,9 @@ PAINTED_BELOW_DB = 30.0
 SWATCH_TIMEOUT = 300
 
 
-def cli_styles(fixture):
-    """{id: installed} as `neural-style --list-styles` says."""
-    proc = subprocess.run([fixture.args.cli, "--list-styles"], env=fixture.env(),
-                          stdout=subprocess.PIPE, text=True, timeout=60)
-    styles = {}
-    for line in proc.stdout.splitlines():
-        fields = line.split()
-        if len(fields) >= 2:
-            styles[fields[0]] = fields[1] == "installed"
-    return styles
-
-
 def noncommercial_ids(fixture):
-    catalog = configparser.RawConfigParser(strict=False, interpolation=None)
-    catalog.read(fixture.catalog)
-    return {s for s in catalog.sections()
-            if catalog.get(s, "noncommercial", fallback="false") == "true"}
+    keys = g.catalog(fixture)
+    return {s for s in keys.sections() if keys.get(s, "noncommercial", fallback="") == "true"}
 
 
 def read_rows(path):
@@ -72,7 +56,7 @@ def wait_for_swatches(path):
 
 
 def check_rows(tap, fixture, rows):
-    expected = cli_styles(fixture)
+    expected = g.cli_styles(fixture)
     seen = {row[0]: row for row in rows}
     tap.equal("the list has a row for every style the CLI lists",
               sorted(expected), sorted(seen))

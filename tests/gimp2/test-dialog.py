@@ -119,7 +119,8 @@ def check_preview_like_result(tap, fixture, final):
 def check_new_layer(tap, fixture, server):
     server.call("(define painted (ns-layer-above image source))")
     tap.equal("the image has one layer more", "2", server.value("(ns-layer-count image)"))
-    tap.equal("the new layer's name", g.WAVE_TITLE + " (Neural Style)",
+    tap.equal("the new layer is named after the default style",
+              g.default_title(fixture) + " (Neural Style)",
               server.value("(car (gimp-item-get-name painted))"))
     opacity = float(server.value("(car (gimp-layer-get-opacity painted))"))
     tap.ok(abs(opacity - STRENGTH * 100) < 0.01,
@@ -148,7 +149,7 @@ def undo(tap, display, server):
 
 
 def check_undone(tap, fixture, server):
-    name = g.WAVE_TITLE + " (Neural Style)"
+    name = g.default_title(fixture) + " (Neural Style)"
     tap.equal("one Ctrl+Z removes the new layer, mask and all (one undo step)",
               ("1", "-1"),
               (server.value("(ns-layer-count image)"),
@@ -158,11 +159,12 @@ def check_undone(tap, fixture, server):
                         fixture.out_path("before.png"), fixture.out_path("undone.png"))
 
 
-def check_last_values(tap, server):
+def check_last_values(tap, fixture, server):
     server.call('(plug-in-neural-style RUN-WITH-LAST-VALS image source "" 1.0 0 1.0)')
     server.call("(define again (ns-layer-above image source))")
     tap.equal("RUN-WITH-LAST-VALS uses the dialog's style",
-              g.WAVE_TITLE + " (Neural Style)", server.value("(car (gimp-item-get-name again))"))
+              g.default_title(fixture) + " (Neural Style)",
+              server.value("(car (gimp-item-get-name again))"))
     opacity = float(server.value("(car (gimp-layer-get-opacity again))"))
     tap.ok(abs(opacity - STRENGTH * 100) < 0.01,
            "RUN-WITH-LAST-VALS uses the dialog's strength",
@@ -183,7 +185,7 @@ def drive(tap, fixture, display, gimp, screenshot_path):
     check_preview_like_result(tap, fixture, final)
     if undo(tap, display, gimp.server):
         check_undone(tap, fixture, gimp.server)
-    check_last_values(tap, gimp.server)
+    check_last_values(tap, fixture, gimp.server)
 
 
 def test(fixture, tap):
