@@ -81,6 +81,7 @@ same_style (const NsStyle *a,
          && a->kind == b->kind
          && g_strcmp0 (a->path, b->path) == 0
          && g_strcmp0 (a->prediction_path, b->prediction_path) == 0
+         && g_strcmp0 (a->transfer_path, b->transfer_path) == 0
          && ! a->vector == ! b->vector
          && (! a->vector
              || memcmp (a->vector, b->vector, NS_STYLE_VECTOR_SIZE * sizeof (gfloat)) == 0);
@@ -150,7 +151,7 @@ job_ensure_engine (Job     *job,
   /* Another vector for the same networks: no need to load them again. */
   if (shared->engine && style->kind == NS_STYLE_KIND_VECTOR
       && loaded->kind == NS_STYLE_KIND_VECTOR
-      && g_strcmp0 (loaded->path, style->path) == 0
+      && g_strcmp0 (loaded->transfer_path, style->transfer_path) == 0
       && g_strcmp0 (loaded->prediction_path, style->prediction_path) == 0
       && ns_engine_set_style_vector (shared->engine, style->vector, NULL))
     {

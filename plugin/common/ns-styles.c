@@ -82,7 +82,7 @@ find_magenta (NsCatalog  *catalog,
     {
       const NsStyle *style = g_ptr_array_index (installed, i);
 
-      if (style->kind == NS_STYLE_KIND_VECTOR && style->path && style->prediction_path)
+      if (style->kind == NS_STYLE_KIND_VECTOR && style->transfer_path && style->prediction_path)
         return style;
     }
 
@@ -99,7 +99,7 @@ new_predictor (NsCatalog  *catalog,
 {
   const NsStyle *magenta = find_magenta (catalog, error);
 
-  return magenta ? ns_engine_new_arbitrary (magenta->path, magenta->prediction_path, error)
+  return magenta ? ns_engine_new_arbitrary (magenta->transfer_path, magenta->prediction_path, error)
                  : NULL;
 }
 
@@ -121,7 +121,7 @@ ns_styles_from_buffer (NsCatalog           *catalog,
   if (! magenta)
     return NULL;
 
-  engine = ns_engine_new_arbitrary (magenta->path, magenta->prediction_path, error);
+  engine = ns_engine_new_arbitrary (magenta->transfer_path, magenta->prediction_path, error);
   if (! engine || ! ns_buffer_predict_style (engine, buffer, area, vector, error))
     return NULL;
 
@@ -131,7 +131,8 @@ ns_styles_from_buffer (NsCatalog           *catalog,
   style->kind = NS_STYLE_KIND_VECTOR;
   style->format = g_strdup (LAYER_FORMAT);
   style->convention = NS_CONVENTION_UNIT;
-  style->path = g_strdup (magenta->path);
+  style->path = g_strdup (magenta->transfer_path);
+  style->transfer_path = g_strdup (magenta->transfer_path);
   style->prediction_path = g_strdup (magenta->prediction_path);
   style->vector = g_steal_pointer (&vector);
   return style;

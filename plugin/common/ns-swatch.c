@@ -176,6 +176,8 @@ fingerprint (const NsStyle        *style,
                           NS_SWATCH_WIDTH, NS_SWATCH_HEIGHT);
   g_checksum_update (sum, (const guchar *) head, -1);
   fingerprint_file (sum, style->path);
+  if (g_strcmp0 (style->transfer_path, style->path) != 0)
+    fingerprint_file (sum, style->transfer_path);
   if (style->vector)
     g_checksum_update (sum, (const guchar *) style->vector,
                        NS_STYLE_VECTOR_SIZE * sizeof (gfloat));
@@ -275,7 +277,7 @@ engine_for (const NsStyle  *style,
 {
   if (engine && *engine && style->kind == NS_STYLE_KIND_VECTOR && style->vector
       && ns_engine_is_arbitrary (*engine)
-      && g_strcmp0 (ns_engine_get_model_path (*engine), style->path) == 0
+      && g_strcmp0 (ns_engine_get_model_path (*engine), style->transfer_path) == 0
       && ns_engine_set_style_vector (*engine, style->vector, NULL))
     return g_steal_pointer (engine);
 

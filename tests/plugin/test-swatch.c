@@ -367,6 +367,59 @@ test_rows_marked (void)
   g_assert_null (strstr (gone->markup, "non-commercial"));
 }
 
+/* A vector preset's swatch is painted by Magenta's transfer network, and
+ * painted again when that file changes. */
+static void
+test_vector_style (void)
+{
+  g_autofree gchar          *dir = g_build_filename (tmp_dir, "magenta", NULL);
+  g_autofree gchar          *magenta = shared_path ("models", "magenta");
+  g_autoptr (GDir)           files = g_dir_open (magenta, 0, NULL);
+  const gchar               *path[] = { dir, NULL };
+  g_autoptr (NsCatalog)      catalog = NULL;
+  g_autoptr (NsSwatchSample) sample = sample_new ();
+  g_autoptr (GdkPixbuf)      first = NULL;
+  g_autoptr (GdkPixbuf)      other = NULL;
+  g_autoptr (GdkPixbuf)      mark = ns_swatch_error_mark ();
+  g_autoptr (GError)         error = NULL;
+  const NsStyle             *starry;
+  gboolean                   cached = TRUE;
+  const gchar               *name;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  while ((name = g_dir_read_name (files)))
+    if (g_str_has_suffix (name, ".tflite"))
+      {
+        g_autofree gchar *from = g_build_filename (magenta, name, NULL);
+        g_autofree gchar *to = g_build_filename (dir, name, NULL);
+
+        copy_file (from, to, G_MAXSIZE);
+      }
+  catalog = ns_catalog_new (NULL, path, &error);
+  g_assert_no_error (error);
+  starry = ns_catalog_find_installed (catalog, "starry-night", &error);
+  g_assert_no_error (error);
+
+  first = ns_swatch_make (starry, sample, NULL, &cached, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (cached);
+  g_assert_cmpfloat (psnr (first, mark), <, 20.0);
+  other = ns_swatch_make (ns_catalog_find_installed (catalog, "the-scream", NULL), sample,
+                          NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("Starry Night against The Scream: %.1f dB", psnr (first, other));
+  g_assert_cmpfloat (psnr (first, other), <, 25.0);
+
+  g_clear_object (&other);
+  other = ns_swatch_make (starry, sample, NULL, &cached, NULL, NULL);
+  g_assert_true (cached);
+  touch_later (starry->transfer_path, 5);
+  g_clear_object (&other);
+  other = ns_swatch_make (starry, sample, NULL, &cached, NULL, NULL);
+  g_assert_false (cached);
+  g_assert_cmpfloat (psnr (first, other), >=, 40.0);
+}
+
 /* Closing the chooser while swatches are painted: no call afterwards, no
  * crash, nothing half-written in the cache. */
 static void
@@ -433,6 +486,7 @@ main (int    argc,
   g_test_add_func ("/swatch/remade-when-model-changes", test_remade_when_model_changes);
   g_test_add_func ("/swatch/broken-model-error-mark", test_broken_model_error_mark);
   g_test_add_func ("/swatch/rows-marked", test_rows_marked);
+  g_test_add_func ("/swatch/vector-style", test_vector_style);
   g_test_add_func ("/swatch/freed-while-painting", test_freed_while_painting);
   status = g_test_run ();
 
