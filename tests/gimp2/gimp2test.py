@@ -54,6 +54,7 @@ class Tap:
     def __init__(self):
         self.count = 0
         self.failed = 0
+        self.prefix = ""  # before each description, for cases run in turn
 
     def comment(self, text):
         for line in str(text).splitlines() or [""]:
@@ -63,7 +64,8 @@ class Tap:
         self.count += 1
         if not passed:
             self.failed += 1
-        print("%s %d - %s" % ("ok" if passed else "not ok", self.count, description))
+        print("%s %d - %s%s" % ("ok" if passed else "not ok", self.count, self.prefix,
+                                description))
         if diagnostic:
             self.comment(diagnostic)
         sys.stdout.flush()
@@ -148,10 +150,13 @@ def scheme_setup(fixture):
         scheme_string(os.path.join(HERE, "ns-lib.scm")))
 
 
-def gimp_batch_argv(fixture, case_file):
-    """One -b command: Script-Fu definitions last only as long as one."""
-    command = "(begin %s (load %s))" % (scheme_setup(fixture),
-                                        scheme_string(os.path.join(HERE, case_file)))
+def gimp_batch_argv(fixture, case_file, defines=None):
+    """One -b command: Script-Fu definitions last only as long as one.
+    @defines: {name: string} for the case file, before it runs."""
+    values = " ".join("(define %s %s)" % (name, scheme_string(value))
+                      for name, value in (defines or {}).items())
+    command = "(begin %s %s (load %s))" % (scheme_setup(fixture), values,
+                                           scheme_string(os.path.join(HERE, case_file)))
     return [GIMP_CONSOLE, "-i", "-d", "-f", "-b", command, "-b", "(gimp-quit 0)"]
 
 
@@ -196,9 +201,9 @@ def run_gimp(fixture, case_file, env=None, timeout=600):
 class LiveGimp:
     """A batch GIMP still running: its output read as it comes, timed."""
 
-    def __init__(self, fixture, case_file, env=None):
+    def __init__(self, fixture, case_file, env=None, defines=None):
         self.start = time.monotonic()
-        self.proc = subprocess.Popen(gimp_batch_argv(fixture, case_file),
+        self.proc = subprocess.Popen(gimp_batch_argv(fixture, case_file, defines),
                                      env=env or fixture.env(), stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True, errors="replace")
