@@ -94,17 +94,6 @@ query (void)
   install_procedure (GIMP2_PICTURE_PROCEDURE, args, N_PICTURE_ARGS, NULL);
 }
 
-static gboolean
-wrong_count (const gchar  *name,
-             gint          expected,
-             gint          n_params,
-             GError      **error)
-{
-  g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
-               _("%s takes %d arguments, not %d"), name, expected, n_params);
-  return FALSE;
-}
-
 /* Settings from a non-interactive call; FALSE if the call is malformed. */
 static gboolean
 settings_from_args (const gchar     *name,
@@ -114,9 +103,14 @@ settings_from_args (const gchar     *name,
                     GError         **error)
 {
   const gboolean picture = g_strcmp0 (name, GIMP2_PICTURE_PROCEDURE) == 0;
+  const gint     expected = picture ? N_PICTURE_ARGS : N_ARGS;
 
-  if (n_params != (picture ? N_PICTURE_ARGS : N_ARGS))
-    return wrong_count (name, picture ? N_PICTURE_ARGS : N_ARGS, n_params, error);
+  if (n_params != expected)
+    {
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                   _("%s takes %d arguments, not %d"), name, expected, n_params);
+      return FALSE;
+    }
 
   ns_settings_init (settings);
   ns_settings_set_style (settings, param[ARG_STYLE].data.d_string);
