@@ -9,11 +9,15 @@ screenshot of the open list).  A layer of a second open image as the style
 (remembered from a batch run with plug-in-neural-style-picture): the
 preview paints with it, "Save as Style" saves it, OK paints the layer as
 the batch run did, one Ctrl+Z undoes it; then the saved style works by its
-id in batch mode.
+id in batch mode.  Last, a picture file remembered from a batch run: the
+dialog opens with it, its preview looks like the batch painting, and Cancel
+leaves the image as it was.
 """
 
 import os
 import time
+
+import cv2
 
 import gimp2test as g
 import gui
@@ -185,6 +189,44 @@ def check_saved(tap, fixture, server):
                      style_args=("--style", fixture.out_path("style-layer.png")))
 
 
+def check_picture_and_cancel(tap, fixture, display, server):
+    """A batch run with a picture's path leaves it as the last style; the
+    dialog previews it; Cancel changes nothing."""
+    starry = os.path.join(fixture.images, "styles", "starry_night.jpg")
+    server.call("(gimp-image-remove-layer image saved)")
+    server.call('(plug-in-neural-style RUN-NONINTERACTIVE image source %s 1.0 0 1.0)'
+                % g.scheme_string(starry))
+    server.call("(gimp-image-remove-layer image (ns-layer-above image source))")
+    server.call('(ns-export-flat image "before-cancel.png")')
+    call = server.call_in_background(
+        '(plug-in-neural-style RUN-INTERACTIVE image source "" 1.0 0 1.0)')
+    window = display.find_window("^Neural Style$", 60)
+    if not tap.ok(window is not None, "the dialog opens again"):
+        return
+    source = g.read_image(fixture.out_path("source.png"))
+    crop = gui.preview_crop(source, 0, 0, 300, 200)
+    dialog = gui.DialogWindow(display, window, crop, fixture.path("dialog.png"))
+    shown = dialog.preview(lambda shown: g.psnr(shown, crop) < PAINTED_BELOW_DB, 180)
+    # Magenta's painting of a crop is not a crop of its painting: the
+    # reference is the CLI's painting of the crop.
+    cv2.imwrite(fixture.out_path("crop.png"), crop)
+    _, _, painted = g.run_cli(fixture, fixture.out_path("crop.png"),
+                              fixture.out_path("crop-cli.png"), ("--style", starry))
+    value = g.psnr(shown, painted) if shown is not None and painted is not None else float("nan")
+    tap.ok(value >= g.MIN_PSNR,
+           "the dialog previews the picture remembered from the batch run",
+           "PSNR against the CLI's painting of the crop %.1f dB, expected >= %.0f dB"
+           % (value, g.MIN_PSNR))
+    display.keys(window, "alt+c")
+    call.join(60)
+    tap.ok(display.find_window("^Neural Style$", 5) is None, "Cancel closes the dialog")
+    tap.equal("Cancel adds no layer", "1", server.value("(ns-layer-count image)"))
+    server.call('(ns-export-flat image "after-cancel.png")')
+    g.check_same_pixels(tap, "Cancel leaves the image's pixels as they were",
+                        fixture.out_path("before-cancel.png"),
+                        fixture.out_path("after-cancel.png"))
+
+
 def drive(tap, fixture, display, gimp):
     ready = gimp.server.wait_ready(180)
     if not tap.ok(ready, "GIMP starts with the Script-Fu server",
@@ -196,6 +238,7 @@ def drive(tap, fixture, display, gimp):
     check_result(tap, fixture, gimp.server)
     check_undo(tap, fixture, display, gimp.server)
     check_saved(tap, fixture, gimp.server)
+    check_picture_and_cancel(tap, fixture, display, gimp.server)
 
 
 def test(fixture, tap):
