@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "neural-style-engine.h"
+#include "catalog-private.h"
 
 #include <errno.h>
 #include <math.h>
@@ -14,24 +15,25 @@
 
 struct _NsCatalog
 {
-  GPtrArray *styles; /* NsStyle, owned */
-  /* Magenta's networks: catalog groups that are not styles */
-  GPtrArray *networks;       /* their ids */
-  gchar *transfer_files[2];  /* fp16 (preferred), int8 */
-  gchar *prediction_file;
-  gchar *transfer_path;      /* the installed ones, or NULL */
+  GPtrArray *styles;   /* NsStyle, owned */
+  GPtrArray *networks; /* NsStyle, owned: networks that are not styles
+                        * (format=tflite), never listed as styles */
+  /* Magenta's installed networks (transfer: fp16, else int8), or NULL */
+  gchar *transfer_path;
   gchar *prediction_path;
 };
+
+/* An ml5 style folder holds this manifest, next to its weight files. */
+#define ML5_MANIFEST "manifest.json"
 
 /* The command users run to install models, as they would type it. */
 #define FETCH_COMMAND "neural-style-fetch"
 /* What it installs for pictures and saved styles. */
 #define MAGENTA_FETCH_IDS "magenta-transfer magenta-prediction"
 
-static gboolean take_magenta_network (NsCatalog *catalog, GKeyFile *keys, const gchar *group);
 static void read_vector_preset (NsStyle *style, GKeyFile *keys, const gchar *group);
 static void add_saved_styles (NsCatalog *catalog, const gchar * const *search_path);
-static void find_magenta_networks (NsCatalog *catalog, const gchar * const *search_path);
+static void find_magenta_networks (NsCatalog *catalog);
 
 void
 ns_style_free (NsStyle *style)
@@ -141,6 +143,21 @@ find_file (const gchar * const *search_path,
 }
 
 static gchar *
+find_ml5_folder (const gchar * const *search_path,
+                 const gchar         *folder)
+{
+  for (const gchar * const *dir = search_path; *dir; dir++)
+    {
+      g_autofree gchar *path = g_build_filename (*dir, folder, NULL);
+      g_autofree gchar *manifest = g_build_filename (path, ML5_MANIFEST, NULL);
+
+      if (g_file_test (manifest, G_FILE_TEST_IS_REGULAR))
+        return g_steal_pointer (&path);
+    }
+  return NULL;
+}
+
+static gchar *
 get_string (GKeyFile    *keys,
             const gchar *group,
             const gchar *key)
@@ -150,6 +167,26 @@ get_string (GKeyFile    *keys,
   if (value && !*value)
     g_clear_pointer (&value, g_free);
   return value;
+}
+
+/* The first of the URLs (current home first, mirrors after). */
+static gchar *
+first_url (GKeyFile    *keys,
+           const gchar *group)
+{
+  g_autofree gchar *urls = get_string (keys, group, "url");
+  g_auto (GStrv) list = urls ? g_strsplit (urls, ";", 2) : NULL;
+  gchar *url = list ? g_strstrip (g_strdup (list[0])) : NULL;
+
+  if (url && !*url)
+    g_clear_pointer (&url, g_free);
+  return url;
+}
+
+static gboolean
+is_ml5 (const NsStyle *style)
+{
+  return g_strcmp0 (style->format, "ml5") == 0;
 }
 
 static NsStyle *
@@ -165,7 +202,7 @@ style_from_group (GKeyFile    *keys,
   style->year = get_string (keys, group, "year");
   style->file = get_string (keys, group, "file");
   style->format = get_string (keys, group, "format");
-  style->url = get_string (keys, group, "url");
+  style->url = first_url (keys, group);
   style->sha256 = get_string (keys, group, "sha256");
   style->sha1 = get_string (keys, group, "sha1");
   style->license = get_string (keys, group, "license");
@@ -179,15 +216,52 @@ style_from_group (GKeyFile    *keys,
   if (g_strcmp0 (style->format, "vector") == 0)
     read_vector_preset (style, keys, group);
   else if (!style->file)
-    style->file = g_strconcat (group, ".onnx", NULL);
+    style->file = is_ml5 (style) ? g_strdup (group) : g_strconcat (group, ".onnx", NULL);
   return style;
 }
 
+/* Where @style is installed: its file; for an ml5 style, its folder, else
+ * the ONNX conversion the catalog accepts in its place. */
+static void
+locate (NsStyle             *style,
+        GKeyFile            *keys,
+        const gchar         *group,
+        const gchar * const *search_path)
+{
+  g_autofree gchar *onnx = NULL;
+
+  if (style->kind != NS_STYLE_KIND_NETWORK)
+    return; /* vector presets: installed with Magenta's networks */
+  if (!is_ml5 (style))
+    {
+      style->path = find_file (search_path, style->file);
+      return;
+    }
+
+  style->path = find_ml5_folder (search_path, style->file);
+  style->size = 0;
+  onnx = get_string (keys, group, "onnx");
+  if (style->path || !onnx)
+    return;
+
+  style->path = find_file (search_path, onnx);
+  if (!style->path)
+    return;
+  g_free (style->format);
+  style->format = g_strdup ("onnx");
+  g_free (style->file);
+  style->file = g_steal_pointer (&onnx);
+  g_free (style->sha256);
+  style->sha256 = get_string (keys, group, "onnx-sha256");
+  style->size = g_key_file_get_int64 (keys, group, "onnx-size", NULL);
+}
+
 static gboolean
-load_catalog_file (NsCatalog    *catalog,
-                   const gchar  *catalog_file,
-                   gboolean      must_exist,
-                   GError      **error)
+load_catalog_file (NsCatalog           *catalog,
+                   const gchar         *catalog_file,
+                   gboolean             must_exist,
+                   const gchar * const *search_path,
+                   GError             **error)
 {
   g_autoptr (GKeyFile) keys = g_key_file_new ();
   g_auto (GStrv) groups = NULL;
@@ -203,8 +277,13 @@ load_catalog_file (NsCatalog    *catalog,
 
   groups = g_key_file_get_groups (keys, NULL);
   for (gchar **group = groups; *group; group++)
-    if (!take_magenta_network (catalog, keys, *group))
-      g_ptr_array_add (catalog->styles, style_from_group (keys, *group));
+    {
+      NsStyle *style = style_from_group (keys, *group);
+      const gboolean network = g_strcmp0 (style->format, "tflite") == 0;
+
+      locate (style, keys, *group, search_path);
+      g_ptr_array_add (network ? catalog->networks : catalog->styles, style);
+    }
   return TRUE;
 }
 
@@ -212,6 +291,15 @@ static gboolean
 is_model_file (const gchar *name)
 {
   return g_str_has_suffix (name, ".onnx") || g_str_has_suffix (name, ".t7");
+}
+
+static gboolean
+is_ml5_folder (const gchar *dir,
+               const gchar *name)
+{
+  g_autofree gchar *manifest = g_build_filename (dir, name, ML5_MANIFEST, NULL);
+
+  return g_file_test (manifest, G_FILE_TEST_IS_REGULAR);
 }
 
 static gboolean
@@ -234,7 +322,8 @@ compare_names (gconstpointer a,
   return g_strcmp0 (*(const gchar **) a, *(const gchar **) b);
 }
 
-/* Models users dropped into a model folder, named after their file. */
+/* Models users dropped into a model folder, named after their file (or
+ * ml5 style folder). */
 static void
 add_dropped_in (NsCatalog           *catalog,
                 const gchar * const *search_path)
@@ -248,14 +337,16 @@ add_dropped_in (NsCatalog           *catalog,
       if (!d)
         continue;
       while ((name = g_dir_read_name (d)))
-        if (is_model_file (name))
+        if (is_model_file (name) || is_ml5_folder (*dir, name))
           g_ptr_array_add (names, g_strdup (name));
       g_ptr_array_sort (names, compare_names);
 
       for (guint i = 0; i < names->len; i++)
         {
           const gchar *file = g_ptr_array_index (names, i);
-          g_autofree gchar *id = g_strndup (file, strrchr (file, '.') - file);
+          const gboolean ml5 = !is_model_file (file);
+          g_autofree gchar *id = ml5 ? g_strdup (file)
+                                     : g_strndup (file, strrchr (file, '.') - file);
           NsStyle *style;
 
           if (catalog_has_file (catalog, file) || ns_catalog_lookup (catalog, id))
@@ -265,7 +356,7 @@ add_dropped_in (NsCatalog           *catalog,
           style->id = g_steal_pointer (&id);
           style->title = g_strdup (style->id);
           style->file = g_strdup (file);
-          style->format = g_strdup (g_str_has_suffix (file, ".t7") ? "t7" : "onnx");
+          style->format = g_strdup (ml5 ? "ml5" : g_str_has_suffix (file, ".t7") ? "t7" : "onnx");
           style->convention = NS_CONVENTION_AUTO;
           style->path = g_build_filename (*dir, file, NULL);
           g_ptr_array_add (catalog->styles, style);
@@ -282,11 +373,7 @@ ns_catalog_new (const gchar         *catalog_file,
   g_auto (GStrv) default_path = NULL;
 
   catalog->styles = g_ptr_array_new_with_free_func ((GDestroyNotify) ns_style_free);
-  catalog->networks = g_ptr_array_new_with_free_func (g_free);
-
-  if (!load_catalog_file (catalog, catalog_file ? catalog_file : default_catalog_file (),
-                          catalog_file != NULL, error))
-    return NULL;
+  catalog->networks = g_ptr_array_new_with_free_func ((GDestroyNotify) ns_style_free);
 
   if (!search_path)
     {
@@ -294,15 +381,12 @@ ns_catalog_new (const gchar         *catalog_file,
       search_path = (const gchar * const *) default_path;
     }
 
-  for (guint i = 0; i < catalog->styles->len; i++)
-    {
-      NsStyle *style = g_ptr_array_index (catalog->styles, i);
-      if (style->kind == NS_STYLE_KIND_NETWORK)
-        style->path = find_file (search_path, style->file);
-    }
+  if (!load_catalog_file (catalog, catalog_file ? catalog_file : default_catalog_file (),
+                          catalog_file != NULL, search_path, error))
+    return NULL;
   add_dropped_in (catalog, search_path);
   add_saved_styles (catalog, search_path);
-  find_magenta_networks (catalog, search_path);
+  find_magenta_networks (catalog);
 
   return g_steal_pointer (&catalog);
 }
@@ -314,9 +398,6 @@ ns_catalog_free (NsCatalog *catalog)
     return;
   g_clear_pointer (&catalog->styles, g_ptr_array_unref);
   g_clear_pointer (&catalog->networks, g_ptr_array_unref);
-  g_free (catalog->transfer_files[0]);
-  g_free (catalog->transfer_files[1]);
-  g_free (catalog->prediction_file);
   g_free (catalog->transfer_path);
   g_free (catalog->prediction_path);
   g_free (catalog);
@@ -356,6 +437,21 @@ ns_catalog_lookup (NsCatalog   *catalog,
       const NsStyle *style = g_ptr_array_index (catalog->styles, i);
       if (g_strcmp0 (style->id, id) == 0)
         return style;
+    }
+  return NULL;
+}
+
+const NsStyle *
+ns_catalog_lookup_network (NsCatalog   *catalog,
+                           const gchar *id)
+{
+  g_return_val_if_fail (catalog != NULL, NULL);
+
+  for (guint i = 0; id && i < catalog->networks->len; i++)
+    {
+      const NsStyle *network = g_ptr_array_index (catalog->networks, i);
+      if (g_strcmp0 (network->id, id) == 0)
+        return network;
     }
   return NULL;
 }
@@ -502,34 +598,6 @@ ns_engine_new_for_style (const NsStyle *style,
 /* The group of a saved "<id>.style" file. */
 #define SAVED_STYLE_GROUP "Neural Style"
 #define SAVED_STYLE_SUFFIX ".style"
-
-/* Magenta's networks are catalog groups (format=tflite) but no styles: they
- * are kept aside, to be found on the search path.  TRUE if @group is one. */
-static gboolean
-take_magenta_network (NsCatalog   *catalog,
-                      GKeyFile    *keys,
-                      const gchar *group)
-{
-  g_autofree gchar *format = get_string (keys, group, "format");
-  gchar **slot = NULL;
-
-  if (g_strcmp0 (format, "tflite") != 0)
-    return FALSE;
-
-  if (g_strcmp0 (group, "magenta-transfer") == 0)
-    slot = &catalog->transfer_files[0];
-  else if (g_strcmp0 (group, "magenta-transfer-int8") == 0)
-    slot = &catalog->transfer_files[1];
-  else if (g_strcmp0 (group, "magenta-prediction") == 0)
-    slot = &catalog->prediction_file;
-  if (slot)
-    {
-      g_free (*slot);
-      *slot = get_string (keys, group, "file");
-    }
-  g_ptr_array_add (catalog->networks, g_strdup (group));
-  return TRUE;
-}
 
 /* NS_STYLE_VECTOR_SIZE finite numbers separated by ';'.  (transfer full) */
 static gfloat *
@@ -681,14 +749,17 @@ set_magenta_paths (NsCatalog *catalog,
 /* The installed transfer network (fp16, else int8) and prediction network;
  * vector styles are installed when the transfer network is. */
 static void
-find_magenta_networks (NsCatalog           *catalog,
-                       const gchar * const *search_path)
+find_magenta_networks (NsCatalog *catalog)
 {
-  for (guint k = 0; k < G_N_ELEMENTS (catalog->transfer_files) && !catalog->transfer_path; k++)
-    if (catalog->transfer_files[k])
-      catalog->transfer_path = find_file (search_path, catalog->transfer_files[k]);
-  if (catalog->prediction_file)
-    catalog->prediction_path = find_file (search_path, catalog->prediction_file);
+  static const gchar *const transfer_ids[] = { "magenta-transfer", "magenta-transfer-int8" };
+  const NsStyle *prediction = ns_catalog_lookup_network (catalog, "magenta-prediction");
+
+  for (guint k = 0; k < G_N_ELEMENTS (transfer_ids) && !catalog->transfer_path; k++)
+    {
+      const NsStyle *transfer = ns_catalog_lookup_network (catalog, transfer_ids[k]);
+      catalog->transfer_path = transfer ? g_strdup (transfer->path) : NULL;
+    }
+  catalog->prediction_path = prediction ? g_strdup (prediction->path) : NULL;
 
   for (guint i = 0; i < catalog->styles->len; i++)
     {
@@ -844,7 +915,7 @@ ns_catalog_save_style (NsCatalog    *catalog,
   file = g_strconcat (id, SAVED_STYLE_SUFFIX, NULL);
   path = g_build_filename (dir, file, NULL);
   if (ns_catalog_lookup (catalog, id)
-      || g_ptr_array_find_with_equal_func (catalog->networks, id, g_str_equal, NULL)
+      || ns_catalog_lookup_network (catalog, id)
       || g_file_test (path, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,

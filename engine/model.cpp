@@ -1,5 +1,6 @@
 // model.cpp: loading a style network and making sure it is one.
 #include "engine-private.hpp"
+#include "ml5.hpp"
 #include "pixels.hpp"
 
 #include <glib/gstdio.h>
@@ -15,7 +16,7 @@ namespace {
 NsConvention
 convention_for_file (const std::string &path)
 {
-  if (g_str_has_suffix (path.c_str (), ".onnx"))
+  if (ns::ml5::is_style_folder (path) || g_str_has_suffix (path.c_str (), ".onnx"))
     return NS_CONVENTION_RGB255;
   if (g_str_has_suffix (path.c_str (), ".t7"))
     return NS_CONVENTION_JOHNSON;
@@ -39,7 +40,9 @@ ns::check_model_file (const std::string &path)
                 path.c_str (), g_strerror (errno));
     }
   if (!S_ISREG (st.st_mode))
-    ns::fail (NS_ENGINE_ERROR_NOT_FOUND, _("Model file '%s' is not a file"), path.c_str ());
+    ns::fail (NS_ENGINE_ERROR_NOT_FOUND,
+              _("Model file '%s' is not a file (nor an ml5 style folder: it holds no %s)"),
+              path.c_str (), ns::ml5::kManifest);
   if (st.st_size == 0)
     ns::fail (NS_ENGINE_ERROR_CORRUPT, _("Model file '%s' is empty"), path.c_str ());
 }
@@ -49,6 +52,9 @@ namespace {
 cv::dnn::Net
 read_network (const std::string &path)
 {
+  if (ns::ml5::is_style_folder (path))
+    return ns::ml5::read_network (path);
+
   const bool torch = g_str_has_suffix (path.c_str (), ".t7");
   try
     {
@@ -169,7 +175,8 @@ load (NsEngine &engine, const std::string &path, NsConvention convention)
   ns::register_instance_norm_layer ();
   cv::utils::logging::setLogLevel (cv::utils::logging::LOG_LEVEL_SILENT);
 
-  ns::check_model_file (path);
+  if (!ns::ml5::is_style_folder (path))
+    ns::check_model_file (path);
   engine.path = path;
   engine.convention = convention == NS_CONVENTION_AUTO ? convention_for_file (path)
                                                        : convention;

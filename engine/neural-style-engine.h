@@ -186,8 +186,8 @@ gboolean      ns_engine_predict_style_file (NsEngine        *engine,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NsEngine, ns_engine_free)
 
-/* The catalog of styles: models/catalog.ini plus any .onnx/.t7 file found on
- * the model search path. */
+/* The catalog of styles: models/catalog.ini plus any .onnx/.t7 file or ml5
+ * style folder found on the model search path. */
 
 typedef struct _NsCatalog NsCatalog;
 
@@ -197,8 +197,9 @@ typedef struct
   gchar        *title;       /* "The Great Wave off Kanagawa" */
   gchar        *artist;      /* "Katsushika Hokusai", or NULL */
   gchar        *year;        /* "c. 1831", or NULL */
-  gchar        *file;        /* file name: "wave.onnx" */
-  gchar        *format;      /* "onnx" or "t7" */
+  gchar        *file;        /* file name: "wave.onnx"; folder name (ml5) */
+  gchar        *format;      /* "onnx", "t7" or "ml5" (a folder holding
+                              * manifest.json and the weight files) */
   NsConvention  convention;
   gchar        *url;         /* where fetch downloads it, or NULL */
   gchar        *sha256;      /* or NULL */

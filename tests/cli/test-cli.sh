@@ -364,6 +364,125 @@ test_default_style ()
   ! cmp -s "$work/default.png" "$work/scream.png" || { diag "scream looks like wave"; return 1; }
 }
 
+
+# Arbitrary styles: pictures, presets and saved styles (Magenta's networks
+# in $models/magenta)
+
+styles=$shared/test-images/styles
+
+# magenta ARG...: the CLI with Magenta's networks on the model path.
+magenta ()
+{
+  NEURAL_STYLE_MODEL_PATH=$models:$models/magenta run "$@"
+}
+
+test_picture_style ()
+{
+  magenta -q --style "$styles/starry_night.jpg" "$work/small.png" "$work/starry.png"
+  expect_rc 0 &&
+  expect_info "$work/starry.png" "160x106 3ch 8bit" &&
+  expect_stylized "$work/small.png" "$work/starry.png"
+}
+
+test_style_amount ()
+{
+  magenta -q --style "$styles/the_scream.jpg" --style-amount 0 "$work/small.png" "$work/amount0.png"
+  expect_rc 0 || return 1
+  magenta -q --style "$styles/the_scream.jpg" "$work/small.png" "$work/amount1.png"
+  expect_rc 0 || return 1
+  ! expect_close "$work/amount0.png" "$work/amount1.png" 0.02 2> /dev/null > /dev/null ||
+    { diag "--style-amount 0 looks like 1"; return 1; }
+  expect_usage "Style amount 1.5 is out of range (0 to 1)" \
+    --style-amount 1.5 "$work/small.png" "$work/usage.png"
+}
+
+test_save_style ()
+{
+  magenta --style "$styles/starry_night.jpg" --save-style my-night --title "My night"
+  expect_rc 0 && expect_in out "my-night" &&
+  expect_files "$XDG_DATA_HOME/neural-style/models" my-night.style || return 1
+  magenta --list-styles
+  expect_rc 0 || return 1
+  grep -q '^my-night  *installed  *My night (starry_night.jpg)$' "$work/out" ||
+    { diag "my-night is not listed"; diag_output; return 1; }
+  magenta -q --style my-night "$work/small.png" "$work/my-night.png"
+  expect_rc 0 || return 1
+  cmp -s "$work/my-night.png" "$work/starry.png" ||
+    { diag "the saved style paints unlike its picture"; return 1; }
+  magenta --style "$styles/wave.jpg" --save-style my-night
+  expect_rc 1 && expect_in err "A style named 'my-night' already exists" || return 1
+  magenta --style "$styles/wave.jpg" --save-style starry-night
+  expect_rc 1 && expect_in err "A style named 'starry-night' already exists" || return 1
+  magenta --style "$styles/wave.jpg" --save-style "../up"
+  expect_rc 1 && expect_in err "cannot be a style id" || return 1
+  expect_usage "--save-style takes no input or output image" \
+    --style "$styles/wave.jpg" --save-style other "$work/small.png" "$work/usage.png" &&
+  expect_files "$XDG_DATA_HOME/neural-style/models" my-night.style
+}
+
+test_presets ()
+{
+  magenta --list-styles
+  expect_rc 0 || return 1
+  for line in 'starry-night  *installed  *The Starry Night (Vincent van Gogh)$' \
+              'the-scream  *installed  *The Scream (Edvard Munch)$' \
+              'great-wave  *installed  *The Great Wave off Kanagawa (Katsushika Hokusai)$' \
+              'composition-vii  *installed  *Composition VII (Wassily Kandinsky)$'; do
+    grep -q "^$line" "$work/out" || { diag "not listed: $line"; diag_output; return 1; }
+  done
+  run --list-styles
+  grep -q '^starry-night  *-  ' "$work/out" ||
+    { diag "starry-night installed without Magenta's networks"; diag_output; return 1; }
+  fresh_out_dir
+  run --style starry-night "$work/small.png" "$work/o/out.png"
+  expect_failure "Install it with 'neural-style-fetch starry-night'"
+}
+
+# Only the int8 transfer network installed: the presets use it.
+test_int8_transfer ()
+{
+  mkdir -p "$work/int8"
+  ln -sf "$models/magenta/magenta_arbitrary-image-stylization-v1-256_int8_transfer_1.tflite" "$work/int8/"
+  NEURAL_STYLE_MODEL_PATH=$work/int8 run -q --style great-wave "$work/small.png" "$work/int8.png"
+  expect_rc 0 && expect_stylized "$work/small.png" "$work/int8.png"
+}
+
+test_picture_errors ()
+{
+  fresh_out_dir
+  : > "$work/empty.png"
+  magenta --style "$work/not-a-picture.png" "$work/small.png" "$work/o/out.png"
+  expect_failure "Picture '$work/not-a-picture.png' is not an image" || return 1
+  magenta --style "$work/empty.png" "$work/small.png" "$work/o/out.png"
+  expect_failure "Picture '$work/empty.png' is empty" || return 1
+  magenta --style "$work/no-such.jpg" "$work/small.png" "$work/o/out.png"
+  expect_failure "Picture '$work/no-such.jpg' does not exist" || return 1
+  magenta --style "$work/not-a-picture.png" --save-style bad
+  expect_rc 1 && expect_in err "is not an image" &&
+  expect_files "$XDG_DATA_HOME/neural-style/models" my-night.style
+}
+
+# A 1x1 picture is a flat colour: a style like any other.
+test_one_pixel_picture ()
+{
+  "$tool" make "$photos/chelsea.png" "$work/one.png" 1x1 || return 1
+  magenta -q --style "$work/one.png" "$work/small.png" "$work/one-out.png"
+  expect_rc 0 && expect_stylized "$work/small.png" "$work/one-out.png"
+}
+
+test_corrupt_saved_style ()
+{
+  echo "[Neural Style]" > "$XDG_DATA_HOME/neural-style/models/broken.style"
+  echo "vector=1;2;x" >> "$XDG_DATA_HOME/neural-style/models/broken.style"
+  magenta --list-styles
+  expect_rc 0 || return 1
+  grep -q '^broken  *corrupt ' "$work/out" && grep -q '^my-night  *installed ' "$work/out" ||
+    { diag "wrong list"; diag_output; return 1; }
+  fresh_out_dir
+  magenta --style broken "$work/small.png" "$work/o/out.png"
+  expect_failure "Saved style 'broken' is corrupt" && expect_in err "'x', which is not a number"
+}
+
 if ! make_images; then
   echo "Bail out! cannot make the test images"
   exit 1
@@ -392,5 +511,15 @@ t "--list-styles lists the catalog and marks installed styles" \
   test_list_styles
 t "--model-path adds a folder; dropped-in files are styles" test_model_path
 t "the default style is the first installed one (wave)" test_default_style
+t "a picture is a style" test_picture_style
+t "--style-amount mixes in the photo's own style" test_style_amount
+t "--save-style saves a picture's style, used then by id" test_save_style
+t "the four paintings are presets, installed with Magenta's networks" test_presets
+t "the int8 transfer network alone paints the presets" test_int8_transfer
+t "pictures that are not images, empty or missing fail, naming them" \
+  test_picture_errors
+t "a 1x1 picture is a style" test_one_pixel_picture
+t "a corrupt saved style is listed as corrupt and fails, naming the problem" \
+  test_corrupt_saved_style
 
 done_testing

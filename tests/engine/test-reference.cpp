@@ -28,18 +28,6 @@ photo ()
   return rgb8;
 }
 
-// What the engine should compute: the photo reflected out to the
-// network's size, NCHW RGB 0..255 in, output clamped to 0..255, cropped.
-cv::Mat
-reference_rgb (cv::dnn::Net &net, const cv::Mat &rgb8)
-{
-  const cv::Mat padded = test::pad_for_network (rgb8);
-  net.setInput (cv::dnn::blobFromImage (padded, 1.0, cv::Size (), cv::Scalar (), false, false));
-  cv::Mat rgb = test::blob_to_image (net.forward (), rgb8.size ());
-  cv::min (cv::max (rgb, 0.0), 255.0, rgb);
-  return rgb / 255.0;
-}
-
 void
 test_stock_layers ()
 {
@@ -63,7 +51,7 @@ test_same_as_opencv (gconstpointer data)
 
   const cv::Mat rgb8 = photo ();
   const cv::Mat styled = test::stylize (engine, test::rgba_from_rgb8 (rgb8));
-  const cv::Mat expected = reference_rgb (r.net, rgb8);
+  const cv::Mat expected = test::reference_rgb (r.net, rgb8);
 
   const double max_diff = test::max_abs_diff (styled, expected);
   g_test_message ("%s: max |engine - OpenCV| = %.4f / 255; differs from the photo by %.1f / 255 "

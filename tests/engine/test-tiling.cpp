@@ -55,69 +55,6 @@ plan (const cv::Mat &image)
   return p;
 }
 
-// Where tiles meet, in source columns (axis 0) or rows (axis 1).
-std::vector<int>
-seams (const cv::Mat &image, int axis)
-{
-  std::vector<int> at;
-  for (const ns::Tile &t : plan (image).tiles)
-    {
-      const int begin = axis == 0 ? t.source.x : t.source.y;
-      if (begin > 0 && std::find (at.begin (), at.end (), begin) == at.end ())
-        at.push_back (begin);
-    }
-  return at;
-}
-
-// step[i]: mean |pixel i - pixel i-1| along the axis, over the other axis
-// and the colour channels.
-std::vector<double>
-steps (const cv::Mat &rgba, int axis)
-{
-  cv::Mat rgb = test::rgb_of (rgba);
-  if (axis == 1)
-    rgb = rgb.t ();
-  std::vector<double> step (rgb.cols, 0.0);
-  for (int i = 1; i < rgb.cols; i++)
-    {
-      cv::Mat d;
-      cv::absdiff (rgb.col (i), rgb.col (i - 1), d);
-      const cv::Scalar s = cv::sum (d);
-      step[i] = (s[0] + s[1] + s[2]) / (3.0 * rgb.rows);
-    }
-  return step;
-}
-
-// How much larger the step across a seam is than the steps 4, 8, ... 32
-// pixels beside it (the networks' texture repeats every 4 pixels, and tiles
-// start at multiples of 4): about 1 when the seams cannot be told from the
-// picture.
-double
-seam_ratio (const cv::Mat &rgba, int axis)
-{
-  const std::vector<double> step = steps (rgba, axis);
-  const int n = (int) step.size ();
-  double on = 0, beside = 0;
-  int n_on = 0, n_beside = 0;
-
-  for (int s : seams (rgba, axis))
-    {
-      on += step[s], n_on++;
-      for (int d = 4; d <= 32; d += 4)
-        for (int i : { s - d, s + d })
-          if (i >= 1 && i < n)
-            beside += step[i], n_beside++;
-    }
-  g_assert_cmpint (n_beside, >, 0);
-  return (on / n_on) / (beside / n_beside);
-}
-
-double
-worst_seam_ratio (const cv::Mat &rgba)
-{
-  return std::max (seam_ratio (rgba, 0), seam_ratio (rgba, 1));
-}
-
 // What tiles normalized by their own statistics would give: each tile's
 // input (halo included) stylized as a picture of its own, cores stitched.
 cv::Mat
@@ -153,14 +90,15 @@ test_fast_has_no_seams ()
   const Photo &p = photo (kSeamPhoto);
   const cv::Mat fast = test::stylize (test::wave_engine (), tiled_options (FALSE), p.rgba);
   const cv::Mat own = own_statistics_mosaic (p.rgba);
-  const double fast_ratio = worst_seam_ratio (fast);
-  const double own_ratio = worst_seam_ratio (own);
+  const double fast_ratio = test::worst_seam_ratio (fast, kSmallBudget);
+  const double own_ratio = test::worst_seam_ratio (own, kSmallBudget);
 
   g_test_message ("%zu tiles; step across seams / step beside them (worst axis): "
                   "fast tiling %.2f (columns %.2f, rows %.2f), PSNR %.1f dB vs whole; "
                   "whole image %.2f; tiles with their own statistics %.2f, PSNR %.1f dB",
-                  plan (p.rgba).tiles.size (), fast_ratio, seam_ratio (fast, 0),
-                  seam_ratio (fast, 1), test::psnr (fast, p.whole), worst_seam_ratio (p.whole),
+                  plan (p.rgba).tiles.size (), fast_ratio,
+                  test::seam_ratio (fast, 0, kSmallBudget), test::seam_ratio (fast, 1, kSmallBudget),
+                  test::psnr (fast, p.whole), test::worst_seam_ratio (p.whole, kSmallBudget),
                   own_ratio, test::psnr (own, p.whole));
   g_assert_cmpfloat (fast_ratio, <, 1.25);
   // The measure sees seams where there are some.

@@ -1,5 +1,6 @@
 // test-util.cpp: see test-util.hpp.
 #include "test-util.hpp"
+#include "tiling.hpp" // the engine's planner: where the seams are
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -37,6 +38,12 @@ std::string
 shared_image (const std::string &name)
 {
   return env_dir ("NS_TEST_SHARED") + "/test-images/" + name;
+}
+
+std::string
+shared_ml5 (const std::string &style)
+{
+  return env_dir ("NS_TEST_SHARED") + "/ml5/" + style;
 }
 
 std::string
@@ -109,6 +116,16 @@ stock_net (const std::string &path)
 }
 
 cv::Mat
+reference_rgb (cv::dnn::Net &net, const cv::Mat &rgb8)
+{
+  const cv::Mat padded = pad_for_network (rgb8);
+  net.setInput (cv::dnn::blobFromImage (padded, 1.0, cv::Size (), cv::Scalar (), false, false));
+  cv::Mat rgb = blob_to_image (net.forward (), rgb8.size ());
+  cv::min (cv::max (rgb, 0.0), 255.0, rgb);
+  return rgb / 255.0;
+}
+
+cv::Mat
 stylize (NsEngine *engine, const NsOptions &options, const cv::Mat &rgba)
 {
   g_assert_cmpint (rgba.type (), ==, CV_32FC4);
@@ -178,6 +195,72 @@ double
 psnr (const cv::Mat &a, const cv::Mat &b)
 {
   return cv::PSNR (rgb_of (a), rgb_of (b), 1.0);
+}
+
+namespace {
+
+// Where tiles meet, in source columns (axis 0) or rows (axis 1).
+std::vector<int>
+seams (const cv::Mat &image, int axis, guint64 budget)
+{
+  std::vector<int> at;
+  for (const ns::Tile &t : ns::plan_tiles (ns::Geometry (image.size (), 1.0), budget).tiles)
+    {
+      const int begin = axis == 0 ? t.source.x : t.source.y;
+      if (begin > 0 && std::find (at.begin (), at.end (), begin) == at.end ())
+        at.push_back (begin);
+    }
+  g_assert_false (at.empty ());
+  return at;
+}
+
+// step[i]: mean |pixel i - pixel i-1| along the axis, over the other axis
+// and the colour channels.
+std::vector<double>
+steps (const cv::Mat &rgba, int axis)
+{
+  cv::Mat rgb = rgb_of (rgba);
+  if (axis == 1)
+    rgb = rgb.t ();
+  std::vector<double> step (rgb.cols, 0.0);
+  for (int i = 1; i < rgb.cols; i++)
+    {
+      cv::Mat d;
+      cv::absdiff (rgb.col (i), rgb.col (i - 1), d);
+      const cv::Scalar s = cv::sum (d);
+      step[i] = (s[0] + s[1] + s[2]) / (3.0 * rgb.rows);
+    }
+  return step;
+}
+
+} // namespace
+
+// The networks' texture repeats every 4 pixels, and tiles start at
+// multiples of 4: the steps beside a seam are taken 4, 8, ... 32 pixels away.
+double
+seam_ratio (const cv::Mat &rgba, int axis, guint64 budget)
+{
+  const std::vector<double> step = steps (rgba, axis);
+  const int n = (int) step.size ();
+  double on = 0, beside = 0;
+  int n_on = 0, n_beside = 0;
+
+  for (int s : seams (rgba, axis, budget))
+    {
+      on += step[s], n_on++;
+      for (int d = 4; d <= 32; d += 4)
+        for (int i : { s - d, s + d })
+          if (i >= 1 && i < n)
+            beside += step[i], n_beside++;
+    }
+  g_assert_cmpint (n_beside, >, 0);
+  return (on / n_on) / (beside / n_beside);
+}
+
+double
+worst_seam_ratio (const cv::Mat &rgba, guint64 budget)
+{
+  return std::max (seam_ratio (rgba, 0, budget), seam_ratio (rgba, 1, budget));
 }
 
 std::string

@@ -7,6 +7,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
 
+#include <glib.h>
+
 #include <string>
 #include <vector>
 
@@ -16,6 +18,8 @@ namespace test {
 // $NS_TEST_DATA/NAME (the models tests/data made).
 std::string shared_model (const std::string &name);
 std::string shared_image (const std::string &name);
+// $NS_TEST_SHARED/ml5/STYLE: ml5's published style folders.
+std::string shared_ml5 (const std::string &style);
 std::string made_data (const std::string &name);
 
 // Every *.onnx in the shared models folder, sorted.
@@ -39,6 +43,11 @@ NsEngine *wave_engine ();
 // makes a layer only when first asked for it.
 cv::dnn::Net stock_net (const std::string &path);
 
+// What the engine should give for `rgb8` (8-bit RGB) with an rgb255 network:
+// the photo reflected out to the network's size, NCHW RGB 0..255 through
+// `net`, the output clamped to 0..255, cropped, as RGB 0..1 (CV_32FC3).
+cv::Mat reference_rgb (cv::dnn::Net &net, const cv::Mat &rgb8);
+
 // ns_engine_stylize_pixels on a CV_32FC4 image; fails the test on error.
 cv::Mat stylize (NsEngine *engine, const NsOptions &options, const cv::Mat &rgba);
 cv::Mat stylize (NsEngine *engine, const cv::Mat &rgba);
@@ -55,6 +64,13 @@ cv::Mat rgb_of (const cv::Mat &rgba);
 double max_abs_diff (const cv::Mat &a, const cv::Mat &b);
 double mean_abs_diff (const cv::Mat &a, const cv::Mat &b);
 double psnr (const cv::Mat &a, const cv::Mat &b); // peak 1.0
+
+// Seams of tiling with the memory budget `budget`: how much larger the
+// step between neighbouring pixels is across the seams where tiles meet
+// than 4 to 32 pixels beside them, along columns (axis 0) or rows (axis
+// 1); about 1 when the seams cannot be told from the picture.
+double seam_ratio (const cv::Mat &rgba, int axis, guint64 budget);
+double worst_seam_ratio (const cv::Mat &rgba, guint64 budget); // of both axes
 
 // The C++ class behind a layer, demangled ("cv::dnn::...::MVNLayerImpl").
 std::string layer_class (cv::dnn::Net &net, const std::string &layer_name);
