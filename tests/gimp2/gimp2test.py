@@ -366,12 +366,6 @@ def catalog(fixture):
     return keys
 
 
-def default_title(fixture):
-    """The title of the default style: the CLI's first installed one."""
-    style = next((i for i, installed in cli_styles(fixture).items() if installed), None)
-    return catalog(fixture).get(style, "title", fallback=style)
-
-
 def main(test_function, name):
     """Runs @test_function (fixture, tap) and exits with TAP's verdict."""
     args = parse_args()
