@@ -562,6 +562,20 @@ result_deliver (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* In the thread that iterates @context, never in the worker:
+ * g_main_context_invoke() would run it here when nobody iterates @context
+ * at that moment (before the dialog's main loop starts, say). */
+static void
+deliver_later (GMainContext *context,
+               Result       *result)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_callback (source, result_deliver, result, result_free);
+  g_source_attach (source, context);
+  g_source_unref (source);
+}
+
 static void
 worker (GTask        *task,
         gpointer      source_object,
@@ -585,8 +599,7 @@ worker (GTask        *task,
       result->index = i;
       result->swatch = ns_swatch_make (style, shared->sample, &engine, NULL,
                                        cancellable, &result->error);
-      g_main_context_invoke_full (shared->context, G_PRIORITY_DEFAULT_IDLE,
-                                  result_deliver, result, result_free);
+      deliver_later (shared->context, result);
     }
   g_task_return_boolean (task, TRUE);
 }

@@ -11,6 +11,29 @@
 #include "gimp2-plugin.h"
 #include "ns-buffer.h"
 #include "ns-new-layer.h"
+#include "ns-styles.h"
+
+NsStyle *
+gimp2_style_get (NsCatalog        *catalog,
+                 const NsSettings *settings,
+                 GError          **error)
+{
+  g_autoptr (GeglBuffer) buffer = NULL;
+  g_autofree gchar *name = NULL;
+
+  if (!settings->style_layer)
+    return ns_styles_get (catalog, settings->style, error);
+
+  if (!gimp_item_is_valid (settings->style_layer) || !gimp_item_is_layer (settings->style_layer))
+    {
+      g_set_error_literal (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                           _("The style layer is not a layer of an open image"));
+      return NULL;
+    }
+  buffer = gimp_drawable_get_buffer (settings->style_layer);
+  name = gimp_item_get_name (settings->style_layer);
+  return ns_styles_from_buffer (catalog, buffer, gegl_buffer_get_extent (buffer), name, error);
+}
 
 static gboolean
 show_progress (gdouble  fraction,

@@ -1,4 +1,9 @@
-/* gimp2-dialog.c: the GTK 2 dialog with its live preview. */
+/* gimp2-dialog.c: the GTK 2 dialog with its live preview.
+ *
+ * The style comes from the installed styles (a list with a swatch of each),
+ * a picture file, or a layer of any open image; the style amount applies
+ * to the last two, which can also be saved as a style.
+ */
 #include "ns-i18n.h"
 
 #include <libgimp/gimp.h>
@@ -7,22 +12,86 @@
 #include "gimp2-plugin.h"
 #include "ns-preview.h"
 #include "ns-styles.h"
+#include "ns-swatch.h"
+
+/* Where the style comes from: the radio buttons, in order. */
+typedef enum
+{
+  SOURCE_INSTALLED,
+  SOURCE_PICTURE,
+  SOURCE_LAYER,
+  N_SOURCES
+} Source;
+
+enum
+{
+  COLUMN_ID,
+  COLUMN_MARKUP,
+  COLUMN_SWATCH,
+  COLUMN_INSTALLED,
+  COLUMN_NONCOMMERCIAL,
+  COLUMN_READY,
+  N_COLUMNS
+};
 
 typedef struct
 {
-  NsSettings *settings;
-  NsCatalog  *catalog;
-  NsPreview  *preview;
-  GtkWidget  *style_combo;
-  GtkWidget  *area;
-  GtkWidget  *status;
+  NsSettings   *settings;
+  NsCatalog    *catalog;
+  NsPreview    *preview;
+  NsSwatches   *swatches;
+  GtkListStore *store;
+  Source        source;
+  NsStyle      *style;        /* what the preview paints, or NULL */
+  gint32        style_layer;  /* the layer `style` was predicted from */
+  gchar        *error;        /* why there is no style */
+  GtkWidget    *sources[N_SOURCES];
+  GtkWidget    *choosers[N_SOURCES]; /* style list, file button, layer combo */
+  GtkWidget    *style_label;
+  GtkObject    *amount;
+  GtkWidget    *save;
+  GtkWidget    *area;
+  GtkWidget    *status;
 } Dialog;
+
+/* The rows as the list shows them, for the tests:
+ * $NEURAL_STYLE_DIALOG_ROWS names a file that gets one line a row, "id,
+ * installed, noncommercial, swatch ready", tab-separated, each time a
+ * swatch arrives. */
+static void
+report_rows (Dialog *d)
+{
+  const gchar      *path = g_getenv ("NEURAL_STYLE_DIALOG_ROWS");
+  g_autoptr (GString) text = NULL;
+  GtkTreeModel     *model = GTK_TREE_MODEL (d->store);
+  GtkTreeIter       iter;
+  gboolean          more;
+
+  if (!path || !*path)
+    return;
+
+  text = g_string_new (NULL);
+  for (more = gtk_tree_model_get_iter_first (model, &iter); more;
+       more = gtk_tree_model_iter_next (model, &iter))
+    {
+      g_autofree gchar *id = NULL;
+      g_autoptr (GdkPixbuf) swatch = NULL;
+      gboolean installed, noncommercial, ready;
+
+      gtk_tree_model_get (model, &iter, COLUMN_ID, &id, COLUMN_SWATCH, &swatch,
+                          COLUMN_INSTALLED, &installed, COLUMN_NONCOMMERCIAL, &noncommercial,
+                          COLUMN_READY, &ready, -1);
+      g_string_append_printf (text, "%s\t%d\t%d\t%d\n", id, installed, noncommercial,
+                              ready && swatch != NULL);
+    }
+  g_file_set_contents (path, text->str, text->len, NULL);
+}
 
 static void
 preview_changed (gpointer user_data)
 {
   Dialog      *d = user_data;
-  const gchar *status = ns_preview_get_status (d->preview);
+  const gchar *status = d->error ? d->error : ns_preview_get_status (d->preview);
   const gint   width = ns_preview_get_width (d->preview);
 
   gimp_preview_area_draw (GIMP_PREVIEW_AREA (d->area), 0, 0, width,
@@ -31,20 +100,90 @@ preview_changed (gpointer user_data)
   gtk_label_set_text (GTK_LABEL (d->status), status ? status : "");
 }
 
-static void
-settings_changed (Dialog *d)
+/* The id of the installed style chosen in the list, or NULL. */
+static gchar *
+chosen_id (Dialog *d)
 {
-  g_autofree gchar *id = gimp_string_combo_box_get_active (GIMP_STRING_COMBO_BOX (d->style_combo));
+  GtkTreeIter iter;
+  gchar      *id = NULL;
 
-  ns_settings_set_style (d->settings, id);
-  ns_preview_update (d->preview, ns_catalog_lookup (d->catalog, id), d->settings);
+  if (gtk_combo_box_get_active_iter (GTK_COMBO_BOX (d->choosers[SOURCE_INSTALLED]), &iter))
+    gtk_tree_model_get (GTK_TREE_MODEL (d->store), &iter, COLUMN_ID, &id, -1);
+  return id;
+}
+
+/* The settings from the widgets. */
+static void
+read_source (Dialog *d)
+{
+  g_autofree gchar *style = NULL;
+  gint              layer = 0;
+
+  switch (d->source)
+    {
+    case SOURCE_INSTALLED:
+      style = chosen_id (d);
+      break;
+    case SOURCE_PICTURE:
+      style = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (d->choosers[SOURCE_PICTURE]));
+      break;
+    case SOURCE_LAYER:
+      gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (d->choosers[SOURCE_LAYER]), &layer);
+      break;
+    default:
+      g_return_if_reached ();
+    }
+  ns_settings_set_style (d->settings, style);
+  d->settings->style_layer = MAX (layer, 0);
+}
+
+/* d->style for the settings: a layer's vector is predicted once. */
+static void
+update_style (Dialog *d)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (d->settings->style_layer && d->style && d->style_layer == d->settings->style_layer)
+    return;
+
+  g_clear_pointer (&d->style, ns_style_free);
+  g_clear_pointer (&d->error, g_free);
+  d->style_layer = d->settings->style_layer;
+  if (d->source == SOURCE_PICTURE && !*d->settings->style)
+    d->error = g_strdup (_("Choose a picture"));
+  else if (!(d->style = gimp2_style_get (d->catalog, d->settings, &error)))
+    d->error = g_strdup (error->message);
 }
 
 static void
-on_combo_changed (GtkComboBox *combo,
-                  Dialog      *d)
+settings_changed (Dialog *d)
 {
-  (void) combo;
+  const gboolean picture = d->source != SOURCE_INSTALLED;
+
+  read_source (d);
+  update_style (d);
+
+  gtk_widget_set_visible (GIMP_SCALE_ENTRY_LABEL (d->amount), picture);
+  gtk_widget_set_visible (GIMP_SCALE_ENTRY_SCALE (d->amount), picture);
+  gtk_widget_set_visible (GIMP_SCALE_ENTRY_SPINBUTTON (d->amount), picture);
+  gtk_widget_set_visible (d->save, picture);
+  gtk_widget_set_sensitive (d->save, d->style != NULL);
+  for (gint i = 0; i < N_SOURCES; i++)
+    gtk_widget_set_visible (d->choosers[i], i == (gint) d->source);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (d->style_label), d->choosers[d->source]);
+  /* As small as what is shown now. */
+  gtk_window_resize (GTK_WINDOW (gtk_widget_get_toplevel (d->area)), 1, 1);
+
+  ns_preview_update (d->preview, d->style, d->settings);
+}
+
+static void
+on_source (GtkToggleButton *button,
+           Dialog          *d)
+{
+  if (!gtk_toggle_button_get_active (button))
+    return;
+  d->source = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "source"));
   settings_changed (d);
 }
 
@@ -63,32 +202,180 @@ on_adjustment (GtkAdjustment *adjustment,
   *value = gtk_adjustment_get_value (adjustment);
 }
 
-static GtkWidget *
-style_combo_new (NsCatalog   *catalog,
-                 const gchar *active)
+/* The style list */
+
+static void
+store_row (Dialog *d,
+           guint   index)
 {
-  g_autoptr (GPtrArray) installed = ns_catalog_get_installed (catalog);
-  GtkListStore *store = gtk_list_store_new (2, G_TYPE_STRING, G_TYPE_STRING);
-  GtkWidget    *combo;
+  const NsSwatchRow *row = ns_swatches_get_row (d->swatches, index);
+  GtkTreeIter        iter;
 
-  for (guint i = 0; i < installed->len; i++)
+  if (gtk_tree_model_iter_nth_child (GTK_TREE_MODEL (d->store), &iter, NULL, (gint) index))
+    gtk_list_store_set (d->store, &iter,
+                        COLUMN_ID, row->id,
+                        COLUMN_MARKUP, row->markup,
+                        COLUMN_SWATCH, row->swatch,
+                        COLUMN_INSTALLED, row->installed,
+                        COLUMN_NONCOMMERCIAL, row->noncommercial,
+                        COLUMN_READY, row->ready,
+                        -1);
+}
+
+static void
+on_swatch (guint    index,
+           gpointer user_data)
+{
+  Dialog *d = user_data;
+
+  store_row (d, index);
+  report_rows (d);
+}
+
+static NsSwatchSample *
+swatch_sample_new (void)
+{
+  g_autofree gchar *splash = g_build_filename (gimp_data_directory (), "images",
+                                               "gimp-splash.png", NULL);
+
+  return ns_swatch_sample_new (splash, NULL);
+}
+
+/* Fills d->store with the swatches' rows, as they are now. */
+static void
+swatches_start (Dialog *d)
+{
+  g_autoptr (NsSwatchSample) sample = swatch_sample_new ();
+
+  g_clear_pointer (&d->swatches, ns_swatches_free);
+  d->swatches = ns_swatches_new (d->catalog, sample, on_swatch, d);
+  gtk_list_store_clear (d->store);
+  for (guint i = 0; i < ns_swatches_get_n_rows (d->swatches); i++)
     {
-      const NsStyle    *style = g_ptr_array_index (installed, i);
-      g_autofree gchar *label = ns_styles_label (catalog, style);
-      GtkTreeIter       iter;
+      GtkTreeIter iter;
 
-      gtk_list_store_append (store, &iter);
-      gtk_list_store_set (store, &iter, 0, style->id, 1, label, -1);
+      gtk_list_store_append (d->store, &iter);
+      store_row (d, i);
     }
+  report_rows (d);
+}
 
-  combo = gimp_string_combo_box_new (GTK_TREE_MODEL (store), 0, 1);
-  g_object_unref (store);
-  gimp_string_combo_box_set_active (GIMP_STRING_COMBO_BOX (combo), active);
+static void
+choose_id (Dialog      *d,
+           const gchar *id)
+{
+  gint index = ns_swatches_find (d->swatches, id);
+
+  if (index >= 0 && ns_swatches_get_row (d->swatches, index)->installed)
+    gtk_combo_box_set_active (GTK_COMBO_BOX (d->choosers[SOURCE_INSTALLED]), index);
+}
+
+static GtkWidget *
+style_list_new (Dialog *d)
+{
+  GtkWidget       *combo;
+  GtkCellRenderer *cell;
+
+  d->store = gtk_list_store_new (N_COLUMNS, G_TYPE_STRING, G_TYPE_STRING, GDK_TYPE_PIXBUF,
+                                 G_TYPE_BOOLEAN, G_TYPE_BOOLEAN, G_TYPE_BOOLEAN);
+  combo = gtk_combo_box_new_with_model (GTK_TREE_MODEL (d->store));
+  g_object_unref (d->store);
+
+  /* A style that is not installed is greyed, and cannot be chosen. */
+  cell = gtk_cell_renderer_pixbuf_new ();
+  gtk_cell_renderer_set_fixed_size (cell, NS_SWATCH_WIDTH + 6, NS_SWATCH_HEIGHT + 4);
+  gtk_cell_layout_pack_start (GTK_CELL_LAYOUT (combo), cell, FALSE);
+  gtk_cell_layout_set_attributes (GTK_CELL_LAYOUT (combo), cell,
+                                  "pixbuf", COLUMN_SWATCH, "sensitive", COLUMN_INSTALLED, NULL);
+  /* Wrapped: a licence's terms or the install command can be long. */
+  cell = gtk_cell_renderer_text_new ();
+  g_object_set (cell, "wrap-width", 300, "wrap-mode", PANGO_WRAP_WORD_CHAR, NULL);
+  gtk_cell_layout_pack_start (GTK_CELL_LAYOUT (combo), cell, TRUE);
+  gtk_cell_layout_set_attributes (GTK_CELL_LAYOUT (combo), cell,
+                                  "markup", COLUMN_MARKUP, "sensitive", COLUMN_INSTALLED, NULL);
   return combo;
 }
 
-/* A slider with its spin button, on row @row of @table. */
+/* Save as style */
+
+static gboolean
+ask_id_and_title (GtkWidget   *parent,
+                  const gchar *title_now,
+                  gchar      **id,
+                  gchar      **title)
+{
+  GtkWidget *dialog = gimp_dialog_new (_("Save as Style"), NS_PLUGIN_BINARY, parent, 0,
+                                       NULL, NULL,
+                                       _("_Cancel"), GTK_RESPONSE_CANCEL,
+                                       _("_Save"), GTK_RESPONSE_OK,
+                                       NULL);
+  GtkWidget *table = gtk_table_new (2, 2, FALSE);
+  GtkWidget *id_entry = gtk_entry_new ();
+  GtkWidget *title_entry = gtk_entry_new ();
+  gboolean   ok;
+
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
+  gtk_container_set_border_width (GTK_CONTAINER (table), 12);
+  gtk_table_set_col_spacings (GTK_TABLE (table), 6);
+  gtk_table_set_row_spacings (GTK_TABLE (table), 6);
+  gtk_entry_set_activates_default (GTK_ENTRY (id_entry), TRUE);
+  gtk_entry_set_activates_default (GTK_ENTRY (title_entry), TRUE);
+  gtk_entry_set_text (GTK_ENTRY (title_entry), title_now);
+  gimp_help_set_help_data (id_entry, _("The name to use the style by, in batch mode and "
+                                       "with 'neural-style --style'"), NULL);
+  gimp_table_attach_aligned (GTK_TABLE (table), 0, 0, _("_Id:"), 0.0, 0.5, id_entry, 1, FALSE);
+  gimp_table_attach_aligned (GTK_TABLE (table), 0, 1, _("_Title:"), 0.0, 0.5,
+                             title_entry, 1, FALSE);
+  gtk_box_pack_start (GTK_BOX (gtk_dialog_get_content_area (GTK_DIALOG (dialog))),
+                      table, TRUE, TRUE, 0);
+  gtk_widget_show_all (dialog);
+
+  ok = gimp_dialog_run (GIMP_DIALOG (dialog)) == GTK_RESPONSE_OK;
+  if (ok)
+    {
+      *id = g_strstrip (g_strdup (gtk_entry_get_text (GTK_ENTRY (id_entry))));
+      *title = g_strstrip (g_strdup (gtk_entry_get_text (GTK_ENTRY (title_entry))));
+    }
+  gtk_widget_destroy (dialog);
+  return ok;
+}
+
+/* Saves the picture or layer style; the list then shows it. */
 static void
+on_save (GtkButton *button,
+         Dialog    *d)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *id = NULL;
+  g_autofree gchar *title = NULL;
+  g_autofree gchar *path = NULL;
+  g_autoptr (NsCatalog) catalog = NULL;
+
+  if (!d->style || !ask_id_and_title (gtk_widget_get_toplevel (GTK_WIDGET (button)),
+                                      d->style->title, &id, &title))
+    return;
+
+  path = ns_styles_save (d->catalog, d->style, id, title, &error);
+  catalog = path ? ns_styles_open (&error) : NULL;
+  if (!catalog)
+    {
+      g_message ("%s", error->message);
+      return;
+    }
+
+  /* The caller's catalog is swapped for one that knows the new style. */
+  ns_catalog_free (d->catalog);
+  d->catalog = g_steal_pointer (&catalog);
+  swatches_start (d);
+  g_free (path);
+  path = g_strdup_printf (_("Saved as style '%s'"), id);
+  gtk_label_set_text (GTK_LABEL (d->status), path);
+}
+
+/* The controls */
+
+/* A slider with its spin button, on row @row of @table. */
+static GtkObject *
 add_slider (Dialog      *d,
             GtkTable    *table,
             gint         row,
@@ -104,27 +391,90 @@ add_slider (Dialog      *d,
 
   g_signal_connect (adjustment, "value-changed", G_CALLBACK (on_adjustment), value);
   g_signal_connect_swapped (adjustment, "value-changed", G_CALLBACK (settings_changed), d);
+  return adjustment;
+}
+
+static GtkWidget *
+sources_new (Dialog *d)
+{
+  const gchar *labels[N_SOURCES] = { N_("_Installed"), N_("Pict_ure"), N_("Lay_er") };
+  const gchar *tips[N_SOURCES] =
+  {
+    N_("A style from the list of installed styles"),
+    N_("Any picture file as the style"),
+    N_("A layer of any open image as the style"),
+  };
+  GtkWidget   *hbox = gtk_hbox_new (FALSE, 6);
+  GSList      *group = NULL;
+
+  for (gint i = 0; i < N_SOURCES; i++)
+    {
+      d->sources[i] = gtk_radio_button_new_with_mnemonic (group, _(labels[i]));
+      group = gtk_radio_button_get_group (GTK_RADIO_BUTTON (d->sources[i]));
+      g_object_set_data (G_OBJECT (d->sources[i]), "source", GINT_TO_POINTER (i));
+      gimp_help_set_help_data (d->sources[i], _(tips[i]), NULL);
+      gtk_box_pack_start (GTK_BOX (hbox), d->sources[i], FALSE, FALSE, 0);
+    }
+  return hbox;
+}
+
+static void
+choosers_new (Dialog     *d,
+              GtkWidget  *box)
+{
+  GtkFileFilter *filter = gtk_file_filter_new ();
+  GtkWidget     *picture;
+  GtkWidget     *layer;
+
+  d->choosers[SOURCE_INSTALLED] = style_list_new (d);
+
+  picture = gtk_file_chooser_button_new (_("Choose a Picture"), GTK_FILE_CHOOSER_ACTION_OPEN);
+  gtk_file_filter_set_name (filter, _("Pictures"));
+  gtk_file_filter_add_pixbuf_formats (filter);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (picture), filter);
+  if (d->source == SOURCE_PICTURE)
+    gtk_file_chooser_set_filename (GTK_FILE_CHOOSER (picture), d->settings->style);
+  g_signal_connect_swapped (picture, "file-set", G_CALLBACK (settings_changed), d);
+  d->choosers[SOURCE_PICTURE] = picture;
+
+  gtk_file_chooser_button_set_width_chars (GTK_FILE_CHOOSER_BUTTON (picture), 24);
+
+  layer = gimp_layer_combo_box_new (NULL, NULL);
+  g_object_set (layer, "ellipsize", PANGO_ELLIPSIZE_MIDDLE, NULL);
+  gtk_widget_set_size_request (layer, 300, -1);
+  if (d->settings->style_layer)
+    gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (layer), d->settings->style_layer);
+  d->choosers[SOURCE_LAYER] = layer;
+
+  for (gint i = 0; i < N_SOURCES; i++)
+    gtk_box_pack_start (GTK_BOX (box), d->choosers[i], TRUE, TRUE, 0);
 }
 
 static GtkWidget *
 controls_new (Dialog *d)
 {
   GtkWidget *vbox = gtk_vbox_new (FALSE, 12);
-  GtkWidget *table = gtk_table_new (3, 3, FALSE);
+  GtkWidget *table = gtk_table_new (5, 3, FALSE);
+  GtkWidget *choosers = gtk_hbox_new (FALSE, 0);
   GtkWidget *toggle;
+  GtkWidget *hbox;
 
   gtk_table_set_col_spacings (GTK_TABLE (table), 6);
   gtk_table_set_row_spacings (GTK_TABLE (table), 6);
   gtk_box_pack_start (GTK_BOX (vbox), table, FALSE, FALSE, 0);
 
-  d->style_combo = style_combo_new (d->catalog, d->settings->style);
-  gimp_table_attach_aligned (GTK_TABLE (table), 0, 0, _("_Style:"), 0.0, 0.5,
-                             d->style_combo, 2, FALSE);
-  g_signal_connect (d->style_combo, "changed", G_CALLBACK (on_combo_changed), d);
-
-  add_slider (d, GTK_TABLE (table), 1, _("S_trength:"), &d->settings->strength, 0.0, 1.0,
+  gimp_table_attach_aligned (GTK_TABLE (table), 0, 0, _("Style from:"), 0.0, 0.5,
+                             sources_new (d), 2, FALSE);
+  choosers_new (d, choosers);
+  d->style_label = gimp_table_attach_aligned (GTK_TABLE (table), 0, 1, _("_Style:"), 0.0, 0.5,
+                                              choosers, 2, FALSE);
+  d->amount = add_slider (d, GTK_TABLE (table), 2, _("Style a_mount:"),
+                          &d->settings->style_amount, 0.0, 1.0,
+                          _("How much of the picture's style; below 1 the photo's own "
+                            "style is mixed in"));
+  add_slider (d, GTK_TABLE (table), 3, _("S_trength:"), &d->settings->strength, 0.0, 1.0,
               _("The new layer's opacity: how much of the painting shows"));
-  add_slider (d, GTK_TABLE (table), 2, _("Stroke sca_le:"), &d->settings->scale,
+  add_slider (d, GTK_TABLE (table), 4, _("Stroke sca_le:"), &d->settings->scale,
               NS_SCALE_MIN, NS_SCALE_MAX,
               _("Larger values paint larger strokes; 1 is the style's own size"));
 
@@ -135,6 +485,13 @@ controls_new (Dialog *d)
   g_signal_connect (toggle, "toggled", G_CALLBACK (on_toggle), d);
   gtk_box_pack_start (GTK_BOX (vbox), toggle, FALSE, FALSE, 0);
 
+  d->save = gtk_button_new_with_mnemonic (_("Sa_ve as Style..."));
+  gimp_help_set_help_data (d->save, _("Keep this picture's style under a name of its own: "
+                                      "it joins the installed styles"), NULL);
+  g_signal_connect (d->save, "clicked", G_CALLBACK (on_save), d);
+  hbox = gtk_hbox_new (FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (hbox), d->save, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (vbox), hbox, FALSE, FALSE, 0);
   return vbox;
 }
 
@@ -158,21 +515,39 @@ preview_new (Dialog *d,
   gtk_box_pack_start (GTK_BOX (vbox), frame, FALSE, FALSE, 0);
 
   d->status = gtk_label_new (NULL);
+  gtk_label_set_line_wrap (GTK_LABEL (d->status), TRUE);
+  gtk_widget_set_size_request (d->status, ns_preview_get_width (d->preview), -1);
   gtk_box_pack_start (GTK_BOX (vbox), d->status, FALSE, FALSE, 0);
   return vbox;
 }
 
+/* Where the settings say the style comes from. */
+static Source
+settings_source (NsCatalog        *catalog,
+                 const NsSettings *settings)
+{
+  if (settings->style_layer)
+    return SOURCE_LAYER;
+  if (*settings->style && !ns_catalog_lookup (catalog, settings->style))
+    return SOURCE_PICTURE;
+  return SOURCE_INSTALLED;
+}
+
 gboolean
 gimp2_dialog (gint32      drawable,
-              NsCatalog  *catalog,
+              NsCatalog **catalog,
               NsSettings *settings)
 {
-  Dialog     d = { settings, catalog, NULL, NULL, NULL, NULL };
+  Dialog     d = { 0 };
   GtkWidget *dialog;
   GtkWidget *hbox;
   gboolean   ok;
 
   gimp_ui_init (NS_PLUGIN_BINARY, FALSE);
+
+  d.settings = settings;
+  d.catalog = *catalog;
+  d.source = settings_source (d.catalog, settings);
 
   dialog = gimp_dialog_new (_("Neural Style"), NS_PLUGIN_BINARY, NULL, 0,
                             gimp_standard_help_func, NS_PROCEDURE_NAME,
@@ -189,12 +564,29 @@ gimp2_dialog (gint32      drawable,
   gtk_box_pack_start (GTK_BOX (hbox), preview_new (&d, drawable), FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (hbox), controls_new (&d), TRUE, TRUE, 0);
 
+  swatches_start (&d);
+  choose_id (&d, d.source == SOURCE_INSTALLED ? settings->style : NULL);
+  if (gtk_combo_box_get_active (GTK_COMBO_BOX (d.choosers[SOURCE_INSTALLED])) < 0)
+    choose_id (&d, ns_catalog_default_style (d.catalog)
+                   ? ns_catalog_default_style (d.catalog)->id : NULL);
+
   gtk_widget_show_all (dialog);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (d.sources[d.source]), TRUE);
+  for (gint i = 0; i < N_SOURCES; i++)
+    g_signal_connect (d.sources[i], "toggled", G_CALLBACK (on_source), &d);
+  g_signal_connect_swapped (d.choosers[SOURCE_INSTALLED], "changed",
+                            G_CALLBACK (settings_changed), &d);
+  g_signal_connect_swapped (d.choosers[SOURCE_LAYER], "changed",
+                            G_CALLBACK (settings_changed), &d);
   settings_changed (&d);
 
   ok = gimp_dialog_run (GIMP_DIALOG (dialog)) == GTK_RESPONSE_OK;
 
   gtk_widget_destroy (dialog);
+  ns_swatches_free (d.swatches);
   ns_preview_free (d.preview);
+  g_clear_pointer (&d.style, ns_style_free);
+  g_free (d.error);
+  *catalog = d.catalog;
   return ok;
 }

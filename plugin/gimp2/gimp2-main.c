@@ -30,6 +30,10 @@ const GimpPlugInInfo PLUG_IN_INFO =
 
 MAIN ()
 
+/* Both procedures' arguments: plug-in-neural-style takes the first
+ * N_ARGS, GIMP2_PICTURE_PROCEDURE all.  Script-Fu refuses a call with fewer
+ * arguments than a procedure has, so the first keeps its seven and scripts
+ * written for it keep working. */
 enum
 {
   ARG_RUN_MODE,
@@ -39,8 +43,30 @@ enum
   ARG_STRENGTH,
   ARG_PRESERVE_COLORS,
   ARG_SCALE,
-  N_ARGS
+  N_ARGS,
+  ARG_STYLE_AMOUNT = N_ARGS,
+  ARG_STYLE_LAYER,
+  N_PICTURE_ARGS
 };
+
+static void
+install_procedure (const gchar        *name,
+                   const GimpParamDef *args,
+                   gint                n_args,
+                   const gchar        *menu_label)
+{
+  gimp_install_procedure (name,
+                          ns_procedure_blurb (),
+                          ns_procedure_help (),
+                          ns_procedure_authors (),
+                          ns_procedure_copyright (),
+                          ns_procedure_date (),
+                          menu_label,
+                          NS_IMAGE_TYPES,
+                          GIMP_PLUGIN,
+                          n_args, 0,
+                          args, NULL);
+}
 
 static void
 query (void)
@@ -54,36 +80,35 @@ query (void)
     { GIMP_PDB_FLOAT,    "strength",        "Strength, 0..1: the new layer's opacity / 100 (default 1)" },
     { GIMP_PDB_INT32,    "preserve-colors", "Keep the photo's colours { FALSE (0), TRUE (1) }" },
     { GIMP_PDB_FLOAT,    "scale",           "Stroke scale, 0.25..4 (default 1)" },
+    { GIMP_PDB_FLOAT,    "style-amount",    (gchar *) ns_procedure_style_amount_blurb () },
+    { GIMP_PDB_DRAWABLE, "style-layer",     "A layer of any open image to take the style from, or -1 for 'style'" },
   };
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (args) == N_PICTURE_ARGS);
 
   gimp_plugin_domain_register (GETTEXT_PACKAGE, LOCALEDIR);
 
-  gimp_install_procedure (NS_PROCEDURE_NAME,
-                          ns_procedure_blurb (),
-                          ns_procedure_help (),
-                          ns_procedure_authors (),
-                          ns_procedure_copyright (),
-                          ns_procedure_date (),
-                          ns_procedure_menu_label (),
-                          NS_IMAGE_TYPES,
-                          GIMP_PLUGIN,
-                          G_N_ELEMENTS (args), 0,
-                          args, NULL);
-
+  install_procedure (NS_PROCEDURE_NAME, args, N_ARGS, ns_procedure_menu_label ());
   gimp_plugin_menu_register (NS_PROCEDURE_NAME, NS_MENU_PATH);
+  /* Batch only: the dialog offers the same through the menu entry above. */
+  install_procedure (GIMP2_PICTURE_PROCEDURE, args, N_PICTURE_ARGS, NULL);
 }
 
 /* Settings from a non-interactive call; FALSE if the call is malformed. */
 static gboolean
-settings_from_args (gint             n_params,
+settings_from_args (const gchar     *name,
+                    gint             n_params,
                     const GimpParam *param,
                     NsSettings      *settings,
                     GError         **error)
 {
-  if (n_params != N_ARGS)
+  const gboolean picture = g_strcmp0 (name, GIMP2_PICTURE_PROCEDURE) == 0;
+  const gint     expected = picture ? N_PICTURE_ARGS : N_ARGS;
+
+  if (n_params != expected)
     {
       g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
-                   _("%s takes %d arguments, not %d"), NS_PROCEDURE_NAME, N_ARGS, n_params);
+                   _("%s takes %d arguments, not %d"), name, expected, n_params);
       return FALSE;
     }
 
@@ -92,6 +117,18 @@ settings_from_args (gint             n_params,
   settings->strength = param[ARG_STRENGTH].data.d_float;
   settings->preserve_colors = param[ARG_PRESERVE_COLORS].data.d_int32 != 0;
   settings->scale = param[ARG_SCALE].data.d_float;
+  if (picture)
+    {
+      settings->style_amount = param[ARG_STYLE_AMOUNT].data.d_float;
+      /* GIMP 2.10 says "none" with -1, NsSettings with 0. */
+      settings->style_layer = MAX (param[ARG_STYLE_LAYER].data.d_drawable, 0);
+      if (settings->style_layer && *settings->style)
+        {
+          g_set_error_literal (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                               _("Give a style or a style layer, not both"));
+          return FALSE;
+        }
+    }
   return ns_settings_validate (settings, error);
 }
 
@@ -105,7 +142,8 @@ load_last_settings (NsSettings *settings)
 }
 
 static GimpPDBStatusType
-run_filter (GimpRunMode      run_mode,
+run_filter (const gchar     *name,
+            GimpRunMode      run_mode,
             gint32           image,
             gint32           drawable,
             gint             n_params,
@@ -113,8 +151,8 @@ run_filter (GimpRunMode      run_mode,
             GError         **error)
 {
   g_autoptr (NsCatalog) catalog = NULL;
-  const NsStyle *style;
-  NsSettings     settings;
+  g_autoptr (NsStyle) style = NULL;
+  NsSettings settings;
 
   if (gimp_image_base_type (image) == GIMP_INDEXED)
     {
@@ -135,30 +173,34 @@ run_filter (GimpRunMode      run_mode,
 
   if (run_mode == GIMP_RUN_NONINTERACTIVE)
     {
-      if (!settings_from_args (n_params, param, &settings, error))
+      if (!settings_from_args (name, n_params, param, &settings, error))
         return GIMP_PDB_CALLING_ERROR;
     }
   else
     load_last_settings (&settings);
 
   /* Checked before the dialog: no point choosing among no styles. */
-  style = ns_styles_resolve (catalog, settings.style, error);
-  if (!style && run_mode == GIMP_RUN_INTERACTIVE && *settings.style)
+  style = gimp2_style_get (catalog, &settings, error);
+  if (!style && run_mode == GIMP_RUN_INTERACTIVE && (*settings.style || settings.style_layer))
     {
-      /* A style remembered from last time may since have gone. */
+      /* A style, picture or layer remembered from last time may since
+       * have gone. */
       g_clear_error (error);
       ns_settings_set_style (&settings, NULL);
-      style = ns_styles_resolve (catalog, NULL, error);
+      settings.style_layer = 0;
+      style = gimp2_style_get (catalog, &settings, error);
     }
   if (!style)
     return GIMP_PDB_EXECUTION_ERROR;
 
   if (run_mode == GIMP_RUN_INTERACTIVE)
     {
-      ns_settings_set_style (&settings, style->id);
-      if (!gimp2_dialog (drawable, catalog, &settings))
+      if (!*settings.style && !settings.style_layer)
+        ns_settings_set_style (&settings, style->id);
+      g_clear_pointer (&style, ns_style_free);
+      if (!gimp2_dialog (drawable, &catalog, &settings))
         return GIMP_PDB_CANCEL;
-      style = ns_styles_resolve (catalog, settings.style, error);
+      style = gimp2_style_get (catalog, &settings, error);
       if (!style)
         return GIMP_PDB_EXECUTION_ERROR;
     }
@@ -183,13 +225,12 @@ run (const gchar      *name,
   g_autoptr (GError) error = NULL;
   GimpPDBStatusType status;
 
-  (void) name;
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   gegl_init (NULL, NULL);
 
-  status = run_filter ((GimpRunMode) param[ARG_RUN_MODE].data.d_int32,
+  status = run_filter (name, (GimpRunMode) param[ARG_RUN_MODE].data.d_int32,
                        param[ARG_IMAGE].data.d_image,
                        param[ARG_DRAWABLE].data.d_drawable,
                        n_params, param, &error);

@@ -8,19 +8,32 @@
 
 G_BEGIN_DECLS
 
+/* Batch only: plug-in-neural-style's arguments, then the style amount and
+ * a style layer.  GIMP 2.10's Script-Fu refuses a call with fewer
+ * arguments than the procedure has, so plug-in-neural-style itself keeps
+ * its seven and the scripts written for it keep working. */
+#define GIMP2_PICTURE_PROCEDURE "plug-in-neural-style-picture"
+
+/* gimp2-apply.c: the style @settings name: an installed style, a picture
+ * file, or a layer of any open image.  (transfer full) */
+NsStyle * gimp2_style_get     (NsCatalog        *catalog,
+                               const NsSettings *settings,
+                               GError          **error);
+
 /* gimp2-apply.c: paints @drawable's selected area into a new layer above
  * it; the image changes only if everything succeeds. */
-gboolean  gimp2_apply      (gint32            image,
-                            gint32            drawable,
-                            const NsStyle    *style,
-                            const NsSettings *settings,
-                            GError          **error);
+gboolean  gimp2_apply         (gint32            image,
+                               gint32            drawable,
+                               const NsStyle    *style,
+                               const NsSettings *settings,
+                               GError          **error);
 
 /* gimp2-dialog.c: TRUE if the user pressed OK; @settings then hold the
- * choice. */
-gboolean  gimp2_dialog     (gint32            drawable,
-                            NsCatalog        *catalog,
-                            NsSettings       *settings);
+ * choice.  Saving a style in the dialog replaces *@catalog with one that
+ * has it. */
+gboolean  gimp2_dialog        (gint32            drawable,
+                               NsCatalog       **catalog,
+                               NsSettings       *settings);
 
 G_END_DECLS
 

@@ -8,6 +8,7 @@ Run with /usr/bin/python3: it needs cv2 and numpy.
 """
 
 import argparse
+import configparser
 import os
 import re
 import shutil
@@ -53,6 +54,7 @@ class Tap:
     def __init__(self):
         self.count = 0
         self.failed = 0
+        self.prefix = ""  # before each description, for cases run in turn
 
     def comment(self, text):
         for line in str(text).splitlines() or [""]:
@@ -62,7 +64,8 @@ class Tap:
         self.count += 1
         if not passed:
             self.failed += 1
-        print("%s %d - %s" % ("ok" if passed else "not ok", self.count, description))
+        print("%s %d - %s%s" % ("ok" if passed else "not ok", self.count, self.prefix,
+                                description))
         if diagnostic:
             self.comment(diagnostic)
         sys.stdout.flush()
@@ -92,6 +95,8 @@ class Fixture:
         self.profile = self.path("profile")
         self.catalog = os.path.join(args.source_root, "models", "catalog.ini")
         self.models = os.path.join(args.shared, "models")
+        # Magenta's networks, under their official names, for picture styles
+        self.magenta = os.path.join(self.models, "magenta")
         self.images = os.path.join(args.shared, "test-images")
         os.makedirs(self.out)
         plugin_dir = os.path.join(self.profile, "plug-ins", PLUGIN_NAME)
@@ -110,14 +115,20 @@ class Fixture:
     def out_path(self, name):
         return os.path.join(self.out, name)
 
+    def user_models(self):
+        """The user model folder, where saved styles go (XDG_DATA_HOME)."""
+        return self.path("user-data", "neural-style", "models")
+
     def env(self, **extra):
         """The environment GIMP and the CLI run in: the source catalog, the
-        shared models, never the developer's own installed models."""
+        shared models, never the developer's own installed models, saved
+        styles or cached swatches."""
         env = dict(os.environ)
         env["GIMP2_DIRECTORY"] = self.profile
         env["NEURAL_STYLE_CATALOG"] = self.catalog
-        env["NEURAL_STYLE_MODEL_PATH"] = self.models
-        env["XDG_DATA_HOME"] = self.path("no-user-data")
+        env["NEURAL_STYLE_MODEL_PATH"] = self.models + ":" + self.magenta
+        env["XDG_DATA_HOME"] = self.path("user-data")
+        env["XDG_CACHE_HOME"] = self.path("cache")
         env.update(extra)
         return env
 
@@ -139,10 +150,13 @@ def scheme_setup(fixture):
         scheme_string(os.path.join(HERE, "ns-lib.scm")))
 
 
-def gimp_batch_argv(fixture, case_file):
-    """One -b command: Script-Fu definitions last only as long as one."""
-    command = "(begin %s (load %s))" % (scheme_setup(fixture),
-                                        scheme_string(os.path.join(HERE, case_file)))
+def gimp_batch_argv(fixture, case_file, defines=None):
+    """One -b command: Script-Fu definitions last only as long as one.
+    @defines: {name: string} for the case file, before it runs."""
+    values = " ".join("(define %s %s)" % (name, scheme_string(value))
+                      for name, value in (defines or {}).items())
+    command = "(begin %s %s (load %s))" % (scheme_setup(fixture), values,
+                                           scheme_string(os.path.join(HERE, case_file)))
     return [GIMP_CONSOLE, "-i", "-d", "-f", "-b", command, "-b", "(gimp-quit 0)"]
 
 
@@ -187,9 +201,9 @@ def run_gimp(fixture, case_file, env=None, timeout=600):
 class LiveGimp:
     """A batch GIMP still running: its output read as it comes, timed."""
 
-    def __init__(self, fixture, case_file, env=None):
+    def __init__(self, fixture, case_file, env=None, defines=None):
         self.start = time.monotonic()
-        self.proc = subprocess.Popen(gimp_batch_argv(fixture, case_file),
+        self.proc = subprocess.Popen(gimp_batch_argv(fixture, case_file, defines),
                                      env=env or fixture.env(), stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True, errors="replace")
@@ -300,22 +314,24 @@ def check_painted(tap, description, new, source):
                   % (value, PAINTED_BELOW_DB))
 
 
-def run_cli(fixture, source_png, out_png):
-    """The CLI's painting of @source_png in the style the cases use."""
-    argv = [fixture.args.cli, "--style", "wave", source_png, out_png]
+def run_cli(fixture, source_png, out_png, style_args=("--style", "wave")):
+    """The CLI's painting of @source_png (by default in the style the cases
+    use)."""
+    argv = [fixture.args.cli, *style_args, source_png, out_png]
     proc = subprocess.run(argv, env=fixture.env(), stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, timeout=300)
     return proc.returncode, proc.stdout, read_image(out_png)
 
 
-def check_like_cli(tap, fixture, label, source, new, where=None):
+def check_like_cli(tap, fixture, label, source, new, where=None, style_args=("--style", "wave")):
     """Two TAP lines: the CLI paints the pixels @source (written to
-    <label>-cli-input.png), and @new's colour channels equal its painting's
-    (at the pixels @where, a mask, when given)."""
+    <label>-cli-input.png) with @style_args, and @new's colour channels
+    equal its painting's (at the pixels @where, a mask, when given)."""
     name = re.sub(r"\W+", "-", label)
     cli_input = fixture.out_path(name + "-cli-input.png")
     cv2.imwrite(cli_input, source)
-    code, output, cli = run_cli(fixture, cli_input, fixture.out_path(name + "-cli.png"))
+    code, output, cli = run_cli(fixture, cli_input, fixture.out_path(name + "-cli.png"),
+                                style_args)
     if not tap.ok(code == 0 and cli is not None and new is not None and cli.shape == new.shape,
                   "%s: the CLI paints the same source" % label,
                   "exit %d, output %s vs layer %s: %s"
@@ -326,8 +342,28 @@ def check_like_cli(tap, fixture, label, source, new, where=None):
         new, cli = new[where], cli[where]
     value = psnr(new, cli)
     return tap.ok(value >= MIN_PSNR,
-                  "%s: the new layer's pixels equal the CLI's (--style wave)" % label,
+                  "%s: the new layer's pixels equal the CLI's (%s)"
+                  % (label, " ".join(os.path.basename(a) for a in style_args)),
                   "PSNR %.2f dB, expected >= %.0f dB" % (value, MIN_PSNR))
+
+
+def cli_styles(fixture):
+    """{id: installed}, in order, as `neural-style --list-styles` says."""
+    proc = subprocess.run([fixture.args.cli, "--list-styles"], env=fixture.env(),
+                          stdout=subprocess.PIPE, text=True, timeout=60)
+    styles = {}
+    for line in proc.stdout.splitlines():
+        fields = line.split()
+        if len(fields) >= 2:
+            styles[fields[0]] = fields[1] == "installed"
+    return styles
+
+
+def catalog(fixture):
+    """The source catalog (GKeyFile, which configparser reads)."""
+    keys = configparser.RawConfigParser(strict=False, interpolation=None)
+    keys.read(fixture.catalog)
+    return keys
 
 
 def main(test_function, name):

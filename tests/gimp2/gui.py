@@ -15,6 +15,7 @@ import threading
 import time
 
 import cv2
+import numpy as np
 
 
 class ScriptFuError(Exception):
@@ -168,6 +169,42 @@ class GuiGimp:
     def stop(self):
         stop_process(self.proc)
         self.log.close()
+
+
+class DialogWindow:
+    """The Neural Style dialog on the display, and its preview of @crop."""
+
+    def __init__(self, display, window, crop, path):
+        self.display = display
+        self.window = window
+        self.crop = crop
+        self.path = path
+
+    def preview(self, accept, timeout=90):
+        """What the preview shows once it has settled (the same in two
+        screenshots) and @accept takes it, or None."""
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            shot = self.display.screenshot(self.window, self.path)
+            found = preview_location(shot, self.crop) if shot is not None else None
+            if found and found[2] > 0.4:
+                shown = region(shot, found[0], found[1], self.crop)
+                if last is not None and np.array_equal(shown, last) and accept(shown):
+                    return shown
+                last = shown
+            time.sleep(0.7)
+        return None
+
+    def set_strength(self, value):
+        """Alt+T focuses the strength's spin button; Tab commits the value."""
+        self.display.keys(self.window, "alt+t", "ctrl+a")
+        self.display.type(self.window, "%.2f" % value)
+        self.display.keys(self.window, "Tab")
+
+    def screenshot(self, path):
+        self.display.run("xdotool", "mousemove", "0", "0")  # no hover highlight
+        cv2.imwrite(path, self.display.screenshot(self.window, self.path))
 
 
 def preview_location(dialog, crop):

@@ -1,6 +1,7 @@
 ; kill.scm: the plug-in killed halfway, for test-kill.py.
 ;
-; The driver kills gimp-neural-style about a second into the first run.
+; The driver defines ns-style (a style id or a picture's path) and kills
+; gimp-neural-style about a second into the first run.
 ; The second run, on the same image, shows how long a whole run takes and
 ; that GIMP still works.
 
@@ -8,9 +9,9 @@
 (define layer (ns-active-layer image))
 
 (gimp-image-clean-all image)
-(ns-run-watched "killed" image layer "wave" 0.8)
+(ns-run-watched "killed" image layer ns-style 0.8)
 (ns-fact "killed.dirty" (car (gimp-image-is-dirty image)))
 (ns-fact "whole.start" "now")
-(ns-run "whole" image layer "wave" 0.8 0 1.0)
+(ns-run "whole" image layer ns-style 0.8 0 1.0)
 (ns-fact "whole.layers-after" (ns-layer-count image))
 (ns-fact "done" "yes")

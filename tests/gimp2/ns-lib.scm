@@ -84,14 +84,27 @@
   (ns-fact (string-append key ".alpha") (car (gimp-drawable-has-alpha layer)))
   (ns-fact (string-append key ".mask") (car (gimp-layer-get-mask layer))))
 
-; Runs the filter; reports "<key>.result" as "ok" or the error message.
-(define (ns-run key image drawable style strength preserve-colors scale)
-  (let ((result (ns-try (lambda ()
-                          (plug-in-neural-style RUN-NONINTERACTIVE image drawable
-                                                style strength preserve-colors scale)))))
+; Reports "<key>.result" of a call as "ok" or the error message.
+(define (ns-report-result key thunk)
+  (let ((result (ns-try thunk)))
     (ns-fact (string-append key ".result")
              (if (equal? (car result) "ok") "ok" (cadr result)))
     (equal? (car result) "ok")))
+
+; Runs the filter; reports "<key>.result".
+(define (ns-run key image drawable style strength preserve-colors scale)
+  (ns-report-result key (lambda ()
+                          (plug-in-neural-style RUN-NONINTERACTIVE image drawable
+                                                style strength preserve-colors scale))))
+
+; The same with the style amount and a style layer (-1: none), through the
+; batch-only procedure that takes them.
+(define (ns-run-picture key image drawable style strength preserve-colors scale
+                        style-amount style-layer)
+  (ns-report-result key (lambda ()
+                          (plug-in-neural-style-picture RUN-NONINTERACTIVE image drawable
+                                                        style strength preserve-colors scale
+                                                        style-amount style-layer))))
 
 ; The layer the filter added: the one just above @source.
 (define (ns-layer-above image source)

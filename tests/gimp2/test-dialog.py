@@ -12,13 +12,12 @@ the pixels, and that RUN-WITH-LAST-VALS uses the dialog's settings.
 import os
 import time
 
-import cv2
 import numpy as np
 
 import gimp2test as g
 import gui
 
-STRENGTH = 0.8  # typed into the dialog; with no last values it shows 1.00
+STRENGTH = 0.8  # typed into the dialog; the last values' 1.00 before
 ELLIPSE = (10, 5, 280, 190)  # x, y, width, height: most of the 300x200 photo
 PAINTED_BELOW_DB = 30.0  # the preview against the photo: inf until painted
 BLEND_TOLERANCE = 2  # levels: 8-bit rounding on both sides
@@ -33,51 +32,19 @@ def ellipse_crop(image):
 
 def prepare_image(server, fixture):
     """The photo, scaled, an ellipse selected; exports the source and the
-    image as it looks."""
+    image as it looks.  A batch run with wave first makes it the style the
+    dialog opens with (the default style is whatever the catalog lists
+    first)."""
     server.call("(begin %s)" % g.scheme_setup(fixture))
     server.call("(define image (vector-ref (cadr (gimp-image-list)) 0))")
     server.call("(define source (ns-active-layer image))")
     server.call("(gimp-image-scale image 300 200)")
+    server.call('(plug-in-neural-style RUN-NONINTERACTIVE image source "wave" 1.0 0 1.0)')
+    server.call("(gimp-image-remove-layer image (ns-layer-above image source))")
     server.call("(gimp-image-select-ellipse image CHANNEL-OP-REPLACE %d %d %d %d)" % ELLIPSE)
     server.call('(ns-export source "source.png")')
     server.call('(ns-export-flat image "before.png")')
     server.call("(gimp-displays-flush)")
-
-
-class DialogWindow:
-    """The Neural Style dialog on the display, and its preview of @crop."""
-
-    def __init__(self, display, window, crop, path):
-        self.display = display
-        self.window = window
-        self.crop = crop
-        self.path = path
-
-    def preview(self, accept, timeout=90):
-        """What the preview shows once it has settled (the same in two
-        screenshots) and @accept takes it, or None."""
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
-            shot = self.display.screenshot(self.window, self.path)
-            found = gui.preview_location(shot, self.crop) if shot is not None else None
-            if found and found[2] > 0.4:
-                shown = gui.region(shot, found[0], found[1], self.crop)
-                if last is not None and np.array_equal(shown, last) and accept(shown):
-                    return shown
-                last = shown
-            time.sleep(0.7)
-        return None
-
-    def set_strength(self, value):
-        """Alt+T focuses the strength's spin button; Tab commits the value."""
-        self.display.keys(self.window, "alt+t", "ctrl+a")
-        self.display.type(self.window, "%.2f" % value)
-        self.display.keys(self.window, "Tab")
-
-    def screenshot(self, path):
-        self.display.run("xdotool", "mousemove", "0", "0")  # no hover highlight
-        cv2.imwrite(path, self.display.screenshot(self.window, self.path))
 
 
 def check_preview_blend(tap, crop, painted, half):
@@ -99,7 +66,7 @@ def open_dialog(tap, fixture, display):
                   None if window else "no window named 'Neural Style' within 60 s"):
         return None
     crop = ellipse_crop(g.read_image(fixture.out_path("source.png")))
-    return DialogWindow(display, window, crop, fixture.path("dialog.png"))
+    return gui.DialogWindow(display, window, crop, fixture.path("dialog.png"))
 
 
 def use_dialog(tap, dialog, screenshot_path):

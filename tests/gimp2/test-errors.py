@@ -14,7 +14,7 @@ BROKEN_BYTES = 2000000
 
 # case: (what is wrong, what the message must say)
 WITH_BAD_MODELS = {
-    "unknown": ("an unknown style", ["Unknown style 'no-such-style'", "installed styles: wave"]),
+    "unknown": ("an unknown style", ["Unknown style 'no-such-style'", "installed styles: ", "wave"]),
     "truncated": ("a truncated catalog model",
                   ["wave.onnx' is truncated", "neural-style-fetch wave"]),
     "corrupt": ("a corrupt dropped-in model",

@@ -4,7 +4,8 @@
 SIGKILL to gimp-neural-style a second into painting a 1500x1000 image:
 the call fails and the image is exactly as it was (no new layer, same
 pixels).  A second, whole run on the same image then shows that the
-kill came before the end and that GIMP still works.
+kill came before the end and that GIMP still works.  Once with a trained
+network's style, once with a picture as the style (Magenta's networks).
 """
 
 import os
@@ -65,8 +66,8 @@ def check_whole_run(tap, gimp, run):
            "a whole run took %s s" % (None if seconds is None else "%.1f" % seconds))
 
 
-def test(fixture, tap):
-    gimp = g.LiveGimp(fixture, "kill.scm")
+def kill_case(fixture, tap, style):
+    gimp = g.LiveGimp(fixture, "kill.scm", defines={"ns-style": style})
     killed = kill_halfway(tap, gimp)
     run = gimp.wait()
     if not (g.check_batch_ran(tap, run, "GIMP ran the kill case") and killed):
@@ -79,6 +80,13 @@ def test(fixture, tap):
     tap.comment("GIMP's report: %s" % (report or "none this time"))
     check_image_unchanged(tap, fixture, run)
     check_whole_run(tap, gimp, run)
+
+
+def test(fixture, tap):
+    picture = os.path.join(fixture.images, "styles", "starry_night.jpg")
+    for label, style in (("wave", "wave"), ("a picture", picture)):
+        tap.prefix = "%s: " % label
+        kill_case(fixture, tap, style)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,258 @@
+#!/usr/bin/python3
+"""test-dialog-styles.py: the dialog's style chooser and picture styles, in
+a real GIMP 2.10 window under Xvfb.
+
+The style list: a row for every style the CLI lists, installed ones with a
+swatch painted, noncommercial ones marked, the others greyed (read through
+the dialog's $NEURAL_STYLE_DIALOG_ROWS report of its list, and seen in a
+screenshot of the open list).  A layer of a second open image as the style
+(remembered from a batch run with plug-in-neural-style-picture): the
+preview paints with it, "Save as Style" saves it, OK paints the layer as
+the batch run did, one Ctrl+Z undoes it; then the saved style works by its
+id in batch mode.  Last, a picture file remembered from a batch run: the
+dialog opens with it, its preview looks like the batch painting, and Cancel
+leaves the image as it was.
+"""
+
+import os
+import time
+
+import cv2
+
+import gimp2test as g
+import gui
+
+AMOUNT = 0.7
+LAYER_NAME = "starry layer"
+SAVED_ID = "dialog-starry"
+SAVED_TITLE = "Dialog Starry"
+PAINTED_BELOW_DB = 30.0
+SWATCH_TIMEOUT = 300
+
+
+def noncommercial_ids(fixture):
+    keys = g.catalog(fixture)
+    return {s for s in keys.sections() if keys.get(s, "noncommercial", fallback="") == "true"}
+
+
+def read_rows(path):
+    """[(id, installed, noncommercial, swatch ready)] from the dialog's report."""
+    try:
+        with open(path) as report:
+            lines = report.read().splitlines()
+    except OSError:
+        return []
+    return [(f[0], f[1] == "1", f[2] == "1", f[3] == "1")
+            for f in (line.split("\t") for line in lines) if len(f) == 4]
+
+
+def wait_for_swatches(path):
+    """The rows once every installed style's swatch is ready, or the last
+    rows seen."""
+    deadline = time.monotonic() + SWATCH_TIMEOUT
+    rows = []
+    while time.monotonic() < deadline:
+        rows = read_rows(path)
+        if rows and all(ready for _, installed, _, ready in rows if installed):
+            break
+        time.sleep(1)
+    return rows
+
+
+def check_rows(tap, fixture, rows):
+    expected = g.cli_styles(fixture)
+    seen = {row[0]: row for row in rows}
+    tap.equal("the list has a row for every style the CLI lists",
+              sorted(expected), sorted(seen))
+    tap.equal("the installed styles are the CLI's, the others greyed",
+              {i for i, installed in expected.items() if installed},
+              {i for i, row in seen.items() if row[1]})
+    missing = [i for i, row in seen.items() if row[1] and not row[3]]
+    tap.ok(rows and not missing, "every installed style shows its swatch",
+           "no swatch for %s" % missing)
+    marked = {i for i, row in seen.items() if row[2]}
+    tap.equal("noncommercial styles are marked", noncommercial_ids(fixture) & set(seen), marked)
+    order = [row[1] for row in rows]
+    tap.ok(order == sorted(order, reverse=True), "installed styles come first")
+
+
+def prepare(server, fixture):
+    """The photo, a second image whose layer is the style, and the last
+    values a batch run with that layer leaves; exports the pieces."""
+    starry = os.path.join(fixture.images, "styles", "starry_night.jpg")
+    server.call("(begin %s)" % g.scheme_setup(fixture))
+    server.call("(define image (vector-ref (cadr (gimp-image-list)) 0))")
+    server.call("(define source (ns-active-layer image))")
+    server.call("(gimp-image-scale image 300 200)")
+    server.call("(define style-image (car (gimp-file-load RUN-NONINTERACTIVE %s %s)))"
+                % (g.scheme_string(starry), g.scheme_string(starry)))
+    server.call("(define style-layer (ns-active-layer style-image))")
+    server.call('(gimp-item-set-name style-layer "%s")' % LAYER_NAME)
+    server.call('(ns-export style-layer "style-layer.png")')
+    server.call('(ns-export source "source.png")')
+    server.call('(plug-in-neural-style-picture RUN-NONINTERACTIVE image source "" 1.0 0 1.0 '
+                '%g style-layer)' % AMOUNT)
+    server.call("(define batch (ns-layer-above image source))")
+    server.call('(ns-export batch "batch.png")')
+    server.call("(gimp-image-remove-layer image batch)")
+    server.call('(ns-export-flat image "before.png")')
+    server.call("(gimp-displays-flush)")
+
+
+def show_list(tap, fixture, display, dialog):
+    """Opens the style list (Installed, then the list), screenshots the
+    screen, closes it and goes back to the layer."""
+    display.keys(dialog.window, "alt+i", "alt+s", "space")
+    time.sleep(2)
+    shot = fixture.path("style-list.png")
+    display.run("import", "-window", "root", shot)
+    tap.comment("the open style list: %s" % shot)
+    display.keys(dialog.window, "Escape")
+    time.sleep(0.5)
+    display.keys(dialog.window, "alt+e")
+
+
+def save_style(tap, fixture, display):
+    window = display.find_window("^Save as Style$", 20)
+    if not tap.ok(window is not None, "Save as Style asks for an id and a title"):
+        return
+    display.type(window, SAVED_ID)
+    display.keys(window, "Tab", "ctrl+a")
+    display.type(window, SAVED_TITLE)
+    display.keys(window, "Return")
+    saved = os.path.join(fixture.user_models(), SAVED_ID + ".style")
+    deadline = time.monotonic() + 30
+    while not os.path.exists(saved) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    tap.ok(os.path.exists(saved), "Save as Style saves the layer's style", saved)
+
+
+def use_dialog(tap, fixture, display, server):
+    call = server.call_in_background(
+        '(plug-in-neural-style RUN-INTERACTIVE image source "" 1.0 0 1.0)')
+    window = display.find_window("^Neural Style$", 60)
+    if not tap.ok(window is not None, "the Neural Style dialog opens"):
+        return False
+    source = g.read_image(fixture.out_path("source.png"))
+    dialog = gui.DialogWindow(display, window, gui.preview_crop(source, 0, 0, 300, 200),
+                              fixture.path("dialog.png"))
+    check_rows(tap, fixture, wait_for_swatches(os.environ["NEURAL_STYLE_DIALOG_ROWS"]))
+    show_list(tap, fixture, display, dialog)
+    painted = dialog.preview(lambda shown: g.psnr(shown, dialog.crop) < PAINTED_BELOW_DB, 180)
+    tap.ok(painted is not None, "the preview paints with the layer remembered from last time")
+    dialog.screenshot(fixture.path("dialog-layer.png"))
+    tap.comment("the dialog with a layer as the style: %s" % fixture.path("dialog-layer.png"))
+    display.keys(window, "alt+v")
+    save_style(tap, fixture, display)
+    display.keys(window, "alt+o")
+    call.join(300)
+    ok, text = call.result or (False, "no answer within 300 s")
+    return tap.ok(ok, "OK runs the filter", None if ok else text)
+
+
+def check_result(tap, fixture, server):
+    server.call("(define painted (ns-layer-above image source))")
+    tap.equal("the new layer is named after the style layer", LAYER_NAME + " (Neural Style)",
+              server.value("(car (gimp-item-get-name painted))"))
+    server.call('(ns-export painted "dialog.png")')
+    new = g.read_image(fixture.out_path("dialog.png"))
+    batch = g.read_image(fixture.out_path("batch.png"))
+    value = g.psnr(new, batch) if new is not None and batch is not None else float("nan")
+    tap.ok(value >= g.MIN_PSNR, "the dialog paints as the batch run with the same layer "
+           "and amount", "PSNR %.1f dB, expected >= %.0f dB" % (value, g.MIN_PSNR))
+
+
+def check_undo(tap, fixture, display, server):
+    window = display.find_window(r"\[chelsea\]", 10)
+    if not tap.ok(window is not None, "the image window is there"):
+        return
+    display.keys(window, "ctrl+z")
+    deadline = time.monotonic() + 15
+    while server.value("(ns-layer-count image)") != "1" and time.monotonic() < deadline:
+        time.sleep(0.3)
+    tap.equal("one Ctrl+Z removes the new layer", "1", server.value("(ns-layer-count image)"))
+    server.call('(ns-export-flat image "undone.png")')
+    g.check_same_pixels(tap, "after Ctrl+Z the image's pixels are as before",
+                        fixture.out_path("before.png"), fixture.out_path("undone.png"))
+
+
+def check_saved(tap, fixture, server):
+    """The saved style by id, in batch mode: the layer's own style."""
+    server.call('(plug-in-neural-style RUN-NONINTERACTIVE image source "%s" 1.0 0 1.0)'
+                % SAVED_ID)
+    server.call("(define saved (ns-layer-above image source))")
+    tap.equal("the saved style works by id; the layer is named after its title",
+              SAVED_TITLE + " (Neural Style)", server.value("(car (gimp-item-get-name saved))"))
+    server.call('(ns-export saved "saved.png")')
+    g.check_like_cli(tap, fixture, "saved style", g.read_image(fixture.out_path("source.png")),
+                     g.read_image(fixture.out_path("saved.png")),
+                     style_args=("--style", fixture.out_path("style-layer.png")))
+
+
+def check_picture_and_cancel(tap, fixture, display, server):
+    """A batch run with a picture's path leaves it as the last style; the
+    dialog previews it; Cancel changes nothing."""
+    starry = os.path.join(fixture.images, "styles", "starry_night.jpg")
+    server.call("(gimp-image-remove-layer image saved)")
+    server.call('(plug-in-neural-style RUN-NONINTERACTIVE image source %s 1.0 0 1.0)'
+                % g.scheme_string(starry))
+    server.call("(gimp-image-remove-layer image (ns-layer-above image source))")
+    server.call('(ns-export-flat image "before-cancel.png")')
+    call = server.call_in_background(
+        '(plug-in-neural-style RUN-INTERACTIVE image source "" 1.0 0 1.0)')
+    window = display.find_window("^Neural Style$", 60)
+    if not tap.ok(window is not None, "the dialog opens again"):
+        return
+    source = g.read_image(fixture.out_path("source.png"))
+    crop = gui.preview_crop(source, 0, 0, 300, 200)
+    dialog = gui.DialogWindow(display, window, crop, fixture.path("dialog.png"))
+    shown = dialog.preview(lambda shown: g.psnr(shown, crop) < PAINTED_BELOW_DB, 180)
+    # Magenta's painting of a crop is not a crop of its painting: the
+    # reference is the CLI's painting of the crop.
+    cv2.imwrite(fixture.out_path("crop.png"), crop)
+    _, _, painted = g.run_cli(fixture, fixture.out_path("crop.png"),
+                              fixture.out_path("crop-cli.png"), ("--style", starry))
+    value = g.psnr(shown, painted) if shown is not None and painted is not None else float("nan")
+    tap.ok(value >= g.MIN_PSNR,
+           "the dialog previews the picture remembered from the batch run",
+           "PSNR against the CLI's painting of the crop %.1f dB, expected >= %.0f dB"
+           % (value, g.MIN_PSNR))
+    display.keys(window, "alt+c")
+    call.join(60)
+    tap.ok(display.find_window("^Neural Style$", 5) is None, "Cancel closes the dialog")
+    tap.equal("Cancel adds no layer", "1", server.value("(ns-layer-count image)"))
+    server.call('(ns-export-flat image "after-cancel.png")')
+    g.check_same_pixels(tap, "Cancel leaves the image's pixels as they were",
+                        fixture.out_path("before-cancel.png"),
+                        fixture.out_path("after-cancel.png"))
+
+
+def drive(tap, fixture, display, gimp):
+    ready = gimp.server.wait_ready(180)
+    if not tap.ok(ready, "GIMP starts with the Script-Fu server",
+                  None if ready else gimp.log_tail()):
+        return
+    prepare(gimp.server, fixture)
+    if not use_dialog(tap, fixture, display, gimp.server):
+        return
+    check_result(tap, fixture, gimp.server)
+    check_undo(tap, fixture, display, gimp.server)
+    check_saved(tap, fixture, gimp.server)
+    check_picture_and_cancel(tap, fixture, display, gimp.server)
+
+
+def test(fixture, tap):
+    os.environ["NEURAL_STYLE_DIALOG_ROWS"] = fixture.path("rows.tsv")
+    display = gui.Display()
+    gimp = gui.GuiGimp(fixture, display, os.path.join(fixture.images, "chelsea.png"))
+    try:
+        drive(tap, fixture, display, gimp)
+    except (OSError, gui.ScriptFuError) as error:
+        tap.ok(False, "GIMP answers the test's Script-Fu", str(error))
+    finally:
+        gimp.stop()
+        display.stop()
+
+
+if __name__ == "__main__":
+    g.main(test, "dialog-styles")
