@@ -836,12 +836,11 @@ dequantize (const Model &model, int index)
     }
   if (t.type == TensorType::Float16)
     {
-      for (size_t i = 0; i < n; i++)
-        {
-          uint16_t bits;
-          std::memcpy (&bits, src + 2 * i, 2);
-          dst[i] = float (cv::float16_t::fromBits (bits));
-        }
+      // OpenCV widens IEEE half floats itself (cv::float16_t has no
+      // fromBits() in OpenCV 4.10); the copy is little-endian, as the file.
+      const cv::Mat half (1, (int) n, CV_16F, const_cast<uint8_t *> (src));
+      cv::Mat wide (1, (int) n, CV_32F, dst);
+      half.convertTo (wide, CV_32F);
       return out;
     }
 
