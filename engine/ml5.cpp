@@ -544,14 +544,12 @@ read_values (const std::string &folder, const std::string &file, const Variable 
 
   if (have < want)
     fail (NS_ENGINE_ERROR_CORRUPT,
-          _("ml5 style '%s': the file '%s' is truncated (%" G_GINT64_FORMAT " of %"
-            G_GINT64_FORMAT " bytes)"),
-          folder.c_str (), file.c_str (), have, want);
+          _("ml5 style '%s': the file '%s' is truncated (%lld of %lld bytes)"),
+          folder.c_str (), file.c_str (), (long long) have, (long long) want);
   if (have > want)
     fail (NS_ENGINE_ERROR_CORRUPT,
-          _("ml5 style '%s': the file '%s' has the wrong size (%" G_GINT64_FORMAT
-            " bytes, expected %" G_GINT64_FORMAT ")"),
-          folder.c_str (), file.c_str (), have, want);
+          _("ml5 style '%s': the file '%s' has the wrong size (%lld bytes, expected %lld)"),
+          folder.c_str (), file.c_str (), (long long) have, (long long) want);
 
   const std::string bytes = read_bytes (folder, file, path, (size_t) want);
   std::vector<float> values (var.count ());
