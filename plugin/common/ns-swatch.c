@@ -468,10 +468,13 @@ row_describe (NsSwatchRow   *row,
   g_string_append (tooltip, style->title);
   if (style->artist)
     g_ptr_array_add (details, g_strdup (style->artist));
-  if (style->license)
-    g_ptr_array_add (details, g_strdup (style->license));
+  /* A restrictive licence is quoted at length: the row says what it means
+   * for the user, the tooltip quotes it.  Other licences are short up to
+   * their first ';'. */
   if (style->noncommercial)
     g_ptr_array_add (details, g_strdup (_("non-commercial use only")));
+  else if (style->license)
+    g_ptr_array_add (details, g_strndup (style->license, strcspn (style->license, ";")));
   g_ptr_array_add (details, NULL);
   joined = g_strjoinv (" · ", (gchar **) details->pdata);
 
@@ -482,6 +485,8 @@ row_describe (NsSwatchRow   *row,
       g_string_append_printf (markup, "\n<small>%s</small>", escaped);
       g_string_append_printf (tooltip, "\n%s", joined);
     }
+  if (style->license && (style->noncommercial || strchr (style->license, ';')))
+    g_string_append_printf (tooltip, "\n%s", style->license);
 
   if (! style->path)
     {

@@ -357,8 +357,9 @@ test_rows_marked (void)
   g_assert_cmpstr (mine->id, ==, "mywave");
   g_assert_true (mine->installed && mine->noncommercial);
   g_assert_cmpstr (mine->markup, ==,
-                   "<b>My Wave</b>\n<small>Someone &amp; Co · Research only · "
+                   "<b>My Wave</b>\n<small>Someone &amp; Co · "
                    "non-commercial use only</small>");
+  g_assert_nonnull (strstr (mine->tooltip, "Research only"));
 
   g_assert_cmpstr (gone->id, ==, "gone");
   g_assert_false (gone->installed || gone->noncommercial);
