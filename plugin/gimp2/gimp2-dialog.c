@@ -232,13 +232,17 @@ on_swatch (guint    index,
   report_rows (d);
 }
 
+/* The swatches paint a part of GIMP 2.10's splash, a photograph of
+ * mushrooms on moss, without its title text. */
+static const NsRect splash_crop = { 200, 280, 720, 480 };
+
 static NsSwatchSample *
 swatch_sample_new (void)
 {
   g_autofree gchar *splash = g_build_filename (gimp_data_directory (), "images",
                                                "gimp-splash.png", NULL);
 
-  return ns_swatch_sample_new (splash, NULL);
+  return ns_swatch_sample_new (splash, &splash_crop);
 }
 
 /* Fills d->store with the swatches' rows, as they are now. */
