@@ -253,8 +253,9 @@ list_styles (NsCatalog *catalog)
       g_autofree gchar *description = ns_style_describe (style);
       const char *state = style->kind == NS_STYLE_KIND_VECTOR && !style->vector ? _("corrupt")
                           : style->path ? _("installed") : "-";
-      printf ("%s %s %s\n", padded (style->id, 28).c_str (), padded (state, 13).c_str (),
-              description);
+      printf ("%s %s %s%s%s\n", padded (style->id, 28).c_str (), padded (state, 13).c_str (),
+              description, style->noncommercial ? " · " : "",
+              style->noncommercial ? _("non-commercial use only") : "");
     }
   g_autoptr (GError) error = nullptr;
   if (!ns_catalog_find_installed (catalog, nullptr, &error))

@@ -337,10 +337,11 @@ test_list_styles ()
 {
   run --list-styles
   expect_rc 0 || return 1
-  if ! grep -q '^wave  *installed  *The Great Wave off Kanagawa (Katsushika Hokusai)$' "$work/out" ||
+  if ! grep -q '^wave  *installed  *The Great Wave off Kanagawa (Katsushika Hokusai) · non-commercial use only$' "$work/out" ||
      ! grep -q '^scream  *installed ' "$work/out" ||
+     ! grep -q '^mathura  *installed  *Mathura$' "$work/out" ||
      ! grep -q '^udnie-9  *-  *Udnie (Francis Picabia)$' "$work/out" ||
-     ! grep -q '^instance_norm_candy  *-  *Candy$' "$work/out"; then
+     ! grep -q '^instance_norm_candy  *-  *Candy · non-commercial use only$' "$work/out"; then
     diag "wrong list"
     diag_output
     return 1
@@ -534,7 +535,7 @@ t "a catalog that is not one fails, naming it" test_bad_catalog
 t "SIGINT halfway: exit 1, OUT untouched or absent, no temporaries" test_interrupt
 t "out of memory: exit 1 with a message, no crash, nothing written" \
   test_out_of_memory
-t "--list-styles lists the catalog and marks installed styles" \
+t "--list-styles lists the catalog and marks installed and non-commercial styles" \
   test_list_styles
 t "--model-path adds a folder; dropped-in files are styles" test_model_path
 t "the default style is the first installed one (mathura, or starry-night with Magenta)" test_default_style
