@@ -426,15 +426,13 @@ ns_catalog_get_installed (NsCatalog *catalog)
   return installed;
 }
 
-const NsStyle *
-ns_catalog_lookup (NsCatalog   *catalog,
-                   const gchar *id)
+static const NsStyle *
+find_by_id (GPtrArray   *styles,
+            const gchar *id)
 {
-  g_return_val_if_fail (catalog != NULL, NULL);
-
-  for (guint i = 0; id && i < catalog->styles->len; i++)
+  for (guint i = 0; id && i < styles->len; i++)
     {
-      const NsStyle *style = g_ptr_array_index (catalog->styles, i);
+      const NsStyle *style = g_ptr_array_index (styles, i);
       if (g_strcmp0 (style->id, id) == 0)
         return style;
     }
@@ -442,18 +440,19 @@ ns_catalog_lookup (NsCatalog   *catalog,
 }
 
 const NsStyle *
+ns_catalog_lookup (NsCatalog   *catalog,
+                   const gchar *id)
+{
+  g_return_val_if_fail (catalog != NULL, NULL);
+  return find_by_id (catalog->styles, id);
+}
+
+const NsStyle *
 ns_catalog_lookup_network (NsCatalog   *catalog,
                            const gchar *id)
 {
   g_return_val_if_fail (catalog != NULL, NULL);
-
-  for (guint i = 0; id && i < catalog->networks->len; i++)
-    {
-      const NsStyle *network = g_ptr_array_index (catalog->networks, i);
-      if (g_strcmp0 (network->id, id) == 0)
-        return network;
-    }
-  return NULL;
+  return find_by_id (catalog->networks, id);
 }
 
 const NsStyle *
