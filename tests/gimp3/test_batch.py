@@ -233,8 +233,9 @@ def test_tiny_layer():
     image.insert_layer(layer, None, 0)
     layer.set_offsets(3, 4)
     set_pixel(layer, (200, 120, 40))
-    reference = cli(export_layer(layer, TMP + '/dot.png'), TMP + '/dot-wave.png',
-                    '--style', 'wave')
+    # The default style, with Magenta's networks on the model path.
+    reference = cli(export_layer(layer, TMP + '/dot.png'), TMP + '/dot-default.png',
+                    '--style', 'starry-night')
     status, message = run_filter(image, [layer], style='')
     succeeded(status, message, '1x1 layer: filter succeeds')
     new = layer_above(layer)
@@ -245,8 +246,8 @@ def test_tiny_layer():
           and len(value) == len(expected) and error <= 1,
           "1x1 layer: a 1x1 new layer, its pixel the CLI's (within 1/255)",
           'layer %s, CLI %s' % (value, expected))
-    check(new.get_name() == WAVE, 'an empty style is the first installed one',
-          new.get_name())
+    check(new.get_name() == 'The Starry Night (Neural Style)',
+          'an empty style is the first installed one (The Starry Night)', new.get_name())
 
 
 def set_pixel(layer, rgb):
