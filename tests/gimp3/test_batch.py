@@ -233,10 +233,9 @@ def test_tiny_layer():
     image.insert_layer(layer, None, 0)
     layer.set_offsets(3, 4)
     set_pixel(layer, (200, 120, 40))
-    # The default style, with Magenta's networks on the model path.
-    reference = cli(export_layer(layer, TMP + '/dot.png'), TMP + '/dot-default.png',
-                    '--style', 'starry-night')
-    status, message = run_filter(image, [layer], style='')
+    reference = cli(export_layer(layer, TMP + '/dot.png'), TMP + '/dot-wave.png',
+                    '--style', 'wave')
+    status, message = run_filter(image, [layer], style='wave')
     succeeded(status, message, '1x1 layer: filter succeeds')
     new = layer_above(layer)
     value = list(pixels(new, U8))
@@ -246,8 +245,20 @@ def test_tiny_layer():
           and len(value) == len(expected) and error <= 1,
           "1x1 layer: a 1x1 new layer, its pixel the CLI's (within 1/255)",
           'layer %s, CLI %s' % (value, expected))
-    check(new.get_name() == 'The Starry Night (Neural Style)',
-          'an empty style is the first installed one (The Starry Night)', new.get_name())
+    check(new.get_name() == WAVE, '1x1 layer: named after its style', new.get_name())
+
+
+def test_default_style():
+    image = Gimp.Image.new(24, 20, Gimp.ImageBaseType.RGB)
+    layer = Gimp.Layer.new(image, 'flat', 24, 20, Gimp.ImageType.RGB_IMAGE,
+                           100.0, Gimp.LayerMode.NORMAL)
+    image.insert_layer(layer, None, 0)
+    status, message = run_filter(image, [layer], style='')
+    succeeded(status, message, 'empty style: filter succeeds')
+    new = layer_above(layer)
+    check(new is not None and new.get_name() == 'The Starry Night (Neural Style)',
+          'an empty style is the first installed one (The Starry Night, with Magenta)',
+          new.get_name() if new else 'no new layer')
 
 
 def set_pixel(layer, rgb):
@@ -458,6 +469,7 @@ run_tests([
     test_grayscale,
     test_precision,
     test_tiny_layer,
+    test_default_style,
     test_two_layers,
     test_layer_in_group,
     test_style_installed_after_start,
