@@ -322,6 +322,30 @@ compare_names (gconstpointer a,
   return g_strcmp0 (*(const gchar **) a, *(const gchar **) b);
 }
 
+/* The names in @dir that @wanted takes, sorted; none if @dir cannot be
+ * read.  (transfer full) */
+static GPtrArray *
+sorted_names (const gchar *dir,
+              gboolean   (*wanted) (const gchar *dir, const gchar *name))
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  const gchar *name;
+
+  while (d && (name = g_dir_read_name (d)))
+    if (wanted (dir, name))
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  return names;
+}
+
+static gboolean
+is_dropped_in (const gchar *dir,
+               const gchar *name)
+{
+  return is_model_file (name) || is_ml5_folder (dir, name);
+}
+
 /* Models users dropped into a model folder, named after their file (or
  * ml5 style folder). */
 static void
@@ -330,16 +354,7 @@ add_dropped_in (NsCatalog           *catalog,
 {
   for (const gchar * const *dir = search_path; *dir; dir++)
     {
-      g_autoptr (GDir) d = g_dir_open (*dir, 0, NULL);
-      g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-      const gchar *name;
-
-      if (!d)
-        continue;
-      while ((name = g_dir_read_name (d)))
-        if (is_model_file (name) || is_ml5_folder (*dir, name))
-          g_ptr_array_add (names, g_strdup (name));
-      g_ptr_array_sort (names, compare_names);
+      g_autoptr (GPtrArray) names = sorted_names (*dir, is_dropped_in);
 
       for (guint i = 0; i < names->len; i++)
         {
@@ -685,6 +700,15 @@ load_saved_style (const gchar  *path,
   return style;
 }
 
+static gboolean
+is_saved_style (const gchar *dir,
+                const gchar *name)
+{
+  (void) dir;
+  return g_str_has_suffix (name, SAVED_STYLE_SUFFIX)
+         && strlen (name) > strlen (SAVED_STYLE_SUFFIX);
+}
+
 /* Styles users saved ("<id>.style") on the search path.  A file that
  * cannot be read is still listed, with no vector: using it says what is
  * wrong with it, rather than the style silently vanishing. */
@@ -694,16 +718,7 @@ add_saved_styles (NsCatalog           *catalog,
 {
   for (const gchar * const *dir = search_path; *dir; dir++)
     {
-      g_autoptr (GDir) d = g_dir_open (*dir, 0, NULL);
-      g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-      const gchar *name;
-
-      if (!d)
-        continue;
-      while ((name = g_dir_read_name (d)))
-        if (g_str_has_suffix (name, SAVED_STYLE_SUFFIX) && strlen (name) > strlen (SAVED_STYLE_SUFFIX))
-          g_ptr_array_add (names, g_strdup (name));
-      g_ptr_array_sort (names, compare_names);
+      g_autoptr (GPtrArray) names = sorted_names (*dir, is_saved_style);
 
       for (guint i = 0; i < names->len; i++)
         {
