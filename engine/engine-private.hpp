@@ -14,6 +14,7 @@
 
 namespace ns {
 struct Arbitrary; // magenta.hpp
+class FastNet;    // fast-net.hpp
 }
 
 struct _NsEngine
@@ -26,6 +27,8 @@ struct _NsEngine
   // Engines that paint with a style vector (Magenta's): net is the transfer
   // network's image side; this holds the rest.  Empty for the others.
   std::shared_ptr<ns::Arbitrary> arbitrary;
+  // A faster equivalent of net's last layers (fast-net.hpp), or none.
+  std::shared_ptr<ns::FastNet> fast;
 };
 
 namespace ns {
@@ -51,6 +54,10 @@ gboolean guard (GError **error, const std::function<void ()> &body);
 // for tiling.
 void prepare_network (NsEngine &engine);
 void probe_network (NsEngine &engine);
+
+// The network's output (or that of its layer `upto`) for the NCHW `blob`,
+// through the faster equivalent network when there is one.
+cv::Mat forward (NsEngine &engine, const cv::Mat &blob, const std::string &upto = std::string ());
 
 // Arbitrary engines (magenta.cpp): sets the vector the transfer network
 // paints with for this run: the style vector, or with options.style_amount

@@ -119,6 +119,28 @@ public:
     // Style networks normalize each channel on its own; statistics over all
     // channels (Caffe's MVN can ask for them) could not be shared by tiles.
     CV_Assert (!params.get<bool> ("across_channels", false));
+    if (params.has ("ns_gamma"))
+      {
+        const cv::dnn::DictValue &g = params.get ("ns_gamma"), &b = params.get ("ns_beta");
+        for (int i = 0; i < g.size (); i++)
+          {
+            gamma_.push_back ((float) g.get<double> (i));
+            beta_.push_back ((float) b.get<double> (i));
+          }
+      }
+  }
+
+  void
+  describe (cv::dnn::LayerParams &params) const
+  {
+    params.set ("eps", eps_);
+    params.set ("normalize_variance", normalize_variance_);
+    if (!gamma_.empty ())
+      {
+        const std::vector<double> g (gamma_.begin (), gamma_.end ()), b (beta_.begin (), beta_.end ());
+        params.set ("ns_gamma", cv::dnn::DictValue::arrayReal (g.data (), (int) g.size ()));
+        params.set ("ns_beta", cv::dnn::DictValue::arrayReal (b.data (), (int) b.size ()));
+      }
   }
 
   static cv::Ptr<cv::dnn::Layer>
@@ -284,6 +306,25 @@ set_instance_norm_affine (cv::dnn::Net &net, const std::string &name,
   auto *norm = dynamic_cast<InstanceNormLayer *> (layer.get ());
   CV_Assert (norm != nullptr);
   norm->set_affine (std::move (gamma), std::move (beta));
+}
+
+bool
+instance_norm_params (const cv::Ptr<cv::dnn::Layer> &layer, cv::dnn::LayerParams &params)
+{
+  auto *norm = dynamic_cast<InstanceNormLayer *> (layer.get ());
+  if (norm)
+    norm->describe (params);
+  return norm != nullptr;
+}
+
+void
+bind_instance_norm_layer (cv::dnn::Net &net, const std::string &name, NormContext *context,
+                          int index)
+{
+  cv::Ptr<cv::dnn::Layer> layer = net.getLayer (net.getLayerId (name));
+  auto *norm = dynamic_cast<InstanceNormLayer *> (layer.get ());
+  CV_Assert (norm != nullptr);
+  norm->bind (context, index);
 }
 
 std::vector<std::string>

@@ -85,6 +85,15 @@ void register_instance_norm_layer ();
 void set_instance_norm_affine (cv::dnn::Net &net, const std::string &name,
                                std::vector<float> gamma, std::vector<float> beta);
 
+// If `layer` is the engine's normalization layer: the parameters that make
+// another one doing the same (its affine included), for a rewritten network.
+bool instance_norm_params (const cv::Ptr<cv::dnn::Layer> &layer, cv::dnn::LayerParams &params);
+
+// Binds one normalization layer of `net` as layer `index` of `context`
+// (whose vectors are already sized).
+void bind_instance_norm_layer (cv::dnn::Net &net, const std::string &name, NormContext *context,
+                               int index);
+
 // Binds the normalization layers of a loaded network to `context`, numbering
 // them in network order.  Returns the layer names, in that order.
 std::vector<std::string> bind_instance_norm_layers (cv::dnn::Net &net, NormContext *context);

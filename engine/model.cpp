@@ -1,5 +1,6 @@
 // model.cpp: loading a style network and making sure it is one.
 #include "engine-private.hpp"
+#include "fast-net.hpp"
 #include "ml5.hpp"
 #include "pixels.hpp"
 
@@ -86,8 +87,7 @@ cv::Mat
 forward_probe (NsEngine &engine, int channels, int height, int width)
 {
   const int sizes[] = { 1, channels, height, width };
-  engine.net.setInput (cv::Mat (4, sizes, CV_32F, cv::Scalar (100.0f)));
-  return engine.net.forward ();
+  return ns::forward (engine, cv::Mat (4, sizes, CV_32F, cv::Scalar (100.0f)));
 }
 
 // OpenCV runs a one-channel network on three channels too, taking them for
@@ -164,7 +164,21 @@ ns::prepare_network (NsEngine &engine)
   // time on these networks.
   engine.net.enableFusion (false);
   engine.norm_layers = ns::bind_instance_norm_layers (engine.net, &engine.norm);
+  // Magenta's transfer network gets its normalization's scale and shift
+  // later, by name, in engine.net: it keeps running as loaded.
+  engine.fast.reset ();
+  if (!engine.arbitrary)
+    engine.fast = ns::FastNet::build (engine.net, &engine.norm, engine.norm_layers);
   ns::probe_network (engine);
+}
+
+cv::Mat
+ns::forward (NsEngine &engine, const cv::Mat &blob, const std::string &upto)
+{
+  if (engine.fast)
+    return engine.fast->forward (engine.net, blob, upto);
+  engine.net.setInput (blob);
+  return upto.empty () ? engine.net.forward () : engine.net.forward (upto);
 }
 
 namespace {

@@ -123,8 +123,7 @@ private:
   cv::Mat
   forward (const cv::Mat &rgb, const std::string &upto = std::string ())
   {
-    e_.net.setInput (to_blob (rgb, e_.convention));
-    return upto.empty () ? e_.net.forward () : e_.net.forward (upto);
+    return ns::forward (e_, to_blob (rgb, e_.convention), upto);
   }
 
   // The statistics of a shrunken copy: one cheap pass, no seams, close to
