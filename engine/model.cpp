@@ -1,6 +1,7 @@
 // model.cpp: loading a style network and making sure it is one.
 #include "engine-private.hpp"
 #include "fast-net.hpp"
+#include "huge-pages.hpp"
 #include "ml5.hpp"
 #include "pixels.hpp"
 
@@ -155,6 +156,7 @@ ns::probe_network (NsEngine &engine)
 void
 ns::prepare_network (NsEngine &engine)
 {
+  ns::use_huge_pages ();
   engine.net.setPreferableBackend (cv::dnn::DNN_BACKEND_OPENCV);
   engine.net.setPreferableTarget (cv::dnn::DNN_TARGET_CPU);
   // The network runs at several input sizes (probe, tiles, statistics).

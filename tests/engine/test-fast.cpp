@@ -11,6 +11,9 @@
 #include <glib.h>
 
 #include <cmath>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 
 namespace {
 
@@ -65,6 +68,51 @@ test_same_as_loaded (gconstpointer data)
   check_same (fast, plain, options, large, "exact-tiled");
 }
 
+// Kernel support for transparent huge pages on request ("always" or
+// "[madvise]", not "[never]").
+bool
+huge_pages_available ()
+{
+  std::ifstream f ("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string line;
+  return std::getline (f, line) && line.find ("[never]") == std::string::npos;
+}
+
+// kB of huge pages backing the mapping that holds `address`.
+long
+huge_kb_at (const void *address)
+{
+  std::ifstream f ("/proc/self/smaps");
+  std::string line;
+  bool inside = false;
+  while (std::getline (f, line))
+    {
+      unsigned long begin, end;
+      if (sscanf (line.c_str (), "%lx-%lx ", &begin, &end) == 2 && line.find (':') > 8)
+        inside = (uintptr_t) address >= begin && (uintptr_t) address < end;
+      else if (inside && line.rfind ("AnonHugePages:", 0) == 0)
+        return std::stol (line.substr (strlen ("AnonHugePages:")));
+    }
+  return -1;
+}
+
+// Once an engine exists, OpenCV's large buffers (a network's feature maps)
+// get transparent huge pages; small ones stay with malloc.
+void
+test_huge_pages ()
+{
+  if (!huge_pages_available ())
+    {
+      g_test_skip ("transparent huge pages are off in this kernel");
+      return;
+    }
+  g_autoptr (NsEngine) engine = test::open_engine (models[0]);
+  cv::Mat large (4096, 4096, CV_32F, cv::Scalar (1.0f)); // 64 MiB, written
+  const long kb = huge_kb_at (large.data);
+  g_test_message ("64 MiB cv::Mat: %ld kB on huge pages", kb);
+  g_assert_cmpint (kb, >=, 2048);
+}
+
 } // namespace
 
 int
@@ -85,5 +133,6 @@ main (int argc, char **argv)
       g_autofree gchar *test_path = g_strdup_printf ("/fast/same-as-loaded/%s", base);
       g_test_add_data_func (test_path, GUINT_TO_POINTER (i), test_same_as_loaded);
     }
+  g_test_add_func ("/fast/huge-pages", test_huge_pages);
   return g_test_run ();
 }
