@@ -5,6 +5,7 @@
 // taken either from the image shrunk to fit (fast, the default) or exactly,
 // one normalization layer at a time over all tiles at full resolution.
 #include "engine-private.hpp"
+#include "fast-net.hpp"
 #include "pixels.hpp"
 #include "tiling.hpp"
 
@@ -77,8 +78,10 @@ public:
   Stylizer (NsEngine &engine, const NsOptions &options, const NsImageIO &io, Progress &progress)
     : e_ (engine), o_ (options), io_ (io), progress_ (progress),
       geometry_ (cv::Size (io.width, io.height), options.scale),
-      plan_ (plan_tiles (geometry_, options.memory_budget ? options.memory_budget
-                                                          : ns_options_default_memory_budget ()))
+      plan_ (plan_tiles (geometry_,
+                         options.memory_budget ? options.memory_budget
+                                               : ns_options_default_memory_budget (),
+                         kNetworkBytesPerPixel + (engine.fast ? kFastExtraBytesPerPixel : 0)))
   {
   }
 

@@ -118,10 +118,10 @@ choose_grid (cv::Size padded, double max_pixels)
 } // namespace
 
 Plan
-plan_tiles (const Geometry &g, guint64 budget)
+plan_tiles (const Geometry &g, guint64 budget, double bytes_per_pixel)
 {
   Plan plan;
-  const double max_pixels = std::max (kMinTilePixels, budget / kNetworkBytesPerPixel);
+  const double max_pixels = std::max (kMinTilePixels, budget / bytes_per_pixel);
   const cv::Size padded = g.padded;
 
   if ((double) padded.area () <= max_pixels)

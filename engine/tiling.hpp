@@ -32,7 +32,9 @@ struct Plan
                        // only), before padding for the network
 };
 
-// Tiles for `geometry` whose network pass fits in `budget` bytes.
-Plan plan_tiles (const Geometry &geometry, guint64 budget);
+// Tiles for `geometry` whose network pass, at `bytes_per_pixel` of the
+// network's input, fits in `budget` bytes.
+Plan plan_tiles (const Geometry &geometry, guint64 budget,
+                 double bytes_per_pixel = kNetworkBytesPerPixel);
 
 } // namespace ns
