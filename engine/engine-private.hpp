@@ -14,7 +14,7 @@
 
 namespace ns {
 struct Arbitrary; // magenta.hpp
-class FastNet;    // fast-net.hpp
+class Graph;      // graph.hpp
 }
 
 struct _NsEngine
@@ -27,8 +27,9 @@ struct _NsEngine
   // Engines that paint with a style vector (Magenta's): net is the transfer
   // network's image side; this holds the rest.  Empty for the others.
   std::shared_ptr<ns::Arbitrary> arbitrary;
-  // A faster equivalent of net's last layers (fast-net.hpp), or none.
-  std::shared_ptr<ns::FastNet> fast;
+  // net's layers as the engine runs them (graph.hpp), or none: then net
+  // runs them.
+  std::shared_ptr<ns::Graph> graph;
 };
 
 namespace ns {
@@ -56,7 +57,7 @@ void prepare_network (NsEngine &engine);
 void probe_network (NsEngine &engine);
 
 // The network's output (or that of its layer `upto`) for the NCHW `blob`,
-// through the faster equivalent network when there is one.
+// through the engine's graph when there is one.
 cv::Mat forward (NsEngine &engine, const cv::Mat &blob, const std::string &upto = std::string ());
 
 // Arbitrary engines (magenta.cpp): sets the vector the transfer network

@@ -1,6 +1,7 @@
 // model.cpp: loading a style network and making sure it is one.
 #include "engine-private.hpp"
-#include "fast-net.hpp"
+#include "graph.hpp"
+#include "rewrite.hpp"
 #include "huge-pages.hpp"
 #include "ml5.hpp"
 #include "pixels.hpp"
@@ -166,19 +167,20 @@ ns::prepare_network (NsEngine &engine)
   // time on these networks.
   engine.net.enableFusion (false);
   engine.norm_layers = ns::bind_instance_norm_layers (engine.net, &engine.norm);
-  // Magenta's transfer network gets its normalization's scale and shift
-  // later, by name, in engine.net: it keeps running as loaded.
-  engine.fast.reset ();
-  if (!engine.arbitrary)
-    engine.fast = ns::FastNet::build (engine.net, &engine.norm, engine.norm_layers);
+  // The graph holds the net's own layer objects: Magenta's normalization
+  // layers, given their scale and shift later by name in engine.net, are
+  // the graph's too.
+  engine.graph = ns::Graph::build (engine.net, engine.norm_layers, ns::rewrites_enabled ());
+  if (engine.graph && !engine.graph->agrees_with (engine.net))
+    engine.graph.reset ();
   ns::probe_network (engine);
 }
 
 cv::Mat
 ns::forward (NsEngine &engine, const cv::Mat &blob, const std::string &upto)
 {
-  if (engine.fast)
-    return engine.fast->forward (engine.net, blob, upto);
+  if (engine.graph)
+    return engine.graph->forward (blob, upto);
   engine.net.setInput (blob);
   return upto.empty () ? engine.net.forward () : engine.net.forward (upto);
 }

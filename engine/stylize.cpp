@@ -5,7 +5,8 @@
 // taken either from the image shrunk to fit (fast, the default) or exactly,
 // one normalization layer at a time over all tiles at full resolution.
 #include "engine-private.hpp"
-#include "fast-net.hpp"
+#include "graph.hpp"
+#include "snapshot-store.hpp"
 #include "pixels.hpp"
 #include "tiling.hpp"
 
@@ -35,7 +36,13 @@ public:
     layers_ = layers;
   }
 
-  void tick (int layer) { report (done_ + current_ * (layer + 1) / (layers_ + 1)); }
+  // A part of a pass that ticks no normalization layers in order
+  // (layers = -1) only checks for cancel.
+  void
+  tick (int layer)
+  {
+    report (done_ + (layers_ < 0 ? 0.0 : current_ * (layer + 1) / (layers_ + 1)));
+  }
 
   void
   end ()
@@ -81,7 +88,7 @@ public:
       plan_ (plan_tiles (geometry_,
                          options.memory_budget ? options.memory_budget
                                                : ns_options_default_memory_budget (),
-                         kNetworkBytesPerPixel + (engine.fast ? kFastExtraBytesPerPixel : 0)))
+                         kNetworkBytesPerPixel + (engine.graph ? engine.graph->extra_bytes_per_pixel () : 0)))
   {
   }
 
@@ -97,11 +104,13 @@ public:
 
     double total = tiles_area ();
     if (shared && !exact)
-      total += network_input_size (plan_.stats_size).area ();
-    if (exact)
+      total += plan_.tiles[0].input.area ();
+    if (exact && !e_.graph)
       total += tiles_area () * n_layers () / 2.0;
     progress_.set_total (total);
 
+    if (exact && e_.graph)
+      return run_exact ();
     if (exact)
       gather_exact_statistics ();
     else if (shared)
@@ -133,17 +142,25 @@ private:
   // (not equal to) what the whole image would give.  Padded for the network
   // like every other input, and gathered over all of it as a whole-image
   // pass would.
+  //
+  // The pass runs at the tiles' size (one size per job): the shrunken
+  // image reflected out to it, statistics gathered over the image.
   void
   gather_shrunk_statistics ()
   {
     const cv::Mat small = pad_for_network (shrink_source (io_, plan_.stats_size));
+    const cv::Size size = plan_.tiles[0].input.size ();
+    cv::Mat input = small;
+    if (small.cols <= size.width && small.rows <= size.height)
+      cv::copyMakeBorder (small, input, 0, size.height - small.rows, 0, size.width - small.cols,
+                          cv::BORDER_REFLECT);
     NormContext &norm = e_.norm;
 
     for (ChannelSums &s : norm.sums)
       s = ChannelSums ();
-    progress_.begin (small.size ().area (), n_layers ());
-    norm.start_gathering (-1, cv::Rect (cv::Point (0, 0), small.size ()), small.size ());
-    forward (small);
+    progress_.begin (input.size ().area (), n_layers ());
+    norm.start_gathering (-1, cv::Rect (cv::Point (0, 0), small.size ()), input.size ());
+    forward (input);
     norm.stop_gathering ();
     progress_.end ();
 
@@ -178,17 +195,88 @@ private:
       }
   }
 
+  // Exact tiling through the engine's graph: each tile runs up to the
+  // first normalization layer and stops there; once every tile's part of
+  // that layer is summed, each goes on from where it stopped to the next
+  // one, and so on.  Every layer of every tile runs once: at most the
+  // snapshots' cost more than the default (which has a statistics pass
+  // instead).  Snapshots are half floats: 3 significant digits of
+  // activations whose normalization divides out their scale.
+  void
+  run_exact ()
+  {
+    NormContext &norm = e_.norm;
+    norm.fixed.clear ();
+    SnapshotStore store (plan_.tiles.size (), memory_budget () / 4);
+    const double segment = 1.0 / (n_layers () + 1);
+
+    for (int k = 0; k < n_layers (); k++)
+      {
+        norm.sums[k] = ChannelSums ();
+        for (size_t i = 0; i < plan_.tiles.size (); i++)
+          {
+            const Tile &tile = plan_.tiles[i];
+            cv::Mat source_rgba;
+            cv::Rect source_rect;
+            progress_.begin (tile.input.area () * segment, -1);
+            norm.start_gathering (k, tile.core - tile.input.tl (), tile.input.size ());
+            if (k == 0)
+              store.put (i, e_.graph->run_to_norm (network_blob (tile, source_rgba, source_rect),
+                                                   nullptr, 0));
+            else
+              store.put (i, e_.graph->run_to_norm (cv::Mat (), &store.get (i), k));
+            norm.stop_gathering ();
+            progress_.end ();
+          }
+        norm.fixed.push_back (norm.gathered ()[k]);
+      }
+
+    for (size_t i = 0; i < plan_.tiles.size (); i++)
+      {
+        const Tile &tile = plan_.tiles[i];
+        cv::Mat source_rgba;
+        cv::Rect source_rect;
+        network_blob (tile, source_rgba, source_rect);
+        progress_.begin (tile.input.area () * segment, -1);
+        const cv::Mat out = e_.graph->run_from (store.get (i));
+        progress_.end ();
+        write_tile (tile, out, source_rgba, source_rect);
+      }
+  }
+
+  guint64
+  memory_budget () const
+  {
+    return o_.memory_budget ? o_.memory_budget : ns_options_default_memory_budget ();
+  }
+
+  // The network's input for `tile`; the source pixels it covers go to
+  // `source_rgba` (at `source_rect`).
+  cv::Mat
+  network_blob (const Tile &tile, cv::Mat &source_rgba, cv::Rect &source_rect)
+  {
+    return to_blob (sample_network_rgb (io_, geometry_, tile.input, source_rgba, source_rect),
+                    e_.convention);
+  }
+
   void
   stylize_tile (const Tile &tile)
   {
     cv::Mat source_rgba;
     cv::Rect source_rect;
-    const cv::Mat rgb = sample_network_rgb (io_, geometry_, tile.input, source_rgba, source_rect);
-
+    const cv::Mat blob = network_blob (tile, source_rgba, source_rect);
     progress_.begin (tile.input.area (), n_layers ());
-    const cv::Mat styled_net = from_blob (forward (rgb), e_.convention);
+    const cv::Mat out = ns::forward (e_, blob);
     progress_.end ();
+    write_tile (tile, out, source_rgba, source_rect);
+  }
 
+  // The network's output for `tile`, blended into the source and written.
+  void
+  write_tile (const Tile &tile, const cv::Mat &out, const cv::Mat &source_rgba,
+              const cv::Rect &source_rect)
+  {
+    const cv::Mat styled_net = from_blob (out, e_.convention);
     const cv::Mat styled = resample_to_source (styled_net, tile.input, geometry_, tile.source);
     write_rgba (io_, tile.source, composite (styled, source_rgba (tile.source - source_rect.tl ()), o_));
   }

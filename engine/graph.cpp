@@ -1,0 +1,327 @@
+// graph.cpp: see graph.hpp.
+#include "graph.hpp"
+#include "rewrite.hpp"
+
+
+#include <algorithm>
+#include <map>
+
+namespace ns {
+
+using cv::dnn::MatShape;
+
+struct Graph::Node
+{
+  std::string name;
+  cv::Ptr<cv::dnn::Layer> layer; // OpenCV's, unless kernel is set
+  std::unique_ptr<Kernel> kernel;
+  std::vector<int> inputs; // value ids
+  int output = 0;          // value id
+  // What the layer was last finalized for, and its shapes there.
+  std::vector<MatShape> finalized_for;
+  std::vector<MatShape> output_shapes;
+  std::vector<MatShape> internal_shapes;
+  bool in_place = false;
+};
+
+size_t
+Snapshot::bytes () const
+{
+  size_t n = 0;
+  for (const cv::Mat &m : values)
+    n += m.total () * m.elemSize ();
+  return n;
+}
+
+Graph::Graph () = default;
+Graph::~Graph () = default;
+
+std::unique_ptr<Graph>
+Graph::build (cv::dnn::Net &net, const std::vector<std::string> &norm_layers, bool rewrite)
+{
+  auto graph = std::unique_ptr<Graph> (new Graph ());
+  std::map<std::string, int> value_of; // layer name -> its output value
+  const std::vector<std::string> names = net.getLayerNames ();
+  // The network input: the layer every first layer reads.
+  const std::string input_name = net.getLayer (0)->name;
+  value_of[input_name] = 0;
+
+  try
+    {
+      for (const std::string &name : names)
+        {
+          const int id = net.getLayerId (name);
+          auto node = std::make_unique<Node> ();
+          node->name = name;
+          node->layer = net.getLayer (id);
+          for (const cv::Ptr<cv::dnn::Layer> &in : net.getLayerInputs (id))
+            {
+              const auto it = value_of.find (in->name);
+              if (it == value_of.end ())
+                return nullptr; // not in topological order
+              node->inputs.push_back (it->second);
+            }
+          // Only single-output layers: Net's public interface does not say
+          // which output of a layer another one reads.
+          std::vector<MatShape> in_shapes, out_shapes;
+          net.getLayerShapes (MatShape { 1, 3, 64, 72 }, id, in_shapes, out_shapes);
+          if (out_shapes.size () != 1)
+            return nullptr;
+          node->output = (int) graph->nodes_.size () + 1;
+          value_of[name] = node->output;
+          if (rewrite && node->inputs.size () == 1)
+            if ((node->kernel = rewrite_layer (node->layer, graph->extra_bytes_per_pixel_)))
+              {
+                node->layer.release ();
+                graph->rewritten_++;
+              }
+          graph->nodes_.push_back (std::move (node));
+        }
+    }
+  catch (const cv::Exception &)
+    {
+      return nullptr;
+    }
+
+  // The last layer is the network's only output: nothing reads it.
+  const size_t n = graph->nodes_.size ();
+  graph->last_use_.assign (n + 1, -1);
+  for (size_t i = 0; i < n; i++)
+    for (int v : graph->nodes_[i]->inputs)
+      graph->last_use_[v] = (int) i;
+  for (size_t v = 0; v < n; v++)
+    if (graph->last_use_[v] < 0)
+      return nullptr;
+  graph->last_use_[n] = (int) n;
+  graph->values_.resize (n + 1);
+
+  for (const std::string &norm : norm_layers)
+    {
+      const auto it = std::find_if (graph->nodes_.begin (), graph->nodes_.end (),
+                                    [&] (const std::unique_ptr<Node> &node) { return node->name == norm; });
+      if (it == graph->nodes_.end ())
+        return nullptr;
+      graph->norm_nodes_.push_back ((int) (it - graph->nodes_.begin ()));
+    }
+  return graph;
+}
+
+cv::Mat
+Graph::take (const MatShape &shape)
+{
+  size_t total = 1;
+  for (int d : shape)
+    total *= (size_t) d;
+  for (size_t i = 0; i < pool_.size (); i++)
+    if (pool_[i].total () == total)
+      {
+        cv::Mat m = pool_[i].reshape (1, (int) shape.size (), shape.data ());
+        pool_.erase (pool_.begin () + (long) i);
+        return m;
+      }
+  return cv::Mat ((int) shape.size (), shape.data (), CV_32F);
+}
+
+void
+Graph::give (cv::Mat &m)
+{
+  if (!m.empty () && m.u && m.u->refcount == 1 && m.isContinuous ())
+    pool_.push_back (m);
+  m.release ();
+}
+
+void
+Graph::run_node (Node &node)
+{
+  std::vector<cv::Mat> inputs;
+  std::vector<MatShape> in_shapes;
+  for (int v : node.inputs)
+    {
+      inputs.push_back (values_[v]);
+      in_shapes.push_back (shape_of (values_[v]));
+    }
+
+  if (node.kernel)
+    {
+      cv::Mat out = take (node.kernel->output_shape (in_shapes[0]));
+      node.kernel->forward (inputs[0], out);
+      values_[node.output] = out;
+      return;
+    }
+
+  if (in_shapes != node.finalized_for)
+    {
+      node.finalized_for.clear (); // until finalize succeeds
+      node.output_shapes.clear ();
+      node.internal_shapes.clear ();
+      node.in_place = node.layer->getMemoryShapes (in_shapes, 1, node.output_shapes,
+                                                   node.internal_shapes);
+    }
+
+  std::vector<cv::Mat> outputs, internals;
+  // In place when the layer allows it and nothing reads its input later.
+  const int first = node.inputs.empty () ? -1 : node.inputs[0];
+  if (node.in_place && first >= 0 && last_use_[first] == node.output - 1
+      && std::count (node.inputs.begin (), node.inputs.end (), first) == 1
+      && values_[first].u && values_[first].u->refcount == 2
+      && shape_of (values_[first]) == node.output_shapes[0])
+    outputs.push_back (values_[first]);
+  else
+    outputs.push_back (take (node.output_shapes[0]));
+  for (const MatShape &s : node.internal_shapes)
+    internals.push_back (take (s));
+
+  if (in_shapes != node.finalized_for)
+    {
+      node.layer->finalize (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs));
+      // Some layers know their output only once finalized (OpenCV 4.6's
+      // global pooling): then they get new outputs, finalized again.
+      std::vector<MatShape> output_shapes, internal_shapes;
+      node.layer->getMemoryShapes (in_shapes, 1, output_shapes, internal_shapes);
+      if (output_shapes != node.output_shapes || internal_shapes != node.internal_shapes)
+        {
+          node.output_shapes = output_shapes;
+          node.internal_shapes = internal_shapes;
+          node.in_place = false;
+          outputs.assign (1, take (output_shapes[0]));
+          for (cv::Mat &m : internals)
+            give (m);
+          internals.clear ();
+          for (const MatShape &s : internal_shapes)
+            internals.push_back (take (s));
+          node.layer->finalize (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs));
+        }
+      node.finalized_for = in_shapes;
+    }
+  node.layer->forward (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs),
+                       cv::OutputArrayOfArrays (internals));
+  values_[node.output] = outputs[0];
+  for (cv::Mat &m : internals)
+    give (m);
+}
+
+void
+Graph::run_nodes (int begin, int end)
+{
+  for (int i = begin; i < end; i++)
+    {
+      run_node (*nodes_[i]);
+      for (int v : nodes_[i]->inputs)
+        if (last_use_[v] == i && v != nodes_[i]->output)
+          give (values_[v]);
+    }
+}
+
+void
+Graph::drop_values ()
+{
+  for (cv::Mat &m : values_)
+    give (m);
+}
+
+cv::Mat
+Graph::forward (const cv::Mat &blob, const std::string &upto)
+{
+  drop_values ();
+  int end = (int) nodes_.size ();
+  for (size_t i = 0; i < nodes_.size () && !upto.empty (); i++)
+    if (nodes_[i]->name == upto)
+      end = (int) i + 1;
+  values_[0] = take (shape_of (blob));
+  blob.copyTo (values_[0]);
+  run_nodes (0, end);
+  cv::Mat result = values_[end].clone ();
+  drop_values ();
+  return result;
+}
+
+bool
+Graph::agrees_with (cv::dnn::Net &net)
+{
+  const int sizes[] = { 1, 3, 64, 72 };
+  cv::Mat probe (4, sizes, CV_32F);
+  cv::randu (probe, 0.0, 255.0);
+  try
+    {
+      net.setInput (probe);
+      const cv::Mat expected = net.forward ();
+      const cv::Mat got = forward (probe);
+      if (shape_of (expected) != shape_of (got))
+        return false;
+      const double range = std::max (1.0, cv::norm (expected, cv::NORM_INF));
+      return cv::norm (expected, got, cv::NORM_INF) <= 1e-3 * range;
+    }
+  catch (const cv::Exception &)
+    {
+      return false;
+    }
+}
+
+Snapshot
+Graph::save (int node)
+{
+  Snapshot s;
+  for (size_t v = 0; v < values_.size (); v++)
+    if (!values_[v].empty () && last_use_[v] >= node)
+      {
+        cv::Mat half;
+        values_[v].convertTo (half, CV_16F);
+        s.ids.push_back ((int) v);
+        s.values.push_back (half);
+      }
+  return s;
+}
+
+void
+Graph::restore (const Snapshot &from)
+{
+  drop_values ();
+  for (size_t i = 0; i < from.ids.size (); i++)
+    {
+      cv::Mat &m = values_[from.ids[i]];
+      m = take (shape_of (from.values[i]));
+      from.values[i].convertTo (m, CV_32F);
+    }
+}
+
+Snapshot
+Graph::run_to_norm (const cv::Mat &blob, const Snapshot *from, int k)
+{
+  int begin = 0;
+  if (from)
+    {
+      restore (*from);
+      begin = norm_nodes_[k - 1];
+    }
+  else
+    {
+      drop_values ();
+      values_[0] = take (shape_of (blob));
+      blob.copyTo (values_[0]);
+    }
+  const int stop = norm_nodes_[k];
+  run_nodes (begin, stop);
+  Snapshot s = save (stop);
+  run_nodes (stop, stop + 1);
+  drop_values ();
+  return s;
+}
+
+cv::Mat
+Graph::run_from (const Snapshot &from)
+{
+  restore (from);
+  run_nodes (norm_nodes_.back (), (int) nodes_.size ());
+  cv::Mat result = values_.back ().clone ();
+  drop_values ();
+  return result;
+}
+
+void
+Graph::release ()
+{
+  drop_values ();
+  pool_.clear ();
+}
+
+} // namespace ns

@@ -1,0 +1,105 @@
+// graph.hpp: the engine runs a style network's layers itself.
+//
+// cv::dnn::Net reallocates every blob whenever the input size changes and
+// can only run a network from its input.  A tiled job needs neither: its
+// passes all run at one size, and exact tiling wants to stop every tile at
+// a normalization layer (until that layer's statistics over the whole image
+// are known) and later go on from there.  So the engine walks the loaded
+// network into a list of nodes and runs them itself, calling each OpenCV
+// layer's finalize() and forward() with buffers it keeps from pass to pass;
+// and some layers it replaces by faster equivalents of its own (kernels,
+// see rewrite.hpp).
+#pragma once
+
+#include "instance-norm.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ns {
+
+// `m`'s dimensions (OpenCV's shape_utils.hpp does not compile warning-free).
+inline cv::dnn::MatShape
+shape_of (const cv::Mat &m)
+{
+  return cv::dnn::MatShape (m.size.p, m.size.p + m.dims);
+}
+
+// An engine replacement for one layer: one input, one output, batch 1,
+// NCHW float.
+class Kernel
+{
+public:
+  virtual ~Kernel () = default;
+  virtual cv::dnn::MatShape output_shape (const cv::dnn::MatShape &input) const = 0;
+  virtual void forward (const cv::Mat &x, cv::Mat &y) = 0;
+};
+
+// The values a pass holds at one normalization layer, just before it runs:
+// all a later pass needs to go on from there.  Kept in half floats (exact
+// tiling's error budget allows it, see stylize.cpp).
+struct Snapshot
+{
+  std::vector<int> ids;
+  std::vector<cv::Mat> values; // CV_16F
+  size_t bytes () const;
+};
+
+class Graph
+{
+public:
+  // The network as nodes, or null when it has a shape this class does not
+  // run (a layer with several outputs, several network outputs).  With
+  // `rewrite`, layers that have a faster equivalent get it.
+  static std::unique_ptr<Graph> build (cv::dnn::Net &net, const std::vector<std::string> &norm_layers,
+                                       bool rewrite);
+
+  // Whether a pass gives what `net` gives (a small probe through both):
+  // a layer whose semantics this class misses shows here, not on a photo.
+  bool agrees_with (cv::dnn::Net &net);
+
+  // The output for `blob`, or that of its layer `upto`.
+  cv::Mat forward (const cv::Mat &blob, const std::string &upto = std::string ());
+
+  // Exact tiling: runs from the network input (`blob`, when `from` is null)
+  // or from `from` (taken at normalization layer k - 1) up to normalization
+  // layer k, which runs (and gathers its statistics); returns the values at
+  // layer k for the next pass.
+  Snapshot run_to_norm (const cv::Mat &blob, const Snapshot *from, int k);
+  // From the snapshot at the last normalization layer to the output.
+  cv::Mat run_from (const Snapshot &from);
+
+  // Number of nodes replaced by engine kernels.
+  int rewritten () const { return rewritten_; }
+
+  // Extra memory per network input pixel the kernels need.
+  double extra_bytes_per_pixel () const { return extra_bytes_per_pixel_; }
+
+  // Drops the buffers kept between passes.
+  void release ();
+
+  ~Graph ();
+
+private:
+  struct Node;
+  Graph ();
+
+  void run_nodes (int begin, int end);
+  void run_node (Node &node);
+  cv::Mat take (const cv::dnn::MatShape &shape);
+  void give (cv::Mat &m);
+  void restore (const Snapshot &from);
+  Snapshot save (int node);
+  void drop_values ();
+
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::vector<int> norm_nodes_;   // node index of normalization layer k
+  std::vector<int> last_use_;     // per value: the last node reading it
+  std::vector<cv::Mat> values_;   // value 0 is the input, i + 1 node i's output
+  std::vector<cv::Mat> pool_;     // free buffers, reused by element count
+  int rewritten_ = 0;
+  double extra_bytes_per_pixel_ = 0;
+};
+
+} // namespace ns

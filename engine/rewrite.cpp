@@ -1,0 +1,249 @@
+// rewrite.cpp: see rewrite.hpp.
+#include "rewrite.hpp"
+
+// OpenCV's header has inline functions with unused parameters.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include <opencv2/dnn/all_layers.hpp>
+#pragma GCC diagnostic pop
+
+#include <glib.h>
+
+#include <algorithm>
+
+namespace ns {
+
+using cv::dnn::MatShape;
+
+bool
+rewrites_enabled ()
+{
+  const char *v = g_getenv ("NEURAL_STYLE_NO_REWRITE");
+  return !(v && *v && g_strcmp0 (v, "0") != 0);
+}
+
+MatShape
+LayerRunner::output_shape (const MatShape &input)
+{
+  if (input != finalized_for_)
+    {
+      std::vector<MatShape> outputs, internals;
+      layer_->getMemoryShapes ({ input }, 1, outputs, internals);
+      CV_Assert (outputs.size () == 1);
+      output_ = outputs[0];
+      internals_.clear ();
+      for (const MatShape &s : internals)
+        internals_.emplace_back ((int) s.size (), s.data (), CV_32F);
+    }
+  return output_;
+}
+
+void
+LayerRunner::forward (const cv::Mat &x, cv::Mat &y)
+{
+  const MatShape in = shape_of (x);
+  output_shape (in);
+  std::vector<cv::Mat> inputs { x }, outputs { y };
+  if (in != finalized_for_)
+    {
+      layer_->finalize (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs));
+      finalized_for_ = in;
+    }
+  layer_->forward (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs),
+                   cv::OutputArrayOfArrays (internals_));
+}
+
+cv::Ptr<cv::dnn::Layer>
+make_convolution (const cv::Mat &weights, const cv::Mat &bias, int kernel_h, int kernel_w,
+                  int pad_h, int pad_w, int groups)
+{
+  cv::dnn::LayerParams p;
+  p.type = "Convolution";
+  p.set ("kernel_h", kernel_h);
+  p.set ("kernel_w", kernel_w);
+  p.set ("pad_h", pad_h);
+  p.set ("pad_w", pad_w);
+  p.set ("num_output", weights.size[0]);
+  p.set ("group", groups);
+  p.set ("bias_term", !bias.empty ());
+  p.blobs.push_back (weights);
+  if (!bias.empty ())
+    p.blobs.push_back (bias.reshape (1, 1));
+  return cv::dnn::ConvolutionLayer::create (p);
+}
+
+namespace {
+
+// OpenCV 4.6 runs the last 9x9 convolution of a Johnson-style network (32
+// feature maps to 3 colours) at a fraction of its arithmetic speed: its
+// im2row gathers one value at a time and only 3 outputs share each gather.
+// The same convolution on the image packed 2x2 into channels
+// (space-to-depth) is a 5x5 one from 4x the channels to 4x the colours,
+// which runs 2-3 times faster; unpacking the result gives the same numbers.
+class PackedConvolution : public Kernel
+{
+public:
+  PackedConvolution (const cv::Ptr<cv::dnn::Layer> &original, const cv::Mat &w, const cv::Mat &bias,
+                     int pad)
+    : original_ (original), channels_ (w.size[1]), outputs_ (w.size[0]), kernel_ (w.size[2]),
+      pad_ (pad), packed_ (make_convolution (packed_weights (w), bias.empty () ? bias : cv::repeat (bias.reshape (1, 1), 1, 4),
+                                 kernel_ / 2 + 1, kernel_ / 2 + 1, 0, 0))
+  {
+  }
+
+  MatShape
+  output_shape (const MatShape &in) const override
+  {
+    return MatShape { in[0], outputs_, in[2] + 2 * pad_ - kernel_ + 1,
+                      in[3] + 2 * pad_ - kernel_ + 1 };
+  }
+
+  void
+  forward (const cv::Mat &x, cv::Mat &y) override
+  {
+    // Another number of channels: a grouped convolution, left to OpenCV.
+    if (x.size[1] != channels_ || x.size[0] != 1)
+      return original_.forward (x, y);
+    const MatShape in = shape_of (x);
+    const MatShape s2d { 1, 4 * channels_, (in[2] + 2 * pad_ + 1) / 2, (in[3] + 2 * pad_ + 1) / 2 };
+    if (shape_of (packed_in_) != s2d)
+      packed_in_.create ((int) s2d.size (), s2d.data (), CV_32F);
+    space_to_depth (x, packed_in_);
+    const MatShape out = packed_.output_shape (s2d);
+    if (shape_of (packed_out_) != out)
+      packed_out_.create ((int) out.size (), out.data (), CV_32F);
+    packed_.forward (packed_in_, packed_out_);
+    depth_to_space (packed_out_, y);
+  }
+
+private:
+  // The kxk stride-1 weights O x C x k x k as the weights of the same
+  // convolution on space-to-depth input: 4O x 4C x K x K, K = k / 2 + 1.
+  // Output phase (py, px), tap (dy, dx) reads packed row (py + dy) / 2,
+  // phase (py + dy) % 2.
+  static cv::Mat
+  packed_weights (const cv::Mat &w)
+  {
+    const int o = w.size[0], c = w.size[1], k = w.size[2], kk = k / 2 + 1;
+    const int sizes[] = { 4 * o, 4 * c, kk, kk };
+    cv::Mat packed (4, sizes, CV_32F, cv::Scalar (0));
+    for (int py = 0; py < 2; py++)
+      for (int px = 0; px < 2; px++)
+        for (int oc = 0; oc < o; oc++)
+          for (int ic = 0; ic < c; ic++)
+            for (int dy = 0; dy < k; dy++)
+              for (int dx = 0; dx < k; dx++)
+                {
+                  const int ry = py + dy, rx = px + dx;
+                  const int idx[] = { (py * 2 + px) * o + oc, ((ry % 2) * 2 + rx % 2) * c + ic,
+                                      ry / 2, rx / 2 };
+                  const int src[] = { oc, ic, dy, dx };
+                  packed.at<float> (idx) = w.at<float> (src);
+                }
+    return packed;
+  }
+
+  // C x H x W -> 4C x ceil((H+2p)/2) x ceil((W+2p)/2): the input
+  // zero-padded by `pad` on every side (and to even sides), each 2x2
+  // block's pixels as channels (qy * 2 + qx) * C + c.
+  void
+  space_to_depth (const cv::Mat &x, cv::Mat &y) const
+  {
+    const int c = x.size[1], h = x.size[2], w = x.size[3];
+    const int oh = y.size[2], ow = y.size[3];
+    cv::parallel_for_ (cv::Range (0, 4 * c), [&] (const cv::Range &range) {
+      for (int i = range.start; i < range.end; i++)
+        {
+          const int q = i / c, ch = i % c, qy = q / 2, qx = q % 2;
+          const float *src = x.ptr<float> () + (size_t) ch * h * w;
+          float *dst = y.ptr<float> () + (size_t) i * oh * ow;
+          for (int r = 0; r < oh; r++, dst += ow)
+            {
+              const int sy = 2 * r + qy - pad_;
+              if (sy < 0 || sy >= h)
+                {
+                  std::fill (dst, dst + ow, 0.0f);
+                  continue;
+                }
+              const float *row = src + (size_t) sy * w;
+              for (int col = 0; col < ow; col++)
+                {
+                  const int sx = 2 * col + qx - pad_;
+                  dst[col] = sx >= 0 && sx < w ? row[sx] : 0.0f;
+                }
+            }
+        }
+    });
+  }
+
+  // The inverse packing of the convolution's output (channel
+  // (py * 2 + px) * C + c), cropped to y's size.
+  static void
+  depth_to_space (const cv::Mat &x, cv::Mat &y)
+  {
+    const int c = y.size[1], h = y.size[2], w = y.size[3];
+    const int ph = x.size[2], pw = x.size[3];
+    cv::parallel_for_ (cv::Range (0, c), [&] (const cv::Range &range) {
+      for (int ch = range.start; ch < range.end; ch++)
+        {
+          float *dst = y.ptr<float> () + (size_t) ch * h * w;
+          for (int r = 0; r < h; r++)
+            {
+              const float *even = x.ptr<float> () + ((size_t) ((r % 2) * 2) * c + ch) * ph * pw
+                                  + (size_t) (r / 2) * pw;
+              const float *odd = even + (size_t) c * ph * pw;
+              for (int col = 0; col < w; col++)
+                dst[(size_t) r * w + col] = (col % 2 ? odd : even)[col / 2];
+            }
+        }
+    });
+  }
+
+  LayerRunner original_;
+  int channels_;
+  int outputs_;
+  int kernel_;
+  int pad_;
+  LayerRunner packed_;
+  cv::Mat packed_in_;
+  cv::Mat packed_out_;
+};
+
+bool
+square (const std::vector<size_t> &v, size_t value)
+{
+  return v.size () == 2 && v[0] == value && v[1] == value;
+}
+
+// A stride-1 convolution with an odd kernel of 5 or more to at most 4
+// channels: the last layer of Johnson's networks.
+std::unique_ptr<Kernel>
+packed_convolution (const cv::Ptr<cv::dnn::Layer> &layer, double &extra)
+{
+  auto *conv = dynamic_cast<cv::dnn::BaseConvolutionLayer *> (layer.get ());
+  if (!conv || layer->type != "Convolution" || layer->blobs.empty () || layer->blobs.size () > 2)
+    return nullptr;
+  const cv::Mat &w = layer->blobs[0];
+  const int k = w.dims == 4 ? w.size[2] : 0;
+  const int pad = conv->pads_begin.size () == 2 ? (int) conv->pads_begin[0] : -1;
+  if (w.type () != CV_32F || k < 5 || k % 2 == 0 || w.size[3] != k || w.size[0] > 4
+      || w.size[0] != conv->numOutput || !square (conv->kernel_size, k)
+      || !square (conv->strides, 1) || !square (conv->dilations, 1)
+      || !square (conv->pads_begin, pad) || !square (conv->pads_end, pad) || !conv->padMode.empty ())
+    return nullptr;
+  // The packed copy of the input (as large as it) and the packed output.
+  extra += 4.0 * (w.size[1] + 4 * w.size[0]);
+  return std::make_unique<PackedConvolution> (layer, w, layer->blobs.size () == 2 ? layer->blobs[1] : cv::Mat (), pad);
+}
+
+} // namespace
+
+std::unique_ptr<Kernel>
+rewrite_layer (const cv::Ptr<cv::dnn::Layer> &layer, double &extra_bytes_per_pixel)
+{
+  if (auto k = packed_convolution (layer, extra_bytes_per_pixel))
+    return k;
+  return nullptr;
+}
+
+} // namespace ns

@@ -1,0 +1,42 @@
+// rewrite.hpp: faster equivalents of single layers, chosen at load time.
+//
+// The graph (graph.hpp) asks for each layer whether one of these kernels
+// computes the same thing faster on this OpenCV; NEURAL_STYLE_NO_REWRITE=1
+// in the environment turns them all off (the suite compares both ways).
+#pragma once
+
+#include "graph.hpp"
+
+namespace ns {
+
+// True unless NEURAL_STYLE_NO_REWRITE is set (and not "0").
+bool rewrites_enabled ();
+
+// A kernel computing what `layer` computes, or null.  Adds the memory it
+// needs beyond the layer's own, per network input pixel, to
+// `extra_bytes_per_pixel`.
+std::unique_ptr<Kernel> rewrite_layer (const cv::Ptr<cv::dnn::Layer> &layer,
+                                       double &extra_bytes_per_pixel);
+
+// One OpenCV layer run on its own, outside any Net: finalized again when
+// the input shape changes, its internal buffers kept.
+class LayerRunner
+{
+public:
+  explicit LayerRunner (cv::Ptr<cv::dnn::Layer> layer) : layer_ (std::move (layer)) {}
+  cv::dnn::MatShape output_shape (const cv::dnn::MatShape &input);
+  void forward (const cv::Mat &x, cv::Mat &y);
+
+private:
+  cv::Ptr<cv::dnn::Layer> layer_;
+  cv::dnn::MatShape finalized_for_;
+  cv::dnn::MatShape output_;
+  std::vector<cv::Mat> internals_;
+};
+
+// A convolution layer from its parameters (no bias when `bias` is empty).
+cv::Ptr<cv::dnn::Layer> make_convolution (const cv::Mat &weights, const cv::Mat &bias,
+                                          int kernel_h, int kernel_w, int pad_h, int pad_w,
+                                          int groups = 1);
+
+} // namespace ns

@@ -1,0 +1,52 @@
+// snapshot-store.hpp: exact tiling's snapshots, one per tile, in memory up
+// to a limit and beyond it in a temporary file that no one else sees and
+// that goes away however the job ends (it is unlinked as soon as it is
+// made).
+#pragma once
+
+#include "graph.hpp"
+
+#include <glib.h>
+
+namespace ns {
+
+class SnapshotStore
+{
+public:
+  SnapshotStore (size_t tiles, size_t memory_limit);
+  ~SnapshotStore ();
+  SnapshotStore (const SnapshotStore &) = delete;
+  SnapshotStore &operator= (const SnapshotStore &) = delete;
+
+  // Replaces tile `i`'s snapshot.  Tiles are put in order, 0 to n - 1, then
+  // again: each round (one normalization layer) may spill.
+  void put (size_t i, Snapshot &&snapshot);
+  // Tile `i`'s snapshot, valid until the next get.
+  const Snapshot &get (size_t i);
+
+  // Bytes written to the file so far (for the tests).
+  guint64 spilled () const { return spilled_; }
+
+private:
+  struct Place
+  {
+    int file = -1; // 0 or 1, or -1: in memory
+    guint64 offset = 0;
+    std::vector<cv::dnn::MatShape> shapes;
+  };
+
+  int file (int which);
+
+  size_t limit_;
+  size_t in_memory_ = 0;
+  std::vector<Snapshot> memory_;
+  std::vector<Place> places_;
+  // Two files: one round reads the last round's while it writes its own.
+  int fds_[2] = { -1, -1 };
+  guint64 ends_[2] = { 0, 0 };
+  int round_file_ = 0;
+  Snapshot loaded_;
+  guint64 spilled_ = 0;
+};
+
+} // namespace ns
