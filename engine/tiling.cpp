@@ -171,14 +171,6 @@ plan_tiles (const Geometry &g, guint64 budget, double bytes_per_pixel)
   const double stats_pixels = std::min (max_pixels,
                                         std::max (padded.area () / 8.0, kMinStatsPixels));
   plan.stats_size = stats_size (g.network, stats_pixels);
-  // The statistics pass runs at the tiles' size too, its image reflected
-  // out to it: it must fit.
-  const cv::Size stats_input = network_input_size (plan.stats_size);
-  const double fit = std::min ({ 1.0, (double) window.width / stats_input.width,
-                                 (double) window.height / stats_input.height });
-  if (fit < 1.0)
-    plan.stats_size = cv::Size (std::max (1, (int) (plan.stats_size.width * fit) / 4 * 4),
-                                std::max (1, (int) (plan.stats_size.height * fit) / 4 * 4));
   return plan;
 }
 
