@@ -3,6 +3,8 @@
 #include "rewrite.hpp"
 
 
+#include <glib.h>
+
 #include <algorithm>
 #include <map>
 
@@ -106,28 +108,26 @@ Graph::build (cv::dnn::Net &net, const std::vector<std::string> &norm_layers, bo
   return graph;
 }
 
+// Every buffer the graph made stays in pool_; one is free when the pool
+// holds its only reference.  A value gets the smallest free buffer that
+// holds it, as a view of its first elements: after the first pass of a
+// size, no pass allocates.
 cv::Mat
 Graph::take (const MatShape &shape)
 {
   size_t total = 1;
   for (int d : shape)
     total *= (size_t) d;
-  for (size_t i = 0; i < pool_.size (); i++)
-    if (pool_[i].total () == total)
-      {
-        cv::Mat m = pool_[i].reshape (1, (int) shape.size (), shape.data ());
-        pool_.erase (pool_.begin () + (long) i);
-        return m;
-      }
-  return cv::Mat ((int) shape.size (), shape.data (), CV_32F);
-}
-
-void
-Graph::give (cv::Mat &m)
-{
-  if (!m.empty () && m.u && m.u->refcount == 1 && m.isContinuous ())
-    pool_.push_back (m);
-  m.release ();
+  cv::Mat *best = nullptr;
+  for (cv::Mat &m : pool_)
+    if (m.u->refcount == 1 && m.total () >= total && (!best || m.total () < best->total ()))
+      best = &m;
+  if (!best)
+    {
+      pool_.emplace_back (1, (int) std::max<size_t> (total, 1), CV_32F);
+      best = &pool_.back ();
+    }
+  return best->colRange (0, (int) total).reshape (1, (int) shape.size (), shape.data ());
 }
 
 void
@@ -163,7 +163,6 @@ Graph::run_node (Node &node)
   const int first = node.inputs.empty () ? -1 : node.inputs[0];
   if (node.in_place && first >= 0 && last_use_[first] == node.output - 1
       && std::count (node.inputs.begin (), node.inputs.end (), first) == 1
-      && values_[first].u && values_[first].u->refcount == 2
       && shape_of (values_[first]) == node.output_shapes[0])
     outputs.push_back (values_[first]);
   else
@@ -185,7 +184,7 @@ Graph::run_node (Node &node)
           node.in_place = false;
           outputs.assign (1, take (output_shapes[0]));
           for (cv::Mat &m : internals)
-            give (m);
+            m.release ();
           internals.clear ();
           for (const MatShape &s : internal_shapes)
             internals.push_back (take (s));
@@ -197,7 +196,7 @@ Graph::run_node (Node &node)
                        cv::OutputArrayOfArrays (internals));
   values_[node.output] = outputs[0];
   for (cv::Mat &m : internals)
-    give (m);
+    m.release ();
 }
 
 void
@@ -208,7 +207,7 @@ Graph::run_nodes (int begin, int end)
       run_node (*nodes_[i]);
       for (int v : nodes_[i]->inputs)
         if (last_use_[v] == i && v != nodes_[i]->output)
-          give (values_[v]);
+          values_[v].release ();
     }
 }
 
@@ -216,7 +215,7 @@ void
 Graph::drop_values ()
 {
   for (cv::Mat &m : values_)
-    give (m);
+    m.release ();
 }
 
 cv::Mat
@@ -320,6 +319,17 @@ Graph::run_from (const Snapshot &from)
 void
 Graph::release ()
 {
+  if (g_getenv ("NS_DEBUG"))
+    {
+      size_t bytes = 0;
+      for (const cv::Mat &m : pool_)
+        {
+          bytes += m.total () * 4;
+          g_printerr (" %.1f", m.total () * 4 / 1048576.0);
+        }
+      g_printerr ("graph pool: %zu buffers, %.1f MiB, input %s\n", pool_.size (), bytes / 1048576.0,
+                  values_.empty () ? "" : "");
+    }
   drop_values ();
   pool_.clear ();
 }

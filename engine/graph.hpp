@@ -13,6 +13,7 @@
 
 #include "instance-norm.hpp"
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -88,7 +89,6 @@ private:
   void run_nodes (int begin, int end);
   void run_node (Node &node);
   cv::Mat take (const cv::dnn::MatShape &shape);
-  void give (cv::Mat &m);
   void restore (const Snapshot &from);
   Snapshot save (int node);
   void drop_values ();
@@ -97,7 +97,7 @@ private:
   std::vector<int> norm_nodes_;   // node index of normalization layer k
   std::vector<int> last_use_;     // per value: the last node reading it
   std::vector<cv::Mat> values_;   // value 0 is the input, i + 1 node i's output
-  std::vector<cv::Mat> pool_;     // free buffers, reused by element count
+  std::deque<cv::Mat> pool_;      // every buffer made (see take)
   int rewritten_ = 0;
   double extra_bytes_per_pixel_ = 0;
 };

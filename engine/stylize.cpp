@@ -68,14 +68,17 @@ private:
   int layers_ = 0;
 };
 
-// Leaves the network's normalization as loaded, however the run ends.
-struct NormReset
+// Leaves the network's normalization as loaded, and frees the buffers the
+// job's passes shared, however the run ends.
+struct JobEnd
 {
-  NormContext &norm;
-  ~NormReset ()
+  NsEngine &engine;
+  ~JobEnd ()
   {
-    norm.use_own_statistics ();
-    norm.tick = nullptr;
+    engine.norm.use_own_statistics ();
+    engine.norm.tick = nullptr;
+    if (engine.graph)
+      engine.graph->release ();
   }
 };
 
@@ -95,7 +98,7 @@ public:
   void
   run ()
   {
-    NormReset reset { e_.norm };
+    JobEnd end { e_ };
     const bool shared = !plan_.whole () && n_layers () > 0;
     const bool exact = shared && o_.exact_tiling;
 
