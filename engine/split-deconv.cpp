@@ -180,25 +180,36 @@ SplitDeconv::output_shape (const cv::dnn::MatShape &in) const
   return cv::dnn::MatShape { 1, cout_, h, w };
 }
 
-void
-SplitDeconv::prepare (const cv::dnn::MatShape &in)
+bool
+SplitDeconv::live (int phase) const
 {
+  return rows_[phase / 2].count > 0 && cols_[phase % 2].count > 0;
+}
+
+void
+SplitDeconv::prepare (const cv::Mat &x)
+{
+  const cv::dnn::MatShape in = cv::dnn::shape (x);
   if (in == shape_)
     return;
+  shape_.clear ();
   const cv::dnn::MatShape out = output_shape (in);
-  size_t total = 0;
-  std::array<cv::dnn::MatShape, 4> shapes;
   for (int q = 0; q < 2; q++)
     {
       rows_[q] = axis (q, in[2], out[2], kernel_[0], pads_[0]);
       cols_[q] = axis (q, in[3], out[3], kernel_[1], pads_[1]);
     }
+  // A phase without output pixels (an output of one row or column) gets no
+  // convolution.
+  std::array<cv::dnn::MatShape, 4> shapes;
+  size_t total = 0;
   for (int i = 0; i < 4; i++)
-    {
-      const Axis &ry = rows_[i / 2], &rx = cols_[i % 2];
-      shapes[i] = { 1, cout_, in[2] + 2 * ry.pad - ry.taps + 1, in[3] + 2 * rx.pad - rx.taps + 1 };
-      total += cv::dnn::total (shapes[i]);
-    }
+    if (live (i))
+      {
+        const Axis &ry = rows_[i / 2], &rx = cols_[i % 2];
+        shapes[i] = { 1, cout_, in[2] + 2 * ry.pad - ry.taps + 1, in[3] + 2 * rx.pad - rx.taps + 1 };
+        total += cv::dnn::total (shapes[i]);
+      }
   // Tiles of several sizes share one buffer, as large as the largest.
   if (scratch_.total () < total)
     {
@@ -206,16 +217,22 @@ SplitDeconv::prepare (const cv::dnn::MatShape &in)
       scratch_.create (1, (int) total, CV_32F);
     }
   float *p = scratch_.ptr<float> ();
+  const std::vector<cv::Mat> inputs { x };
   for (int i = 0; i < 4; i++)
     {
+      outs_[i].release ();
+      internals_[i].clear ();
+      if (!live (i))
+        continue;
       outs_[i] = cv::Mat (shapes[i], CV_32F, p);
       p += outs_[i].total ();
       std::vector<cv::dnn::MatShape> out_shapes, internal_shapes;
       convs_[i]->getMemoryShapes ({ in }, 1, out_shapes, internal_shapes);
       CV_Assert (out_shapes.size () == 1 && out_shapes[0] == shapes[i]);
-      internals_[i].clear ();
       for (const cv::dnn::MatShape &s : internal_shapes)
         internals_[i].emplace_back (s, CV_32F);
+      std::vector<cv::Mat> outputs { outs_[i] };
+      convs_[i]->finalize (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs));
     }
   shape_ = in;
 }
@@ -223,22 +240,17 @@ SplitDeconv::prepare (const cv::dnn::MatShape &in)
 void
 SplitDeconv::forward (const cv::Mat &x, cv::Mat &y)
 {
-  const cv::dnn::MatShape in = cv::dnn::shape (x);
   CV_Assert (x.type () == CV_32F && x.isContinuous () && y.type () == CV_32F && y.isContinuous ()
-             && cv::dnn::shape (y) == output_shape (in));
-  const bool new_shape = in != shape_;
-  prepare (in);
+             && cv::dnn::shape (y) == output_shape (cv::dnn::shape (x)));
+  prepare (x);
 
   const std::vector<cv::Mat> inputs { x };
   for (int i = 0; i < 4; i++)
-    {
-      if (rows_[i / 2].count == 0 || cols_[i % 2].count == 0)
-        continue;
-      std::vector<cv::Mat> outputs { outs_[i] };
-      if (new_shape)
-        convs_[i]->finalize (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs));
-      convs_[i]->forward (inputs, outputs, internals_[i]);
-    }
+    if (live (i))
+      {
+        std::vector<cv::Mat> outputs { outs_[i] };
+        convs_[i]->forward (inputs, outputs, internals_[i]);
+      }
 
   // Output row 2 n + qy: columns 2 m and 2 m + 1 from phases (qy, 0) and
   // (qy, 1), their rows n + skip, from column skip on.
@@ -248,13 +260,13 @@ SplitDeconv::forward (const cv::Mat &x, cv::Mat &y)
       {
         const int c = r / oh, row = r % oh, qy = row % 2, n = row / 2;
         float *dst = y.ptr<float> () + (size_t) r * ow;
-        const float *src[2];
+        const float *src[2] = { nullptr, nullptr };
         for (int qx = 0; qx < 2; qx++)
-          {
-            const cv::Mat &phase = outs_[qy * 2 + qx];
-            src[qx] = phase.ptr<float> () + ((size_t) c * phase.size[2] + n + rows_[qy].skip) * phase.size[3]
-                      + cols_[qx].skip;
-          }
+          if (live (qy * 2 + qx))
+            {
+              const cv::Mat &phase = outs_[qy * 2 + qx];
+              src[qx] = phase.ptr<float> (0, c, n + rows_[qy].skip) + cols_[qx].skip;
+            }
         const int both = cols_[1].count;
         for (int m = 0; m < both; m++)
           {

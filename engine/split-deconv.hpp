@@ -64,7 +64,8 @@ private:
   };
 
   static Axis axis (int q, int in, int out, int kernel, int pad);
-  void prepare (const cv::dnn::MatShape &in);
+  bool live (int phase) const;
+  void prepare (const cv::Mat &x);
 
   int cout_;
   cv::Vec2i kernel_;
@@ -73,8 +74,8 @@ private:
   // Phase (qy, qx) at index qy * 2 + qx.
   std::array<cv::Ptr<cv::dnn::Layer>, 4> convs_;
 
-  // For the last input shape: each phase's axes and output header (into
-  // scratch_, which only grows).
+  // For the last input shape (shape_, empty until prepared): each phase's
+  // axes, output (in scratch_, which only grows) and internal buffers.
   cv::dnn::MatShape shape_;
   std::array<Axis, 2> rows_, cols_;
   std::array<cv::Mat, 4> outs_;
