@@ -105,16 +105,30 @@ check_random (const cv::dnn::Layer &layer, const std::string &what)
     }
 }
 
-// The names of `net`'s Deconvolution layers and of what each one reads.
+// The names of `net`'s Deconvolution layers and of what each one reads;
+// logs how the importer made them and what follows each.
 std::vector<std::pair<std::string, std::string>>
 deconvs_of (cv::dnn::Net &net)
 {
   std::vector<std::pair<std::string, std::string>> found;
-  for (const std::string &name : net.getLayerNames ())
+  const std::vector<std::string> names = net.getLayerNames ();
+  for (size_t i = 0; i < names.size (); i++)
     {
-      const int id = net.getLayerId (name);
-      if (net.getLayer (id)->type == "Deconvolution")
-        found.emplace_back (name, net.getLayerInputs (id).at (0)->name);
+      const int id = net.getLayerId (names[i]);
+      const cv::Ptr<cv::dnn::Layer> layer = net.getLayer (id);
+      if (layer->type != "Deconvolution")
+        continue;
+      found.emplace_back (names[i], net.getLayerInputs (id).at (0)->name);
+      const auto &c = dynamic_cast<const cv::dnn::BaseConvolutionLayer &> (*layer);
+      const cv::Mat &w = layer->blobs[0];
+      g_test_message ("%s: %dx%dx%dx%d, pads %zu,%zu,%zu,%zu, adj %zu,%zu, %s, then %s",
+                      names[i].c_str (), w.size[0], w.size[1], w.size[2], w.size[3],
+                      c.pads_begin[0], c.pads_begin[1], c.pads_end[0], c.pads_end[1],
+                      c.adjust_pads.empty () ? 0 : c.adjust_pads[0],
+                      c.adjust_pads.empty () ? 0 : c.adjust_pads[1],
+                      layer->blobs.size () > 1 ? "bias" : "no bias",
+                      i + 1 < names.size () ? net.getLayer (net.getLayerId (names[i + 1]))->type.c_str ()
+                                            : "-");
     }
   return found;
 }
