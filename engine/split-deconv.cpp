@@ -17,6 +17,7 @@
 #pragma GCC diagnostic pop
 
 #include <algorithm>
+#include <climits>
 
 namespace ns {
 
@@ -92,9 +93,59 @@ SplitDeconv::applies (const cv::dnn::Layer &layer)
 }
 
 SplitDeconv::SplitDeconv (const cv::dnn::Layer &layer)
-  : SplitDeconv (checked (layer).blobs[0], layer_bias (layer), layer_pads (checked (layer)),
+  : SplitDeconv (layer, cv::Vec4i ())
+{
+}
+
+// Cropping the output is padding the transposed convolution more.
+SplitDeconv::SplitDeconv (const cv::dnn::Layer &layer, const cv::Vec4i &crop)
+  : SplitDeconv (checked (layer).blobs[0], layer_bias (layer), layer_pads (checked (layer)) + crop,
                  layer_adj (checked (layer)))
 {
+}
+
+bool
+SplitDeconv::slice_crop (const cv::dnn::Layer &slice, cv::Vec4i &crop)
+{
+  const auto *s = dynamic_cast<const cv::dnn::SliceLayer *> (&slice);
+  if (!s || slice.type != "Slice" || s->sliceRanges.size () != 1 || s->sliceRanges[0].size () > 4
+      || s->num_split > 1)
+    return false;
+  for (const std::vector<int> &steps : s->sliceSteps)
+    for (int step : steps)
+      if (step != 1)
+        return false;
+  const std::vector<cv::Range> &ranges = s->sliceRanges[0];
+  int start[4] = { 0, 0, 0, 0 };
+  for (size_t i = 0; i < ranges.size (); i++)
+    start[i] = ranges[i].start == INT_MIN ? 0 : ranges[i].start;
+  if (start[0] != 0 || start[1] != 0 || start[2] < 0 || start[3] < 0)
+    return false;
+
+  // What the ends mean (negative ones count from the end, in OpenCV's own
+  // way) is the layer's business: ask it at two sizes, and keep only
+  // crops that do not depend on the size.
+  const cv::dnn::MatShape sizes[] = { { 1, 8, 50, 60 }, { 1, 8, 71, 93 } };
+  for (int i = 0; i < 2; i++)
+    {
+      std::vector<cv::dnn::MatShape> outs, internals;
+      try
+        {
+          slice.getMemoryShapes ({ sizes[i] }, 1, outs, internals);
+        }
+      catch (const cv::Exception &)
+        {
+          return false;
+        }
+      if (outs.size () != 1 || outs[0].size () != 4 || outs[0][0] != 1 || outs[0][1] != 8)
+        return false;
+      const cv::Vec4i c (start[2], start[3], sizes[i][2] - start[2] - outs[0][2],
+                         sizes[i][3] - start[3] - outs[0][3]);
+      if (c[2] < 0 || c[3] < 0 || (i == 1 && c != crop))
+        return false;
+      crop = c;
+    }
+  return true;
 }
 
 SplitDeconv::Axis

@@ -13,7 +13,9 @@
 // What it replaces: OpenCV's "Deconvolution" layer as the ONNX, Torch and
 // ml5 importers make it (group 1, stride 2, no dilation, explicit pads,
 // output padding "adj"), with fusion off (a fused activation would be
-// lost).  A Slice after it stays where it is.
+// lost).  The Slice that OpenCV's ONNX importer and ml5.cpp put after it
+// (cropping the last row and column) may be folded in: the crop is only
+// larger pads, and those phase rows are never computed.
 #pragma once
 
 // OpenCV's header has inline functions with unused parameters.
@@ -36,6 +38,14 @@ public:
   // The same computation as `layer`; throws cv::Exception unless
   // applies (layer).
   explicit SplitDeconv (const cv::dnn::Layer &layer);
+
+  // If `slice` only crops a fixed number of rows and columns off the edges
+  // of a 4-D input (whatever its size): true, and those numbers (top,
+  // left, bottom, right) in `crop`.
+  static bool slice_crop (const cv::dnn::Layer &slice, cv::Vec4i &crop);
+
+  // `layer`, then its output cropped by `crop` (of slice_crop ()).
+  SplitDeconv (const cv::dnn::Layer &layer, const cv::Vec4i &crop);
 
   // weights: Cin x Cout x kh x kw (OpenCV's and Torch's layout for
   // transposed convolutions), kh, kw >= 2; bias: Cout values or empty;

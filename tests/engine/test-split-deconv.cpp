@@ -105,20 +105,25 @@ check_random (const cv::dnn::Layer &layer, const std::string &what)
     }
 }
 
-// The names of `net`'s Deconvolution layers and of what each one reads;
-// logs how the importer made them and what follows each.
-std::vector<std::pair<std::string, std::string>>
+struct Deconv
+{
+  std::string name, input, next; // the layer, what it reads, the layer after
+};
+
+// `net`'s Deconvolution layers; logs how the importer made them and what
+// follows each.
+std::vector<Deconv>
 deconvs_of (cv::dnn::Net &net)
 {
-  std::vector<std::pair<std::string, std::string>> found;
+  std::vector<Deconv> found;
   const std::vector<std::string> names = net.getLayerNames ();
-  for (size_t i = 0; i < names.size (); i++)
+  for (size_t i = 0; i + 1 < names.size (); i++)
     {
       const int id = net.getLayerId (names[i]);
       const cv::Ptr<cv::dnn::Layer> layer = net.getLayer (id);
       if (layer->type != "Deconvolution")
         continue;
-      found.emplace_back (names[i], net.getLayerInputs (id).at (0)->name);
+      found.push_back ({ names[i], net.getLayerInputs (id).at (0)->name, names[i + 1] });
       const auto &c = dynamic_cast<const cv::dnn::BaseConvolutionLayer &> (*layer);
       const cv::Mat &w = layer->blobs[0];
       g_test_message ("%s: %dx%dx%dx%d, pads %zu,%zu,%zu,%zu, adj %zu,%zu, %s, then %s",
@@ -127,10 +132,19 @@ deconvs_of (cv::dnn::Net &net)
                       c.adjust_pads.empty () ? 0 : c.adjust_pads[0],
                       c.adjust_pads.empty () ? 0 : c.adjust_pads[1],
                       layer->blobs.size () > 1 ? "bias" : "no bias",
-                      i + 1 < names.size () ? net.getLayer (net.getLayerId (names[i + 1]))->type.c_str ()
-                                            : "-");
+                      net.getLayer (net.getLayerId (names[i + 1]))->type.c_str ());
     }
   return found;
+}
+
+// The crop of the Slice after a transposed convolution, if any.
+bool
+crop_after (cv::dnn::Net &net, const Deconv &d, cv::Vec4i &crop)
+{
+  const cv::Ptr<cv::dnn::Layer> next = net.getLayer (net.getLayerId (d.next));
+  const std::vector<cv::Ptr<cv::dnn::Layer>> inputs = net.getLayerInputs (net.getLayerId (d.next));
+  return inputs.size () == 1 && inputs[0]->name == d.name
+         && ns::SplitDeconv::slice_crop (*next, crop);
 }
 
 // Every transposed convolution of the model at `path`, in place on a
@@ -157,23 +171,32 @@ test_network (gconstpointer data)
       const cv::Mat photo = test::photo_rgb8 ("chelsea.png", size);
       net.setInput (cv::dnn::blobFromImage (photo, 1.0, cv::Size (), cv::Scalar (), false, false));
       std::vector<std::string> names;
-      for (const auto &d : deconvs)
-        names.insert (names.end (), { d.second, d.first });
+      for (const Deconv &d : deconvs)
+        names.insert (names.end (), { d.input, d.name, d.next });
       std::vector<cv::Mat> blobs;
       net.forward (blobs, names);
       for (size_t i = 0; i < deconvs.size (); i++)
         {
-          const cv::Ptr<cv::dnn::Layer> layer = net.getLayer (net.getLayerId (deconvs[i].first));
+          const cv::Ptr<cv::dnn::Layer> layer = net.getLayer (net.getLayerId (deconvs[i].name));
           g_assert_true (ns::SplitDeconv::applies (*layer));
           ns::SplitDeconv split (*layer);
-          const cv::Mat &x = blobs[2 * i];
-          compare (split_forward (split, x), blobs[2 * i + 1],
-                   cv::format ("%s in place, %dx%d input", deconvs[i].first.c_str (), x.size[2],
+          const cv::Mat &x = blobs[3 * i];
+          compare (split_forward (split, x), blobs[3 * i + 1],
+                   cv::format ("%s in place, %dx%d input", deconvs[i].name.c_str (), x.size[2],
                                x.size[3]));
+
+          // With the Slice after it folded in.
+          cv::Vec4i crop;
+          if (!crop_after (net, deconvs[i], crop))
+            continue;
+          ns::SplitDeconv cropped (*layer, crop);
+          compare (split_forward (cropped, x), blobs[3 * i + 2],
+                   cv::format ("  and its Slice (crop %d,%d,%d,%d)", crop[0], crop[1], crop[2],
+                               crop[3]));
         }
     }
-  for (const auto &d : deconvs)
-    check_random (*net.getLayer (net.getLayerId (d.first)), d.first);
+  for (const Deconv &d : deconvs)
+    check_random (*net.getLayer (net.getLayerId (d.name)), d.name);
 }
 
 // ml5's folders as the engine builds them: the weights alone.  Their
@@ -186,8 +209,14 @@ test_ml5 ()
   cv::dnn::Net net = ns::ml5::read_network (test::shared_ml5 ("wave"));
   const auto deconvs = deconvs_of (net);
   g_assert_cmpuint (deconvs.size (), ==, 2);
-  for (const auto &d : deconvs)
-    check_random (*net.getLayer (net.getLayerId (d.first)), d.first);
+  for (const Deconv &d : deconvs)
+    {
+      check_random (*net.getLayer (net.getLayerId (d.name)), d.name);
+      // The Slice after it crops the last row and column.
+      cv::Vec4i crop;
+      g_assert_true (crop_after (net, d, crop));
+      g_assert_true (crop == cv::Vec4i (0, 0, 1, 1));
+    }
 }
 
 // Random weights: the kernels, pads, output paddings and biases the
