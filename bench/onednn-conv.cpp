@@ -7,7 +7,7 @@
 // NCHW that a network kept in OpenCV's layout would need are timed apart.
 //
 //   apt-get install libdnnl-dev
-//   g++ -O2 -std=c++17 bench/onednn-conv.cpp $(pkg-config --cflags --libs opencv4) -ldnnl \
+//   g++ -O2 -std=c++17 bench/onednn-conv.cpp $(pkg-config --cflags --libs opencv4) -ldnnl
 //       -o /tmp/onednn-conv
 //   /tmp/onednn-conv [rounds]
 #pragma GCC diagnostic push
