@@ -9,7 +9,7 @@
 // part of the build:
 //
 //   g++ -O2 -std=c++17 -Iengine bench/split-deconv-bench.cpp engine/split-deconv.cpp
-//       engine/huge-pages.cpp $(pkg-config --cflags --libs opencv4) -o /tmp/split-deconv-bench
+//       engine/huge-pages.cpp $(pkg-config --cflags --libs opencv4 glib-2.0) -o /tmp/split-deconv-bench
 //   /tmp/split-deconv-bench ../shared/models/wave.onnx [rounds] [--huge-pages]
 #include "huge-pages.hpp"
 #include "split-deconv.hpp"
