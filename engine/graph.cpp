@@ -48,35 +48,59 @@ Graph::build (cv::dnn::Net &net, const std::vector<std::string> &norm_layers, bo
   const std::string input_name = net.getLayer (0)->name;
   value_of[input_name] = 0;
 
+  // How many layers read each layer's output.
+  std::map<std::string, int> readers;
+  for (const std::string &name : names)
+    for (const cv::Ptr<cv::dnn::Layer> &in : net.getLayerInputs (net.getLayerId (name)))
+      readers[in->name]++;
+
   try
     {
+      const MatShape probe { 1, 3, 64, 72 };
       for (const std::string &name : names)
         {
           const int id = net.getLayerId (name);
           auto node = std::make_unique<Node> ();
           node->name = name;
           node->layer = net.getLayer (id);
+          std::vector<std::string> input_names;
           for (const cv::Ptr<cv::dnn::Layer> &in : net.getLayerInputs (id))
             {
               const auto it = value_of.find (in->name);
               if (it == value_of.end ())
                 return nullptr; // not in topological order
               node->inputs.push_back (it->second);
+              input_names.push_back (in->name);
             }
           // Only single-output layers: Net's public interface does not say
           // which output of a layer another one reads.
           std::vector<MatShape> in_shapes, out_shapes;
-          net.getLayerShapes (MatShape { 1, 3, 64, 72 }, id, in_shapes, out_shapes);
+          net.getLayerShapes (probe, id, in_shapes, out_shapes);
           if (out_shapes.size () != 1)
             return nullptr;
+
+          // A crop right after a rewritten transposed convolution (and read
+          // by nothing else) becomes part of it.
+          if (rewrite && node->inputs.size () == 1 && node->inputs[0] > 0
+              && readers[input_names[0]] == 1)
+            {
+              Node &producer = *graph->nodes_[node->inputs[0] - 1];
+              if (fold_crop (producer.kernel, *node->layer))
+                {
+                  value_of[name] = producer.output;
+                  continue;
+                }
+            }
+
           node->output = (int) graph->nodes_.size () + 1;
           value_of[name] = node->output;
-          if (rewrite && node->inputs.size () == 1)
-            if ((node->kernel = rewrite_layer (node->layer, graph->extra_bytes_per_pixel_)))
-              {
-                node->layer.release ();
+          if (rewrite && node->inputs.size () == 1 && in_shapes.size () == 1)
+            {
+              // The layer's input pixels per network input pixel.
+              const double scale = (double) in_shapes[0][2] * in_shapes[0][3] / (probe[2] * probe[3]);
+              if ((node->kernel = rewrite_layer (node->layer, scale, graph->extra_bytes_per_pixel_)))
                 graph->rewritten_++;
-              }
+            }
           graph->nodes_.push_back (std::move (node));
         }
     }

@@ -12,11 +12,16 @@ namespace ns {
 // True unless NEURAL_STYLE_NO_REWRITE is set (and not "0").
 bool rewrites_enabled ();
 
-// A kernel computing what `layer` computes, or null.  Adds the memory it
-// needs beyond the layer's own, per network input pixel, to
+// A kernel computing what `layer` computes, or null.  `scale` is the
+// layer's input pixels per network input pixel; the memory the kernel
+// needs beyond the layer's own, per network input pixel, is added to
 // `extra_bytes_per_pixel`.
-std::unique_ptr<Kernel> rewrite_layer (const cv::Ptr<cv::dnn::Layer> &layer,
+std::unique_ptr<Kernel> rewrite_layer (const cv::Ptr<cv::dnn::Layer> &layer, double scale,
                                        double &extra_bytes_per_pixel);
+
+// If `kernel` is a transposed convolution's and `slice` only crops its
+// output's edges: makes the kernel crop too and says true.
+bool fold_crop (std::unique_ptr<Kernel> &kernel, const cv::dnn::Layer &slice);
 
 // One OpenCV layer run on its own, outside any Net: finalized again when
 // the input shape changes, its internal buffers kept.
