@@ -1,0 +1,101 @@
+// bench-winograd.cpp: ns::Winograd3x3 against OpenCV's own Convolution
+// layer, in one process, round-robin.  Not a test; prints a table.
+//   g++ -O2 -std=c++17 -Iengine bench/bench-winograd.cpp engine/winograd.cpp
+//     $(pkg-config --cflags --libs opencv4) -o /tmp/bench-winograd
+#include "winograd.hpp"
+
+#include <opencv2/dnn.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <vector>
+
+namespace {
+
+double
+now ()
+{
+  return std::chrono::duration<double> (std::chrono::steady_clock::now ().time_since_epoch ()).count ();
+}
+
+double
+cpu ()
+{
+  return (double) clock () / CLOCKS_PER_SEC;
+}
+
+double
+median (std::vector<double> v)
+{
+  std::sort (v.begin (), v.end ());
+  return v[v.size () / 2];
+}
+
+} // namespace
+
+int
+main (int argc, char **argv)
+{
+  const int rounds = argc > 1 ? atoi (argv[1]) : 3;
+  double load[3];
+  getloadavg (load, 3);
+  printf ("load average %.2f %.2f %.2f, %d threads\n", load[0], load[1], load[2],
+          cv::getNumThreads ());
+  cv::RNG rng (1);
+  const int c = 128, o = 128;
+  const int wsizes[] = { o, c, 3, 3 };
+  cv::Mat w (4, wsizes, CV_32F), b (1, o, CV_32F);
+  rng.fill (w, cv::RNG::UNIFORM, -0.05, 0.05);
+  rng.fill (b, cv::RNG::UNIFORM, -1, 1);
+  for (const int pad : { 1, 0 })
+    for (const cv::Size size : { cv::Size (512, 384), cv::Size (256, 192) })
+      {
+        const int xs[] = { 1, c, size.height, size.width };
+        cv::Mat x (4, xs, CV_32F);
+        rng.fill (x, cv::RNG::UNIFORM, 0, 2);
+
+        cv::dnn::LayerParams p;
+        p.name = "conv";
+        p.type = "Convolution";
+        p.set ("kernel_size", 3);
+        p.set ("pad", pad);
+        p.set ("num_output", o);
+        p.set ("bias_term", true);
+        p.blobs = { w, b };
+        cv::dnn::Net net;
+        net.addLayerToPrev (p.name, p.type, p);
+        net.enableFusion (false);
+        net.setPreferableBackend (cv::dnn::DNN_BACKEND_OPENCV);
+
+        ns::Winograd3x3 wino (w, b, pad);
+        cv::Mat y (wino.output_shape (cv::dnn::shape (x)), CV_32F);
+        std::vector<double> tw[2], tc[2];
+        cv::Mat ref;
+        for (int r = 0; r < rounds + 1; r++)
+          {
+            double t0 = now (), c0 = cpu ();
+            net.setInput (x);
+            ref = net.forward ();
+            double t1 = now (), c1 = cpu ();
+            wino.forward (x, y);
+            double t2 = now (), c2 = cpu ();
+            if (r == 0)
+              continue; // first runs allocate
+            tw[0].push_back (t1 - t0);
+            tc[0].push_back (c1 - c0);
+            tw[1].push_back (t2 - t1);
+            tc[1].push_back (c2 - c1);
+          }
+        double lo, hi;
+        cv::minMaxIdx (ref, &lo, &hi);
+        const double psnr = cv::PSNR (ref.reshape (1, 1), y.reshape (1, 1), hi - lo);
+        printf ("pad %d %dx%d: stock %.3f s (cpu %.3f), winograd %.3f s (cpu %.3f): "
+                "%.2fx wall, %.2fx cpu; %.1f dB, max |diff| %.2g of range %.3g\n",
+                pad, size.width, size.height, median (tw[0]), median (tc[0]), median (tw[1]),
+                median (tc[1]), median (tw[0]) / median (tw[1]), median (tc[0]) / median (tc[1]),
+                psnr, cv::norm (ref, y, cv::NORM_INF), hi - lo);
+      }
+  return 0;
+}
