@@ -126,6 +126,33 @@ output_tiles (const float *src, size_t group, int tx, float *out, size_t stride)
     }
 }
 
+// dst[4 t + j] = f (src[j * stride + t]) for the w values of an output
+// row: the four output phases of a row of tiles, interleaved.
+template <typename F>
+inline void
+interleave (const float *src, size_t stride, int w, float *dst, const F &f)
+{
+  int t = 0;
+  for (; 4 * t + 4 <= w; t++)
+    for (int j = 0; j < 4; j++)
+      dst[4 * t + j] = f (src[j * stride + t]);
+  for (int j = 0; 4 * t + j < w; j++)
+    dst[4 * t + j] = f (src[j * stride + t]);
+}
+
+// A 1 x channels x rows x tiles_x blob on `buffer`, grown when needed:
+// kept across bands and calls, whose shapes alternate (the last band is
+// smaller), so that its pages are not freed and faulted in again.
+cv::Mat
+band_mat (cv::Mat &buffer, int channels, int rows, int tiles_x)
+{
+  const size_t n = (size_t) channels * rows * tiles_x;
+  if (buffer.total () < n)
+    buffer.create (1, (int) n, CV_32F);
+  const int sizes[] = { 1, channels, rows, tiles_x };
+  return cv::Mat (4, sizes, CV_32F, buffer.ptr<float> ());
+}
+
 } // namespace
 
 Winograd3x3::Winograd3x3 (const cv::Mat &weights, const cv::Mat &bias, int pad)
@@ -236,8 +263,7 @@ void
 Winograd3x3::transform_input (const cv::Mat &x, int ty0, int rows, int tiles_x)
 {
   const int c = in_channels_, h = x.size[2], w = x.size[3];
-  const int sizes[] = { 1, 36 * c, rows, tiles_x };
-  v_.create (4, sizes, CV_32F);
+  v_ = band_mat (v_buffer_, 36 * c, rows, tiles_x);
   const size_t plane = (size_t) rows * tiles_x;
   // Each input row split into four phases of tiles_x + 1 columns (plus
   // room for a full vector past the end).
@@ -281,8 +307,7 @@ Winograd3x3::transform_input (const cv::Mat &x, int ty0, int rows, int tiles_x)
 void
 Winograd3x3::multiply (int rows, int tiles_x)
 {
-  const int sizes[] = { 1, 36 * out_channels_, rows, tiles_x };
-  m_.create (4, sizes, CV_32F);
+  m_ = band_mat (m_buffer_, 36 * out_channels_, rows, tiles_x);
   const cv::dnn::MatShape shape = cv::dnn::shape (v_);
   std::vector<cv::Mat> inputs { v_ }, outputs { m_ }, internals;
   if (shape != products_shape_)
@@ -323,11 +348,11 @@ Winograd3x3::transform_output (cv::Mat &y, int ty0, int rows, int tiles_x, const
             if (oy >= h)
               break;
             float *dst = y.ptr<float> () + ((size_t) oc * h + oy) * w;
-            for (int ox = 0; ox < w; ox++)
-              {
-                const float v = buffer[(i2 * 4 + ox % 4) * tiles_x + ox / 4];
-                dst[ox] = affine ? std::max (0.0f, a * v + s) : v + s;
-              }
+            const float *row = &buffer[(size_t) i2 * 4 * tiles_x];
+            if (affine)
+              interleave (row, tiles_x, w, dst, [=] (float v) { return std::max (0.0f, a * v + s); });
+            else
+              interleave (row, tiles_x, w, dst, [=] (float v) { return v + s; });
           }
       }
   });
