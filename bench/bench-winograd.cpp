@@ -50,7 +50,7 @@ main (int argc, char **argv)
   rng.fill (w, cv::RNG::UNIFORM, -0.05, 0.05);
   rng.fill (b, cv::RNG::UNIFORM, -1, 1);
   for (const int pad : { 1, 0 })
-    for (const cv::Size size : { cv::Size (512, 384), cv::Size (256, 192) })
+    for (const cv::Size size : { cv::Size (512, 384), cv::Size (256, 192), cv::Size (128, 96) })
       {
         const int xs[] = { 1, c, size.height, size.width };
         cv::Mat x (4, xs, CV_32F);

@@ -26,7 +26,7 @@ constexpr float kG[6][3] = {
 
 // Tiles per band (rounded up to whole tile rows).  Measured at 128
 // channels, 512x384: from 512 tiles up to the whole image in one band the
-// time is the same (within 3 %); 128 tiles are 10-15 % slower.
+// time is the same (within noise, 3-5 %); 128 tiles are 5 % slower.
 constexpr int kBandTiles = 512;
 
 // The inputs scratch_bytes_per_pixel () holds for: at least 256x256.
