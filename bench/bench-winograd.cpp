@@ -111,6 +111,10 @@ main (int argc, char **argv)
                 pad, size.width, size.height, median (tw[0]), median (tc[0]), median (tw[1]),
                 median (tc[1]), median (tw[0]) / median (tw[1]), median (tc[0]) / median (tc[1]),
                 psnr, cv::norm (ref, y, cv::NORM_INF), hi - lo);
+        printf ("  scratch %.1f MB, %.0f bytes per input pixel (bound %.0f)\n",
+                wino.scratch_bytes (cv::dnn::shape (x)) / 1e6,
+                wino.scratch_bytes (cv::dnn::shape (x)) / size.area (),
+                wino.scratch_bytes_per_pixel ());
 #if CV_VERSION_MAJOR > 4 || CV_VERSION_MINOR >= 7
         printf ("  OpenCV's own Winograd: %.3f s (cpu %.3f): ours %.2fx wall, %.2fx cpu\n",
                 median (tw[2]), median (tc[2]), median (tw[2]) / median (tw[1]),

@@ -45,11 +45,12 @@ public:
                             const cv::Mat &shift);
 
   // Scratch memory (the transformed planes of one band of tiles) for an
-  // input of shape `in`: a band is about 512 tiles (whole tile rows), 19 MB
-  // at 128 channels whatever the image size.
+  // input of shape `in`: a band is about 512 tiles (whole tile rows), 19-23
+  // MB at 128 channels whatever the image height.
   double scratch_bytes (const cv::dnn::MatShape &in) const;
   // An upper bound of scratch_bytes () per input pixel for inputs of at
-  // least 256x256 pixels (576 at 128 channels; 105 at 500x375).
+  // least 256x256 pixels (576 at 128 channels; 96 at 512x384, 123 at
+  // 500x375).
   double scratch_bytes_per_pixel () const;
 
 private:
