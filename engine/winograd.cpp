@@ -126,18 +126,17 @@ output_tiles (const float *src, size_t group, int tx, float *out, size_t stride)
     }
 }
 
-// dst[4 t + j] = f (src[j * stride + t]) for the w values of an output
-// row: the four output phases of a row of tiles, interleaved.
-template <typename F>
+// dst[4 t + j] = src[j * stride + t] for the w values of an output row:
+// the four output phases of a row of tiles, interleaved.
 inline void
-interleave (const float *src, size_t stride, int w, float *dst, const F &f)
+interleave (const float *src, size_t stride, int w, float *dst)
 {
   int t = 0;
   for (; 4 * t + 4 <= w; t++)
     for (int j = 0; j < 4; j++)
-      dst[4 * t + j] = f (src[j * stride + t]);
+      dst[4 * t + j] = src[j * stride + t];
   for (int j = 0; 4 * t + j < w; j++)
-    dst[4 * t + j] = f (src[j * stride + t]);
+    dst[4 * t + j] = src[j * stride + t];
 }
 
 // A 1 x channels x rows x tiles_x blob on `buffer`, grown when needed:
@@ -338,21 +337,31 @@ Winograd3x3::transform_output (cv::Mat &y, int ty0, int rows, int tiles_x, const
           output_tiles<Floats> (tiles.data (), tiles_x, tx, buffer.data (), tiles_x);
         for (; tx < tiles_x; tx++)
           output_tiles<float> (tiles.data (), tiles_x, tx, buffer.data (), tiles_x);
-        // Into the output rows, cropped at the right and bottom edges.
+        // Bias (and affine + ReLU) on the contiguous planes, where it
+        // vectorizes; then into the output rows, cropped at the right and
+        // bottom edges.
         const float b = bias_[oc];
-        const float a = affine ? affine->scale[oc] : 1.0f;
-        const float s = affine ? affine->shift[oc] + a * b : b;
+        const Floats zero = {};
+        for (size_t k = 0; k < buffer.size (); k += kLanes) // 16 tiles_x values
+          {
+            Floats v = load<Floats> (&buffer[k]);
+            if (affine)
+              {
+                const float a = affine->scale[oc];
+                v = a * v + (affine->shift[oc] + a * b);
+                v = v > zero ? v : zero;
+              }
+            else
+              v += b;
+            store (&buffer[k], v);
+          }
         for (int i2 = 0; i2 < 4; i2++)
           {
             const int oy = 4 * (ty0 + r) + i2;
             if (oy >= h)
               break;
-            float *dst = y.ptr<float> () + ((size_t) oc * h + oy) * w;
-            const float *row = &buffer[(size_t) i2 * 4 * tiles_x];
-            if (affine)
-              interleave (row, tiles_x, w, dst, [=] (float v) { return std::max (0.0f, a * v + s); });
-            else
-              interleave (row, tiles_x, w, dst, [=] (float v) { return v + s; });
+            interleave (&buffer[(size_t) i2 * 4 * tiles_x], tiles_x, w,
+                        y.ptr<float> () + ((size_t) oc * h + oy) * w);
           }
       }
   });
