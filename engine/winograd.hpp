@@ -1,0 +1,79 @@
+// winograd.hpp: a 3x3 convolution (stride 1, zero padding 0 or 1) as
+// Winograd F(4x4,3x3).
+//
+// OpenCV 4.6 has no Winograd convolution; its 3x3 kernel does 144 products
+// per 4x4 output block and input channel where F(4x4,3x3) does 36 (Lavin &
+// Gray, "Fast Algorithms for Convolutional Neural Networks", 2015).  The
+// input is cut into 6x6 tiles at a stride of 4, each tile transformed
+// (B^T d B), the 36 transformed planes multiplied by the transformed
+// weights (G g G^T) as one OpenCV grouped 1x1 convolution (36 groups, C to
+// O channels each; OpenCV's fast kernel does the products), and each 6x6
+// result transformed back to a 4x4 output block (A^T m A).  The image goes
+// through in bands of tile rows so that the transformed planes stay small.
+#pragma once
+
+// OpenCV's headers have inline functions with unused parameters and
+// mixed-sign comparisons.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#include <opencv2/dnn/all_layers.hpp>
+#include <opencv2/dnn/shape_utils.hpp>
+#pragma GCC diagnostic pop
+
+#include <vector>
+
+namespace ns {
+
+class Winograd3x3
+{
+public:
+  // `weights` O x C x 3 x 3 float, `bias` O floats or empty, `pad` 0 or 1
+  // (zero padding on all four sides).
+  Winograd3x3 (const cv::Mat &weights, const cv::Mat &bias, int pad);
+
+  // 1 x O x (H + 2 pad - 2) x (W + 2 pad - 2) for an input 1 x C x H x W.
+  cv::dnn::MatShape output_shape (const cv::dnn::MatShape &in) const;
+
+  // y (preallocated, output_shape (x)) = the convolution of x (NCHW float,
+  // batch 1).  Not reentrant: one call at a time per object.
+  void forward (const cv::Mat &x, cv::Mat &y);
+
+  // The same, followed by y = max (0, scale[o] * y + shift[o]) per output
+  // channel o (e.g. a folded batch norm and ReLU), in the same pass.
+  void forward_affine_relu (const cv::Mat &x, cv::Mat &y, const cv::Mat &scale,
+                            const cv::Mat &shift);
+
+  // Scratch memory (the transformed planes of one band of tiles) for an
+  // input of shape `in`: a band is about 512 tiles (whole tile rows), 19-23
+  // MB at 128 channels whatever the image height.
+  double scratch_bytes (const cv::dnn::MatShape &in) const;
+  // An upper bound of scratch_bytes () per input pixel for inputs of at
+  // least 256x256 pixels (576 at 128 channels; 96 at 512x384, 123 at
+  // 500x375).
+  double scratch_bytes_per_pixel () const;
+
+private:
+  struct Affine
+  {
+    const float *scale;
+    const float *shift;
+  };
+
+  void run (const cv::Mat &x, cv::Mat &y, const Affine *affine);
+  void transform_input (const cv::Mat &x, int ty0, int rows, int tiles_x);
+  void multiply (int rows, int tiles_x);
+  void transform_output (cv::Mat &y, int ty0, int rows, int tiles_x, const Affine *affine);
+
+  int in_channels_;
+  int out_channels_;
+  int pad_;
+  std::vector<float> bias_; // O values, zeros when the convolution has none
+  cv::Ptr<cv::dnn::BaseConvolutionLayer> products_;
+  cv::dnn::MatShape products_shape_; // the input shape products_ is finalized for
+  cv::Mat v_buffer_, m_buffer_;      // room for the largest band of v_, m_
+  cv::Mat v_;                        // 1 x 36 C x rows x tiles_x: transformed input
+  cv::Mat m_;                        // 1 x 36 O x rows x tiles_x: products
+};
+
+} // namespace ns
