@@ -108,6 +108,13 @@ map_span (int begin, int end, int input_len, int plane_len, double input_per_pla
   return s;
 }
 
+// Spread (standard deviation) below which a plane counts as constant:
+// float32 sums of a few thousand terms carry about this much rounding,
+// relative to the mean and absolute.  These networks' feature maps spread
+// by 1 to 100 on any real picture.
+constexpr double kFlat = 1e-5;
+constexpr double kFlatFloor = 1e-3;
+
 class InstanceNormLayer : public cv::dnn::Layer
 {
 public:
@@ -242,7 +249,13 @@ public:
           if (sums)
             add_region (src, width, rows, cols, sums->sum[c], sums->sum_sq[c]);
 
-          const double inv_std = normalize_variance_ ? 1.0 / std::sqrt (var + eps_) : 1.0;
+          // A plane whose spread is within float rounding of its mean is
+          // constant (a one-pixel image): normalizing would blow rounding
+          // up by 1 / sqrt (eps), and differently for each exact way of
+          // computing the layer before (Winograd against direct).
+          const double spread = kFlat * std::abs (mean) + kFlatFloor;
+          const bool flat = !use_fixed && var <= spread * spread;
+          const double inv_std = flat ? 0.0 : normalize_variance_ ? 1.0 / std::sqrt (var + eps_) : 1.0;
           const float a = (float) (inv_std * (gamma ? gamma[c] : 1.0f));
           const float b = (float) ((beta ? beta[c] : 0.0f) - mean * a);
           const cv::Mat in (1, (int) plane, CV_32F, const_cast<float *> (src));
