@@ -3,8 +3,6 @@
 #include "rewrite.hpp"
 
 
-#include <glib.h>
-
 #include <algorithm>
 #include <map>
 
@@ -343,17 +341,6 @@ Graph::run_from (const Snapshot &from)
 void
 Graph::release ()
 {
-  if (g_getenv ("NS_DEBUG"))
-    {
-      size_t bytes = 0;
-      for (const cv::Mat &m : pool_)
-        {
-          bytes += m.total () * 4;
-          g_printerr (" %.1f", m.total () * 4 / 1048576.0);
-        }
-      g_printerr ("graph pool: %zu buffers, %.1f MiB, input %s\n", pool_.size (), bytes / 1048576.0,
-                  values_.empty () ? "" : "");
-    }
   drop_values ();
   pool_.clear ();
 }
