@@ -222,6 +222,44 @@ Graph::run_node (Node &node)
 }
 
 void
+Graph::reserve (const MatShape &input)
+{
+  drop_values ();
+  std::vector<cv::Mat> held (values_.size ());
+  try
+    {
+      held[0] = take (input);
+      for (size_t i = 0; i < nodes_.size (); i++)
+        {
+          Node &node = *nodes_[i];
+          std::vector<MatShape> in_shapes, outputs, internal_shapes;
+          for (int v : node.inputs)
+            in_shapes.push_back (shape_of (held[v]));
+          bool in_place = false;
+          if (node.kernel)
+            outputs.push_back (node.kernel->output_shape (in_shapes[0]));
+          else
+            in_place = node.layer->getMemoryShapes (in_shapes, 1, outputs, internal_shapes);
+          std::vector<cv::Mat> internals;
+          for (const MatShape &s : internal_shapes)
+            internals.push_back (take (s));
+          const int first = node.inputs.empty () ? -1 : node.inputs[0];
+          if (in_place && first >= 0 && last_use_[first] == (int) i && in_shapes[0] == outputs[0])
+            held[node.output] = held[first];
+          else
+            held[node.output] = take (outputs[0]);
+          for (int v : node.inputs)
+            if (last_use_[v] == (int) i && v != node.output)
+              held[v].release ();
+        }
+    }
+  catch (const cv::Exception &)
+    {
+      // Only an optimization: the passes allocate what is missing.
+    }
+}
+
+void
 Graph::run_nodes (int begin, int end)
 {
   for (int i = begin; i < end; i++)

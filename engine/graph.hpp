@@ -77,6 +77,11 @@ public:
   // Extra memory per network input pixel the kernels need.
   double extra_bytes_per_pixel () const { return extra_bytes_per_pixel_; }
 
+  // Makes the buffers a pass at `input` needs, so that passes at smaller
+  // sizes (a job's statistics pass) fit in them and the pass at `input`
+  // allocates nothing.
+  void reserve (const cv::dnn::MatShape &input);
+
   // Drops the buffers kept between passes.
   void release ();
 

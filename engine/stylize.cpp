@@ -107,7 +107,7 @@ public:
 
     double total = tiles_area ();
     if (shared && !exact)
-      total += stats_input_size ().area ();
+      total += network_input_size (plan_.stats_size).area ();
     if (exact && !e_.graph)
       total += tiles_area () * n_layers () / 2.0;
     progress_.set_total (total);
@@ -141,38 +141,30 @@ private:
     return ns::forward (e_, to_blob (rgb, e_.convention), upto);
   }
 
-  cv::Size
-  stats_input_size () const
-  {
-    const cv::Size small = network_input_size (plan_.stats_size), tile = plan_.tiles[0].input.size ();
-    return small.width <= tile.width && small.height <= tile.height ? tile : small;
-  }
-
   // The statistics of a shrunken copy: one cheap pass, no seams, close to
   // (not equal to) what the whole image would give.  Padded for the network
   // like every other input, and gathered over all of it as a whole-image
   // pass would.
   //
-  // The pass runs at the tiles' size (one size per job), the shrunken
-  // image reflected out to it and statistics gathered over the image,
-  // unless it is larger than a tile (a small memory budget): then at its
-  // own size, since shrinking it more would change the statistics.
+  // It runs in the buffers the tiles will use (Graph::reserve): reflected
+  // out to the tiles' size, the shrunken image gave other statistics
+  // (15 dB from a whole-image pass at 3 MP, against 22.6 dB).
   void
   gather_shrunk_statistics ()
   {
     const cv::Mat small = pad_for_network (shrink_source (io_, plan_.stats_size));
-    const cv::Size size = stats_input_size ();
-    cv::Mat input = small;
-    if (size != small.size ())
-      cv::copyMakeBorder (small, input, 0, size.height - small.rows, 0, size.width - small.cols,
-                          cv::BORDER_REFLECT);
     NormContext &norm = e_.norm;
 
+    if (e_.graph)
+      {
+        const cv::Size tile = plan_.tiles[0].input.size ();
+        e_.graph->reserve ({ 1, 3, tile.height, tile.width });
+      }
     for (ChannelSums &s : norm.sums)
       s = ChannelSums ();
-    progress_.begin (input.size ().area (), n_layers ());
-    norm.start_gathering (-1, cv::Rect (cv::Point (0, 0), small.size ()), input.size ());
-    forward (input);
+    progress_.begin (small.size ().area (), n_layers ());
+    norm.start_gathering (-1, cv::Rect (cv::Point (0, 0), small.size ()), small.size ());
+    forward (small);
     norm.stop_gathering ();
     progress_.end ();
 
