@@ -8,10 +8,14 @@
 #include <glib/gstdio.h>
 
 #include <dirent.h>
+#include <stdlib.h>
 
 #include <cstring>
 
 namespace {
+
+// $TMPDIR for the whole program: GLib reads it once.
+char tmp[] = "/tmp/ns-snapshots-XXXXXX";
 
 int
 count_entries (const char *dir)
@@ -60,8 +64,6 @@ void
 test_round_trip (gconstpointer data)
 {
   const size_t limit = GPOINTER_TO_SIZE (data);
-  g_autofree gchar *tmp = g_dir_make_tmp ("ns-snapshots-XXXXXX", NULL);
-  g_setenv ("TMPDIR", tmp, TRUE);
   const int fds_before = count_entries ("/proc/self/fd");
   {
     ns::SnapshotStore store (4, limit);
@@ -82,8 +84,6 @@ test_round_trip (gconstpointer data)
       g_assert_cmpuint (store.spilled (), ==, 0);
   }
   g_assert_cmpint (count_entries ("/proc/self/fd"), ==, fds_before); // closed
-  g_unsetenv ("TMPDIR");
-  g_rmdir (tmp);
 }
 
 } // namespace
@@ -91,8 +91,12 @@ test_round_trip (gconstpointer data)
 int
 main (int argc, char **argv)
 {
+  g_assert_nonnull (mkdtemp (tmp));
+  g_setenv ("TMPDIR", tmp, TRUE);
   g_test_init (&argc, &argv, NULL);
   g_test_add_data_func ("/snapshots/in-memory", GSIZE_TO_POINTER (1 << 30), test_round_trip);
   g_test_add_data_func ("/snapshots/spilled", GSIZE_TO_POINTER (0), test_round_trip);
-  return g_test_run ();
+  const int status = g_test_run ();
+  g_rmdir (tmp);
+  return status;
 }
