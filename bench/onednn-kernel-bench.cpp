@@ -108,8 +108,10 @@ run (const Case &c, int rounds)
         const auto first = timed ([&] { conv->forward (x, y); });
         const std::string name = std::string (alg == Alg::prefer_winograd ? "wino" : "auto")
                                  + (blocked ? "/blocked" : "/nchw");
-        std::printf ("  %s: %s, first forward %.3f s, max |diff| vs OpenCV %.3g\n", name.c_str (),
-                     conv->implementation ().c_str (), first.first,
+        std::printf ("  %s: %s, first forward %.3f s, scratch %.1f bytes/input pixel, "
+                     "max |diff| vs OpenCV %.3g\n",
+                     name.c_str (), conv->implementation ().c_str (), first.first,
+                     (double) conv->scratch_bytes () / (c.h * c.w),
                      cv::norm (y, outputs[0], cv::NORM_INF));
         variants.push_back ({ name, std::move (conv) });
       }

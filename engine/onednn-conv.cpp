@@ -67,6 +67,7 @@ struct OneDnnConvolution::Prepared
 {
   cv::dnn::MatShape shape;
   std::string impl;
+  size_t scratch_bytes = 0;
   dnnl::convolution_forward conv;
   // The primitive's own src, weights, bias and dst; `user_src` and
   // `user_dst` wrap the caller's NCHW buffers (set on each forward).  When
@@ -104,6 +105,12 @@ std::string
 OneDnnConvolution::implementation () const
 {
   return prepared_ ? prepared_->impl : std::string ();
+}
+
+size_t
+OneDnnConvolution::scratch_bytes () const
+{
+  return prepared_ ? prepared_->scratch_bytes : 0;
 }
 
 cv::dnn::MatShape
@@ -161,6 +168,9 @@ OneDnnConvolution::prepare (const cv::dnn::MatShape &input)
   if (p->reorder_dst)
     p->from_dst = dnnl::reorder (p->dst, p->user_dst);
   p->bias = memory (bias, engine, bias_.data);
+  p->scratch_bytes = pd->scratchpad_desc ().get_size ()
+                     + (p->reorder_src ? pd->src_desc ().get_size () : 0)
+                     + (p->reorder_dst ? pd->dst_desc ().get_size () : 0);
 
   // The weights in the primitive's layout, once per shape.
   memory weights (user_w, engine, weights_.data);
