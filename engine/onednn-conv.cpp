@@ -168,8 +168,7 @@ OneDnnConvolution::prepare (const cv::dnn::MatShape &input)
   if (p->reorder_dst)
     p->from_dst = dnnl::reorder (p->dst, p->user_dst);
   p->bias = memory (bias, engine, bias_.data);
-  p->scratch_bytes = pd->scratchpad_desc ().get_size ()
-                     + (p->reorder_src ? pd->src_desc ().get_size () : 0)
+  p->scratch_bytes = (p->reorder_src ? pd->src_desc ().get_size () : 0)
                      + (p->reorder_dst ? pd->dst_desc ().get_size () : 0);
 
   // The weights in the primitive's layout, once per shape.

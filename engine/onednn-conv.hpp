@@ -37,8 +37,9 @@ public:
 
   // The implementation oneDNN chose for the last shape ("" before).
   std::string implementation () const;
-  // Memory held for the last shape besides x, y and the weights: inputs
-  // and outputs in oneDNN's layouts, its scratchpad (0 before).
+  // Memory held for the last shape besides x, y and the weights: input
+  // and output in oneDNN's layouts (0 before).  oneDNN's own scratchpad
+  // (which it allocates and keeps itself) is not counted.
   size_t scratch_bytes () const;
 
   // For measurements: which oneDNN algorithm and layouts to use.
