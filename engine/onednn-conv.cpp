@@ -63,6 +63,18 @@ convolution_pd (dnnl::algorithm algorithm, const memory::desc &src, const memory
 
 } // namespace
 
+// Scratch buffer `which` (0: input, 1: output) of the calling thread, of
+// at least `bytes`; it only grows.  64-byte aligned, as cv::Mat is.
+void *
+shared_buffer (int which, size_t bytes)
+{
+  thread_local cv::Mat buffers[2];
+  cv::Mat &b = buffers[which];
+  if (b.total () < bytes)
+    b.create (1, (int) std::max<size_t> (bytes, 1), CV_8U);
+  return b.data;
+}
+
 struct OneDnnConvolution::Prepared
 {
   cv::dnn::MatShape shape;
@@ -161,8 +173,11 @@ OneDnnConvolution::prepare (const cv::dnn::MatShape &input)
   p->user_dst = memory (user_dst, engine, DNNL_MEMORY_NONE);
   p->reorder_src = pd->src_desc () != user_src;
   p->reorder_dst = pd->dst_desc () != user_dst;
-  p->src = p->reorder_src ? memory (pd->src_desc (), engine) : p->user_src;
-  p->dst = p->reorder_dst ? memory (pd->dst_desc (), engine) : p->user_dst;
+  // The converted input and output live in buffers all convolutions of
+  // the thread share (set on each forward): one layer's worth, not one
+  // per layer.
+  p->src = p->reorder_src ? memory (pd->src_desc (), engine, DNNL_MEMORY_NONE) : p->user_src;
+  p->dst = p->reorder_dst ? memory (pd->dst_desc (), engine, DNNL_MEMORY_NONE) : p->user_dst;
   if (p->reorder_src)
     p->to_src = dnnl::reorder (p->user_src, p->src);
   if (p->reorder_dst)
@@ -200,6 +215,10 @@ OneDnnConvolution::forward (const cv::Mat &x, cv::Mat &y)
   dnnl::stream &stream = thread_stream ();
   p.user_src.set_data_handle (const_cast<uchar *> (x.data));
   p.user_dst.set_data_handle (y.data);
+  if (p.reorder_src)
+    p.src.set_data_handle (shared_buffer (0, p.src.get_desc ().get_size ()));
+  if (p.reorder_dst)
+    p.dst.set_data_handle (shared_buffer (1, p.dst.get_desc ().get_size ()));
   if (p.reorder_src)
     p.to_src.execute (stream, p.user_src, p.src);
   p.conv.execute (stream, { { DNNL_ARG_SRC, p.src },

@@ -1,5 +1,9 @@
 // rewrite.cpp: see rewrite.hpp.
 #include "rewrite.hpp"
+#include "config.h"
+#ifdef HAVE_ONEDNN
+#include "onednn-conv.hpp"
+#endif
 #include "split-deconv.hpp"
 #include "winograd.hpp"
 
@@ -157,17 +161,16 @@ private:
       for (int i = range.start; i < range.end; i++)
         {
           const int q = i / c, ch = i % c, qy = q / 2, qx = q % 2;
-          const float *src = x.ptr<float> () + (size_t) ch * h * w;
-          float *dst = y.ptr<float> () + (size_t) i * oh * ow;
-          for (int r = 0; r < oh; r++, dst += ow)
+          for (int r = 0; r < oh; r++)
             {
+              float *dst = y.ptr<float> (0, i, r);
               const int sy = 2 * r + qy - pad_;
               if (sy < 0 || sy >= h)
                 {
                   std::fill (dst, dst + ow, 0.0f);
                   continue;
                 }
-              const float *row = src + (size_t) sy * w;
+              const float *row = x.ptr<float> (0, ch, sy);
               for (int col = 0; col < ow; col++)
                 {
                   const int sx = 2 * col + qx - pad_;
@@ -184,20 +187,17 @@ private:
   depth_to_space (const cv::Mat &x, cv::Mat &y)
   {
     const int c = y.size[1], h = y.size[2], w = y.size[3];
-    const int ph = x.size[2], pw = x.size[3];
+    CV_Assert (x.size[1] == 4 * c && 2 * x.size[2] >= h && 2 * x.size[3] >= w);
     cv::parallel_for_ (cv::Range (0, c), [&] (const cv::Range &range) {
       for (int ch = range.start; ch < range.end; ch++)
-        {
-          float *dst = y.ptr<float> () + (size_t) ch * h * w;
-          for (int r = 0; r < h; r++)
-            {
-              const float *even = x.ptr<float> () + ((size_t) ((r % 2) * 2) * c + ch) * ph * pw
-                                  + (size_t) (r / 2) * pw;
-              const float *odd = even + (size_t) c * ph * pw;
-              for (int col = 0; col < w; col++)
-                dst[(size_t) r * w + col] = (col % 2 ? odd : even)[col / 2];
-            }
-        }
+        for (int r = 0; r < h; r++)
+          {
+            float *dst = y.ptr<float> (0, ch, r);
+            const float *even = x.ptr<float> (0, (r % 2) * 2 * c + ch, r / 2);
+            const float *odd = x.ptr<float> (0, ((r % 2) * 2 + 1) * c + ch, r / 2);
+            for (int col = 0; col < w; col++)
+              dst[col] = (col % 2 ? odd : even)[col / 2];
+          }
     });
   }
 
@@ -332,6 +332,18 @@ winograd_convolution (const cv::Ptr<cv::dnn::Layer> &layer)
 std::unique_ptr<Kernel>
 rewrite_layer (const cv::Ptr<cv::dnn::Layer> &layer, double scale, double &extra_bytes_per_pixel)
 {
+#ifdef HAVE_ONEDNN
+  // oneDNN's convolutions are 2.5-4.7x OpenCV 4.6's (README); the other
+  // rewrites are for OpenCV alone (NEURAL_STYLE_NO_ONEDNN=1 measures them).
+  if (!g_getenv ("NEURAL_STYLE_NO_ONEDNN"))
+    if (auto k = onednn_convolution (layer))
+      {
+        // Its input and output in its own layouts, shared by all layers.
+        extra_bytes_per_pixel = std::max (extra_bytes_per_pixel,
+                                          scale * 8.0 * (layer->blobs[0].size[0] + layer->blobs[0].size[1]));
+        return k;
+      }
+#endif
   if (auto k = packed_convolution (layer, scale, extra_bytes_per_pixel))
     return k;
   if (auto k = transposed_convolution (layer, scale, extra_bytes_per_pixel))
