@@ -323,10 +323,8 @@ Graph::save (int node)
   for (size_t v = 0; v < values_.size (); v++)
     if (!values_[v].empty () && last_use_[v] >= node)
       {
-        cv::Mat half;
-        values_[v].convertTo (half, CV_16F);
         s.ids.push_back ((int) v);
-        s.values.push_back (half);
+        s.values.push_back (values_[v].clone ());
       }
   return s;
 }

@@ -38,12 +38,11 @@ public:
 };
 
 // The values a pass holds at one normalization layer, just before it runs:
-// all a later pass needs to go on from there.  Kept in half floats (exact
-// tiling's error budget allows it, see stylize.cpp).
+// all a later pass needs to go on from there.
 struct Snapshot
 {
   std::vector<int> ids;
-  std::vector<cv::Mat> values; // CV_16F
+  std::vector<cv::Mat> values;
   size_t bytes () const;
 };
 

@@ -135,7 +135,7 @@ SnapshotStore::get (size_t i)
   guint64 offset = place.offset;
   for (const cv::dnn::MatShape &shape : place.shapes)
     {
-      cv::Mat m ((int) shape.size (), shape.data (), CV_16F);
+      cv::Mat m ((int) shape.size (), shape.data (), CV_32F);
       const size_t bytes = m.total () * m.elemSize ();
       read_all (fds_[place.file], m.data, bytes, offset);
       offset += bytes;

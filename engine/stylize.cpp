@@ -204,8 +204,11 @@ private:
   // that layer is summed, each goes on from where it stopped to the next
   // one, and so on.  Every layer of every tile runs once: at most the
   // snapshots' cost more than the default (which has a statistics pass
-  // instead).  Snapshots are half floats: 3 significant digits of
-  // activations whose normalization divides out their scale.
+  // instead).  Snapshots stay in memory up to a quarter of the memory
+  // budget and go to a temporary file beyond.  They are floats: in half
+  // floats exact tiling came out 83 dB from a whole-image pass instead of
+  // 136-148, and Magenta's paintings 72-76 dB from the reference instead
+  // of 107.
   void
   run_exact ()
   {
