@@ -17,7 +17,9 @@ struct Graph::Node
   std::unique_ptr<Kernel> kernel;
   std::vector<int> inputs; // value ids
   int output = 0;          // value id
-  // What the layer was last finalized for, and its shapes there.
+  // What the layer was last finalized for (if `finalized`: a layer without
+  // inputs is finalized for none), and its shapes there.
+  bool finalized = false;
   std::vector<MatShape> finalized_for;
   std::vector<MatShape> output_shapes;
   std::vector<MatShape> internal_shapes;
@@ -171,9 +173,10 @@ Graph::run_node (Node &node)
       return;
     }
 
-  if (in_shapes != node.finalized_for)
+  const bool new_shapes = !node.finalized || in_shapes != node.finalized_for;
+  if (new_shapes)
     {
-      node.finalized_for.clear (); // until finalize succeeds
+      node.finalized = false; // until finalize succeeds
       node.output_shapes.clear ();
       node.internal_shapes.clear ();
       node.in_place = node.layer->getMemoryShapes (in_shapes, 1, node.output_shapes,
@@ -192,7 +195,7 @@ Graph::run_node (Node &node)
   for (const MatShape &s : node.internal_shapes)
     internals.push_back (take (s));
 
-  if (in_shapes != node.finalized_for)
+  if (new_shapes)
     {
       node.layer->finalize (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs));
       // Some layers know their output only once finalized (OpenCV 4.6's
@@ -213,6 +216,7 @@ Graph::run_node (Node &node)
           node.layer->finalize (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs));
         }
       node.finalized_for = in_shapes;
+      node.finalized = true;
     }
   node.layer->forward (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs),
                        cv::OutputArrayOfArrays (internals));
