@@ -1,9 +1,5 @@
 // rewrite.cpp: see rewrite.hpp.
 #include "rewrite.hpp"
-#include "config.h"
-#ifdef HAVE_ONEDNN
-#include "onednn-conv.hpp"
-#endif
 #include "split-deconv.hpp"
 #include "winograd.hpp"
 
@@ -332,18 +328,6 @@ winograd_convolution (const cv::Ptr<cv::dnn::Layer> &layer)
 std::unique_ptr<Kernel>
 rewrite_layer (const cv::Ptr<cv::dnn::Layer> &layer, double scale, double &extra_bytes_per_pixel)
 {
-#ifdef HAVE_ONEDNN
-  // oneDNN's convolutions are 2.5-4.7x OpenCV 4.6's (README); the other
-  // rewrites are for OpenCV alone (NEURAL_STYLE_NO_ONEDNN=1 measures them).
-  if (!g_getenv ("NEURAL_STYLE_NO_ONEDNN"))
-    if (auto k = onednn_convolution (layer))
-      {
-        // Its input and output in its own layouts, shared by all layers.
-        extra_bytes_per_pixel = std::max (extra_bytes_per_pixel,
-                                          scale * 8.0 * (layer->blobs[0].size[0] + layer->blobs[0].size[1]));
-        return k;
-      }
-#endif
   if (auto k = packed_convolution (layer, scale, extra_bytes_per_pixel))
     return k;
   if (auto k = transposed_convolution (layer, scale, extra_bytes_per_pixel))

@@ -152,6 +152,16 @@ band_mat (cv::Mat &buffer, int channels, int rows, int tiles_x)
   return cv::Mat (4, sizes, CV_32F, buffer.ptr<float> ());
 }
 
+// The calling thread's band buffers (0: transformed input, 1: products),
+// shared by every Winograd convolution: a network has ten of them, and
+// only one runs at a time.
+cv::Mat &
+shared_buffer (int which)
+{
+  thread_local cv::Mat buffers[2];
+  return buffers[which];
+}
+
 } // namespace
 
 Winograd3x3::Winograd3x3 (const cv::Mat &weights, const cv::Mat &bias, int pad)
@@ -262,7 +272,7 @@ void
 Winograd3x3::transform_input (const cv::Mat &x, int ty0, int rows, int tiles_x)
 {
   const int c = in_channels_, h = x.size[2], w = x.size[3];
-  v_ = band_mat (v_buffer_, 36 * c, rows, tiles_x);
+  v_ = band_mat (shared_buffer (0), 36 * c, rows, tiles_x);
   const size_t plane = (size_t) rows * tiles_x;
   // Each input row split into four phases of tiles_x + 1 columns (plus
   // room for a full vector past the end).
@@ -306,7 +316,7 @@ Winograd3x3::transform_input (const cv::Mat &x, int ty0, int rows, int tiles_x)
 void
 Winograd3x3::multiply (int rows, int tiles_x)
 {
-  m_ = band_mat (m_buffer_, 36 * out_channels_, rows, tiles_x);
+  m_ = band_mat (shared_buffer (1), 36 * out_channels_, rows, tiles_x);
   const cv::dnn::MatShape shape = cv::dnn::shape (v_);
   std::vector<cv::Mat> inputs { v_ }, outputs { m_ }, internals;
   if (shape != products_shape_)

@@ -71,7 +71,6 @@ private:
   std::vector<float> bias_; // O values, zeros when the convolution has none
   cv::Ptr<cv::dnn::BaseConvolutionLayer> products_;
   cv::dnn::MatShape products_shape_; // the input shape products_ is finalized for
-  cv::Mat v_buffer_, m_buffer_;      // room for the largest band of v_, m_
   cv::Mat v_;                        // 1 x 36 C x rows x tiles_x: transformed input
   cv::Mat m_;                        // 1 x 36 O x rows x tiles_x: products
 };
