@@ -328,7 +328,7 @@ Graph::save (int node)
     if (!values_[v].empty () && last_use_[v] >= node)
       {
         s.ids.push_back ((int) v);
-        s.values.push_back (values_[v].clone ());
+        s.values.push_back (values_[v]); // the graph's own buffer: see run_to_norm
       }
   return s;
 }
@@ -345,8 +345,9 @@ Graph::restore (const Snapshot &from)
     }
 }
 
-Snapshot
-Graph::run_to_norm (const cv::Mat &blob, const Snapshot *from, int k)
+void
+Graph::run_to_norm (const cv::Mat &blob, const Snapshot *from, int k,
+                    const std::function<void (const Snapshot &)> &keep)
 {
   int begin = 0;
   if (from)
@@ -362,10 +363,10 @@ Graph::run_to_norm (const cv::Mat &blob, const Snapshot *from, int k)
     }
   const int stop = norm_nodes_[k];
   run_nodes (begin, stop);
-  Snapshot s = save (stop);
+  // Kept before the layer runs: it works in place.
+  keep (save (stop));
   run_nodes (stop, stop + 1);
   drop_values ();
-  return s;
 }
 
 cv::Mat

@@ -14,6 +14,7 @@
 #include "instance-norm.hpp"
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -64,9 +65,11 @@ public:
 
   // Exact tiling: runs from the network input (`blob`, when `from` is null)
   // or from `from` (taken at normalization layer k - 1) up to normalization
-  // layer k, which runs (and gathers its statistics); returns the values at
-  // layer k for the next pass.
-  Snapshot run_to_norm (const cv::Mat &blob, const Snapshot *from, int k);
+  // layer k, which runs (and gathers its statistics).  The values at layer
+  // k, for the next pass, go to `keep`, which must copy them: they are the
+  // graph's own buffers.
+  void run_to_norm (const cv::Mat &blob, const Snapshot *from, int k,
+                    const std::function<void (const Snapshot &)> &keep);
   // From the snapshot at the last normalization layer to the output.
   cv::Mat run_from (const Snapshot &from);
 

@@ -87,7 +87,7 @@ read_all (int fd, void *data, size_t size, guint64 offset)
 } // namespace
 
 void
-SnapshotStore::put (size_t i, Snapshot &&snapshot)
+SnapshotStore::put (size_t i, const Snapshot &snapshot)
 {
   // A new round starts at tile 0: it writes the file the round before last
   // wrote (whose snapshots are all replaced by now).
@@ -96,18 +96,23 @@ SnapshotStore::put (size_t i, Snapshot &&snapshot)
       round_file_ = 1 - round_file_;
       ends_[round_file_] = 0;
     }
-  in_memory_ -= memory_[i].bytes ();
-  memory_[i] = Snapshot ();
+  Snapshot &kept = memory_[i];
+  in_memory_ -= kept.bytes ();
   Place &place = places_[i];
   place = Place ();
+  kept.ids = snapshot.ids;
 
   if (in_memory_ + snapshot.bytes () <= limit_)
     {
-      in_memory_ += snapshot.bytes ();
-      memory_[i] = std::move (snapshot);
+      // Into the tile's last buffers when they have the size (no new pages).
+      kept.values.resize (snapshot.values.size ());
+      for (size_t j = 0; j < snapshot.values.size (); j++)
+        snapshot.values[j].copyTo (kept.values[j]);
+      in_memory_ += kept.bytes ();
       return;
     }
 
+  kept.values.clear ();
   const int fd = file (round_file_);
   place.file = round_file_;
   place.offset = ends_[round_file_];
@@ -120,7 +125,6 @@ SnapshotStore::put (size_t i, Snapshot &&snapshot)
       spilled_ += bytes;
       place.shapes.push_back (shape_of (m));
     }
-  memory_[i].ids = std::move (snapshot.ids);
 }
 
 const Snapshot &
@@ -130,16 +134,17 @@ SnapshotStore::get (size_t i)
   if (place.file < 0)
     return memory_[i];
 
-  loaded_ = Snapshot ();
   loaded_.ids = memory_[i].ids;
+  loaded_.values.resize (place.shapes.size ());
   guint64 offset = place.offset;
-  for (const cv::dnn::MatShape &shape : place.shapes)
+  for (size_t j = 0; j < place.shapes.size (); j++)
     {
-      cv::Mat m ((int) shape.size (), shape.data (), CV_32F);
+      const cv::dnn::MatShape &shape = place.shapes[j];
+      cv::Mat &m = loaded_.values[j];
+      m.create ((int) shape.size (), shape.data (), CV_32F);
       const size_t bytes = m.total () * m.elemSize ();
       read_all (fds_[place.file], m.data, bytes, offset);
       offset += bytes;
-      loaded_.values.push_back (m);
     }
   return loaded_;
 }

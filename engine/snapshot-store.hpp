@@ -20,7 +20,7 @@ public:
 
   // Replaces tile `i`'s snapshot.  Tiles are put in order, 0 to n - 1, then
   // again: each round (one normalization layer) may spill.
-  void put (size_t i, Snapshot &&snapshot);
+  void put (size_t i, const Snapshot &snapshot);
   // Tile `i`'s snapshot, valid until the next get.
   const Snapshot &get (size_t i);
 

@@ -214,7 +214,7 @@ private:
   {
     NormContext &norm = e_.norm;
     norm.fixed.clear ();
-    SnapshotStore store (plan_.tiles.size (), memory_budget () / 4);
+    SnapshotStore store (plan_.tiles.size (), std::max<guint64> (memory_budget () / 4, kMinSnapshotMemory));
     const double segment = 1.0 / (n_layers () + 1);
 
     for (int k = 0; k < n_layers (); k++)
@@ -227,11 +227,11 @@ private:
             cv::Rect source_rect;
             progress_.begin (tile.input.area () * segment, -1);
             norm.start_gathering (k, tile.core - tile.input.tl (), tile.input.size ());
+            const auto keep = [&] (const Snapshot &s) { store.put (i, s); };
             if (k == 0)
-              store.put (i, e_.graph->run_to_norm (network_blob (tile, source_rgba, source_rect),
-                                                   nullptr, 0));
+              e_.graph->run_to_norm (network_blob (tile, source_rgba, source_rect), nullptr, 0, keep);
             else
-              store.put (i, e_.graph->run_to_norm (cv::Mat (), &store.get (i), k));
+              e_.graph->run_to_norm (cv::Mat (), &store.get (i), k, keep);
             norm.stop_gathering ();
             progress_.end ();
           }
@@ -250,6 +250,9 @@ private:
         write_tile (tile, out, source_rgba, source_rect);
       }
   }
+
+  // Snapshots of small images stay in memory whatever the budget.
+  static constexpr guint64 kMinSnapshotMemory = 64 << 20;
 
   guint64
   memory_budget () const
