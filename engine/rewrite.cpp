@@ -184,17 +184,21 @@ private:
   {
     const int c = y.size[1], h = y.size[2], w = y.size[3];
     CV_Assert (x.size[1] == 4 * c && 2 * x.size[2] >= h && 2 * x.size[3] >= w);
-    cv::parallel_for_ (cv::Range (0, c), [&] (const cv::Range &range) {
-      for (int ch = range.start; ch < range.end; ch++)
-        for (int r = 0; r < h; r++)
-          {
-            float *dst = y.ptr<float> (0, ch, r);
-            const float *even = x.ptr<float> (0, (r % 2) * 2 * c + ch, r / 2);
-            const float *odd = x.ptr<float> (0, ((r % 2) * 2 + 1) * c + ch, r / 2);
-            for (int col = 0; col < w; col++)
-              dst[col] = (col % 2 ? odd : even)[col / 2];
-          }
-    });
+    // A few colour planes: not worth threads.
+    for (int ch = 0; ch < c; ch++)
+      for (int r = 0; r < h; r++)
+        {
+          float *dst = y.ptr<float> (0, ch, r);
+          const float *even = x.ptr<float> (0, (r % 2) * 2 * c + ch, r / 2);
+          const float *odd = x.ptr<float> (0, ((r % 2) * 2 + 1) * c + ch, r / 2);
+          for (int col = 0; col + 1 < w; col += 2)
+            {
+              dst[col] = even[col / 2];
+              dst[col + 1] = odd[col / 2];
+            }
+          if (w % 2)
+            dst[w - 1] = even[w / 2];
+        }
   }
 
   LayerRunner original_;
