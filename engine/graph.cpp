@@ -94,7 +94,7 @@ Graph::build (cv::dnn::Net &net, const std::vector<std::string> &norm_layers, bo
 
           node->output = (int) graph->nodes_.size () + 1;
           value_of[name] = node->output;
-          if (rewrite && node->inputs.size () == 1 && in_shapes.size () == 1)
+          if (rewrite && node->inputs.size () == 1 && in_shapes.size () == 1 && in_shapes[0].size () == 4)
             {
               // The layer's input pixels per network input pixel.
               const double scale = (double) in_shapes[0][2] * in_shapes[0][3] / (probe[2] * probe[3]);

@@ -89,6 +89,11 @@ public:
 void
 use_huge_pages ()
 {
+#ifdef __SANITIZE_ADDRESS__
+  // AddressSanitizer checks and limits only what malloc hands out: under
+  // it, OpenCV's buffers stay with malloc.
+  return;
+#endif
   static std::once_flag once;
   std::call_once (once, [] {
     // Never freed: Mats allocated by it may live until the process ends.
