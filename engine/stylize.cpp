@@ -243,7 +243,8 @@ private:
         const Tile &tile = plan_.tiles[i];
         cv::Mat source_rgba;
         cv::Rect source_rect;
-        network_blob (tile, source_rgba, source_rect);
+        // Only the source pixels: the network input comes from the snapshot.
+        sample_network_rgb (io_, geometry_, tile.input, source_rgba, source_rect);
         progress_.begin (tile.input.area () * segment, -1);
         const cv::Mat out = e_.graph->run_from (store.get (i));
         progress_.end ();
