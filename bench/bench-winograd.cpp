@@ -1,6 +1,6 @@
 // bench-winograd.cpp: ns::Winograd3x3 against OpenCV's own Convolution
 // layer, in one process, round-robin.  Not a test; prints a table.
-//   g++ -O2 -std=c++17 -Iengine bench/bench-winograd.cpp engine/winograd.cpp
+//   g++ -O2 -std=c++17 -Iengine bench/bench-winograd.cpp engine/winograd.cpp engine/gemm.cpp
 //     $(pkg-config --cflags --libs opencv4) -o /tmp/bench-winograd
 #include "winograd.hpp"
 

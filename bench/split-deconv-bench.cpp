@@ -8,7 +8,7 @@
 // the engine's allocator (engine/huge-pages.cpp), as in the engine.  Not
 // part of the build:
 //
-//   g++ -O2 -std=c++17 -Iengine bench/split-deconv-bench.cpp engine/split-deconv.cpp
+//   g++ -O2 -std=c++17 -Iengine bench/split-deconv-bench.cpp engine/split-deconv.cpp engine/conv-gemm.cpp engine/gemm.cpp
 //       engine/huge-pages.cpp $(pkg-config --cflags --libs opencv4 glib-2.0) -o /tmp/split-deconv-bench
 //   /tmp/split-deconv-bench ../shared/models/wave.onnx [rounds] [--huge-pages]
 #include "huge-pages.hpp"

@@ -6,6 +6,14 @@
 #include <algorithm>
 #include <map>
 
+#include <glib.h>
+
+// OpenCV's header has inline functions with unused parameters.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include <opencv2/dnn/all_layers.hpp>
+#pragma GCC diagnostic pop
+
 namespace ns {
 
 using cv::dnn::MatShape;
@@ -24,7 +32,28 @@ struct Graph::Node
   std::vector<MatShape> output_shapes;
   std::vector<MatShape> internal_shapes;
   bool in_place = false;
+  double seconds = 0; // NEURAL_STYLE_PROFILE
+  int runs = 0;
 };
+
+namespace {
+
+// A node's layer for the profile: its type, channels, kernel and stride.
+std::string
+describe_layer (const cv::dnn::Layer &layer, const std::vector<MatShape> &in,
+                const MatShape &out)
+{
+  std::string s = layer.type;
+  if (!in.empty () && in[0].size () == 4 && out.size () == 4)
+    s += " " + std::to_string (in[0][1]) + "->" + std::to_string (out[1]);
+  if (auto *conv = dynamic_cast<const cv::dnn::BaseConvolutionLayer *> (&layer))
+    if (conv->kernel_size.size () == 2 && conv->strides.size () == 2)
+      s += " " + std::to_string (conv->kernel_size[0]) + "x" + std::to_string (conv->kernel_size[1])
+           + " s" + std::to_string (conv->strides[0]);
+  return s;
+}
+
+} // namespace
 
 size_t
 Snapshot::bytes () const
@@ -42,6 +71,8 @@ std::unique_ptr<Graph>
 Graph::build (cv::dnn::Net &net, const std::vector<std::string> &norm_layers, bool rewrite)
 {
   auto graph = std::unique_ptr<Graph> (new Graph ());
+  const char *profile = g_getenv ("NEURAL_STYLE_PROFILE");
+  graph->profile_ = profile && *profile && g_strcmp0 (profile, "0") != 0;
   std::map<std::string, int> value_of; // layer name -> its output value
   const std::vector<std::string> names = net.getLayerNames ();
   // The network input: the layer every first layer reads.
@@ -90,6 +121,26 @@ Graph::build (cv::dnn::Net &net, const std::vector<std::string> &norm_layers, bo
                   value_of[name] = producer.output;
                   continue;
                 }
+            }
+
+          // Zero padding right before a convolution (and read by nothing
+          // else; OpenCV 4.6's ONNX importer makes it for one-sided pads)
+          // becomes the convolution's own padding.
+          if (rewrite && node->inputs.size () == 1 && node->inputs[0] == (int) graph->nodes_.size ()
+              && node->inputs[0] > 0 && readers[input_names[0]] == 1 && in_shapes.size () == 1
+              && in_shapes[0].size () == 4)
+            {
+              Node &producer = *graph->nodes_.back ();
+              if (!producer.kernel && producer.inputs.size () == 1)
+                if ((node->kernel = rewrite_padded (node->layer, producer.layer, in_shapes[0][1])))
+                  {
+                    node->inputs = producer.inputs;
+                    node->output = producer.output;
+                    value_of[name] = node->output;
+                    graph->nodes_.back () = std::move (node);
+                    graph->rewritten_++;
+                    continue;
+                  }
             }
 
           node->output = (int) graph->nodes_.size () + 1;
@@ -268,7 +319,13 @@ Graph::run_nodes (int begin, int end)
 {
   for (int i = begin; i < end; i++)
     {
+      const int64 start = profile_ ? cv::getTickCount () : 0;
       run_node (*nodes_[i]);
+      if (profile_)
+        {
+          nodes_[i]->seconds += (double) (cv::getTickCount () - start) / cv::getTickFrequency ();
+          nodes_[i]->runs++;
+        }
       for (int v : nodes_[i]->inputs)
         if (last_use_[v] == i && v != nodes_[i]->output)
           values_[v].release ();
@@ -334,19 +391,38 @@ Graph::save (int node)
 }
 
 void
-Graph::restore (const Snapshot &from)
+Graph::restore (Snapshot &from)
 {
   drop_values ();
   for (size_t i = 0; i < from.ids.size (); i++)
     {
       cv::Mat &m = values_[from.ids[i]];
-      m = take (shape_of (from.values[i]));
-      from.values[i].convertTo (m, CV_32F);
+      const cv::Mat &v = from.values[i];
+      const bool ours = std::any_of (pool_.begin (), pool_.end (), [&] (const cv::Mat &p) {
+        return p.datastart == v.datastart;
+      });
+      if (ours && v.type () == CV_32F && v.isContinuous ())
+        m = v;
+      else
+        {
+          m = take (shape_of (v));
+          v.convertTo (m, CV_32F);
+        }
     }
+  from = Snapshot ();
+}
+
+size_t
+Graph::pool_bytes () const
+{
+  size_t n = 0;
+  for (const cv::Mat &m : pool_)
+    n += m.total () * m.elemSize ();
+  return n;
 }
 
 void
-Graph::run_to_norm (const cv::Mat &blob, const Snapshot *from, int k,
+Graph::run_to_norm (const cv::Mat &blob, Snapshot *from, int k,
                     const std::function<void (const Snapshot &)> &keep)
 {
   int begin = 0;
@@ -370,7 +446,7 @@ Graph::run_to_norm (const cv::Mat &blob, const Snapshot *from, int k,
 }
 
 cv::Mat
-Graph::run_from (const Snapshot &from)
+Graph::run_from (Snapshot &from)
 {
   restore (from);
   run_nodes (norm_nodes_.back (), (int) nodes_.size ());
@@ -384,6 +460,31 @@ Graph::release ()
 {
   drop_values ();
   pool_.clear ();
+  if (!profile_)
+    return;
+  // Per kind of layer, as the benchmark's table shows it.
+  std::map<std::string, std::pair<double, int>> kinds;
+  double total = 0;
+  for (const auto &node : nodes_)
+    {
+      if (!node->runs)
+        continue;
+      const std::string what = node->kernel ? node->kernel->describe ()
+                                            : describe_layer (*node->layer, node->finalized_for,
+                                                              node->output_shapes.empty () ? MatShape () : node->output_shapes[0]);
+      kinds[what].first += node->seconds;
+      kinds[what].second++;
+      total += node->seconds;
+      node->seconds = 0;
+      node->runs = 0;
+    }
+  std::vector<std::pair<double, std::string>> rows;
+  for (const auto &k : kinds)
+    rows.emplace_back (k.second.first, k.first + " (x" + std::to_string (k.second.second) + ")");
+  std::sort (rows.rbegin (), rows.rend ());
+  g_printerr ("neural-style profile: %.3f s in layers\n", total);
+  for (const auto &r : rows)
+    g_printerr ("  %8.3f s %5.1f %%  %s\n", r.first, 100 * r.first / std::max (total, 1e-9), r.second.c_str ());
 }
 
 } // namespace ns

@@ -36,6 +36,8 @@ public:
   virtual ~Kernel () = default;
   virtual cv::dnn::MatShape output_shape (const cv::dnn::MatShape &input) const = 0;
   virtual void forward (const cv::Mat &x, cv::Mat &y) = 0;
+  // What it computes, for NEURAL_STYLE_PROFILE.
+  virtual std::string describe () const = 0;
 };
 
 // The values a pass holds at one normalization layer, just before it runs:
@@ -64,14 +66,22 @@ public:
   cv::Mat forward (const cv::Mat &blob, const std::string &upto = std::string ());
 
   // Exact tiling: runs from the network input (`blob`, when `from` is null)
-  // or from `from` (taken at normalization layer k - 1) up to normalization
-  // layer k, which runs (and gathers its statistics).  The values at layer
-  // k, for the next pass, go to `keep`, which must copy them: they are the
-  // graph's own buffers.
-  void run_to_norm (const cv::Mat &blob, const Snapshot *from, int k,
+  // or from `from` (taken at normalization layer k - 1; emptied: buffers
+  // from buffer () are taken over, others copied) up to normalization layer
+  // k, which runs (and gathers its statistics).  The values at layer k, for
+  // the next pass, go to `keep`, which must copy them: they are the graph's
+  // own buffers.
+  void run_to_norm (const cv::Mat &blob, Snapshot *from, int k,
                     const std::function<void (const Snapshot &)> &keep);
   // From the snapshot at the last normalization layer to the output.
-  cv::Mat run_from (const Snapshot &from);
+  cv::Mat run_from (Snapshot &from);
+
+  // A buffer of the graph's pool, for a snapshot read from a file straight
+  // into the buffer a pass goes on from.
+  cv::Mat buffer (const cv::dnn::MatShape &shape) { return take (shape); }
+
+  // Bytes held by the pool (reserve () makes it a pass's).
+  size_t pool_bytes () const;
 
   // Number of nodes replaced by engine kernels.
   int rewritten () const { return rewritten_; }
@@ -96,7 +106,7 @@ private:
   void run_nodes (int begin, int end);
   void run_node (Node &node);
   cv::Mat take (const cv::dnn::MatShape &shape);
-  void restore (const Snapshot &from);
+  void restore (Snapshot &from);
   Snapshot save (int node);
   void drop_values ();
 
@@ -105,6 +115,7 @@ private:
   std::vector<int> last_use_;     // per value: the last node reading it
   std::vector<cv::Mat> values_;   // value 0 is the input, i + 1 node i's output
   std::deque<cv::Mat> pool_;      // every buffer made (see take)
+  bool profile_ = false;          // NEURAL_STYLE_PROFILE: time per node
   int rewritten_ = 0;
   double extra_bytes_per_pixel_ = 0;
 };

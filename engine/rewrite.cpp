@@ -2,6 +2,7 @@
 #include "rewrite.hpp"
 #include "split-deconv.hpp"
 #include "winograd.hpp"
+#include "conv-gemm.hpp"
 
 // OpenCV's header has inline functions with unused parameters.
 #pragma GCC diagnostic push
@@ -76,36 +77,82 @@ make_convolution (const cv::Mat &weights, const cv::Mat &bias, int kernel_h, int
 
 namespace {
 
-// OpenCV 4.6 runs the last 9x9 convolution of a Johnson-style network (32
-// feature maps to 3 colours) at a fraction of its arithmetic speed: its
-// im2row gathers one value at a time and only 3 outputs share each gather.
-// The same convolution on the image packed 2x2 into channels
-// (space-to-depth) is a 5x5 one from 4x the channels to 4x the colours,
-// which runs 2-3 times faster; unpacking the result gives the same numbers.
-class PackedConvolution : public Kernel
+// A kernel for a convolution layer.  An input with another number of
+// channels than the weights' (which OpenCV runs as a grouped convolution)
+// goes to the original layer.
+class ConvolutionKernel : public Kernel
 {
 public:
-  PackedConvolution (const cv::Ptr<cv::dnn::Layer> &original, const cv::Mat &w, const cv::Mat &bias,
-                     int pad)
-    : original_ (original), channels_ (w.size[1]), outputs_ (w.size[0]), kernel_ (w.size[2]),
-      pad_ (pad), packed_ (make_convolution (packed_weights (w), bias.empty () ? bias : cv::repeat (bias.reshape (1, 1), 1, 4),
-                                 kernel_ / 2 + 1, kernel_ / 2 + 1, 0, 0))
+  explicit ConvolutionKernel (const cv::Ptr<cv::dnn::Layer> &layer)
+    : layer_ (layer), original_ (layer), channels_ (layer->blobs[0].size[1])
   {
   }
 
   MatShape
-  output_shape (const MatShape &in) const override
+  output_shape (const MatShape &in) const final
+  {
+    return ours (in) ? shape (in) : original_.output_shape (in);
+  }
+
+  void
+  forward (const cv::Mat &x, cv::Mat &y) final
+  {
+    if (ours (shape_of (x)))
+      run (x, y);
+    else
+      original_.forward (x, y);
+  }
+
+protected:
+  virtual MatShape shape (const MatShape &in) const = 0;
+  virtual void run (const cv::Mat &x, cv::Mat &y) = 0;
+
+  const cv::Ptr<cv::dnn::Layer> layer_;
+
+private:
+  bool ours (const MatShape &in) const { return in.size () == 4 && in[0] == 1 && in[1] == channels_; }
+
+  mutable LayerRunner original_;
+  int channels_;
+};
+
+// The last 9x9 convolution of a Johnson-style network (32 feature maps to
+// 3 colours) runs at a fraction of the arithmetic speed: only 3 outputs
+// share each value read (OpenCV 4.6's im2row gathers them one at a time;
+// the engine's matrix product would fill 3 of its kernel's 8 rows).  The
+// same convolution on the image packed 2x2 into channels (space-to-depth)
+// is a 5x5 one from 4x the channels to 4x the colours (12 of 16 rows
+// used: 38 % fewer multiply-adds per pixel than 3 of 8), run by the
+// engine's matrix product; unpacking the result gives the same numbers.
+class PackedConvolution : public ConvolutionKernel
+{
+public:
+  PackedConvolution (const cv::Ptr<cv::dnn::Layer> &original, const cv::Mat &w, const cv::Mat &bias,
+                     int pad)
+    : ConvolutionKernel (original), channels_ (w.size[1]), outputs_ (w.size[0]), kernel_ (w.size[2]),
+      pad_ (pad), packed_ (packed_weights (w), bias.empty () ? bias : cv::repeat (bias.reshape (1, 1), 1, 4),
+                           1, cv::Vec4i ())
+  {
+  }
+
+  std::string
+  describe () const override
+  {
+    return "engine packed " + std::to_string (kernel_) + "x" + std::to_string (kernel_) + " "
+           + std::to_string (channels_) + "->" + std::to_string (outputs_);
+  }
+
+protected:
+  MatShape
+  shape (const MatShape &in) const override
   {
     return MatShape { in[0], outputs_, in[2] + 2 * pad_ - kernel_ + 1,
                       in[3] + 2 * pad_ - kernel_ + 1 };
   }
 
   void
-  forward (const cv::Mat &x, cv::Mat &y) override
+  run (const cv::Mat &x, cv::Mat &y) override
   {
-    // Another number of channels: a grouped convolution, left to OpenCV.
-    if (x.size[1] != channels_ || x.size[0] != 1)
-      return original_.forward (x, y);
     const MatShape in = shape_of (x);
     const MatShape s2d { 1, 4 * channels_, (in[2] + 2 * pad_ + 1) / 2, (in[3] + 2 * pad_ + 1) / 2 };
     if (shape_of (packed_in_) != s2d)
@@ -201,12 +248,11 @@ private:
         }
   }
 
-  LayerRunner original_;
   int channels_;
   int outputs_;
   int kernel_;
   int pad_;
-  LayerRunner packed_;
+  ConvGemm packed_;
   cv::Mat packed_in_;
   cv::Mat packed_out_;
 };
@@ -252,6 +298,13 @@ public:
   MatShape output_shape (const MatShape &in) const override { return split_.output_shape (in); }
   void forward (const cv::Mat &x, cv::Mat &y) override { split_.forward (x, y); }
 
+  std::string
+  describe () const override
+  {
+    const cv::Mat &w = layer_->blobs[0]; // C x O x k x k
+    return "engine split deconv " + std::to_string (w.size[0]) + "->" + std::to_string (w.size[1]);
+  }
+
   bool
   fold (const cv::dnn::Layer &slice)
   {
@@ -273,36 +326,37 @@ transposed_convolution (const cv::Ptr<cv::dnn::Layer> &layer, double scale, doub
   if (!SplitDeconv::applies (*layer))
     return nullptr;
   auto kernel = std::make_unique<TransposedConvolution> (layer);
-  extra += scale * 4.0 * sizeof (float) * layer->blobs[0].size[1];
+  // The four phases' output (4 Cout floats per input pixel) and the
+  // padded copy of the input (Cin).
+  extra += scale * sizeof (float) * (4.0 * layer->blobs[0].size[1] + layer->blobs[0].size[0]);
   return kernel;
 }
 
 // A 3x3 stride-1 convolution as Winograd F(4x4,3x3) (winograd.hpp):
-// OpenCV 4.6 has no Winograd of its own.  Only wide ones: the residual
-// blocks' 128 to 128 channels are half the network's time.
-class WinogradConvolution : public Kernel
+// OpenCV 4.6 has no Winograd of its own, and 4.10's is slower (no AVX-512).
+// Only wide ones: the residual blocks' 128 to 128 channels are a third to
+// a half of the network's time.
+class WinogradConvolution : public ConvolutionKernel
 {
 public:
   WinogradConvolution (const cv::Ptr<cv::dnn::Layer> &layer, int pad)
-    : original_ (layer), channels_ (layer->blobs[0].size[1]),
+    : ConvolutionKernel (layer),
       winograd_ (layer->blobs[0], layer->blobs.size () == 2 ? layer->blobs[1] : cv::Mat (), pad)
   {
   }
 
-  MatShape output_shape (const MatShape &in) const override { return winograd_.output_shape (in); }
-
-  void
-  forward (const cv::Mat &x, cv::Mat &y) override
+  std::string
+  describe () const override
   {
-    // Another number of channels: a grouped convolution, left to OpenCV.
-    if (x.size[1] != channels_ || x.size[0] != 1)
-      return original_.forward (x, y);
-    winograd_.forward (x, y);
+    const cv::Mat &w = layer_->blobs[0];
+    return "engine winograd 3x3 " + std::to_string (w.size[1]) + "->" + std::to_string (w.size[0]);
   }
 
+protected:
+  MatShape shape (const MatShape &in) const override { return winograd_.output_shape (in); }
+  void run (const cv::Mat &x, cv::Mat &y) override { winograd_.forward (x, y); }
+
 private:
-  LayerRunner original_;
-  int channels_;
   ns::Winograd3x3 winograd_;
 };
 
@@ -327,7 +381,118 @@ winograd_convolution (const cv::Ptr<cv::dnn::Layer> &layer)
   return std::make_unique<WinogradConvolution> (layer, pad);
 }
 
+// Any other convolution (no dilation, the same stride on both axes) as the
+// engine's matrix product (conv-gemm.hpp).
+class GemmConvolution : public ConvolutionKernel
+{
+public:
+  GemmConvolution (const cv::Ptr<cv::dnn::Layer> &layer, int stride, const cv::Vec4i &pads)
+    : ConvolutionKernel (layer),
+      conv_ (layer->blobs[0], layer->blobs.size () == 2 ? layer->blobs[1] : cv::Mat (), stride, pads),
+      stride_ (stride)
+  {
+  }
+
+  std::string
+  describe () const override
+  {
+    const cv::Mat &w = layer_->blobs[0];
+    return "engine gemm " + std::to_string (w.size[2]) + "x" + std::to_string (w.size[3]) + " s"
+           + std::to_string (stride_) + " " + std::to_string (w.size[1]) + "->"
+           + std::to_string (w.size[0]);
+  }
+
+protected:
+  MatShape shape (const MatShape &in) const override { return conv_.output_shape (in); }
+  void run (const cv::Mat &x, cv::Mat &y) override { conv_.forward (x, y); }
+
+private:
+  ConvGemm conv_;
+  int stride_;
+};
+
+std::unique_ptr<Kernel>
+gemm_convolution (const cv::Ptr<cv::dnn::Layer> &layer, const cv::Vec4i &more_pads = cv::Vec4i ())
+{
+  auto *conv = dynamic_cast<cv::dnn::BaseConvolutionLayer *> (layer.get ());
+  if (!conv || layer->type != "Convolution" || layer->blobs.empty () || layer->blobs.size () > 2)
+    return nullptr;
+  const cv::Mat &w = layer->blobs[0];
+  const int stride = conv->strides.size () == 2 ? (int) conv->strides[0] : 0;
+  if (w.type () != CV_32F || w.dims != 4 || !w.isContinuous () || w.size[0] != conv->numOutput
+      || conv->kernel_size.size () != 2 || (int) conv->kernel_size[0] != w.size[2]
+      || (int) conv->kernel_size[1] != w.size[3] || stride < 1 || !square (conv->strides, stride)
+      || !square (conv->dilations, 1) || conv->pads_begin.size () != 2
+      || conv->pads_end.size () != 2 || !conv->padMode.empty ())
+    return nullptr;
+  return std::make_unique<GemmConvolution> (
+    layer, stride, more_pads + cv::Vec4i ((int) conv->pads_begin[0], (int) conv->pads_begin[1],
+                                          (int) conv->pads_end[0], (int) conv->pads_end[1]));
+}
+
+// If `layer` pads a 4-D input with zeros on the last two axes: its pads
+// (top, left, bottom, right).  Asked of the layer itself: its output shapes
+// at two sizes, and its output for distinct values.
+bool
+zero_padding (const cv::Ptr<cv::dnn::Layer> &layer, cv::Vec4i &pads)
+{
+  if (layer->type != "Padding")
+    return false;
+  const MatShape sizes[] = { { 1, 2, 6, 9 }, { 1, 2, 5, 7 } };
+  try
+    {
+      for (const MatShape &in : sizes)
+        {
+          std::vector<MatShape> outs, internals;
+          layer->getMemoryShapes ({ in }, 1, outs, internals);
+          if (outs.size () != 1 || outs[0].size () != 4 || outs[0][0] != 1 || outs[0][1] != 2
+              || outs[0][2] < in[2] || outs[0][3] < in[3])
+            return false;
+          if (&in == &sizes[0])
+            {
+              pads = cv::Vec4i (0, 0, outs[0][2] - in[2], outs[0][3] - in[3]); // totals
+              continue;
+            }
+          if (pads[2] != outs[0][2] - in[2] || pads[3] != outs[0][3] - in[3])
+            return false; // pads that depend on the size
+          cv::Mat x (in, CV_32F), y (outs[0], CV_32F, cv::Scalar (NAN));
+          for (size_t i = 0; i < x.total (); i++)
+            x.ptr<float> ()[i] = (float) (i + 1);
+          LayerRunner runner (layer);
+          runner.forward (x, y);
+          // Where the first value went is the leading pad.
+          cv::Point at;
+          cv::minMaxLoc (cv::Mat (y.size[2], y.size[3], CV_32F, y.ptr<float> (0, 0)) == 1.0f,
+                         nullptr, nullptr, nullptr, &at);
+          pads = cv::Vec4i (at.y, at.x, pads[2] - at.y, pads[3] - at.x);
+          cv::Mat want (outs[0], CV_32F, cv::Scalar (0));
+          for (int c = 0; c < 2; c++)
+            cv::Mat (in[2], in[3], CV_32F, x.ptr<float> (0, c))
+              .copyTo (cv::Mat (y.size[2], y.size[3], CV_32F, want.ptr<float> (0, c)) (
+                cv::Rect (pads[1], pads[0], in[3], in[2])));
+          if (pads[2] < 0 || pads[3] < 0 || cv::norm (y, want, cv::NORM_INF) != 0)
+            return false;
+        }
+    }
+  catch (const cv::Exception &)
+    {
+      return false;
+    }
+  return true;
+}
+
 } // namespace
+
+std::unique_ptr<Kernel>
+rewrite_padded (const cv::Ptr<cv::dnn::Layer> &conv, const cv::Ptr<cv::dnn::Layer> &padding,
+                int channels)
+{
+  cv::Vec4i pads;
+  if (conv->type != "Convolution" || conv->blobs.empty () || conv->blobs[0].dims != 4
+      || conv->blobs[0].size[1] != channels || !zero_padding (padding, pads))
+    return nullptr;
+  return gemm_convolution (conv, pads);
+}
 
 std::unique_ptr<Kernel>
 rewrite_layer (const cv::Ptr<cv::dnn::Layer> &layer, double scale, double &extra_bytes_per_pixel)
@@ -337,6 +502,8 @@ rewrite_layer (const cv::Ptr<cv::dnn::Layer> &layer, double scale, double &extra
   if (auto k = transposed_convolution (layer, scale, extra_bytes_per_pixel))
     return k;
   if (auto k = winograd_convolution (layer))
+    return k;
+  if (auto k = gemm_convolution (layer))
     return k;
   return nullptr;
 }

@@ -19,6 +19,12 @@ bool rewrites_enabled ();
 std::unique_ptr<Kernel> rewrite_layer (const cv::Ptr<cv::dnn::Layer> &layer, double scale,
                                        double &extra_bytes_per_pixel);
 
+// If `padding` only pads its input with zeros, and `conv` (which reads it,
+// with `channels` input channels) is a convolution the engine runs: the
+// two as one kernel, which reads what `padding` reads.
+std::unique_ptr<Kernel> rewrite_padded (const cv::Ptr<cv::dnn::Layer> &conv,
+                                        const cv::Ptr<cv::dnn::Layer> &padding, int channels);
+
 // If `kernel` is a transposed convolution's and `slice` only crops its
 // output's edges: makes the kernel crop too and says true.
 bool fold_crop (std::unique_ptr<Kernel> &kernel, const cv::dnn::Layer &slice);

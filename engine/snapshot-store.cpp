@@ -127,26 +127,25 @@ SnapshotStore::put (size_t i, const Snapshot &snapshot)
     }
 }
 
-const Snapshot &
-SnapshotStore::get (size_t i)
+Snapshot
+SnapshotStore::get (size_t i, const std::function<cv::Mat (const cv::dnn::MatShape &)> &allocate)
 {
   const Place &place = places_[i];
   if (place.file < 0)
     return memory_[i];
-
-  loaded_.ids = memory_[i].ids;
-  loaded_.values.resize (place.shapes.size ());
+  Snapshot loaded;
+  loaded.ids = memory_[i].ids;
   guint64 offset = place.offset;
-  for (size_t j = 0; j < place.shapes.size (); j++)
+  for (const cv::dnn::MatShape &shape : place.shapes)
     {
-      const cv::dnn::MatShape &shape = place.shapes[j];
-      cv::Mat &m = loaded_.values[j];
-      m.create ((int) shape.size (), shape.data (), CV_32F);
+      cv::Mat m = allocate ? allocate (shape) : cv::Mat ((int) shape.size (), shape.data (), CV_32F);
+      CV_Assert (m.type () == CV_32F && m.isContinuous () && shape_of (m) == shape);
       const size_t bytes = m.total () * m.elemSize ();
       read_all (fds_[place.file], m.data, bytes, offset);
       offset += bytes;
+      loaded.values.push_back (m);
     }
-  return loaded_;
+  return loaded;
 }
 
 } // namespace ns

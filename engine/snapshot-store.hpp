@@ -8,6 +8,8 @@
 
 #include <glib.h>
 
+#include <functional>
+
 namespace ns {
 
 class SnapshotStore
@@ -21,8 +23,11 @@ public:
   // Replaces tile `i`'s snapshot.  Tiles are put in order, 0 to n - 1, then
   // again: each round (one normalization layer) may spill.
   void put (size_t i, const Snapshot &snapshot);
-  // Tile `i`'s snapshot, valid until the next get.
-  const Snapshot &get (size_t i);
+  // Tile `i`'s snapshot.  One read from the file goes into buffers from
+  // `allocate` (the graph's own, which then takes them as they are), or new
+  // ones without it; one kept in memory shares the store's buffers.
+  Snapshot get (size_t i,
+                const std::function<cv::Mat (const cv::dnn::MatShape &)> &allocate = nullptr);
 
   // Bytes written to the file so far (for the tests).
   guint64 spilled () const { return spilled_; }
@@ -45,7 +50,6 @@ private:
   int fds_[2] = { -1, -1 };
   guint64 ends_[2] = { 0, 0 };
   int round_file_ = 0;
-  Snapshot loaded_;
   guint64 spilled_ = 0;
 };
 

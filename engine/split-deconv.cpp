@@ -148,24 +148,14 @@ SplitDeconv::slice_crop (const cv::dnn::Layer &slice, cv::Vec4i &crop)
   return true;
 }
 
-SplitDeconv::Axis
-SplitDeconv::axis (int q, int in, int out, int kernel, int pad)
+SplitDeconv::Phase
+SplitDeconv::phase (int q, int kernel, int pad)
 {
-  Axis a;
-  a.count = out > q ? (out - q + 1) / 2 : 0;
+  Phase a;
   a.first = (q + pad) % 2;
-  const int shift = (q + pad) / 2;
   a.taps = (kernel - a.first + 1) / 2;
-  // Row n reads input rows n + shift - (taps - 1) ... n + shift: a leading
-  // pad of taps - 1 - shift, and enough trailing pad for count rows.
-  // OpenCV 4.6's convolution pads both ends alike: the larger pad on both,
-  // and the first rows of its output skipped when that is more than the
-  // leading pad.  out - 2 in does not depend on the size, so neither do
-  // the pads.
-  const int lead = a.taps - 1 - shift;
-  const int trail = a.count - lead - in + a.taps - 1;
-  a.pad = std::max ({ lead, trail, 0 });
-  a.skip = a.pad - lead;
+  // Row n reads input rows n + shift - (taps - 1) ... n + shift.
+  a.lo = (q + pad) / 2 - (a.taps - 1);
   return a;
 }
 
@@ -180,45 +170,39 @@ SplitDeconv::SplitDeconv (const cv::Mat &weights, const cv::Mat &bias, const cv:
   const int cin = weights.size[0];
   const cv::Mat w = weights.isContinuous () ? weights : weights.clone ();
 
-  // The pads do not depend on the size: take any that gives every phase
-  // rows.
-  const int nominal = 1024;
+  // Per axis, the taps of both phases on one grid: unified tap t reads
+  // input row n + base + t.
+  cv::Vec2i taps;
+  for (int d = 0; d < 2; d++)
+    {
+      for (int q = 0; q < 2; q++)
+        phases_[d][q] = phase (q, kernel_[d], pads[d]);
+      base_[d] = std::min (phases_[d][0].lo, phases_[d][1].lo);
+      taps[d] = std::max (phases_[d][0].lo + phases_[d][0].taps, phases_[d][1].lo + phases_[d][1].taps)
+                - base_[d];
+    }
+
+  // Output channel (qy * 2 + qx) Cout + o: phase (qy, qx) of output o.
+  const int sizes[] = { 4 * cout_, cin, taps[0], taps[1] };
+  cv::Mat unified (4, sizes, CV_32F, cv::Scalar (0));
   for (int qy = 0; qy < 2; qy++)
     for (int qx = 0; qx < 2; qx++)
       {
-        const Axis ry = axis (qy, nominal,
-                              out_length (nominal, kernel_[0], pads[0], pads[2], adj[0]),
-                              kernel_[0], pads[0]);
-        const Axis rx = axis (qx, nominal,
-                              out_length (nominal, kernel_[1], pads[1], pads[3], adj[1]),
-                              kernel_[1], pads[1]);
-        const int sizes[] = { cout_, cin, ry.taps, rx.taps };
-        cv::Mat phase (4, sizes, CV_32F);
+        const Phase &ry = phases_[0][qy], &rx = phases_[1][qx];
         for (int o = 0; o < cout_; o++)
           for (int i = 0; i < cin; i++)
             for (int jy = 0; jy < ry.taps; jy++)
               for (int jx = 0; jx < rx.taps; jx++)
                 {
-                  const int dst[] = { o, i, jy, jx };
+                  const int dst[] = { (qy * 2 + qx) * cout_ + o, i, ry.lo + jy - base_[0],
+                                      rx.lo + jx - base_[1] };
                   const int src[] = { i, o, ry.first + 2 * (ry.taps - 1 - jy),
                                       rx.first + 2 * (rx.taps - 1 - jx) };
-                  phase.at<float> (dst) = w.at<float> (src);
+                  unified.at<float> (dst) = w.at<float> (src);
                 }
-
-        cv::dnn::LayerParams p;
-        p.name = cv::format ("split-deconv/%d%d", qy, qx);
-        p.type = "Convolution";
-        p.set ("kernel_h", ry.taps);
-        p.set ("kernel_w", rx.taps);
-        p.set ("pad_h", ry.pad);
-        p.set ("pad_w", rx.pad);
-        p.set ("num_output", cout_);
-        p.set ("bias_term", !bias.empty ());
-        p.blobs.push_back (phase);
-        if (!bias.empty ())
-          p.blobs.push_back (bias.reshape (1, 1).clone ());
-        convs_[qy * 2 + qx] = cv::dnn::ConvolutionLayer::create (p);
       }
+  const cv::Mat b = bias.empty () ? bias : cv::repeat (bias.reshape (1, 1), 1, 4);
+  conv_ = std::make_shared<ConvGemm> (unified, b, 1, cv::Vec4i (-base_[0], -base_[1], 0, 0));
 }
 
 cv::dnn::MatShape
@@ -231,101 +215,41 @@ SplitDeconv::output_shape (const cv::dnn::MatShape &in) const
   return cv::dnn::MatShape { 1, cout_, h, w };
 }
 
-bool
-SplitDeconv::live (int phase) const
-{
-  return rows_[phase / 2].count > 0 && cols_[phase % 2].count > 0;
-}
-
 void
-SplitDeconv::prepare (const cv::Mat &x)
+SplitDeconv::forward (const cv::Mat &x, cv::Mat &y)
 {
-  const cv::dnn::MatShape in = cv::dnn::shape (x);
-  if (in == shape_)
-    return;
-  shape_.clear ();
-  const cv::dnn::MatShape out = output_shape (in);
-  for (int q = 0; q < 2; q++)
-    {
-      rows_[q] = axis (q, in[2], out[2], kernel_[0], pads_[0]);
-      cols_[q] = axis (q, in[3], out[3], kernel_[1], pads_[1]);
-    }
-  // A phase without output pixels (an output of one row or column) gets no
-  // convolution.
-  std::array<cv::dnn::MatShape, 4> shapes;
-  size_t total = 0;
-  for (int i = 0; i < 4; i++)
-    if (live (i))
-      {
-        const Axis &ry = rows_[i / 2], &rx = cols_[i % 2];
-        shapes[i] = { 1, cout_, in[2] + 2 * ry.pad - ry.taps + 1, in[3] + 2 * rx.pad - rx.taps + 1 };
-        total += cv::dnn::total (shapes[i]);
-      }
+  CV_Assert (x.type () == CV_32F && x.isContinuous () && y.type () == CV_32F && y.isContinuous ()
+             && cv::dnn::shape (y) == output_shape (cv::dnn::shape (x)));
+  // Output row 2 n + q for n < count (q): the unified output has as many
+  // rows as the longer phase.
+  const int oh = y.size[2], ow = y.size[3];
+  const int rows = (oh + 1) / 2, cols = (ow + 1) / 2;
+  const size_t total = (size_t) 4 * cout_ * rows * cols;
   // Tiles of several sizes share one buffer, as large as the largest.
   if (scratch_.total () < total)
     {
       scratch_.release ();
       scratch_.create (1, (int) total, CV_32F);
     }
-  float *p = scratch_.ptr<float> ();
-  const std::vector<cv::Mat> inputs { x };
-  for (int i = 0; i < 4; i++)
-    {
-      outs_[i].release ();
-      internals_[i].clear ();
-      if (!live (i))
-        continue;
-      outs_[i] = cv::Mat (shapes[i], CV_32F, p);
-      p += outs_[i].total ();
-      std::vector<cv::dnn::MatShape> out_shapes, internal_shapes;
-      convs_[i]->getMemoryShapes ({ in }, 1, out_shapes, internal_shapes);
-      CV_Assert (out_shapes.size () == 1 && out_shapes[0] == shapes[i]);
-      for (const cv::dnn::MatShape &s : internal_shapes)
-        internals_[i].emplace_back (s, CV_32F);
-      std::vector<cv::Mat> outputs { outs_[i] };
-      convs_[i]->finalize (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs));
-    }
-  shape_ = in;
-}
+  const int sizes[] = { 1, 4 * cout_, rows, cols };
+  cv::Mat unified (4, sizes, CV_32F, scratch_.ptr<float> ());
+  conv_->forward (x, unified);
 
-void
-SplitDeconv::forward (const cv::Mat &x, cv::Mat &y)
-{
-  CV_Assert (x.type () == CV_32F && x.isContinuous () && y.type () == CV_32F && y.isContinuous ()
-             && cv::dnn::shape (y) == output_shape (cv::dnn::shape (x)));
-  prepare (x);
-
-  const std::vector<cv::Mat> inputs { x };
-  for (int i = 0; i < 4; i++)
-    if (live (i))
-      {
-        std::vector<cv::Mat> outputs { outs_[i] };
-        convs_[i]->forward (inputs, outputs, internals_[i]);
-      }
-
-  // Output row 2 n + qy: columns 2 m and 2 m + 1 from phases (qy, 0) and
-  // (qy, 1), their rows n + skip, from column skip on.
-  const int oh = y.size[2], ow = y.size[3];
   cv::parallel_for_ (cv::Range (0, cout_ * oh), [&] (const cv::Range &range) {
     for (int r = range.start; r < range.end; r++)
       {
         const int c = r / oh, row = r % oh, qy = row % 2, n = row / 2;
         float *dst = y.ptr<float> () + (size_t) r * ow;
-        const float *src[2] = { nullptr, nullptr };
-        for (int qx = 0; qx < 2; qx++)
-          if (live (qy * 2 + qx))
-            {
-              const cv::Mat &phase = outs_[qy * 2 + qx];
-              src[qx] = phase.ptr<float> (0, c, n + rows_[qy].skip) + cols_[qx].skip;
-            }
-        const int both = cols_[1].count;
-        for (int m = 0; m < both; m++)
+        const float *even = unified.ptr<float> (0, (qy * 2) * cout_ + c, n);
+        const float *odd = unified.ptr<float> (0, (qy * 2 + 1) * cout_ + c, n);
+        int m = 0;
+        for (; 2 * m + 1 < ow; m++)
           {
-            dst[2 * m] = src[0][m];
-            dst[2 * m + 1] = src[1][m];
+            dst[2 * m] = even[m];
+            dst[2 * m + 1] = odd[m];
           }
-        if (cols_[0].count > both)
-          dst[2 * both] = src[0][both];
+        if (2 * m < ow)
+          dst[2 * m] = even[m];
       }
   });
 }

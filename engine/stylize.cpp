@@ -204,8 +204,9 @@ private:
   // that layer is summed, each goes on from where it stopped to the next
   // one, and so on.  Every layer of every tile runs once: at most the
   // snapshots' cost more than the default (which has a statistics pass
-  // instead).  Snapshots stay in memory up to a quarter of the memory
-  // budget and go to a temporary file beyond.  They are floats: in half
+  // instead).  Snapshots stay in memory up to what the memory budget leaves
+  // beside the graph's buffers and go to a temporary file beyond, read back
+  // straight into the buffers the next pass uses.  They are floats: in half
   // floats exact tiling came out 83 dB from a whole-image pass instead of
   // 136-148, and Magenta's paintings 72-76 dB from the reference instead
   // of 107.
@@ -214,7 +215,16 @@ private:
   {
     NormContext &norm = e_.norm;
     norm.fixed.clear ();
-    SnapshotStore store (plan_.tiles.size (), std::max<guint64> (memory_budget () / 4, kMinSnapshotMemory));
+    // What the budget leaves beside a pass's buffers (made now, at the
+    // tiles' size) and the kernels' scratch.
+    const cv::Size size = plan_.tiles[0].input.size ();
+    e_.graph->reserve ({ 1, 3, size.height, size.width });
+    const double used = (double) e_.graph->pool_bytes ()
+                        + e_.graph->extra_bytes_per_pixel () * size.area ();
+    const double budget = (double) memory_budget ();
+    SnapshotStore store (plan_.tiles.size (),
+                         (size_t) std::max (budget - used, std::min (budget, (double) kMinSnapshotMemory)));
+    const auto allocate = [this] (const cv::dnn::MatShape &shape) { return e_.graph->buffer (shape); };
     const double segment = 1.0 / (n_layers () + 1);
 
     for (int k = 0; k < n_layers (); k++)
@@ -231,7 +241,10 @@ private:
             if (k == 0)
               e_.graph->run_to_norm (network_blob (tile, source_rgba, source_rect), nullptr, 0, keep);
             else
-              e_.graph->run_to_norm (cv::Mat (), &store.get (i), k, keep);
+              {
+                Snapshot from = store.get (i, allocate);
+                e_.graph->run_to_norm (cv::Mat (), &from, k, keep);
+              }
             norm.stop_gathering ();
             progress_.end ();
           }
@@ -246,13 +259,14 @@ private:
         // Only the source pixels: the network input comes from the snapshot.
         sample_network_rgb (io_, geometry_, tile.input, source_rgba, source_rect);
         progress_.begin (tile.input.area () * segment, -1);
-        const cv::Mat out = e_.graph->run_from (store.get (i));
+        Snapshot from = store.get (i, allocate);
+        const cv::Mat out = e_.graph->run_from (from);
         progress_.end ();
         write_tile (tile, out, source_rgba, source_rect);
       }
   }
 
-  // Snapshots of small images stay in memory whatever the budget.
+  // Snapshots of small images stay in memory unless the budget is smaller.
   static constexpr guint64 kMinSnapshotMemory = 64 << 20;
 
   guint64

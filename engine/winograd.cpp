@@ -194,15 +194,8 @@ Winograd3x3::Winograd3x3 (const cv::Mat &weights, const cv::Mat &bias, int pad)
               = gg[i][0] * kG[j][0] + gg[i][1] * kG[j][1] + gg[i][2] * kG[j][2];
       }
 
-  cv::dnn::LayerParams params;
-  params.name = "winograd-products";
-  params.type = "Convolution";
-  params.set ("kernel_size", 1);
-  params.set ("num_output", 36 * o);
-  params.set ("group", 36);
-  params.set ("bias_term", false);
-  params.blobs.push_back (u);
-  products_ = cv::dnn::ConvolutionLayer::create (params);
+  for (int k = 0; k < 36; k++)
+    products_.emplace_back (u.ptr<float> () + (size_t) k * o * c, o, c, c);
 }
 
 cv::dnn::MatShape
@@ -317,14 +310,20 @@ void
 Winograd3x3::multiply (int rows, int tiles_x)
 {
   m_ = band_mat (shared_buffer (1), 36 * out_channels_, rows, tiles_x);
-  const cv::dnn::MatShape shape = cv::dnn::shape (v_);
-  std::vector<cv::Mat> inputs { v_ }, outputs { m_ }, internals;
-  if (shape != products_shape_)
-    {
-      products_->finalize (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs));
-      products_shape_ = shape;
-    }
-  products_->forward (inputs, outputs, internals);
+  const int c = in_channels_, o = out_channels_, n = rows * tiles_x;
+  // Tasks of kChunk columns of one of the 36 products.
+  constexpr int kChunk = 128;
+  const int chunks = (n + kChunk - 1) / kChunk;
+  const float *v = v_.ptr<float> ();
+  float *m = m_.ptr<float> ();
+  cv::parallel_for_ (cv::Range (0, 36 * chunks), [&] (const cv::Range &range) {
+    for (int t = range.start; t < range.end; t++)
+      {
+        const int k = t / chunks, j = t % chunks * kChunk;
+        products_[k].multiply (v + ((size_t) k * c * n + j), n, std::min (kChunk, n - j),
+                               m + ((size_t) k * o * n + j), n);
+      }
+  });
 }
 
 void

@@ -119,6 +119,9 @@ cv::Mat
 reference_rgb (cv::dnn::Net &net, const cv::Mat &rgb8)
 {
   const cv::Mat padded = pad_for_network (rgb8);
+#if CV_VERSION_MAJOR > 4 || (CV_VERSION_MAJOR == 4 && CV_VERSION_MINOR >= 7)
+  net.enableWinograd (false);
+#endif
   net.setInput (cv::dnn::blobFromImage (padded, 1.0, cv::Size (), cv::Scalar (), false, false));
   cv::Mat rgb = blob_to_image (net.forward (), rgb8.size ());
   cv::min (cv::max (rgb, 0.0), 255.0, rgb);

@@ -1,0 +1,193 @@
+// conv-gemm.cpp: see conv-gemm.hpp.
+#include "conv-gemm.hpp"
+#include "graph.hpp"
+
+#include <algorithm>
+
+namespace ns {
+
+namespace {
+
+// gemm.cpp's widest panel.
+constexpr int kMaxPanelColumns = 32;
+
+// Output columns per task of a stride-1 convolution.
+constexpr int kTaskColumns = 128;
+
+} // namespace
+
+ConvGemm::ConvGemm (const cv::Mat &weights, const cv::Mat &bias, int stride, const cv::Vec4i &pads)
+  : channels_ (weights.size[1]), kernel_ (weights.size[2], weights.size[3]), stride_ (stride),
+    pads_ (pads)
+{
+  CV_Assert (weights.dims == 4 && weights.type () == CV_32F && weights.isContinuous ());
+  CV_Assert (stride >= 1);
+  CV_Assert (bias.empty () || (bias.type () == CV_32F && bias.total () == (size_t) weights.size[0]));
+  const int k = channels_ * kernel_[0] * kernel_[1];
+  weights_ = PackedWeights (weights.ptr<float> (), weights.size[0], k, k);
+  if (!bias.empty ())
+    {
+      const cv::Mat b = bias.isContinuous () ? bias : bias.clone ();
+      bias_.assign (b.ptr<float> (), b.ptr<float> () + b.total ());
+    }
+}
+
+cv::dnn::MatShape
+ConvGemm::output_shape (const cv::dnn::MatShape &in) const
+{
+  CV_Assert (in.size () == 4 && in[0] == 1 && in[1] == channels_);
+  const int h = in[2] + pads_[0] + pads_[2] - kernel_[0], w = in[3] + pads_[1] + pads_[3] - kernel_[1];
+  CV_Assert (h >= 0 && w >= 0);
+  return { 1, out_channels (), h / stride_ + 1, w / stride_ + 1 };
+}
+
+// Panel row (c kh + ky) kw + kx, column j: the input value output pixel
+// first + j reads at tap (ky, kx) of channel c, zero outside the image.
+void
+ConvGemm::gather (const cv::Mat &x, int width, int first, int n, float *panel) const
+{
+  const int h = x.size[2], w = x.size[3], nr = PackedWeights::panel_columns ();
+  // The run of output pixels, cut at the ends of output rows.
+  struct Run
+  {
+    int j0, j1, oy, ox0;
+  };
+  Run runs[kMaxPanelColumns];
+  int count = 0;
+  CV_Assert (n >= 1 && n <= nr && nr <= kMaxPanelColumns);
+  for (int j = 0; j < n;)
+    {
+      const int p = first + j, oy = p / width, ox = p % width;
+      const int len = std::min (n - j, width - ox);
+      runs[count++] = { j, j + len, oy, ox };
+      j += len;
+    }
+
+  const float *src = x.ptr<float> ();
+  float *dst = panel;
+  for (int c = 0; c < channels_; c++)
+    for (int ky = 0; ky < kernel_[0]; ky++)
+      for (int kx = 0; kx < kernel_[1]; kx++, dst += nr)
+        {
+          for (int r = 0; r < count; r++)
+            {
+              const Run &run = runs[r];
+              const int iy = run.oy * stride_ + ky - pads_[0];
+              if (iy < 0 || iy >= h)
+                {
+                  std::fill (dst + run.j0, dst + run.j1, 0.0f);
+                  continue;
+                }
+              const float *row = src + ((size_t) c * h + iy) * w;
+              // Columns ix0 + stride t, t < len; inside the image for
+              // t in [lo, hi).
+              const int ix0 = run.ox0 * stride_ + kx - pads_[1], len = run.j1 - run.j0;
+              const int lo = std::min (len, ix0 >= 0 ? 0 : (-ix0 + stride_ - 1) / stride_);
+              const int hi = std::max (lo, std::min (len, ix0 >= w ? 0 : (w - ix0 + stride_ - 1) / stride_));
+              float *out = dst + run.j0;
+              std::fill (out, out + lo, 0.0f);
+              if (stride_ == 1)
+                std::copy (row + ix0 + lo, row + ix0 + hi, out + lo);
+              else
+                for (int t = lo; t < hi; t++)
+                  out[t] = row[ix0 + stride_ * t];
+              std::fill (out + hi, out + len, 0.0f);
+            }
+          std::fill (dst + n, dst + nr, 0.0f);
+        }
+}
+
+void
+ConvGemm::forward (const cv::Mat &x, cv::Mat &y)
+{
+  CV_Assert (x.type () == CV_32F && x.isContinuous () && y.type () == CV_32F && y.isContinuous ());
+  CV_Assert (x.dims == 4 && x.size[0] == 1 && x.size[1] == channels_ && y.dims == 4
+             && y.size[0] == 1 && y.size[1] == out_channels ());
+  if (stride_ == 1)
+    forward_shifted (x, y);
+  else
+    forward_gathered (x, y);
+}
+
+// Stride 1: output row oy, columns ox.. read the padded input at
+// (c, oy + ky, ox + kx..), so B's rows are the padded input's rows, shifted.
+void
+ConvGemm::forward_shifted (const cv::Mat &x, cv::Mat &y)
+{
+  const int h = x.size[2], w = x.size[3], oh = y.size[2], ow = y.size[3];
+  // The input rows and columns the output reads: from -pad on.
+  const int ph = oh + kernel_[0] - 1, pw = ow + kernel_[1] - 1;
+  const float *src = x.ptr<float> ();
+  if (pads_[0] || pads_[1] || ph != h || pw != w)
+    {
+      const size_t size = (size_t) channels_ * ph * pw;
+      if (padded_.total () < size)
+        {
+          padded_.release ();
+          padded_.create (1, (int) size, CV_32F);
+        }
+      const int x0 = std::max (0, pads_[1]), x1 = std::min (pw, w + pads_[1]); // columns from x
+      cv::parallel_for_ (cv::Range (0, channels_ * ph), [&] (const cv::Range &range) {
+        for (int i = range.start; i < range.end; i++)
+          {
+            const int c = i / ph, r = i % ph, sy = r - pads_[0];
+            float *row = padded_.ptr<float> () + (size_t) i * pw;
+            if (sy < 0 || sy >= h || x0 >= x1)
+              {
+                std::fill (row, row + pw, 0.0f);
+                continue;
+              }
+            std::fill (row, row + x0, 0.0f);
+            std::copy (src + ((size_t) c * h + sy) * w + (x0 - pads_[1]),
+                       src + ((size_t) c * h + sy) * w + (x1 - pads_[1]), row + x0);
+            std::fill (row + x1, row + pw, 0.0f);
+          }
+      });
+      src = padded_.ptr<float> ();
+    }
+  at_.resize ((size_t) weights_.cols ());
+  for (int c = 0, p = 0; c < channels_; c++)
+    for (int ky = 0; ky < kernel_[0]; ky++)
+      for (int kx = 0; kx < kernel_[1]; kx++)
+        at_[p++] = ((ptrdiff_t) c * ph + ky) * pw + kx;
+
+  // Tasks of up to kTaskColumns columns of one output row.
+  const int per_row = (ow + kTaskColumns - 1) / kTaskColumns;
+  const float *bias = bias_.empty () ? nullptr : bias_.data ();
+  cv::parallel_for_ (cv::Range (0, oh * per_row), [&] (const cv::Range &range) {
+    for (int t = range.start; t < range.end; t++)
+      {
+        const int oy = t / per_row, ox = t % per_row * kTaskColumns;
+        weights_.multiply_rows (src + (size_t) oy * pw + ox, at_.data (),
+                                std::min (kTaskColumns, ow - ox),
+                                y.ptr<float> () + (size_t) oy * ow + ox, (size_t) oh * ow, bias);
+      }
+  });
+}
+
+// Other strides: the values gathered into panels (im2col).
+void
+ConvGemm::forward_gathered (const cv::Mat &x, cv::Mat &y)
+{
+  const int width = y.size[3], pixels = y.size[2] * y.size[3];
+  const int nr = PackedWeights::panel_columns ();
+  const int panels = (pixels + nr - 1) / nr;
+  const int k = weights_.cols ();
+  at_.resize (k);
+  for (int p = 0; p < k; p++)
+    at_[p] = (ptrdiff_t) p * nr;
+  const float *bias = bias_.empty () ? nullptr : bias_.data ();
+  cv::parallel_for_ (cv::Range (0, panels), [&] (const cv::Range &range) {
+    thread_local std::vector<float> panel;
+    panel.resize ((size_t) k * nr);
+    for (int i = range.start; i < range.end; i++)
+      {
+        const int first = i * nr, n = std::min (nr, pixels - first);
+        gather (x, width, first, n, panel.data ());
+        weights_.multiply_rows (panel.data (), at_.data (), n, y.ptr<float> () + first, pixels,
+                                bias);
+      }
+  }, std::max (1, panels / 16));
+}
+
+} // namespace ns

@@ -1,0 +1,56 @@
+// conv-gemm.hpp: a convolution as the engine's own matrix product.
+//
+// For each run of output pixels (one panel of gemm.hpp's columns), the
+// input values every output pixel reads (C x kh x kw of them) are gathered
+// into the panel (im2col) and multiplied by the weights.  OpenCV does the
+// same, but its kernels differ between versions: 4.10's convolution runs
+// this network's stride-2, 9x9 and small transposed layers 1.3-1.5x slower
+// than 4.6's, and 4.6's gathers one value at a time.  With this kernel
+// those layers run the same code on both.
+#pragma once
+
+#include "gemm.hpp"
+
+// OpenCV's header has inline functions with unused parameters.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include <opencv2/dnn.hpp>
+#pragma GCC diagnostic pop
+
+namespace ns {
+
+class ConvGemm
+{
+public:
+  // weights: O x C x kh x kw; bias: O values or empty; zero padding
+  // `pads` (top, left, bottom, right; a negative top or left pad skips
+  // input rows or columns); `stride` the same on both axes.
+  ConvGemm (const cv::Mat &weights, const cv::Mat &bias, int stride, const cv::Vec4i &pads);
+
+  // 1 x O x ((H + top + bottom - kh) / stride + 1) x (the same for W).
+  cv::dnn::MatShape output_shape (const cv::dnn::MatShape &in) const;
+
+  // y: 1 x O x any size (output_shape's, or another: the bottom and right
+  // pads only say how large y usually is), preallocated, continuous;
+  // output row r reads input rows r stride - top ..., zero outside x.
+  void forward (const cv::Mat &x, cv::Mat &y);
+
+  int in_channels () const { return channels_; }
+  int out_channels () const { return weights_.rows (); }
+
+private:
+  void forward_shifted (const cv::Mat &x, cv::Mat &y);
+  void forward_gathered (const cv::Mat &x, cv::Mat &y);
+  void gather (const cv::Mat &x, int width, int first, int n, float *panel) const;
+
+  PackedWeights weights_;
+  std::vector<float> bias_;
+  int channels_;
+  cv::Vec2i kernel_;
+  int stride_;
+  cv::Vec4i pads_;
+  std::vector<ptrdiff_t> at_;  // B's rows (see PackedWeights::multiply_rows)
+  cv::Mat padded_;             // stride 1: the rows and columns read, zero outside x (only grows)
+};
+
+} // namespace ns

@@ -1,0 +1,241 @@
+// test-conv-gemm.cpp: the engine's matrix product (engine/gemm.cpp) against
+// a plain double-precision sum, and its convolution (engine/conv-gemm.cpp)
+// against OpenCV's own Convolution layer, with every instruction set this
+// CPU has (the one the engine picks, and the narrower ones a user's CPU
+// may make it pick): odd sizes, 1x1 images, every tail of a panel,
+// strides 1 to 3, and symmetric and one-sided pads as the ONNX importers
+// of OpenCV 4.6 and 4.10 make them; then the layers the engine rewrites
+// in the shared networks, with their real weights.
+#include "conv-gemm.hpp"
+#include "test-util.hpp"
+
+// OpenCV's headers: unused parameters, signed/unsigned comparisons.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#include <opencv2/dnn/all_layers.hpp>
+#include <opencv2/dnn/shape_utils.hpp>
+#pragma GCC diagnostic pop
+
+#include <glib.h>
+
+#include <cmath>
+#include <string>
+
+namespace {
+
+const char *const kIsas[] = { "avx512", "avx2", "generic" };
+
+// PSNR of `got` against `want` over the reference's own range.
+double
+psnr (const cv::Mat &got, const cv::Mat &want)
+{
+  double lo, hi;
+  cv::minMaxLoc (want.reshape (1, 1), &lo, &hi);
+  const double mse = std::pow (cv::norm (got, want, cv::NORM_L2), 2) / (double) want.total ();
+  const double range = std::max (hi - lo, 1e-6);
+  return mse > 0 ? 10 * std::log10 (range * range / mse) : 999.0;
+}
+
+cv::Mat
+random_mat (const std::vector<int> &shape, uint64 seed)
+{
+  cv::Mat m ((int) shape.size (), shape.data (), CV_32F);
+  cv::RNG rng (seed);
+  rng.fill (m, cv::RNG::UNIFORM, -1.0, 1.0);
+  return m;
+}
+
+// C = A B + bias, every size below and around a panel's width and height,
+// against a double sum; exact up to float rounding of the sum.
+void
+test_gemm ()
+{
+  int tried = 0;
+  for (const char *isa : kIsas)
+    {
+      if (!ns::gemm_select_isa (isa))
+        {
+          g_test_message ("%s: not on this CPU", isa);
+          continue;
+        }
+      tried++;
+      for (int m : { 1, 3, 8, 12, 13, 128 })
+        for (int k : { 1, 5, 128, 243 })
+          for (int n : { 1, 7, 15, 16, 17, 31, 32, 33, 100 })
+            {
+              const cv::Mat a = random_mat ({ m, k + 3 }, m * 1000 + k); // lda = k + 3
+              const cv::Mat b = random_mat ({ k, n + 5 }, k * 1000 + n); // ldb = n + 5
+              const cv::Mat bias = random_mat ({ m }, n);
+              // C with room on its right, which must stay untouched.
+              cv::Mat c (m, n + 2, CV_32F, cv::Scalar (7.0f));
+              const ns::PackedWeights w (a.ptr<float> (), m, k, a.cols);
+              w.multiply (b.ptr<float> (), b.cols, n, c.ptr<float> (), c.cols, bias.ptr<float> ());
+              double worst = 0;
+              for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                  {
+                    double sum = bias.at<float> (i), size = std::fabs (sum);
+                    for (int p = 0; p < k; p++)
+                      {
+                        sum += (double) a.at<float> (i, p) * b.at<float> (p, j);
+                        size += std::fabs ((double) a.at<float> (i, p) * b.at<float> (p, j));
+                      }
+                    worst = std::max (worst, std::fabs (c.at<float> (i, j) - sum) / size);
+                  }
+              if (worst > 1e-5)
+                g_error ("%s, %dx%dx%d: relative error %g", isa, m, k, n, worst);
+              for (int i = 0; i < m; i++)
+                for (int j = n; j < n + 2; j++)
+                  g_assert_cmpfloat (c.at<float> (i, j), ==, 7.0f);
+            }
+      g_test_message ("%s: every product within 1e-5 of the double sum", isa);
+    }
+  g_assert_cmpint (tried, >=, 1);
+  ns::gemm_select_isa (kIsas[0]) || ns::gemm_select_isa (kIsas[1]) || ns::gemm_select_isa (kIsas[2]);
+}
+
+struct Conv
+{
+  int in, out, kh, kw, stride;
+  cv::Vec4i pads; // top, left, bottom, right
+};
+
+// x with zero rows and columns around it.
+cv::Mat
+zero_padded (const cv::Mat &x, const cv::Vec4i &pads)
+{
+  const int c = x.size[1], h = x.size[2], w = x.size[3];
+  cv::Mat y ({ 1, c, h + pads[0] + pads[2], w + pads[1] + pads[3] }, CV_32F, cv::Scalar (0));
+  for (int ch = 0; ch < c; ch++)
+    {
+      const cv::Mat src (h, w, CV_32F, const_cast<float *> (x.ptr<float> (0, ch)));
+      cv::Mat dst (y.size[2], y.size[3], CV_32F, y.ptr<float> (0, ch));
+      src.copyTo (dst (cv::Rect (pads[1], pads[0], w, h)));
+    }
+  return y;
+}
+
+// OpenCV's layer for `c` with these weights and bias.  OpenCV 4.6's layer
+// pads both sides alike: other pads are added to the input by hand.
+cv::Mat
+stock_forward (const Conv &c, const cv::Mat &w, const cv::Mat &bias, const cv::Mat &x)
+{
+  const bool symmetric = c.pads[0] == c.pads[2] && c.pads[1] == c.pads[3];
+  cv::dnn::LayerParams p;
+  p.set ("kernel_h", c.kh);
+  p.set ("kernel_w", c.kw);
+  p.set ("stride_h", c.stride);
+  p.set ("stride_w", c.stride);
+  p.set ("pad_h", symmetric ? c.pads[0] : 0);
+  p.set ("pad_w", symmetric ? c.pads[1] : 0);
+  p.set ("num_output", c.out);
+  p.set ("bias_term", !bias.empty ());
+  p.blobs.push_back (w);
+  if (!bias.empty ())
+    p.blobs.push_back (bias.reshape (1, 1));
+  cv::dnn::Net net;
+  net.addLayerToPrev ("conv", "Convolution", p);
+  net.setPreferableBackend (cv::dnn::DNN_BACKEND_OPENCV);
+  net.enableFusion (false);
+  net.setInput (symmetric ? x : zero_padded (x, c.pads));
+  return net.forward ().clone ();
+}
+
+double
+check_conv (const Conv &c, const cv::Mat &w, const cv::Mat &bias, const cv::Mat &x,
+            const std::string &what)
+{
+  const cv::Mat want = stock_forward (c, w, bias, x);
+  ns::ConvGemm conv (w, bias, c.stride, c.pads);
+  g_assert_true (conv.output_shape (cv::dnn::shape (x)) == cv::dnn::shape (want));
+  cv::Mat got (cv::dnn::shape (want), CV_32F, cv::Scalar (NAN));
+  conv.forward (x, got);
+  const double db = psnr (got, want);
+  if (!(db >= 100.0))
+    g_error ("%s: %.1f dB against OpenCV's layer", what.c_str (), db);
+  return db;
+}
+
+// The kernels, strides and pads of the networks and around them, on random
+// data.
+void
+test_conv_random ()
+{
+  const Conv convs[] = {
+    { 3, 32, 9, 9, 1, { 4, 4, 4, 4 } },     // the first layer
+    { 32, 64, 3, 3, 2, { 1, 1, 1, 1 } },    // downsampling, symmetric pads
+    { 32, 64, 3, 3, 2, { 0, 0, 1, 1 } },    // OpenCV 4.10's fused "same" pads
+    { 64, 128, 3, 3, 2, { 1, 0, 0, 1 } },   // any one-sided pads
+    { 128, 12, 5, 5, 1, { 0, 0, 0, 0 } },   // the packed last layer
+    { 13, 17, 2, 3, 1, { 1, 0, 2, 1 } },    // odd everything
+    { 5, 9, 1, 1, 3, { 0, 0, 0, 0 } },      // 1x1, stride 3
+    { 16, 8, 4, 4, 3, { 2, 2, 2, 2 } },
+  };
+  const std::pair<int, int> sizes[] = { { 1, 1 }, { 2, 3 }, { 9, 17 }, { 40, 64 }, { 33, 35 } };
+  double lowest = 1000;
+  for (const char *isa : kIsas)
+    {
+      if (!ns::gemm_select_isa (isa))
+        continue;
+      for (size_t i = 0; i < G_N_ELEMENTS (convs); i++)
+        {
+          const Conv &c = convs[i];
+          const cv::Mat w = random_mat ({ c.out, c.in, c.kh, c.kw }, i);
+          const cv::Mat bias = i % 2 ? cv::Mat () : random_mat ({ c.out }, 100 + i);
+          for (const auto &size : sizes)
+            {
+              // Sizes with no output at all are not convolutions.
+              if (size.first + c.pads[0] + c.pads[2] < c.kh || size.second + c.pads[1] + c.pads[3] < c.kw)
+                continue;
+              const cv::Mat x = random_mat ({ 1, c.in, size.first, size.second }, 7 * i + size.first);
+              const std::string what = cv::format ("%s: %d->%d %dx%d s%d pads %d,%d,%d,%d on %dx%d", isa,
+                                                   c.in, c.out, c.kh, c.kw, c.stride, c.pads[0],
+                                                   c.pads[1], c.pads[2], c.pads[3], size.first, size.second);
+              lowest = std::min (lowest, check_conv (c, w, bias, x, what));
+            }
+        }
+    }
+  g_test_message ("every convolution >= %.1f dB against OpenCV's layer", lowest);
+  ns::gemm_select_isa (kIsas[0]) || ns::gemm_select_isa (kIsas[1]) || ns::gemm_select_isa (kIsas[2]);
+}
+
+// The convolutions of a shared network that the engine runs as ConvGemm,
+// with their real weights, on a tile-sized input.
+void
+test_conv_real ()
+{
+  cv::dnn::Net net = cv::dnn::readNet (test::shared_model ("wave.onnx"));
+  net.enableFusion (false);
+  int checked = 0;
+  for (const std::string &name : net.getLayerNames ())
+    {
+      cv::Ptr<cv::dnn::Layer> layer = net.getLayer (net.getLayerId (name));
+      auto *c = dynamic_cast<cv::dnn::BaseConvolutionLayer *> (layer.get ());
+      if (!c || layer->type != "Convolution")
+        continue;
+      const cv::Mat &w = layer->blobs[0];
+      const Conv conv { w.size[1], w.size[0], w.size[2], w.size[3], (int) c->strides[0],
+                        { (int) c->pads_begin[0], (int) c->pads_begin[1], (int) c->pads_end[0],
+                          (int) c->pads_end[1] } };
+      const cv::Mat x = random_mat ({ 1, conv.in, 61, 47 }, checked);
+      const double db = check_conv (conv, w, layer->blobs.size () > 1 ? layer->blobs[1] : cv::Mat (),
+                                    x, name);
+      g_test_message ("%s (%d->%d %dx%d s%d): %.1f dB", name.c_str (), conv.in, conv.out, conv.kh,
+                      conv.kw, conv.stride, db);
+      checked++;
+    }
+  g_assert_cmpint (checked, >=, 3);
+}
+
+} // namespace
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, nullptr);
+  g_test_add_func ("/conv-gemm/gemm", test_gemm);
+  g_test_add_func ("/conv-gemm/random", test_conv_random);
+  g_test_add_func ("/conv-gemm/real-weights", test_conv_real);
+  return g_test_run ();
+}
