@@ -238,8 +238,14 @@ private:
             progress_.begin (tile.input.area () * segment, -1);
             norm.start_gathering (k, tile.core - tile.input.tl (), tile.input.size ());
             const auto keep = [&] (const Snapshot &s) { store.put (i, s); };
-            if (k == 0)
-              e_.graph->run_to_norm (network_blob (tile, source_rgba, source_rect), nullptr, 0, keep);
+            if (k == 0 && n_layers () > 1)
+              // Statistics only: the next round starts from the photo again.
+              // The first layer's output (32 planes at full size, 4 GB at
+              // 24 MP) costs more to write and read back than to compute.
+              e_.graph->run_to_norm (network_blob (tile, source_rgba, source_rect), nullptr, 0,
+                                     [] (const Snapshot &) {});
+            else if (k <= 1)
+              e_.graph->run_to_norm (network_blob (tile, source_rgba, source_rect), nullptr, k, keep);
             else
               {
                 Snapshot from = store.get (i, allocate);
