@@ -131,8 +131,10 @@ Graph::build (cv::dnn::Net &net, const std::vector<std::string> &norm_layers, bo
               && in_shapes[0].size () == 4)
             {
               Node &producer = *graph->nodes_.back ();
+              const double scale = (double) in_shapes[0][2] * in_shapes[0][3] / (probe[2] * probe[3]);
               if (!producer.kernel && producer.inputs.size () == 1)
-                if ((node->kernel = rewrite_padded (node->layer, producer.layer, in_shapes[0][1])))
+                if ((node->kernel = rewrite_padded (node->layer, producer.layer, in_shapes[0][1], scale,
+                                                    graph->extra_bytes_per_pixel_)))
                   {
                     node->inputs = producer.inputs;
                     node->output = producer.output;

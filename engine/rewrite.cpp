@@ -412,7 +412,8 @@ private:
 };
 
 std::unique_ptr<Kernel>
-gemm_convolution (const cv::Ptr<cv::dnn::Layer> &layer, const cv::Vec4i &more_pads = cv::Vec4i ())
+gemm_convolution (const cv::Ptr<cv::dnn::Layer> &layer, double scale, double &extra,
+                  const cv::Vec4i &more_pads = cv::Vec4i ())
 {
   auto *conv = dynamic_cast<cv::dnn::BaseConvolutionLayer *> (layer.get ());
   if (!conv || layer->type != "Convolution" || layer->blobs.empty () || layer->blobs.size () > 2)
@@ -425,9 +426,12 @@ gemm_convolution (const cv::Ptr<cv::dnn::Layer> &layer, const cv::Vec4i &more_pa
       || !square (conv->dilations, 1) || conv->pads_begin.size () != 2
       || conv->pads_end.size () != 2 || !conv->padMode.empty ())
     return nullptr;
-  return std::make_unique<GemmConvolution> (
-    layer, stride, more_pads + cv::Vec4i ((int) conv->pads_begin[0], (int) conv->pads_begin[1],
-                                          (int) conv->pads_end[0], (int) conv->pads_end[1]));
+  const cv::Vec4i pads = more_pads + cv::Vec4i ((int) conv->pads_begin[0], (int) conv->pads_begin[1],
+                                                (int) conv->pads_end[0], (int) conv->pads_end[1]);
+  // Stride 1 with pads: a padded copy of the input.
+  if (stride == 1 && pads != cv::Vec4i ())
+    extra += scale * sizeof (float) * w.size[1];
+  return std::make_unique<GemmConvolution> (layer, stride, pads);
 }
 
 // If `layer` pads a 4-D input with zeros on the last two axes: its pads
@@ -485,13 +489,13 @@ zero_padding (const cv::Ptr<cv::dnn::Layer> &layer, cv::Vec4i &pads)
 
 std::unique_ptr<Kernel>
 rewrite_padded (const cv::Ptr<cv::dnn::Layer> &conv, const cv::Ptr<cv::dnn::Layer> &padding,
-                int channels)
+                int channels, double scale, double &extra_bytes_per_pixel)
 {
   cv::Vec4i pads;
   if (conv->type != "Convolution" || conv->blobs.empty () || conv->blobs[0].dims != 4
       || conv->blobs[0].size[1] != channels || !zero_padding (padding, pads))
     return nullptr;
-  return gemm_convolution (conv, pads);
+  return gemm_convolution (conv, scale, extra_bytes_per_pixel, pads);
 }
 
 std::unique_ptr<Kernel>
@@ -503,7 +507,7 @@ rewrite_layer (const cv::Ptr<cv::dnn::Layer> &layer, double scale, double &extra
     return k;
   if (auto k = winograd_convolution (layer))
     return k;
-  if (auto k = gemm_convolution (layer))
+  if (auto k = gemm_convolution (layer, scale, extra_bytes_per_pixel))
     return k;
   return nullptr;
 }

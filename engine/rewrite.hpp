@@ -21,9 +21,11 @@ std::unique_ptr<Kernel> rewrite_layer (const cv::Ptr<cv::dnn::Layer> &layer, dou
 
 // If `padding` only pads its input with zeros, and `conv` (which reads it,
 // with `channels` input channels) is a convolution the engine runs: the
-// two as one kernel, which reads what `padding` reads.
+// two as one kernel, which reads what `padding` reads (`scale` and the
+// extra memory as for rewrite_layer).
 std::unique_ptr<Kernel> rewrite_padded (const cv::Ptr<cv::dnn::Layer> &conv,
-                                        const cv::Ptr<cv::dnn::Layer> &padding, int channels);
+                                        const cv::Ptr<cv::dnn::Layer> &padding, int channels,
+                                        double scale, double &extra_bytes_per_pixel);
 
 // If `kernel` is a transposed convolution's and `slice` only crops its
 // output's edges: makes the kernel crop too and says true.

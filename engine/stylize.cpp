@@ -202,9 +202,9 @@ private:
   // Exact tiling through the engine's graph: each tile runs up to the
   // first normalization layer and stops there; once every tile's part of
   // that layer is summed, each goes on from where it stopped to the next
-  // one, and so on.  Every layer of every tile runs once: at most the
-  // snapshots' cost more than the default (which has a statistics pass
-  // instead).  Snapshots stay in memory up to what the memory budget leaves
+  // one, and so on.  Every layer of every tile runs once (those before the
+  // first normalization twice): little more than the default, which has a
+  // statistics pass instead, besides the snapshots' cost.  Snapshots stay in memory up to what the memory budget leaves
   // beside the graph's buffers and go to a temporary file beyond, read back
   // straight into the buffers the next pass uses.  They are floats: in half
   // floats exact tiling came out 83 dB from a whole-image pass instead of
