@@ -296,6 +296,7 @@ public:
   }
 
   MatShape output_shape (const MatShape &in) const override { return split_.output_shape (in); }
+  double scratch_bytes_per_pixel () const { return split_.scratch_bytes_per_pixel (); }
   void forward (const cv::Mat &x, cv::Mat &y) override { split_.forward (x, y); }
 
   std::string
@@ -326,9 +327,7 @@ transposed_convolution (const cv::Ptr<cv::dnn::Layer> &layer, double scale, doub
   if (!SplitDeconv::applies (*layer))
     return nullptr;
   auto kernel = std::make_unique<TransposedConvolution> (layer);
-  // The four phases' output (4 Cout floats per input pixel) and the
-  // padded copy of the input (Cin).
-  extra += scale * sizeof (float) * (4.0 * layer->blobs[0].size[1] + layer->blobs[0].size[0]);
+  extra += scale * kernel->scratch_bytes_per_pixel ();
   return kernel;
 }
 

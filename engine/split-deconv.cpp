@@ -172,14 +172,15 @@ SplitDeconv::SplitDeconv (const cv::Mat &weights, const cv::Mat &bias, const cv:
 
   // Per axis, the taps of both phases on one grid: unified tap t reads
   // input row n + base + t.
-  cv::Vec2i taps;
+  Phase phases[2][2]; // [axis][q]
+  cv::Vec2i base, taps;
   for (int d = 0; d < 2; d++)
     {
       for (int q = 0; q < 2; q++)
-        phases_[d][q] = phase (q, kernel_[d], pads[d]);
-      base_[d] = std::min (phases_[d][0].lo, phases_[d][1].lo);
-      taps[d] = std::max (phases_[d][0].lo + phases_[d][0].taps, phases_[d][1].lo + phases_[d][1].taps)
-                - base_[d];
+        phases[d][q] = phase (q, kernel_[d], pads[d]);
+      base[d] = std::min (phases[d][0].lo, phases[d][1].lo);
+      taps[d] = std::max (phases[d][0].lo + phases[d][0].taps, phases[d][1].lo + phases[d][1].taps)
+                - base[d];
     }
 
   // Output channel (qy * 2 + qx) Cout + o: phase (qy, qx) of output o.
@@ -188,21 +189,21 @@ SplitDeconv::SplitDeconv (const cv::Mat &weights, const cv::Mat &bias, const cv:
   for (int qy = 0; qy < 2; qy++)
     for (int qx = 0; qx < 2; qx++)
       {
-        const Phase &ry = phases_[0][qy], &rx = phases_[1][qx];
+        const Phase &ry = phases[0][qy], &rx = phases[1][qx];
         for (int o = 0; o < cout_; o++)
           for (int i = 0; i < cin; i++)
             for (int jy = 0; jy < ry.taps; jy++)
               for (int jx = 0; jx < rx.taps; jx++)
                 {
-                  const int dst[] = { (qy * 2 + qx) * cout_ + o, i, ry.lo + jy - base_[0],
-                                      rx.lo + jx - base_[1] };
+                  const int dst[] = { (qy * 2 + qx) * cout_ + o, i, ry.lo + jy - base[0],
+                                      rx.lo + jx - base[1] };
                   const int src[] = { i, o, ry.first + 2 * (ry.taps - 1 - jy),
                                       rx.first + 2 * (rx.taps - 1 - jx) };
                   unified.at<float> (dst) = w.at<float> (src);
                 }
       }
   const cv::Mat b = bias.empty () ? bias : cv::repeat (bias.reshape (1, 1), 1, 4);
-  conv_ = std::make_shared<ConvGemm> (unified, b, 1, cv::Vec4i (-base_[0], -base_[1], 0, 0));
+  conv_ = std::make_shared<ConvGemm> (unified, b, 1, cv::Vec4i (-base[0], -base[1], 0, 0));
 }
 
 cv::dnn::MatShape

@@ -64,9 +64,13 @@ public:
   // y: preallocated with output_shape (x's shape), continuous; x untouched.
   void forward (const cv::Mat &x, cv::Mat &y);
 
-  // The four phases' outputs before interleaving: about the output's size,
-  // 4 Cout floats per input pixel.
-  double scratch_bytes_per_pixel () const { return 4.0 * sizeof (float) * cout_; }
+  // Memory beyond the output, per input pixel: the four phases' outputs
+  // before interleaving (4 Cout floats) and the padded copy of the input
+  // the convolution reads (Cin).
+  double scratch_bytes_per_pixel () const
+  {
+    return sizeof (float) * (4.0 * cout_ + conv_->in_channels ());
+  }
 
 private:
   // One output phase q (rows 2 n + q) along one axis: row n reads input
@@ -82,8 +86,6 @@ private:
   cv::Vec2i kernel_;
   cv::Vec4i pads_;
   cv::Vec2i adj_;
-  Phase phases_[2][2]; // [axis][q]
-  cv::Vec2i base_;     // per axis: the lowest lo of its phases
   // All four phases as one convolution to 4 Cout channels, its tap t
   // reading input row n + base + t; zero where a phase has no tap.
   std::shared_ptr<ConvGemm> conv_;
