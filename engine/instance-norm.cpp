@@ -4,6 +4,7 @@
 #include <opencv2/dnn/layer.details.hpp>
 
 #include <cmath>
+#include <cstring>
 #include <mutex>
 
 namespace ns {
@@ -34,15 +35,24 @@ void
 NormContext::start_gathering (int layer, const cv::Rect &core_rect, const cv::Size &input)
 {
   gather = true;
+  gather_only = false;
   gather_layer = layer;
   core = core_rect;
   input_size = input;
 }
 
 void
+NormContext::start_gathering_only (int layer, const cv::Rect &core_rect, const cv::Size &input)
+{
+  start_gathering (layer, core_rect, input);
+  gather_only = true;
+}
+
+void
 NormContext::stop_gathering ()
 {
   gather = false;
+  gather_only = false;
 }
 
 std::vector<ChannelStats>
@@ -229,6 +239,7 @@ public:
                          context_->input_size.width, width, scale.x);
         sums->count += (double) (rows.end - rows.begin) * (cols.end - cols.begin);
       }
+    const bool only_gather = sums && context_->gather_only;
 
     cv::parallel_for_ (cv::Range (0, n * channels), [&] (const cv::Range &range) {
       for (int nc = range.start; nc < range.end; nc++)
@@ -236,6 +247,11 @@ public:
           const int c = nc % channels;
           const float *src = x.ptr<float> () + nc * plane;
           float *dst = y.ptr<float> () + nc * plane;
+          if (only_gather)
+            {
+              add_region (src, width, rows, cols, sums->sum[c], sums->sum_sq[c]);
+              continue;
+            }
 
           double mean, var;
           if (use_fixed)
@@ -275,17 +291,42 @@ private:
     var = sd[0] * sd[0];
   }
 
+  // Sums in float vectors along each row (a row is at most a few thousand
+  // values) and in double over rows: summing one double at a time took 4 s
+  // of exact tiling's time at 24 MP.
   static void
   add_region (const float *src, int width, Span rows, Span cols, double &sum, double &sum_sq)
   {
+    typedef float Vec __attribute__ ((vector_size (16)));
+    constexpr int kVecs = 4, kStep = kVecs * 4;
+    const int n = cols.end - cols.begin;
     double s = 0, s2 = 0;
     for (int r = rows.begin; r < rows.end; r++)
-      for (int c = cols.begin; c < cols.end; c++)
-        {
-          const double v = src[(size_t) r * width + c];
-          s += v;
-          s2 += v * v;
-        }
+      {
+        const float *p = src + (size_t) r * width + cols.begin;
+        Vec a[kVecs] = {}, a2[kVecs] = {};
+        int c = 0;
+        for (; c + kStep <= n; c += kStep)
+#pragma GCC unroll 4
+          for (int k = 0; k < kVecs; k++)
+            {
+              Vec v;
+              memcpy (&v, p + c + 4 * k, sizeof v);
+              a[k] += v;
+              a2[k] += v * v;
+            }
+        for (; c < n; c++)
+          {
+            s += p[c];
+            s2 += (double) p[c] * p[c];
+          }
+        for (int k = 0; k < kVecs; k++)
+          for (int j = 0; j < 4; j++)
+            {
+              s += a[k][j];
+              s2 += a2[k][j];
+            }
+      }
     // Each channel is owned by one thread: no lock needed.
     sum += s;
     sum_sq += s2;

@@ -43,8 +43,10 @@ struct NormContext
 
   // When gathering, layer `gather_layer` (or every layer, if -1) adds the
   // pixels of `core` (a rectangle of the network input, scaled to the
-  // layer's resolution) to `sums`.
+  // layer's resolution) to `sums`.  With `gather_only`, that is all it
+  // does: its output is not made (exact tiling's passes stop there).
   bool gather = false;
+  bool gather_only = false;
   int gather_layer = -1;
   cv::Rect core;
   cv::Size input_size;
@@ -66,6 +68,8 @@ struct NormContext
 
   void use_own_statistics ();
   void start_gathering (int layer, const cv::Rect &core_rect, const cv::Size &input);
+  // Layer `layer` only gathers; the pass must end there.
+  void start_gathering_only (int layer, const cv::Rect &core_rect, const cv::Size &input);
   void stop_gathering ();
   std::vector<ChannelStats> gathered () const;
 };

@@ -6,12 +6,14 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 
 namespace ns {
 
 SnapshotStore::SnapshotStore (size_t tiles, size_t memory_limit)
-  : limit_ (memory_limit), memory_ (tiles), places_ (tiles)
+  : limit_ (memory_limit), memory_ (tiles), arenas_ (tiles), places_ (tiles),
+    lanes_ (std::max (1, std::min (8, cv::getNumThreads ()))), fds_ (lanes_, -1)
 {
 }
 
@@ -23,9 +25,9 @@ SnapshotStore::~SnapshotStore ()
 }
 
 int
-SnapshotStore::file (int which)
+SnapshotStore::lane_fd (int lane)
 {
-  if (fds_[which] < 0)
+  if (fds_[lane] < 0)
     {
       GError *error = nullptr;
       gchar *path = nullptr;
@@ -40,89 +42,146 @@ SnapshotStore::file (int which)
         }
       g_unlink (path);
       g_free (path);
-      fds_[which] = fd;
+      fds_[lane] = fd;
     }
-  return fds_[which];
+  return fds_[lane];
+}
+
+// The lowest free space that holds `length`, else the files grow.
+guint64
+SnapshotStore::allocate (guint64 length)
+{
+  for (auto it = free_.begin (); it != free_.end (); ++it)
+    if (it->second >= length)
+      {
+        const guint64 offset = it->first, rest = it->second - length;
+        free_.erase (it);
+        if (rest > 0)
+          free_[offset + length] = rest;
+        return offset;
+      }
+  end_ += length;
+  return end_ - length;
+}
+
+void
+SnapshotStore::free (guint64 offset, guint64 length)
+{
+  auto next = free_.lower_bound (offset);
+  if (next != free_.end () && offset + length == next->first)
+    {
+      length += next->second;
+      next = free_.erase (next);
+    }
+  if (next != free_.begin ())
+    {
+      auto prev = std::prev (next);
+      if (prev->first + prev->second == offset)
+        {
+          prev->second += length;
+          return;
+        }
+    }
+  free_[offset] = length;
 }
 
 namespace {
 
-void
-write_all (int fd, const void *data, size_t size, guint64 offset)
+// The bytes of a value each lane holds: whole pages (a write of part of a
+// page the file does not have yet reads or clears the rest first).
+guint64
+lane_part (size_t size, int lanes)
 {
-  const char *p = static_cast<const char *> (data);
-  while (size > 0)
-    {
-      const ssize_t n = pwrite (fd, p, size, (off_t) offset);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        fail (NS_ENGINE_ERROR_NO_MEMORY,
-              _("Exact tiling cannot write its temporary file: %s"),
-              g_strerror (n < 0 ? errno : ENOSPC));
-      p += n;
-      size -= (size_t) n;
-      offset += (guint64) n;
-    }
-}
-
-void
-read_all (int fd, void *data, size_t size, guint64 offset)
-{
-  char *p = static_cast<char *> (data);
-  while (size > 0)
-    {
-      const ssize_t n = pread (fd, p, size, (off_t) offset);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        fail (NS_ENGINE_ERROR_NO_MEMORY, _("Exact tiling cannot read its temporary file: %s"),
-              g_strerror (n < 0 ? errno : EIO));
-      p += n;
-      size -= (size_t) n;
-      offset += (guint64) n;
-    }
+  const guint64 page = 4096;
+  const guint64 part = ((guint64) size + lanes - 1) / lanes;
+  return (part + page - 1) / page * page;
 }
 
 } // namespace
 
 void
+SnapshotStore::transfer (void *buffer, size_t size, guint64 offset, bool write)
+{
+  char *data = static_cast<char *> (buffer);
+  for (int l = 0; l < lanes_; l++)
+    lane_fd (l);
+  const guint64 part = lane_part (size, lanes_);
+  std::atomic<int> error { 0 };
+  cv::parallel_for_ (cv::Range (0, lanes_), [&] (const cv::Range &range) {
+    for (int l = range.start; l < range.end; l++)
+      {
+        const size_t begin = (size_t) std::min<guint64> (size, part * l);
+        const size_t end = (size_t) std::min<guint64> (size, part * (l + 1));
+        for (size_t done = begin; done < end && error == 0;)
+          {
+            const off_t at = (off_t) (offset + done - begin);
+            const ssize_t n = write ? pwrite (fds_[l], data + done, end - done, at)
+                                    : pread (fds_[l], data + done, end - done, at);
+            if (n < 0 && errno == EINTR)
+              continue;
+            if (n <= 0)
+              error = n < 0 ? errno : write ? ENOSPC : EIO;
+            else
+              done += (size_t) n;
+          }
+      }
+  });
+  if (error != 0 && write)
+    fail (NS_ENGINE_ERROR_NO_MEMORY, _("Exact tiling cannot write its temporary file: %s"),
+          g_strerror (error));
+  if (error != 0)
+    fail (NS_ENGINE_ERROR_NO_MEMORY, _("Exact tiling cannot read its temporary file: %s"),
+          g_strerror (error));
+}
+
+void
 SnapshotStore::put (size_t i, const Snapshot &snapshot)
 {
-  // A new round starts at tile 0: it writes the file the round before last
-  // wrote (whose snapshots are all replaced by now).
-  if (i == 0)
-    {
-      round_file_ = 1 - round_file_;
-      ends_[round_file_] = 0;
-    }
-  Snapshot &kept = memory_[i];
-  in_memory_ -= kept.bytes ();
   Place &place = places_[i];
+  CV_Assert (place.where != Place::Where::file); // got since the last put
   place = Place ();
+  place.where = Place::Where::memory;
+  Snapshot &kept = memory_[i];
+  kept = Snapshot ();
   kept.ids = snapshot.ids;
 
-  if (in_memory_ + snapshot.bytes () <= limit_)
+  // In memory, in the tile's bytes from the last round when they are
+  // enough and not twice too many (their pages are made already).
+  const size_t bytes = snapshot.bytes ();
+  cv::Mat &arena = arenas_[i];
+  in_memory_ -= arena.total ();
+  if (arena.total () < bytes || arena.total () > 2 * bytes || in_memory_ + arena.total () > limit_)
+    arena.release ();
+  if (in_memory_ + std::max (arena.total (), bytes) <= limit_)
     {
-      // Into the tile's last buffers when they have the size (no new pages).
-      kept.values.resize (snapshot.values.size ());
-      for (size_t j = 0; j < snapshot.values.size (); j++)
-        snapshot.values[j].copyTo (kept.values[j]);
-      in_memory_ += kept.bytes ();
+      const size_t row = 1 << 20;
+      if (arena.empty () && bytes > 0)
+        arena.create ((int) ((bytes + row - 1) / row), (int) row, CV_8U);
+      in_memory_ += arena.total ();
+      size_t offset = 0;
+      for (const cv::Mat &m : snapshot.values)
+        {
+          CV_Assert (m.type () == CV_32F);
+          cv::Mat copy (m.dims, m.size.p, CV_32F, arena.data + offset);
+          m.copyTo (copy);
+          kept.values.push_back (copy);
+          offset += m.total () * m.elemSize ();
+        }
       return;
     }
 
-  kept.values.clear ();
-  const int fd = file (round_file_);
-  place.file = round_file_;
-  place.offset = ends_[round_file_];
+  for (const cv::Mat &m : snapshot.values)
+    place.length += lane_part (m.total () * m.elemSize (), lanes_);
+  place.where = Place::Where::file;
+  place.offset = allocate (place.length);
+  guint64 at = place.offset;
   for (const cv::Mat &m : snapshot.values)
     {
-      CV_Assert (m.isContinuous ());
-      const size_t bytes = m.total () * m.elemSize ();
-      write_all (fd, m.data, bytes, ends_[round_file_]);
-      ends_[round_file_] += bytes;
-      spilled_ += bytes;
+      CV_Assert (m.type () == CV_32F && m.isContinuous ());
+      const size_t n = m.total () * m.elemSize ();
+      transfer (m.data, n, at, true);
+      at += lane_part (n, lanes_);
+      spilled_ += n;
       place.shapes.push_back (shape_of (m));
     }
 }
@@ -130,21 +189,25 @@ SnapshotStore::put (size_t i, const Snapshot &snapshot)
 Snapshot
 SnapshotStore::get (size_t i, const std::function<cv::Mat (const cv::dnn::MatShape &)> &allocate)
 {
-  const Place &place = places_[i];
-  if (place.file < 0)
+  Place &place = places_[i];
+  CV_Assert (place.where != Place::Where::nowhere);
+  if (place.where == Place::Where::memory)
     return memory_[i];
   Snapshot loaded;
   loaded.ids = memory_[i].ids;
-  guint64 offset = place.offset;
+  guint64 at = place.offset;
   for (const cv::dnn::MatShape &shape : place.shapes)
     {
       cv::Mat m = allocate ? allocate (shape) : cv::Mat ((int) shape.size (), shape.data (), CV_32F);
       CV_Assert (m.type () == CV_32F && m.isContinuous () && shape_of (m) == shape);
-      const size_t bytes = m.total () * m.elemSize ();
-      read_all (fds_[place.file], m.data, bytes, offset);
-      offset += bytes;
+      const size_t n = m.total () * m.elemSize ();
+      transfer (m.data, n, at, false);
+      at += lane_part (n, lanes_);
       loaded.values.push_back (m);
     }
+  // Read once: the next snapshot put may go there.
+  free (place.offset, place.length);
+  place = Place ();
   return loaded;
 }
 

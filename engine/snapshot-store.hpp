@@ -1,6 +1,6 @@
 // snapshot-store.hpp: exact tiling's snapshots, one per tile, in memory up
-// to a limit and beyond it in a temporary file that no one else sees and
-// that goes away however the job ends (it is unlinked as soon as it is
+// to a limit and beyond it in temporary files that no one else sees and
+// that go away however the job ends (each is unlinked as soon as it is
 // made).
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include <functional>
+#include <map>
 
 namespace ns {
 
@@ -20,36 +21,49 @@ public:
   SnapshotStore (const SnapshotStore &) = delete;
   SnapshotStore &operator= (const SnapshotStore &) = delete;
 
-  // Replaces tile `i`'s snapshot.  Tiles are put in order, 0 to n - 1, then
-  // again: each round (one normalization layer) may spill.
+  // Replaces tile `i`'s snapshot, which must have been got since it was
+  // last put.
   void put (size_t i, const Snapshot &snapshot);
-  // Tile `i`'s snapshot.  One read from the file goes into buffers from
-  // `allocate` (the graph's own, which then takes them as they are), or new
-  // ones without it; one kept in memory shares the store's buffers.
+  // Tile `i`'s snapshot, once per put.  One read from the files goes into
+  // buffers from `allocate` (the graph's own, which then takes them as they
+  // are), or new ones without it; one kept in memory shares the store's
+  // buffers (until the next put).
   Snapshot get (size_t i,
                 const std::function<cv::Mat (const cv::dnn::MatShape &)> &allocate = nullptr);
 
-  // Bytes written to the file so far (for the tests).
+  // Bytes written to the files so far, and the files' size (for the tests).
   guint64 spilled () const { return spilled_; }
+  guint64 file_size () const { return end_ * lanes_; }
 
 private:
   struct Place
   {
-    int file = -1; // 0 or 1, or -1: in memory
-    guint64 offset = 0;
+    // A snapshot read from the files is gone from them.
+    enum class Where { nowhere, memory, file } where = Where::nowhere;
+    guint64 offset = 0; // in every lane's file
+    guint64 length = 0;
     std::vector<cv::dnn::MatShape> shapes;
   };
 
-  int file (int which);
+  int lane_fd (int lane);
+  guint64 allocate (guint64 length);
+  void free (guint64 offset, guint64 length);
+  void transfer (void *data, size_t size, guint64 offset, bool write);
 
   size_t limit_;
   size_t in_memory_ = 0;
   std::vector<Snapshot> memory_;
+  std::vector<cv::Mat> arenas_; // per tile: the bytes its snapshot in memory lives in
   std::vector<Place> places_;
-  // Two files: one round reads the last round's while it writes its own.
-  int fds_[2] = { -1, -1 };
-  guint64 ends_[2] = { 0, 0 };
-  int round_file_ = 0;
+  // Each value spilled is split into one part per lane, each in its own
+  // file at the same offset, so that the threads write them at once (writes
+  // to one file take its lock in turn).  The space a snapshot held is used
+  // again as soon as it is read: pages the files already have cost a tenth
+  // of new ones to write.
+  int lanes_;
+  std::vector<int> fds_;
+  guint64 end_ = 0;                     // per lane
+  std::map<guint64, guint64> free_;     // offset -> length, per lane, below end_
   guint64 spilled_ = 0;
 };
 

@@ -190,7 +190,7 @@ private:
             const cv::Mat rgb = sample_network_rgb (io_, geometry_, tile.input, source_rgba, source_rect);
 
             progress_.begin (tile.input.area () * (k + 1.0) / (n_layers () + 1), k + 1);
-            norm.start_gathering (k, tile.core - tile.input.tl (), tile.input.size ());
+            norm.start_gathering_only (k, tile.core - tile.input.tl (), tile.input.size ());
             forward (rgb, e_.norm_layers[k]);
             norm.stop_gathering ();
             progress_.end ();
@@ -203,13 +203,14 @@ private:
   // first normalization layer and stops there; once every tile's part of
   // that layer is summed, each goes on from where it stopped to the next
   // one, and so on.  Every layer of every tile runs once (those before the
-  // first normalization twice): little more than the default, which has a
-  // statistics pass instead, besides the snapshots' cost.  Snapshots stay in memory up to what the memory budget leaves
-  // beside the graph's buffers and go to a temporary file beyond, read back
-  // straight into the buffers the next pass uses.  They are floats: in half
-  // floats exact tiling came out 83 dB from a whole-image pass instead of
-  // 136-148, and Magenta's paintings 72-76 dB from the reference instead
-  // of 107.
+  // first normalization twice; each normalization layer once only summing,
+  // once normalizing): little more than the default, which has a
+  // statistics pass instead, besides the snapshots' cost.  Snapshots stay
+  // in memory up to what the memory budget leaves beside the graph's
+  // buffers and go to temporary files beyond, read back straight into the
+  // buffers the next pass uses.  They are floats: in half floats exact
+  // tiling came out 83 dB from a whole-image pass instead of 136-148, and
+  // Magenta's paintings 72-76 dB from the reference instead of 107.
   void
   run_exact ()
   {
@@ -236,7 +237,7 @@ private:
             cv::Mat source_rgba;
             cv::Rect source_rect;
             progress_.begin (tile.input.area () * segment, -1);
-            norm.start_gathering (k, tile.core - tile.input.tl (), tile.input.size ());
+            norm.start_gathering_only (k, tile.core - tile.input.tl (), tile.input.size ());
             const auto keep = [&] (const Snapshot &s) { store.put (i, s); };
             if (k == 0 && n_layers () > 1)
               // Statistics only: the next round starts from the photo again.

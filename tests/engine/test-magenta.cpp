@@ -427,7 +427,7 @@ test_tiling ()
   const double ratio = test::worst_seam_ratio (fast, 1);
   g_test_message ("exact tiling %.1f dB vs whole; fast tiling %.1f dB, seam ratio %.2f (whole %.2f)",
                   test::psnr (exact, one), test::psnr (fast, one), ratio, test::worst_seam_ratio (one, 1));
-  g_assert_cmpfloat (test::psnr (exact, one), >=, 40.0);
+  g_assert_cmpfloat (test::psnr (exact, one), >=, 90.0); // rounding only: 133 dB measured
   g_assert_cmpfloat (ratio, <, 1.25);
 }
 

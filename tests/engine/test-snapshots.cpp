@@ -1,6 +1,7 @@
 // test-snapshots.cpp: exact tiling's snapshots (engine/snapshot-store.cpp)
-// come back as they went in, from memory or from the temporary file, and
-// the file is never seen in the temporary folder nor left open.
+// come back as they went in, from memory or from the temporary files, with
+// any number of threads; the files do not grow round after round, and are
+// never seen in the temporary folder nor left open.
 #include "snapshot-store.hpp"
 #include "test-util.hpp"
 
@@ -83,6 +84,48 @@ test_round_trip (gconstpointer data)
   g_assert_cmpint (count_entries ("/proc/self/fd"), ==, fds_before); // closed
 }
 
+// Rounds of snapshots of one size: each goes where the one read before it
+// was, so the files stay one round's size.
+void
+test_space_reused ()
+{
+  ns::SnapshotStore store (3, 0);
+  guint64 first_round = 0;
+  for (int round = 0; round < 5; round++)
+    {
+      for (size_t i = 0; i < 3; i++)
+        {
+          if (round > 0)
+            g_assert_true (same (store.get (i), random_snapshot (10 * (round - 1) + (int) i, 8, 64, 64)));
+          store.put (i, random_snapshot (10 * round + (int) i, 8, 64, 64));
+        }
+      if (round == 0)
+        first_round = store.file_size ();
+      g_test_message ("round %d: files of %" G_GUINT64_FORMAT " bytes", round, store.file_size ());
+      g_assert_cmpuint (store.file_size (), ==, first_round);
+    }
+  g_assert_cmpuint (first_round, >=, store.spilled () / 5);
+}
+
+// The threads write and read a value's parts at once, one file each: a
+// value of any size comes back whole with any number of them.
+void
+test_threads (gconstpointer data)
+{
+  const int threads = GPOINTER_TO_INT (data);
+  const int before = cv::getNumThreads ();
+  cv::setNumThreads (threads);
+  {
+    ns::SnapshotStore store (3, 0);
+    const int widths[] = { 1, 333, 1000 }; // under a page per thread, and over
+    for (size_t i = 0; i < 3; i++)
+      store.put (i, random_snapshot ((int) i, 3, 5, widths[i]));
+    for (size_t i = 0; i < 3; i++)
+      g_assert_true (same (store.get (i), random_snapshot ((int) i, 3, 5, widths[i])));
+  }
+  cv::setNumThreads (before);
+}
+
 } // namespace
 
 int
@@ -93,6 +136,12 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_data_func ("/snapshots/in-memory", GSIZE_TO_POINTER (1 << 30), test_round_trip);
   g_test_add_data_func ("/snapshots/spilled", GSIZE_TO_POINTER (0), test_round_trip);
+  g_test_add_func ("/snapshots/space-reused", test_space_reused);
+  for (int threads : { 1, 3, 8 })
+    {
+      g_autofree char *path = g_strdup_printf ("/snapshots/threads-%d", threads);
+      g_test_add_data_func (path, GINT_TO_POINTER (threads), test_threads);
+    }
   const int status = g_test_run ();
   g_rmdir (tmp);
   return status;

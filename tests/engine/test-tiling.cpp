@@ -81,7 +81,8 @@ test_exact_equals_whole ()
 
   g_test_message ("exact tiling, %zu tiles: PSNR %.1f dB vs whole, max diff %.4f / 255",
                   plan (p.rgba).tiles.size (), db, 255 * test::max_abs_diff (exact, p.whole));
-  g_assert_cmpfloat (db, >=, 40.0);
+  // A whole-image pass in other pieces: rounding only (130 dB measured).
+  g_assert_cmpfloat (db, >=, 90.0);
 }
 
 void
