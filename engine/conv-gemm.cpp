@@ -16,12 +16,16 @@ constexpr int kTaskColumns = 128;
 
 } // namespace
 
-ConvGemm::ConvGemm (const cv::Mat &weights, const cv::Mat &bias, int stride, const cv::Vec4i &pads)
+ConvGemm::ConvGemm (const cv::Mat &weights, const cv::Mat &bias, int stride, const cv::Vec4i &pads,
+                    const ConvInput &input, std::shared_ptr<PaddedScratch> scratch)
   : channels_ (weights.size[1]), kernel_ (weights.size[2], weights.size[3]), stride_ (stride),
-    pads_ (pads)
+    pads_ (pads), input_ (input),
+    scratch_ (scratch ? std::move (scratch) : std::make_shared<PaddedScratch> ())
 {
   CV_Assert (weights.dims == 4 && weights.type () == CV_32F && weights.isContinuous ());
-  CV_Assert (stride >= 1);
+  CV_Assert (stride >= 1 && input.upsample >= 1);
+  CV_Assert ((input.upsample == 1 && !input.reflect)
+             || (stride == 1 && pads[0] >= 0 && pads[1] >= 0 && pads[2] >= 0 && pads[3] >= 0));
   CV_Assert (bias.empty () || (bias.type () == CV_32F && bias.total () == (size_t) weights.size[0]));
   const int k = channels_ * kernel_[0] * kernel_[1];
   weights_ = PackedWeights (weights.ptr<float> (), weights.size[0], k, k);
@@ -36,7 +40,8 @@ cv::dnn::MatShape
 ConvGemm::output_shape (const cv::dnn::MatShape &in) const
 {
   CV_Assert (in.size () == 4 && in[0] == 1 && in[1] == channels_);
-  const int h = in[2] + pads_[0] + pads_[2] - kernel_[0], w = in[3] + pads_[1] + pads_[3] - kernel_[1];
+  const int u = input_.upsample;
+  const int h = in[2] * u + pads_[0] + pads_[2] - kernel_[0], w = in[3] * u + pads_[1] + pads_[3] - kernel_[1];
   CV_Assert (h >= 0 && w >= 0);
   return { 1, out_channels (), h / stride_ + 1, w / stride_ + 1 };
 }
@@ -109,6 +114,85 @@ ConvGemm::forward (const cv::Mat &x, cv::Mat &y)
     forward_gathered (x, y);
 }
 
+// `padded` = x (C x h x w at `src`) with zeros around, ph x pw per channel.
+void
+ConvGemm::pad_with_zeros (const float *src, int h, int w, int ph, int pw, float *padded) const
+{
+  const int x0 = std::max (0, pads_[1]), x1 = std::min (pw, w + pads_[1]); // columns from x
+  cv::parallel_for_ (cv::Range (0, channels_ * ph), [&] (const cv::Range &range) {
+    for (int i = range.start; i < range.end; i++)
+      {
+        const int c = i / ph, r = i % ph, sy = r - pads_[0];
+        float *row = padded + (size_t) i * pw;
+        if (sy < 0 || sy >= h || x0 >= x1)
+          {
+            std::fill (row, row + pw, 0.0f);
+            continue;
+          }
+        std::fill (row, row + x0, 0.0f);
+        std::copy (src + ((size_t) c * h + sy) * w + (x0 - pads_[1]),
+                   src + ((size_t) c * h + sy) * w + (x1 - pads_[1]), row + x0);
+        std::fill (row + x1, row + pw, 0.0f);
+      }
+  });
+}
+
+namespace {
+
+// Where padded index i (from -pad) of an axis of n values upsampled by u
+// reads x: an index of x, or -1 for a zero.
+int
+source_index (int i, int n, int u, bool reflect)
+{
+  const int len = n * u;
+  if (reflect && len > 1)
+    // BORDER_REFLECT_101, as cv::borderInterpolate: the edge not repeated.
+    while (i < 0 || i >= len)
+      i = i < 0 ? -i : 2 * len - 2 - i;
+  else if (reflect)
+    i = 0;
+  return i >= 0 && i < len ? i / u : -1;
+}
+
+} // namespace
+
+// `padded` = x (C x h x w at `src`) upsampled and padded as input_ says,
+// ph x pw per channel.
+void
+ConvGemm::resample (const float *src, int h, int w, int ph, int pw, float *padded) const
+{
+  std::vector<int> rows (ph), cols (pw);
+  for (int r = 0; r < ph; r++)
+    rows[r] = source_index (r - pads_[0], h, input_.upsample, input_.reflect);
+  for (int c = 0; c < pw; c++)
+    cols[c] = source_index (c - pads_[1], w, input_.upsample, input_.reflect);
+  // Columns read as they are (none when upsampled).
+  const int x0 = input_.upsample == 1 ? std::min (pw, pads_[1]) : pw;
+  const int x1 = input_.upsample == 1 ? std::min (pw, pads_[1] + w) : pw;
+  cv::parallel_for_ (cv::Range (0, channels_ * ph), [&] (const cv::Range &range) {
+    for (int i = range.start; i < range.end; i++)
+      {
+        const int c = i / ph, sy = rows[i % ph];
+        float *row = padded + (size_t) i * pw;
+        if (sy < 0)
+          {
+            std::fill (row, row + pw, 0.0f);
+            continue;
+          }
+        const float *in = src + ((size_t) c * h + sy) * w;
+        for (int k = 0; k < pw; k++)
+          if (k == x0 && x0 < x1)
+            {
+              // Not upsampled: x's row as it is, then the right pad.
+              std::copy (in + (x0 - pads_[1]), in + (x1 - pads_[1]), row + x0);
+              k = x1 - 1;
+            }
+          else
+            row[k] = cols[k] < 0 ? 0.0f : in[cols[k]];
+      }
+  });
+}
+
 // Stride 1: output row oy, columns ox.. read the padded input at
 // (c, oy + ky, ox + kx..), so B's rows are the padded input's rows, shifted.
 void
@@ -117,33 +201,23 @@ ConvGemm::forward_shifted (const cv::Mat &x, cv::Mat &y)
   const int h = x.size[2], w = x.size[3], oh = y.size[2], ow = y.size[3];
   // The input rows and columns the output reads: from -pad on.
   const int ph = oh + kernel_[0] - 1, pw = ow + kernel_[1] - 1;
+  const bool plain = input_.upsample == 1 && !input_.reflect;
+  CV_Assert (plain || shape_of (y) == output_shape (shape_of (x)));
   const float *src = x.ptr<float> ();
-  if (pads_[0] || pads_[1] || ph != h || pw != w)
+  if (!plain || pads_[0] || pads_[1] || ph != h || pw != w)
     {
       const size_t size = (size_t) channels_ * ph * pw;
-      if (padded_.total () < size)
+      cv::Mat &padded = scratch_->buffer;
+      if (padded.total () < size)
         {
-          padded_.release ();
-          padded_.create (1, (int) size, CV_32F);
+          padded.release ();
+          padded.create (1, (int) size, CV_32F);
         }
-      const int x0 = std::max (0, pads_[1]), x1 = std::min (pw, w + pads_[1]); // columns from x
-      cv::parallel_for_ (cv::Range (0, channels_ * ph), [&] (const cv::Range &range) {
-        for (int i = range.start; i < range.end; i++)
-          {
-            const int c = i / ph, r = i % ph, sy = r - pads_[0];
-            float *row = padded_.ptr<float> () + (size_t) i * pw;
-            if (sy < 0 || sy >= h || x0 >= x1)
-              {
-                std::fill (row, row + pw, 0.0f);
-                continue;
-              }
-            std::fill (row, row + x0, 0.0f);
-            std::copy (src + ((size_t) c * h + sy) * w + (x0 - pads_[1]),
-                       src + ((size_t) c * h + sy) * w + (x1 - pads_[1]), row + x0);
-            std::fill (row + x1, row + pw, 0.0f);
-          }
-      });
-      src = padded_.ptr<float> ();
+      if (plain)
+        pad_with_zeros (src, h, w, ph, pw, padded.ptr<float> ());
+      else
+        resample (src, h, w, ph, pw, padded.ptr<float> ());
+      src = padded.ptr<float> ();
     }
   at_.resize ((size_t) weights_.cols ());
   for (int c = 0, p = 0; c < channels_; c++)

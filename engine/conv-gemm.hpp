@@ -17,22 +17,49 @@
 #include <opencv2/dnn.hpp>
 #pragma GCC diagnostic pop
 
+#include <memory>
+
 namespace ns {
+
+// What a stride-1 convolution reads, made from its input x of H x W:
+// x upsampled by a whole factor (nearest neighbour: `upsample` H x
+// `upsample` W), and padded with zeros or by mirroring that edge
+// (`reflect`, as OpenCV's "reflect" Padding layer, BORDER_REFLECT_101).
+// The layers that would do it before the convolution are folded into it.
+struct ConvInput
+{
+  int upsample = 1;
+  bool reflect = false;
+};
+
+// The padded input of a stride-1 convolution, shared by those of one
+// network, which run one at a time: each of its own would be one more
+// buffer to fault in.
+struct PaddedScratch
+{
+  cv::Mat buffer;              // only grows
+  double bytes_per_pixel = 0;  // the largest planned, per network input pixel
+};
 
 class ConvGemm
 {
 public:
   // weights: O x C x kh x kw; bias: O values or empty; zero padding
   // `pads` (top, left, bottom, right; a negative top or left pad skips
-  // input rows or columns); `stride` the same on both axes.
-  ConvGemm (const cv::Mat &weights, const cv::Mat &bias, int stride, const cv::Vec4i &pads);
+  // input rows or columns); `stride` the same on both axes.  `input`
+  // other than the default: stride 1 and pads of at least 0.  The padded
+  // input goes to `scratch` (a new one if null).
+  ConvGemm (const cv::Mat &weights, const cv::Mat &bias, int stride, const cv::Vec4i &pads,
+            const ConvInput &input = ConvInput (), std::shared_ptr<PaddedScratch> scratch = nullptr);
 
-  // 1 x O x ((H + top + bottom - kh) / stride + 1) x (the same for W).
+  // 1 x O x ((H + top + bottom - kh) / stride + 1) x (the same for W),
+  // H and W upsampled.
   cv::dnn::MatShape output_shape (const cv::dnn::MatShape &in) const;
 
   // y: 1 x O x any size (output_shape's, or another: the bottom and right
-  // pads only say how large y usually is), preallocated, continuous;
-  // output row r reads input rows r stride - top ..., zero outside x.
+  // pads only say how large y usually is; output_shape's with a ConvInput
+  // other than the default), preallocated, continuous; output row r reads
+  // input rows r stride - top ..., zero outside x.
   void forward (const cv::Mat &x, cv::Mat &y);
 
   int in_channels () const { return channels_; }
@@ -40,6 +67,8 @@ public:
 
 private:
   void forward_shifted (const cv::Mat &x, cv::Mat &y);
+  void pad_with_zeros (const float *src, int h, int w, int ph, int pw, float *padded) const;
+  void resample (const float *src, int h, int w, int ph, int pw, float *padded) const;
   void forward_gathered (const cv::Mat &x, cv::Mat &y);
   void gather (const cv::Mat &x, int width, int first, int n, float *panel) const;
 
@@ -49,8 +78,9 @@ private:
   cv::Vec2i kernel_;
   int stride_;
   cv::Vec4i pads_;
+  ConvInput input_;
   std::vector<ptrdiff_t> at_;  // B's rows (see PackedWeights::multiply_rows)
-  cv::Mat padded_;             // stride 1: the rows and columns read, zero outside x (only grows)
+  std::shared_ptr<PaddedScratch> scratch_; // stride 1: the rows and columns read
 };
 
 } // namespace ns

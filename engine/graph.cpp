@@ -4,6 +4,7 @@
 
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 
 #include <glib.h>
@@ -62,6 +63,18 @@ Snapshot::bytes () const
   for (const cv::Mat &m : values)
     n += m.total () * m.elemSize ();
   return n;
+}
+
+void
+copy_parallel (const cv::Mat &from, cv::Mat &to)
+{
+  CV_Assert (from.isContinuous () && to.isContinuous () && from.type () == to.type ()
+             && from.total () == to.total ());
+  const size_t bytes = from.total () * from.elemSize (), piece = 4 << 20;
+  cv::parallel_for_ (cv::Range (0, (int) ((bytes + piece - 1) / piece)), [&] (const cv::Range &range) {
+    const size_t begin = (size_t) range.start * piece, end = std::min (bytes, (size_t) range.end * piece);
+    memcpy (to.data + begin, from.data + begin, end - begin);
+  });
 }
 
 Graph::Graph () = default;
@@ -123,26 +136,14 @@ Graph::build (cv::dnn::Net &net, const std::vector<std::string> &norm_layers, bo
                 }
             }
 
-          // Zero padding right before a convolution (and read by nothing
-          // else; OpenCV 4.6's ONNX importer makes it for one-sided pads)
-          // becomes the convolution's own padding.
-          if (rewrite && node->inputs.size () == 1 && node->inputs[0] == (int) graph->nodes_.size ()
-              && node->inputs[0] > 0 && readers[input_names[0]] == 1 && in_shapes.size () == 1
-              && in_shapes[0].size () == 4)
+          // Padding right before a convolution (and read by nothing else:
+          // OpenCV 4.6's ONNX importer makes zero padding for one-sided
+          // pads, Magenta's networks mirror their edges), and an
+          // upsampling right before that, become part of the convolution.
+          if (rewrite && graph->fold_padding (node, in_shapes, probe, readers))
             {
-              Node &producer = *graph->nodes_.back ();
-              const double scale = (double) in_shapes[0][2] * in_shapes[0][3] / (probe[2] * probe[3]);
-              if (!producer.kernel && producer.inputs.size () == 1)
-                if ((node->kernel = rewrite_padded (node->layer, producer.layer, in_shapes[0][1], scale,
-                                                    graph->extra_bytes_per_pixel_)))
-                  {
-                    node->inputs = producer.inputs;
-                    node->output = producer.output;
-                    value_of[name] = node->output;
-                    graph->nodes_.back () = std::move (node);
-                    graph->rewritten_++;
-                    continue;
-                  }
+              value_of[name] = graph->nodes_.back ()->output;
+              continue;
             }
 
           node->output = (int) graph->nodes_.size () + 1;
@@ -151,7 +152,8 @@ Graph::build (cv::dnn::Net &net, const std::vector<std::string> &norm_layers, bo
             {
               // The layer's input pixels per network input pixel.
               const double scale = (double) in_shapes[0][2] * in_shapes[0][3] / (probe[2] * probe[3]);
-              if ((node->kernel = rewrite_layer (node->layer, scale, graph->extra_bytes_per_pixel_)))
+              if ((node->kernel = rewrite_layer (node->layer, scale, graph->extra_bytes_per_pixel_,
+                                                 graph->scratch_)))
                 graph->rewritten_++;
             }
           graph->nodes_.push_back (std::move (node));
@@ -357,6 +359,48 @@ Graph::forward (const cv::Mat &blob, const std::string &upto)
   return result;
 }
 
+// Whether `node` (a layer reading only the last node) is a convolution
+// after padding (after upsampling), each read by nothing else, that one
+// kernel computes; then it replaces them.
+bool
+Graph::fold_padding (std::unique_ptr<Node> &node, const std::vector<MatShape> &in_shapes,
+                     const MatShape &probe, const std::map<std::string, int> &readers)
+{
+  const int n = (int) nodes_.size ();
+  if (node->inputs.size () != 1 || node->inputs[0] != n || n == 0 || in_shapes.size () != 1
+      || in_shapes[0].size () != 4)
+    return false;
+  const auto read_once = [&] (const Node &producer) {
+    const auto it = readers.find (producer.name);
+    return !producer.kernel && producer.inputs.size () == 1 && it != readers.end () && it->second == 1;
+  };
+  Node &padding = *nodes_[n - 1];
+  if (!read_once (padding))
+    return false;
+  // The convolution's input pixels per network input pixel.
+  const double scale = (double) in_shapes[0][2] * in_shapes[0][3] / (probe[2] * probe[3]);
+  const bool after_resize = n >= 2 && padding.inputs[0] == n - 1 && read_once (*nodes_[n - 2]);
+  if (after_resize)
+    if ((node->kernel = rewrite_padded (node->layer, padding.layer, nodes_[n - 2]->layer,
+                                        in_shapes[0][1], scale, scratch_)))
+      {
+        node->inputs = nodes_[n - 2]->inputs;
+        node->output = nodes_[n - 2]->output;
+        nodes_[n - 2] = std::move (node);
+        nodes_.pop_back ();
+        rewritten_++;
+        return true;
+      }
+  if (!(node->kernel = rewrite_padded (node->layer, padding.layer, nullptr, in_shapes[0][1], scale,
+                                       scratch_)))
+    return false;
+  node->inputs = padding.inputs;
+  node->output = padding.output;
+  nodes_.back () = std::move (node);
+  rewritten_++;
+  return true;
+}
+
 bool
 Graph::agrees_with (cv::dnn::Net &net)
 {
@@ -407,8 +451,9 @@ Graph::restore (Snapshot &from)
         m = v;
       else
         {
+          CV_Assert (v.type () == CV_32F && v.isContinuous ());
           m = take (shape_of (v));
-          v.convertTo (m, CV_32F);
+          copy_parallel (v, m);
         }
     }
   from = Snapshot ();
@@ -462,6 +507,7 @@ Graph::release ()
 {
   drop_values ();
   pool_.clear ();
+  scratch_->buffer.release ();
   if (!profile_)
     return;
   // Per kind of layer, as the benchmark's table shows it.

@@ -11,10 +11,12 @@
 // see rewrite.hpp).
 #pragma once
 
+#include "conv-gemm.hpp"
 #include "instance-norm.hpp"
 
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +29,10 @@ shape_of (const cv::Mat &m)
 {
   return cv::dnn::MatShape (m.size.p, m.size.p + m.dims);
 }
+
+// to = from (the same size, continuous), copied by every thread: copies of
+// snapshots on one thread left the other cores idle.
+void copy_parallel (const cv::Mat &from, cv::Mat &to);
 
 // An engine replacement for one layer: one input, one output, batch 1,
 // NCHW float.
@@ -87,7 +93,10 @@ public:
   int rewritten () const { return rewritten_; }
 
   // Extra memory per network input pixel the kernels need.
-  double extra_bytes_per_pixel () const { return extra_bytes_per_pixel_; }
+  double extra_bytes_per_pixel () const
+  {
+    return extra_bytes_per_pixel_ + scratch_->bytes_per_pixel;
+  }
 
   // Makes the buffers a pass at `input` needs, so that passes at smaller
   // sizes (a job's statistics pass) fit in them and the pass at `input`
@@ -103,6 +112,8 @@ private:
   struct Node;
   Graph ();
 
+  bool fold_padding (std::unique_ptr<Node> &node, const std::vector<cv::dnn::MatShape> &in_shapes,
+                     const cv::dnn::MatShape &probe, const std::map<std::string, int> &readers);
   void run_nodes (int begin, int end);
   void run_node (Node &node);
   cv::Mat take (const cv::dnn::MatShape &shape);
@@ -118,6 +129,8 @@ private:
   bool profile_ = false;          // NEURAL_STYLE_PROFILE: time per node
   int rewritten_ = 0;
   double extra_bytes_per_pixel_ = 0;
+  // The stride-1 convolutions' padded inputs (rewrite.hpp).
+  std::shared_ptr<PaddedScratch> scratch_ = std::make_shared<PaddedScratch> ();
 };
 
 } // namespace ns

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cmath>
 #include <memory>
+#include <numeric>
 
 namespace ns::magenta {
 
@@ -155,8 +156,18 @@ load_arbitrary (NsEngine &engine, const std::string &transfer_path, const char *
       g_autofree gchar *pbase = g_path_get_basename (prediction_path);
       a->prediction = load_network (prediction_path);
       a->has_prediction = true;
-      const cv::Mat black (magenta::kStyleSide, magenta::kStyleSide, CV_32FC3, cv::Scalar::all (0));
-      const size_t n = a->prediction.vector_input < 0 ? magenta::predict (a->prediction, black).size () : 0;
+      // What it makes of a style picture, asked of its shapes (a forward
+      // pass here cost every preset style a tenth of a second).
+      size_t n = 0;
+      if (a->prediction.vector_input < 0)
+        {
+          std::vector<cv::dnn::MatShape> ins, outs;
+          a->prediction.net.getLayerShapes ({ 1, 3, magenta::kStyleSide, magenta::kStyleSide },
+                                            a->prediction.net.getLayerId (a->prediction.output), ins, outs);
+          if (outs.size () == 1)
+            n = std::accumulate (outs[0].begin (), outs[0].end (), (size_t) 1,
+                                 [] (size_t a, int b) { return a * (size_t) std::max (b, 0); });
+        }
       if (n != NS_STYLE_VECTOR_SIZE)
         fail (NS_ENGINE_ERROR_NOT_IMAGE_MODEL,
               _("'%s' is not Magenta's style prediction network: it does not turn a picture "

@@ -385,10 +385,12 @@ winograd_convolution (const cv::Ptr<cv::dnn::Layer> &layer)
 class GemmConvolution : public ConvolutionKernel
 {
 public:
-  GemmConvolution (const cv::Ptr<cv::dnn::Layer> &layer, int stride, const cv::Vec4i &pads)
+  GemmConvolution (const cv::Ptr<cv::dnn::Layer> &layer, int stride, const cv::Vec4i &pads,
+                   const ConvInput &input, std::shared_ptr<PaddedScratch> scratch)
     : ConvolutionKernel (layer),
-      conv_ (layer->blobs[0], layer->blobs.size () == 2 ? layer->blobs[1] : cv::Mat (), stride, pads),
-      stride_ (stride)
+      conv_ (layer->blobs[0], layer->blobs.size () == 2 ? layer->blobs[1] : cv::Mat (), stride, pads,
+             input, std::move (scratch)),
+      stride_ (stride), input_ (input)
   {
   }
 
@@ -398,7 +400,9 @@ public:
     const cv::Mat &w = layer_->blobs[0];
     return "engine gemm " + std::to_string (w.size[2]) + "x" + std::to_string (w.size[3]) + " s"
            + std::to_string (stride_) + " " + std::to_string (w.size[1]) + "->"
-           + std::to_string (w.size[0]);
+           + std::to_string (w.size[0])
+           + (input_.upsample > 1 ? " upsampling x" + std::to_string (input_.upsample) : "")
+           + (input_.reflect ? " mirror-padded" : "");
   }
 
 protected:
@@ -408,11 +412,13 @@ protected:
 private:
   ConvGemm conv_;
   int stride_;
+  ConvInput input_;
 };
 
 std::unique_ptr<Kernel>
-gemm_convolution (const cv::Ptr<cv::dnn::Layer> &layer, double scale, double &extra,
-                  const cv::Vec4i &more_pads = cv::Vec4i ())
+gemm_convolution (const cv::Ptr<cv::dnn::Layer> &layer, double scale,
+                  const std::shared_ptr<PaddedScratch> &scratch, const cv::Vec4i &more_pads = cv::Vec4i (),
+                  const ConvInput &input = ConvInput ())
 {
   auto *conv = dynamic_cast<cv::dnn::BaseConvolutionLayer *> (layer.get ());
   if (!conv || layer->type != "Convolution" || layer->blobs.empty () || layer->blobs.size () > 2)
@@ -425,80 +431,149 @@ gemm_convolution (const cv::Ptr<cv::dnn::Layer> &layer, double scale, double &ex
       || !square (conv->dilations, 1) || conv->pads_begin.size () != 2
       || conv->pads_end.size () != 2 || !conv->padMode.empty ())
     return nullptr;
-  const cv::Vec4i pads = more_pads + cv::Vec4i ((int) conv->pads_begin[0], (int) conv->pads_begin[1],
-                                                (int) conv->pads_end[0], (int) conv->pads_end[1]);
-  // Stride 1 with pads: a padded copy of the input.
-  if (stride == 1 && pads != cv::Vec4i ())
-    extra += scale * sizeof (float) * w.size[1];
-  return std::make_unique<GemmConvolution> (layer, stride, pads);
+  const cv::Vec4i own ((int) conv->pads_begin[0], (int) conv->pads_begin[1], (int) conv->pads_end[0],
+                       (int) conv->pads_end[1]);
+  const bool plain = input.upsample == 1 && !input.reflect;
+  // Mirrored pads and upsampling come before the convolution's own pads.
+  if (!plain && (stride != 1 || own != cv::Vec4i ()))
+    return nullptr;
+  const cv::Vec4i pads = more_pads + own;
+  // Stride 1 with pads: a padded copy of the input (`scale` is already
+  // the upsampled input's).
+  if (stride == 1 && (!plain || pads != cv::Vec4i ()))
+    scratch->bytes_per_pixel = std::max (scratch->bytes_per_pixel, scale * sizeof (float) * w.size[1]);
+  return std::make_unique<GemmConvolution> (layer, stride, pads, input, scratch);
 }
 
-// If `layer` pads a 4-D input with zeros on the last two axes: its pads
-// (top, left, bottom, right).  Asked of the layer itself: its output shapes
-// at two sizes, and its output for distinct values.
+// Runs `layer` on 1 x 2 x h x w distinct values; its output, or empty
+// when it has another shape than `want`.
+cv::Mat
+probe_output (const cv::Ptr<cv::dnn::Layer> &layer, const MatShape &in, MatShape &out)
+{
+  std::vector<MatShape> outs, internals;
+  layer->getMemoryShapes ({ in }, 1, outs, internals);
+  if (outs.size () != 1 || outs[0].size () != 4 || outs[0][0] != 1 || outs[0][1] != in[1])
+    return cv::Mat ();
+  out = outs[0];
+  cv::Mat x (in, CV_32F), y (out, CV_32F, cv::Scalar (NAN));
+  for (size_t i = 0; i < x.total (); i++)
+    x.ptr<float> ()[i] = (float) (i + 1);
+  LayerRunner runner (layer);
+  runner.forward (x, y);
+  return y;
+}
+
+// Channel c of a 1 x C x H x W blob.
+cv::Mat
+plane (const cv::Mat &m, int c)
+{
+  return cv::Mat (m.size[2], m.size[3], CV_32F, const_cast<float *> (m.ptr<float> (0, c)));
+}
+
+// If `layer` pads a 4-D input on the last two axes, with zeros or by
+// mirroring its edge (`reflect`, as BORDER_REFLECT_101): its pads (top,
+// left, bottom, right).  Asked of the layer itself: its output shapes at
+// two sizes, and its output for distinct values.
 bool
-zero_padding (const cv::Ptr<cv::dnn::Layer> &layer, cv::Vec4i &pads)
+padding_of (const cv::Ptr<cv::dnn::Layer> &layer, cv::Vec4i &pads, bool &reflect)
 {
   if (layer->type != "Padding")
     return false;
   const MatShape sizes[] = { { 1, 2, 6, 9 }, { 1, 2, 5, 7 } };
   try
     {
+      MatShape out;
+      cv::Mat y;
       for (const MatShape &in : sizes)
         {
-          std::vector<MatShape> outs, internals;
-          layer->getMemoryShapes ({ in }, 1, outs, internals);
-          if (outs.size () != 1 || outs[0].size () != 4 || outs[0][0] != 1 || outs[0][1] != 2
-              || outs[0][2] < in[2] || outs[0][3] < in[3])
+          if ((y = probe_output (layer, in, out)).empty () || out[2] < in[2] || out[3] < in[3])
             return false;
           if (&in == &sizes[0])
-            {
-              pads = cv::Vec4i (0, 0, outs[0][2] - in[2], outs[0][3] - in[3]); // totals
-              continue;
-            }
-          if (pads[2] != outs[0][2] - in[2] || pads[3] != outs[0][3] - in[3])
+            pads = cv::Vec4i (0, 0, out[2] - in[2], out[3] - in[3]); // totals
+          else if (pads[2] != out[2] - in[2] || pads[3] != out[3] - in[3])
             return false; // pads that depend on the size
-          cv::Mat x (in, CV_32F), y (outs[0], CV_32F, cv::Scalar (NAN));
-          for (size_t i = 0; i < x.total (); i++)
-            x.ptr<float> ()[i] = (float) (i + 1);
-          LayerRunner runner (layer);
-          runner.forward (x, y);
-          // Where the first value went is the leading pad.
-          cv::Point at;
-          cv::minMaxLoc (cv::Mat (y.size[2], y.size[3], CV_32F, y.ptr<float> (0, 0)) == 1.0f,
-                         nullptr, nullptr, nullptr, &at);
-          pads = cv::Vec4i (at.y, at.x, pads[2] - at.y, pads[3] - at.x);
-          cv::Mat want (outs[0], CV_32F, cv::Scalar (0));
-          for (int c = 0; c < 2; c++)
-            cv::Mat (in[2], in[3], CV_32F, x.ptr<float> (0, c))
-              .copyTo (cv::Mat (y.size[2], y.size[3], CV_32F, want.ptr<float> (0, c)) (
-                cv::Rect (pads[1], pads[0], in[3], in[2])));
-          if (pads[2] < 0 || pads[3] < 0 || cv::norm (y, want, cv::NORM_INF) != 0)
-            return false;
         }
+      const MatShape &in = sizes[1];
+      // Where the first value went is the leading pad (mirrored pads do not
+      // repeat the edge: it is there only).
+      cv::Point at;
+      cv::minMaxLoc (plane (y, 0) == 1.0f, nullptr, nullptr, nullptr, &at);
+      pads = cv::Vec4i (at.y, at.x, pads[2] - at.y, pads[3] - at.x);
+      if (pads[2] < 0 || pads[3] < 0)
+        return false;
+      cv::Mat x (in, CV_32F);
+      for (size_t i = 0; i < x.total (); i++)
+        x.ptr<float> ()[i] = (float) (i + 1);
+      bool zeros = true, mirrored = true;
+      for (int c = 0; c < 2; c++)
+        {
+          cv::Mat zero_want (out[2], out[3], CV_32F, cv::Scalar (0)), mirror_want;
+          plane (x, c).copyTo (zero_want (cv::Rect (pads[1], pads[0], in[3], in[2])));
+          cv::copyMakeBorder (plane (x, c), mirror_want, pads[0], pads[2], pads[1], pads[3],
+                              cv::BORDER_REFLECT_101);
+          zeros = zeros && cv::norm (plane (y, c), zero_want, cv::NORM_INF) == 0;
+          mirrored = mirrored && cv::norm (plane (y, c), mirror_want, cv::NORM_INF) == 0;
+        }
+      reflect = !zeros;
+      return zeros || mirrored;
     }
   catch (const cv::Exception &)
     {
       return false;
     }
-  return true;
+}
+
+// If `layer` upsamples a 4-D input by a whole factor on the last two axes,
+// nearest neighbour: the factor.  Asked of the layer as padding_of does.
+int
+upsampling_of (const cv::Ptr<cv::dnn::Layer> &layer)
+{
+  if (layer->type != "Resize")
+    return 0;
+  try
+    {
+      int factor = 0;
+      for (const MatShape &in : { MatShape { 1, 2, 6, 9 }, MatShape { 1, 2, 5, 7 } })
+        {
+          MatShape out;
+          const cv::Mat y = probe_output (layer, in, out);
+          if (y.empty () || out[2] % in[2] || out[2] / in[2] < 2 || out[3] != out[2] / in[2] * in[3]
+              || (factor && out[2] / in[2] != factor))
+            return 0;
+          factor = out[2] / in[2];
+          for (int c = 0; c < 2; c++)
+            for (int r = 0; r < out[2]; r++)
+              for (int k = 0; k < out[3]; k++)
+                if (plane (y, c).at<float> (r, k) != (float) (1 + (c * in[2] + r / factor) * in[3] + k / factor))
+                  return 0;
+        }
+      return factor;
+    }
+  catch (const cv::Exception &)
+    {
+      return 0;
+    }
 }
 
 } // namespace
 
 std::unique_ptr<Kernel>
 rewrite_padded (const cv::Ptr<cv::dnn::Layer> &conv, const cv::Ptr<cv::dnn::Layer> &padding,
-                int channels, double scale, double &extra_bytes_per_pixel)
+                const cv::Ptr<cv::dnn::Layer> &resize, int channels, double scale,
+                const std::shared_ptr<PaddedScratch> &scratch)
 {
   cv::Vec4i pads;
+  ConvInput input;
   if (conv->type != "Convolution" || conv->blobs.empty () || conv->blobs[0].dims != 4
-      || conv->blobs[0].size[1] != channels || !zero_padding (padding, pads))
+      || conv->blobs[0].size[1] != channels || !padding_of (padding, pads, input.reflect)
+      || (resize && (input.upsample = upsampling_of (resize)) == 0))
     return nullptr;
-  return gemm_convolution (conv, scale, extra_bytes_per_pixel, pads);
+  return gemm_convolution (conv, scale, scratch, pads, input);
 }
 
 std::unique_ptr<Kernel>
-rewrite_layer (const cv::Ptr<cv::dnn::Layer> &layer, double scale, double &extra_bytes_per_pixel)
+rewrite_layer (const cv::Ptr<cv::dnn::Layer> &layer, double scale, double &extra_bytes_per_pixel,
+               const std::shared_ptr<PaddedScratch> &scratch)
 {
   if (auto k = packed_convolution (layer, scale, extra_bytes_per_pixel))
     return k;
@@ -506,7 +581,7 @@ rewrite_layer (const cv::Ptr<cv::dnn::Layer> &layer, double scale, double &extra
     return k;
   if (auto k = winograd_convolution (layer))
     return k;
-  if (auto k = gemm_convolution (layer, scale, extra_bytes_per_pixel))
+  if (auto k = gemm_convolution (layer, scale, scratch))
     return k;
   return nullptr;
 }

@@ -5,6 +5,7 @@
 // in the environment turns them all off (the suite compares both ways).
 #pragma once
 
+#include "conv-gemm.hpp"
 #include "graph.hpp"
 
 namespace ns {
@@ -15,17 +16,22 @@ bool rewrites_enabled ();
 // A kernel computing what `layer` computes, or null.  `scale` is the
 // layer's input pixels per network input pixel; the memory the kernel
 // needs beyond the layer's own, per network input pixel, is added to
-// `extra_bytes_per_pixel`.
+// `extra_bytes_per_pixel`, or to `scratch`'s plan when it goes there
+// (the padded input of a stride-1 convolution: one for the network).
 std::unique_ptr<Kernel> rewrite_layer (const cv::Ptr<cv::dnn::Layer> &layer, double scale,
-                                       double &extra_bytes_per_pixel);
+                                       double &extra_bytes_per_pixel,
+                                       const std::shared_ptr<PaddedScratch> &scratch);
 
-// If `padding` only pads its input with zeros, and `conv` (which reads it,
-// with `channels` input channels) is a convolution the engine runs: the
-// two as one kernel, which reads what `padding` reads (`scale` and the
-// extra memory as for rewrite_layer).
+// If `padding` only pads its input, with zeros or by mirroring its edge,
+// `resize` (if not null; what `padding` reads) only upsamples by a whole
+// factor (nearest neighbour), and `conv` (which reads `padding`, with
+// `channels` input channels) is a convolution the engine runs: the two or
+// three as one kernel, which reads what the first reads (`scale` and
+// `scratch` as for rewrite_layer; the kernel needs no other memory).
 std::unique_ptr<Kernel> rewrite_padded (const cv::Ptr<cv::dnn::Layer> &conv,
-                                        const cv::Ptr<cv::dnn::Layer> &padding, int channels,
-                                        double scale, double &extra_bytes_per_pixel);
+                                        const cv::Ptr<cv::dnn::Layer> &padding,
+                                        const cv::Ptr<cv::dnn::Layer> &resize, int channels,
+                                        double scale, const std::shared_ptr<PaddedScratch> &scratch);
 
 // If `kernel` is a transposed convolution's and `slice` only crops its
 // output's edges: makes the kernel crop too and says true.

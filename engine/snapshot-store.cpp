@@ -161,9 +161,9 @@ SnapshotStore::put (size_t i, const Snapshot &snapshot)
       size_t offset = 0;
       for (const cv::Mat &m : snapshot.values)
         {
-          CV_Assert (m.type () == CV_32F);
+          CV_Assert (m.type () == CV_32F && m.isContinuous ());
           cv::Mat copy (m.dims, m.size.p, CV_32F, arena.data + offset);
-          m.copyTo (copy);
+          copy_parallel (m, copy);
           kept.values.push_back (copy);
           offset += m.total () * m.elemSize ();
         }

@@ -15,6 +15,7 @@
 #pragma GCC diagnostic ignored "-Wsign-compare"
 #include <opencv2/dnn/all_layers.hpp>
 #include <opencv2/dnn/shape_utils.hpp>
+#include <opencv2/imgproc.hpp>
 #pragma GCC diagnostic pop
 
 #include <glib.h>
@@ -209,6 +210,69 @@ test_conv_random ()
   select_best_isa ();
 }
 
+// x upsampled by `factor` (nearest neighbour) and padded with zeros or by
+// mirroring, plane by plane with OpenCV's own functions.
+cv::Mat
+resampled (const cv::Mat &x, int factor, bool reflect, const cv::Vec4i &pads)
+{
+  const int c = x.size[1], h = x.size[2] * factor, w = x.size[3] * factor;
+  cv::Mat y ({ 1, c, h + pads[0] + pads[2], w + pads[1] + pads[3] }, CV_32F);
+  for (int ch = 0; ch < c; ch++)
+    {
+      cv::Mat up, dst (y.size[2], y.size[3], CV_32F, y.ptr<float> (0, ch));
+      cv::resize (cv::Mat (x.size[2], x.size[3], CV_32F, const_cast<float *> (x.ptr<float> (0, ch))), up,
+                  cv::Size (w, h), 0, 0, cv::INTER_NEAREST);
+      cv::copyMakeBorder (up, dst, pads[0], pads[2], pads[1], pads[3],
+                          reflect ? cv::BORDER_REFLECT_101 : cv::BORDER_CONSTANT, cv::Scalar (0));
+    }
+  return y;
+}
+
+// Stride-1 convolutions that upsample and mirror or zero-pad their input
+// themselves (Magenta's layers, folded), against OpenCV's resize, border
+// and convolution; all through one shared scratch, in turns of every size.
+void
+test_conv_resampled ()
+{
+  const Conv convs[] = {
+    { 32, 16, 3, 3, 1, { 1, 1, 1, 1 } },  // Magenta's upsampling layers
+    { 8, 3, 9, 9, 1, { 4, 4, 4, 4 } },    // its last layer
+    { 5, 7, 3, 2, 1, { 2, 0, 1, 3 } },    // one-sided, wider than the image
+  };
+  const std::pair<int, int> sizes[] = { { 1, 1 }, { 2, 3 }, { 9, 17 }, { 33, 35 } };
+  auto scratch = std::make_shared<ns::PaddedScratch> ();
+  double lowest = 1000;
+  int checked = 0;
+  for (size_t i = 0; i < G_N_ELEMENTS (convs); i++)
+    for (int factor : { 1, 2, 3 })
+      for (bool reflect : { false, true })
+        for (const auto &size : sizes)
+          {
+            const Conv &c = convs[i];
+            const cv::Mat w = random_mat ({ c.out, c.in, c.kh, c.kw }, i);
+            const cv::Mat bias = random_mat ({ c.out }, 100 + i);
+            const cv::Mat x = random_mat ({ 1, c.in, size.first, size.second }, 7 * i + size.first);
+            const cv::Mat big = resampled (x, factor, reflect, c.pads);
+            if (big.size[2] < c.kh || big.size[3] < c.kw)
+              continue;
+            const cv::Mat want = stock_forward ({ c.in, c.out, c.kh, c.kw, 1, {} }, w, bias, big);
+            ns::ConvGemm conv (w, bias, 1, c.pads, { factor, reflect }, scratch);
+            g_assert_true (conv.output_shape (cv::dnn::shape (x)) == cv::dnn::shape (want));
+            cv::Mat got (cv::dnn::shape (want), CV_32F, cv::Scalar (NAN));
+            conv.forward (x, got);
+            const double db = psnr (got, want);
+            if (!(db >= 100.0))
+              g_error ("%d->%d %dx%d pads %d,%d,%d,%d, x%d %s on %dx%d: %.1f dB against OpenCV", c.in,
+                       c.out, c.kh, c.kw, c.pads[0], c.pads[1], c.pads[2], c.pads[3], factor,
+                       reflect ? "mirrored" : "zeros", size.first, size.second, db);
+            lowest = std::min (lowest, db);
+            checked++;
+          }
+  g_test_message ("%d convolutions upsampling and padding their input, every one >= %.1f dB", checked,
+                  lowest);
+  g_assert_cmpint (checked, >=, 60);
+}
+
 // The convolutions of a shared network that the engine runs as ConvGemm,
 // with their real weights, on a tile-sized input.
 void
@@ -245,6 +309,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, nullptr);
   g_test_add_func ("/conv-gemm/gemm", test_gemm);
   g_test_add_func ("/conv-gemm/random", test_conv_random);
+  g_test_add_func ("/conv-gemm/resampled", test_conv_resampled);
   g_test_add_func ("/conv-gemm/real-weights", test_conv_real);
   return g_test_run ();
 }
