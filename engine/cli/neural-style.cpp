@@ -129,12 +129,25 @@ struct Images
   cv::Mat out;
 };
 
+// Runs fn (rows) over bands of `rect`'s rows on every thread: a whole
+// photo converted on one thread took a tenth of a light style's time.
+template <typename F>
+void
+in_bands (const NsRect *rect, const F &fn)
+{
+  cv::parallel_for_ (cv::Range (0, rect->height), [&] (const cv::Range &rows) {
+    fn (cv::Rect (rect->x, rect->y + rows.start, rect->width, rows.size ()), rows);
+  }, 16);
+}
+
 gboolean
 read_rect (gpointer user_data, const NsRect *rect, gfloat *rgba, GError **)
 {
   const Images *images = static_cast<const Images *> (user_data);
   cv::Mat dest (rect->height, rect->width, CV_32FC4, rgba);
-  to_rgba_float (images->in (cv::Rect (rect->x, rect->y, rect->width, rect->height))).copyTo (dest);
+  in_bands (rect, [&] (const cv::Rect &band, const cv::Range &rows) {
+    to_rgba_float (images->in (band)).copyTo (dest.rowRange (rows.start, rows.end));
+  });
   return TRUE;
 }
 
@@ -143,8 +156,9 @@ write_rect (gpointer user_data, const NsRect *rect, const gfloat *rgba, GError *
 {
   Images *images = static_cast<Images *> (user_data);
   const cv::Mat src (rect->height, rect->width, CV_32FC4, const_cast<gfloat *> (rgba));
-  from_rgba_float (src, images->out.type ())
-    .copyTo (images->out (cv::Rect (rect->x, rect->y, rect->width, rect->height)));
+  in_bands (rect, [&] (const cv::Rect &band, const cv::Range &rows) {
+    from_rgba_float (src.rowRange (rows.start, rows.end), images->out.type ()).copyTo (images->out (band));
+  });
   return TRUE;
 }
 
