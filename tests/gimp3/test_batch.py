@@ -352,8 +352,11 @@ def kill_plug_in_after(seconds, killed):
 
 
 def test_killed_mid_run():
-    for style, what, seconds in (('wave', 'a network', 3.0), (STARRY, 'a picture', 1.5)):
-        image, layer = offset_photo('chelsea.png', 1500, 1000)
+    # Large enough that the kill lands while it paints: Magenta paints 1.5
+    # MP in less than the 1.5 s the picture style waits.
+    for style, what, seconds, size in (('wave', 'a network', 3.0, (1500, 1000)),
+                                       (STARRY, 'a picture', 1.5, (3000, 2000))):
+        image, layer = offset_photo('chelsea.png', *size)
         before = snapshot(image)
         killed = []
         killer = threading.Thread(target=kill_plug_in_after, args=(seconds, killed))
