@@ -114,29 +114,6 @@ ConvGemm::forward (const cv::Mat &x, cv::Mat &y)
     forward_gathered (x, y);
 }
 
-// `padded` = x (C x h x w at `src`) with zeros around, ph x pw per channel.
-void
-ConvGemm::pad_with_zeros (const float *src, int h, int w, int ph, int pw, float *padded) const
-{
-  const int x0 = std::max (0, pads_[1]), x1 = std::min (pw, w + pads_[1]); // columns from x
-  cv::parallel_for_ (cv::Range (0, channels_ * ph), [&] (const cv::Range &range) {
-    for (int i = range.start; i < range.end; i++)
-      {
-        const int c = i / ph, r = i % ph, sy = r - pads_[0];
-        float *row = padded + (size_t) i * pw;
-        if (sy < 0 || sy >= h || x0 >= x1)
-          {
-            std::fill (row, row + pw, 0.0f);
-            continue;
-          }
-        std::fill (row, row + x0, 0.0f);
-        std::copy (src + ((size_t) c * h + sy) * w + (x0 - pads_[1]),
-                   src + ((size_t) c * h + sy) * w + (x1 - pads_[1]), row + x0);
-        std::fill (row + x1, row + pw, 0.0f);
-      }
-  });
-}
-
 namespace {
 
 // Where padded index i (from -pad) of an axis of n values upsampled by u
@@ -156,8 +133,8 @@ source_index (int i, int n, int u, bool reflect)
 
 } // namespace
 
-// `padded` = x (C x h x w at `src`) upsampled and padded as input_ says,
-// ph x pw per channel.
+// `padded` = x (C x h x w at `src`) upsampled and padded as input_ says
+// (zeros by default), ph x pw per channel.
 void
 ConvGemm::resample (const float *src, int h, int w, int ph, int pw, float *padded) const
 {
@@ -166,9 +143,10 @@ ConvGemm::resample (const float *src, int h, int w, int ph, int pw, float *padde
     rows[r] = source_index (r - pads_[0], h, input_.upsample, input_.reflect);
   for (int c = 0; c < pw; c++)
     cols[c] = source_index (c - pads_[1], w, input_.upsample, input_.reflect);
-  // Columns read as they are (none when upsampled).
-  const int x0 = input_.upsample == 1 ? std::min (pw, pads_[1]) : pw;
-  const int x1 = input_.upsample == 1 ? std::min (pw, pads_[1] + w) : pw;
+  // Columns read as they are (none when upsampled); a negative pad skips
+  // columns of x.
+  const int x0 = input_.upsample == 1 ? std::max (0, std::min (pw, pads_[1])) : pw;
+  const int x1 = input_.upsample == 1 ? std::max (x0, std::min (pw, pads_[1] + w)) : pw;
   cv::parallel_for_ (cv::Range (0, channels_ * ph), [&] (const cv::Range &range) {
     for (int i = range.start; i < range.end; i++)
       {
@@ -213,10 +191,7 @@ ConvGemm::forward_shifted (const cv::Mat &x, cv::Mat &y)
           padded.release ();
           padded.create (1, (int) size, CV_32F);
         }
-      if (plain)
-        pad_with_zeros (src, h, w, ph, pw, padded.ptr<float> ());
-      else
-        resample (src, h, w, ph, pw, padded.ptr<float> ());
+      resample (src, h, w, ph, pw, padded.ptr<float> ());
       src = padded.ptr<float> ();
     }
   at_.resize ((size_t) weights_.cols ());

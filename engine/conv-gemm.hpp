@@ -67,7 +67,6 @@ public:
 
 private:
   void forward_shifted (const cv::Mat &x, cv::Mat &y);
-  void pad_with_zeros (const float *src, int h, int w, int ph, int pw, float *padded) const;
   void resample (const float *src, int h, int w, int ph, int pw, float *padded) const;
   void forward_gathered (const cv::Mat &x, cv::Mat &y);
   void gather (const cv::Mat &x, int width, int first, int n, float *panel) const;

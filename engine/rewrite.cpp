@@ -445,17 +445,18 @@ gemm_convolution (const cv::Ptr<cv::dnn::Layer> &layer, double scale,
   return std::make_unique<GemmConvolution> (layer, stride, pads, input, scratch);
 }
 
-// Runs `layer` on 1 x 2 x h x w distinct values; its output, or empty
-// when it has another shape than `want`.
+// Runs `layer` on `x`, distinct values of shape `in`; its output (of shape
+// `out`), or empty when that is not one 4-D blob of as many channels.
 cv::Mat
-probe_output (const cv::Ptr<cv::dnn::Layer> &layer, const MatShape &in, MatShape &out)
+probe_output (const cv::Ptr<cv::dnn::Layer> &layer, const MatShape &in, MatShape &out, cv::Mat &x)
 {
   std::vector<MatShape> outs, internals;
   layer->getMemoryShapes ({ in }, 1, outs, internals);
   if (outs.size () != 1 || outs[0].size () != 4 || outs[0][0] != 1 || outs[0][1] != in[1])
     return cv::Mat ();
   out = outs[0];
-  cv::Mat x (in, CV_32F), y (out, CV_32F, cv::Scalar (NAN));
+  x.create (in, CV_32F);
+  cv::Mat y (out, CV_32F, cv::Scalar (NAN));
   for (size_t i = 0; i < x.total (); i++)
     x.ptr<float> ()[i] = (float) (i + 1);
   LayerRunner runner (layer);
@@ -483,10 +484,10 @@ padding_of (const cv::Ptr<cv::dnn::Layer> &layer, cv::Vec4i &pads, bool &reflect
   try
     {
       MatShape out;
-      cv::Mat y;
+      cv::Mat x, y;
       for (const MatShape &in : sizes)
         {
-          if ((y = probe_output (layer, in, out)).empty () || out[2] < in[2] || out[3] < in[3])
+          if ((y = probe_output (layer, in, out, x)).empty () || out[2] < in[2] || out[3] < in[3])
             return false;
           if (&in == &sizes[0])
             pads = cv::Vec4i (0, 0, out[2] - in[2], out[3] - in[3]); // totals
@@ -501,9 +502,6 @@ padding_of (const cv::Ptr<cv::dnn::Layer> &layer, cv::Vec4i &pads, bool &reflect
       pads = cv::Vec4i (at.y, at.x, pads[2] - at.y, pads[3] - at.x);
       if (pads[2] < 0 || pads[3] < 0)
         return false;
-      cv::Mat x (in, CV_32F);
-      for (size_t i = 0; i < x.total (); i++)
-        x.ptr<float> ()[i] = (float) (i + 1);
       bool zeros = true, mirrored = true;
       for (int c = 0; c < 2; c++)
         {
@@ -536,7 +534,8 @@ upsampling_of (const cv::Ptr<cv::dnn::Layer> &layer)
       for (const MatShape &in : { MatShape { 1, 2, 6, 9 }, MatShape { 1, 2, 5, 7 } })
         {
           MatShape out;
-          const cv::Mat y = probe_output (layer, in, out);
+          cv::Mat x;
+          const cv::Mat y = probe_output (layer, in, out, x);
           if (y.empty () || out[2] % in[2] || out[2] / in[2] < 2 || out[3] != out[2] / in[2] * in[3]
               || (factor && out[2] / in[2] != factor))
             return 0;

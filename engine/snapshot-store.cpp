@@ -49,7 +49,7 @@ SnapshotStore::lane_fd (int lane)
 
 // The lowest free space that holds `length`, else the files grow.
 guint64
-SnapshotStore::allocate (guint64 length)
+SnapshotStore::take_space (guint64 length)
 {
   for (auto it = free_.begin (); it != free_.end (); ++it)
     if (it->second >= length)
@@ -65,7 +65,7 @@ SnapshotStore::allocate (guint64 length)
 }
 
 void
-SnapshotStore::free (guint64 offset, guint64 length)
+SnapshotStore::give_back_space (guint64 offset, guint64 length)
 {
   auto next = free_.lower_bound (offset);
   if (next != free_.end () && offset + length == next->first)
@@ -152,7 +152,7 @@ SnapshotStore::put (size_t i, const Snapshot &snapshot)
   in_memory_ -= arena.total ();
   if (arena.total () < bytes || arena.total () > 2 * bytes || in_memory_ + arena.total () > limit_)
     arena.release ();
-  if (in_memory_ + std::max (arena.total (), bytes) <= limit_)
+  if (in_memory_ + (arena.empty () ? bytes : arena.total ()) <= limit_)
     {
       const size_t row = 1 << 20;
       if (arena.empty () && bytes > 0)
@@ -173,7 +173,7 @@ SnapshotStore::put (size_t i, const Snapshot &snapshot)
   for (const cv::Mat &m : snapshot.values)
     place.length += lane_part (m.total () * m.elemSize (), lanes_);
   place.where = Place::Where::file;
-  place.offset = allocate (place.length);
+  place.offset = take_space (place.length);
   guint64 at = place.offset;
   for (const cv::Mat &m : snapshot.values)
     {
@@ -206,7 +206,7 @@ SnapshotStore::get (size_t i, const std::function<cv::Mat (const cv::dnn::MatSha
       loaded.values.push_back (m);
     }
   // Read once: the next snapshot put may go there.
-  free (place.offset, place.length);
+  give_back_space (place.offset, place.length);
   place = Place ();
   return loaded;
 }

@@ -46,8 +46,8 @@ private:
   };
 
   int lane_fd (int lane);
-  guint64 allocate (guint64 length);
-  void free (guint64 offset, guint64 length);
+  guint64 take_space (guint64 length);
+  void give_back_space (guint64 offset, guint64 length);
   void transfer (void *data, size_t size, guint64 offset, bool write);
 
   size_t limit_;
