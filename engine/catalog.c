@@ -1,6 +1,9 @@
 /* catalog.c: the styles on offer, from models/catalog.ini and the model
  * search path.
  */
+/* O_CLOEXEC, link() */
+#define _POSIX_C_SOURCE 200809L
+
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
@@ -10,8 +13,11 @@
 #include "catalog-private.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct _NsCatalog
 {
@@ -25,6 +31,10 @@ struct _NsCatalog
 
 /* An ml5 style folder holds this manifest, next to its weight files. */
 #define ML5_MANIFEST "manifest.json"
+
+/* Far beyond what a real catalog (22 KB) or saved style (2 KB) holds. */
+#define CATALOG_MAX_SIZE (16 << 20)
+#define SAVED_STYLE_MAX_SIZE (1 << 20)
 
 /* The command users run to install models, as they would type it. */
 #define FETCH_COMMAND "neural-style-fetch"
@@ -128,6 +138,76 @@ ns_catalog_default_search_path (void)
   return g_strv_builder_end (builder);
 }
 
+/* @path's bytes, if it is a regular file of at most @max_size bytes.  It
+ * is opened without blocking and checked once open: a FIFO or a device
+ * named like a catalog or a saved style is refused, never waited on.
+ * (transfer full) */
+static gchar *
+read_regular_file (const gchar  *path,
+                   gsize         max_size,
+                   gsize        *length,
+                   GError      **error)
+{
+  struct stat st;
+  g_autofree gchar *data = NULL;
+  gsize done = 0;
+  int fd = g_open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
+
+  if (fd < 0 || fstat (fd, &st) != 0)
+    {
+      int saved = errno;
+      g_set_error_literal (error, G_FILE_ERROR, g_file_error_from_errno (saved), g_strerror (saved));
+      if (fd >= 0)
+        close (fd);
+      return NULL;
+    }
+  if (!S_ISREG (st.st_mode) || (guint64) st.st_size > max_size)
+    {
+      g_autofree gchar *max = g_format_size (max_size);
+      if (!S_ISREG (st.st_mode))
+        g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("it is not a regular file"));
+      else
+        g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("it is larger than %s"), max);
+      close (fd);
+      return NULL;
+    }
+
+  data = g_malloc (st.st_size + 1);
+  while (done < (gsize) st.st_size)
+    {
+      gssize n = read (fd, data + done, st.st_size - done);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved = errno;
+          g_set_error_literal (error, G_FILE_ERROR, g_file_error_from_errno (saved), g_strerror (saved));
+          close (fd);
+          return NULL;
+        }
+      if (n == 0)
+        break; /* shrank meanwhile */
+      done += n;
+    }
+  close (fd);
+  data[done] = '\0';
+  *length = done;
+  return g_steal_pointer (&data);
+}
+
+/* Loads @path into @keys as read_regular_file() reads it. */
+static gboolean
+load_key_file (GKeyFile     *keys,
+               const gchar  *path,
+               gsize         max_size,
+               GError      **error)
+{
+  gsize length = 0;
+  g_autofree gchar *data = read_regular_file (path, max_size, &length, error);
+
+  return data && g_key_file_load_from_data (keys, data, length, G_KEY_FILE_NONE, error);
+}
+
 static gchar *
 find_file (const gchar * const *search_path,
            const gchar         *file)
@@ -220,8 +300,18 @@ style_from_group (GKeyFile    *keys,
   return style;
 }
 
+/* A name the catalog may give a file or folder: a plain name in a model
+ * folder, never a path out of it ("../../etc/passwd") nor a hidden file;
+ * models/fetch refuses the same. */
+static gboolean
+is_plain_file_name (const gchar *name)
+{
+  return name && *name && *name != '.' && !strchr (name, '/') && !strchr (name, G_DIR_SEPARATOR);
+}
+
 /* Where @style is installed: its file; for an ml5 style, its folder, else
- * the ONNX conversion the catalog accepts in its place. */
+ * the ONNX conversion the catalog accepts in its place.  A style whose
+ * file name is not a plain name is never installed (using it says why). */
 static void
 locate (NsStyle             *style,
         GKeyFile            *keys,
@@ -230,7 +320,7 @@ locate (NsStyle             *style,
 {
   g_autofree gchar *onnx = NULL;
 
-  if (style->kind != NS_STYLE_KIND_NETWORK)
+  if (style->kind != NS_STYLE_KIND_NETWORK || !is_plain_file_name (style->file))
     return; /* vector presets: installed with Magenta's networks */
   if (!is_ml5 (style))
     {
@@ -241,7 +331,7 @@ locate (NsStyle             *style,
   style->path = find_ml5_folder (search_path, style->file);
   style->size = 0;
   onnx = get_string (keys, group, "onnx");
-  if (style->path || !onnx)
+  if (style->path || !is_plain_file_name (onnx))
     return;
 
   style->path = find_file (search_path, onnx);
@@ -269,7 +359,7 @@ load_catalog_file (NsCatalog           *catalog,
   if (!must_exist && !g_file_test (catalog_file, G_FILE_TEST_EXISTS))
     return TRUE;
 
-  if (!g_key_file_load_from_file (keys, catalog_file, G_KEY_FILE_NONE, error))
+  if (!load_key_file (keys, catalog_file, CATALOG_MAX_SIZE, error))
     {
       g_prefix_error (error, _("Style catalog '%s' cannot be read: "), catalog_file);
       return FALSE;
@@ -346,6 +436,38 @@ is_dropped_in (const gchar *dir,
   return is_model_file (name) || is_ml5_folder (dir, name);
 }
 
+/* A model a user dropped in under the id of a catalog style that is not
+ * installed (their own conversion, say: "udnie.onnx" for the catalog's ml5
+ * folder "udnie"): the style is that file, titled so that nobody takes it
+ * for the catalog's checked download.  Where the catalog's own file is
+ * installed too, that one is the style. */
+static void
+adopt_own_file (NsCatalog   *catalog,
+                const gchar *id,
+                const gchar *dir,
+                const gchar *file)
+{
+  NsStyle *style = (NsStyle *) ns_catalog_lookup (catalog, id);
+  gchar *title;
+
+  if (style->path || style->kind != NS_STYLE_KIND_NETWORK)
+    return;
+  /* TRANSLATORS: a catalog style's title, then a file name */
+  title = g_strdup_printf (_("%s: your own file %s, not the catalog's"), style->title, file);
+  g_free (style->title);
+  style->title = title;
+  g_free (style->file);
+  style->file = g_strdup (file);
+  g_free (style->format);
+  style->format = g_strdup (!is_model_file (file) ? "ml5" : g_str_has_suffix (file, ".t7") ? "t7" : "onnx");
+  g_clear_pointer (&style->sha256, g_free);
+  g_clear_pointer (&style->sha1, g_free);
+  style->size = 0;
+  style->convention = NS_CONVENTION_AUTO;
+  style->in_catalog = FALSE;
+  style->path = g_build_filename (dir, file, NULL);
+}
+
 /* Models users dropped into a model folder, named after their file (or
  * ml5 style folder). */
 static void
@@ -364,8 +486,13 @@ add_dropped_in (NsCatalog           *catalog,
                                      : g_strndup (file, strrchr (file, '.') - file);
           NsStyle *style;
 
-          if (catalog_has_file (catalog, file) || ns_catalog_lookup (catalog, id))
+          if (catalog_has_file (catalog, file))
             continue;
+          if (ns_catalog_lookup (catalog, id))
+            {
+              adopt_own_file (catalog, id, *dir, file);
+              continue;
+            }
 
           style = g_new0 (NsStyle, 1);
           style->id = g_steal_pointer (&id);
@@ -502,7 +629,12 @@ static void
 set_not_installed (const NsStyle  *style,
                    GError        **error)
 {
-  if (style->kind != NS_STYLE_KIND_NETWORK && !style->in_catalog)
+  if (style->kind == NS_STYLE_KIND_NETWORK && !is_plain_file_name (style->file))
+    g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_NOT_FOUND,
+                 _("Style '%s' cannot be installed: the style catalog gives it the file name "
+                   "'%s', which is not a plain file name"),
+                 style->id, style->file ? style->file : "");
+  else if (style->kind != NS_STYLE_KIND_NETWORK && !style->in_catalog)
     g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_NOT_FOUND,
                  _("Style '%s' needs Magenta's style networks, which are not installed. "
                    "Install them with '%s %s'"),
@@ -637,6 +769,14 @@ parse_vector (const gchar  *text,
                        _("its style vector holds '%s', which is not a number"), *number);
           return NULL;
         }
+      if (fabs (value) > NS_STYLE_VECTOR_LIMIT)
+        {
+          g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_CORRUPT,
+                       _("its style vector holds %g, far outside the range of real style "
+                         "vectors (-%g to %g)"),
+                       value, NS_STYLE_VECTOR_LIMIT, NS_STYLE_VECTOR_LIMIT);
+          return NULL;
+        }
       if (n < NS_STYLE_VECTOR_SIZE)
         vector[n] = (gfloat) value;
       n++;
@@ -674,7 +814,7 @@ load_saved_style (const gchar  *path,
   g_autofree gchar *text = NULL;
   NsStyle *style;
 
-  if (!g_key_file_load_from_file (keys, path, G_KEY_FILE_NONE, error))
+  if (!load_key_file (keys, path, SAVED_STYLE_MAX_SIZE, error))
     return NULL;
   text = g_key_file_get_string (keys, SAVED_STYLE_GROUP, "vector", error);
   if (!text)
@@ -847,7 +987,11 @@ ns_catalog_resolve (NsCatalog   *catalog,
 
   g_return_val_if_fail (catalog != NULL, NULL);
 
-  if (!id_or_path || !*id_or_path || ns_catalog_lookup (catalog, id_or_path)
+  /* A picture file is the picture even where a style has its name (an
+   * older saved style could be called "chelsea.png"). */
+  if (!id_or_path || !*id_or_path
+      || (ns_catalog_lookup (catalog, id_or_path)
+          && !(is_picture_name (id_or_path) && g_file_test (id_or_path, G_FILE_TEST_EXISTS)))
       || (!g_file_test (id_or_path, G_FILE_TEST_EXISTS)
           && !strchr (id_or_path, G_DIR_SEPARATOR) && !is_picture_name (id_or_path)))
     {
@@ -884,6 +1028,132 @@ valid_style_id (const gchar *id)
   return TRUE;
 }
 
+/* An id ending like a picture or model file ("chelsea.png") would take
+ * the place of that file for --style. */
+static gboolean
+looks_like_file_name (const gchar *id)
+{
+  static const gchar *const extensions[] = { ".onnx", ".t7", ".tflite", SAVED_STYLE_SUFFIX };
+  g_autofree gchar *lower = g_ascii_strdown (id, -1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (extensions); i++)
+    if (g_str_has_suffix (lower, extensions[i]))
+      return TRUE;
+  return is_picture_name (id);
+}
+
+/* The id of a style of @catalog that is @id, or @id but for case, or of a
+ * saved style file in @dir that is @id but for case: two such ids would
+ * be confused (and are one file on some file systems).  (transfer full)
+ * NULL if there is none. */
+static gchar *
+taken_id (NsCatalog   *catalog,
+          const gchar *dir,
+          const gchar *id)
+{
+  GPtrArray *lists[] = { catalog->styles, catalog->networks };
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const gsize length = strlen (id);
+  const gchar *name;
+
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (guint i = 0; i < lists[l]->len; i++)
+      {
+        const NsStyle *style = g_ptr_array_index (lists[l], i);
+        if (g_ascii_strcasecmp (style->id, id) == 0)
+          return g_strdup (style->id);
+      }
+  /* The file of @id itself is refused by create_new_file(), atomically. */
+  while (d && (name = g_dir_read_name (d)))
+    if (g_ascii_strncasecmp (name, id, length) == 0 && strncmp (name, id, length) != 0
+        && strcmp (name + length, SAVED_STYLE_SUFFIX) == 0)
+      return g_strndup (name, length);
+  return NULL;
+}
+
+static void
+set_id_taken (const gchar  *id,
+              const gchar  *taken,
+              GError      **error)
+{
+  if (strcmp (id, taken) == 0)
+    g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                 _("A style named '%s' already exists; choose another id"), id);
+  else
+    g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                 _("A style named '%s' already exists, and '%s' differs from it only in case; "
+                   "choose another id"), taken, id);
+}
+
+static gboolean
+write_all (int           fd,
+           const gchar  *data,
+           gsize         length)
+{
+  while (length > 0)
+    {
+      gssize n = write (fd, data, length);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return FALSE;
+      data += n;
+      length -= n;
+    }
+  return TRUE;
+}
+
+/* Makes @path, which must not exist, holding @data, as one step: written
+ * under a temporary name in @dir, then linked to @path, which fails if
+ * @path exists.  Of two processes saving the same id at once one wins
+ * and the other is told so; no reader sees the file half written.  Where
+ * the file system has no hard links, an exclusive create does the same
+ * but for that last point.  Sets errno (EEXIST: @path exists). */
+static gboolean
+create_new_file (const gchar *dir,
+                 const gchar *path,
+                 const gchar *data,
+                 gsize        length)
+{
+  g_autofree gchar *temp = g_build_filename (dir, ".saving-XXXXXX", NULL);
+  int fd = g_mkstemp_full (temp, O_WRONLY | O_CLOEXEC, 0644);
+  gboolean linked;
+  int saved;
+
+  if (fd < 0)
+    return FALSE;
+  if (!write_all (fd, data, length) || fsync (fd) != 0)
+    {
+      saved = errno;
+      close (fd);
+      g_unlink (temp);
+      errno = saved;
+      return FALSE;
+    }
+  close (fd);
+  linked = link (temp, path) == 0;
+  saved = errno;
+  g_unlink (temp);
+  if (linked || saved == EEXIST)
+    {
+      errno = saved;
+      return linked;
+    }
+
+  fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return FALSE;
+  if (!write_all (fd, data, length))
+    {
+      saved = errno;
+      close (fd);
+      g_unlink (path);
+      errno = saved;
+      return FALSE;
+    }
+  return close (fd) == 0;
+}
+
 static gchar *
 format_vector (const gfloat *vector)
 {
@@ -911,6 +1181,7 @@ ns_catalog_save_style (NsCatalog    *catalog,
   g_autofree gchar *path = NULL;
   g_autofree gchar *text = NULL;
   g_autofree gchar *data = NULL;
+  g_autofree gchar *taken = NULL;
   gsize length;
   NsStyle *saved;
 
@@ -924,16 +1195,21 @@ ns_catalog_save_style (NsCatalog    *catalog,
                    id ? id : "");
       return NULL;
     }
+  if (looks_like_file_name (id))
+    {
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                   _("'%s' cannot be a style id: it looks like a file name (it ends in '%s')"),
+                   id, strrchr (id, '.'));
+      return NULL;
+    }
   if (!dir)
     dir = user_dir = ns_catalog_user_model_dir ();
   file = g_strconcat (id, SAVED_STYLE_SUFFIX, NULL);
   path = g_build_filename (dir, file, NULL);
-  if (ns_catalog_lookup (catalog, id)
-      || ns_catalog_lookup_network (catalog, id)
-      || g_file_test (path, G_FILE_TEST_EXISTS))
+  taken = taken_id (catalog, dir, id);
+  if (taken)
     {
-      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
-                   _("A style named '%s' already exists; choose another id"), id);
+      set_id_taken (id, taken, error);
       return NULL;
     }
   for (guint k = 0; k < NS_STYLE_VECTOR_SIZE; k++)
@@ -941,6 +1217,14 @@ ns_catalog_save_style (NsCatalog    *catalog,
       {
         g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
                      _("Style vector number %u is not a finite number"), k + 1);
+        return NULL;
+      }
+    else if (fabs (vector[k]) > NS_STYLE_VECTOR_LIMIT)
+      {
+        g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                     _("Style vector number %u is %g, far outside the range of real style "
+                       "vectors (-%g to %g)"),
+                     k + 1, vector[k], NS_STYLE_VECTOR_LIMIT, NS_STYLE_VECTOR_LIMIT);
         return NULL;
       }
 
@@ -958,9 +1242,13 @@ ns_catalog_save_style (NsCatalog    *catalog,
                    id, dir, g_strerror (errno));
       return NULL;
     }
-  if (!g_file_set_contents (path, data, length, error))
+  if (!create_new_file (dir, path, data, length))
     {
-      g_prefix_error (error, _("Cannot save style '%s': "), id);
+      if (errno == EEXIST)
+        set_id_taken (id, id, error);
+      else
+        g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_FAILED,
+                     _("Cannot save style '%s' as '%s': %s"), id, path, g_strerror (errno));
       return NULL;
     }
 

@@ -63,6 +63,10 @@ cv::Mat forward (NsEngine &engine, const cv::Mat &blob, const std::string &upto 
 // Arbitrary engines (magenta.cpp): sets the vector the transfer network
 // paints with for this run: the style vector, or with options.style_amount
 // below 1 its blend with the vector of `photo` itself.
-void prepare_arbitrary_style (NsEngine &engine, const NsOptions &options, const NsImageIO &photo);
+// Returns the vector it paints with.
+std::vector<float> prepare_arbitrary_style (NsEngine &engine, const NsOptions &options,
+                                            const NsImageIO &photo);
+// Paints with `vector` (one prepare_arbitrary_style returned) from now on.
+void paint_with_vector (NsEngine &engine, const std::vector<float> &vector);
 
 } // namespace ns

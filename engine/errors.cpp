@@ -79,7 +79,7 @@ ns_options_init (NsOptions *options)
   options->scale = 1.0;
   options->threads = 0;
   options->memory_budget = 0;
-  options->exact_tiling = FALSE;
+  options->statistics = NS_STATISTICS_AUTO;
   options->style_amount = 1.0;
 }
 
@@ -113,6 +113,12 @@ ns_options_validate (const NsOptions *options, GError **error)
     {
       g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
                    _("Style amount %g is out of range (0 to 1)"), options->style_amount);
+      return FALSE;
+    }
+  if (options->statistics < NS_STATISTICS_AUTO || options->statistics > NS_STATISTICS_SHRUNK)
+    {
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                   _("Unknown statistics mode %d"), (int) options->statistics);
       return FALSE;
     }
   if (options->threads < 0)

@@ -459,6 +459,46 @@ Graph::restore (Snapshot &from)
   from = Snapshot ();
 }
 
+std::vector<double>
+Graph::snapshot_bytes (const MatShape &input) const
+{
+  std::vector<MatShape> shapes (values_.size ());
+  std::vector<double> bytes;
+  shapes[0] = input;
+  size_t k = 0;
+  for (size_t i = 0; i < nodes_.size (); i++)
+    {
+      const Node &node = *nodes_[i];
+      if (k < norm_nodes_.size () && norm_nodes_[k] == (int) i)
+        {
+          // What save (i) takes: every value made and still to be read.
+          double b = 0;
+          for (size_t v = 0; v < shapes.size (); v++)
+            if (!shapes[v].empty () && last_use_[v] >= (int) i)
+              {
+                double n = sizeof (float);
+                for (int d : shapes[v])
+                  n *= d;
+                b += n;
+              }
+          bytes.push_back (b);
+          k++;
+        }
+      std::vector<MatShape> in_shapes, outputs, internals;
+      for (int v : node.inputs)
+        in_shapes.push_back (shapes[v]);
+      if (node.kernel)
+        outputs.push_back (node.kernel->output_shape (in_shapes[0]));
+      else
+        node.layer->getMemoryShapes (in_shapes, 1, outputs, internals);
+      shapes[node.output] = outputs[0];
+      for (int v : node.inputs)
+        if (last_use_[v] == (int) i && v != node.output)
+          shapes[v].clear ();
+    }
+  return bytes;
+}
+
 size_t
 Graph::pool_bytes () const
 {

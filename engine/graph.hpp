@@ -86,6 +86,10 @@ public:
   // into the buffer a pass goes on from.
   cv::Mat buffer (const cv::dnn::MatShape &shape) { return take (shape); }
 
+  // Exact tiling's snapshot at each normalization layer (what run_to_norm
+  // keeps) for a pass at `input`, in bytes: from the shapes alone.
+  std::vector<double> snapshot_bytes (const cv::dnn::MatShape &input) const;
+
   // Bytes held by the pool (reserve () makes it a pass's).
   size_t pool_bytes () const;
 

@@ -14,14 +14,17 @@ ChannelSums::reset (int channels)
 {
   sum.assign (channels, 0.0);
   sum_sq.assign (channels, 0.0);
+  shift.assign (channels, 0.0f);
+  shifted.assign (channels, 0);
   count = 0;
 }
 
 void
 ChannelSums::mean_var (int channel, double &mean, double &var) const
 {
-  mean = count > 0 ? sum[channel] / count : 0.0;
-  var = count > 0 ? std::max (0.0, sum_sq[channel] / count - mean * mean) : 0.0;
+  const double m = count > 0 ? sum[channel] / count : 0.0;
+  mean = m + ((size_t) channel < shift.size () ? shift[channel] : 0.0f);
+  var = count > 0 ? std::max (0.0, sum_sq[channel] / count - m * m) : 0.0;
 }
 
 void
@@ -247,9 +250,14 @@ public:
           const int c = nc % channels;
           const float *src = x.ptr<float> () + nc * plane;
           float *dst = y.ptr<float> () + nc * plane;
+          if (sums && !sums->shifted[c] && rows.end > rows.begin && cols.end > cols.begin)
+            {
+              sums->shift[c] = src[(size_t) rows.begin * width + cols.begin];
+              sums->shifted[c] = 1;
+            }
           if (only_gather)
             {
-              add_region (src, width, rows, cols, sums->sum[c], sums->sum_sq[c]);
+              add_region (src, width, rows, cols, sums->shift[c], sums->sum[c], sums->sum_sq[c]);
               continue;
             }
 
@@ -263,14 +271,17 @@ public:
             plane_mean_var (src, plane, mean, var);
 
           if (sums)
-            add_region (src, width, rows, cols, sums->sum[c], sums->sum_sq[c]);
+            add_region (src, width, rows, cols, sums->shift[c], sums->sum[c], sums->sum_sq[c]);
 
           // A plane whose spread is within float rounding of its mean is
-          // constant (a one-pixel image): normalizing would blow rounding
-          // up by 1 / sqrt (eps), and differently for each exact way of
-          // computing the layer before (Winograd against direct).
+          // constant (a one-pixel image, a flat photo): normalizing would
+          // blow rounding up by 1 / sqrt (eps), and differently for each
+          // exact way of computing the layer before (Winograd against
+          // direct).  Shared statistics are the whole image's: a plane
+          // flat over the whole image is flat in every tile, as in one
+          // pass.
           const double spread = kFlat * std::abs (mean) + kFlatFloor;
-          const bool flat = !use_fixed && var <= spread * spread;
+          const bool flat = var <= spread * spread;
           const double inv_std = flat ? 0.0 : normalize_variance_ ? 1.0 / std::sqrt (var + eps_) : 1.0;
           const float a = (float) (inv_std * (gamma ? gamma[c] : 1.0f));
           const float b = (float) ((beta ? beta[c] : 0.0f) - mean * a);
@@ -295,7 +306,8 @@ private:
   // values) and in double over rows: summing one double at a time took 4 s
   // of exact tiling's time at 24 MP.
   static void
-  add_region (const float *src, int width, Span rows, Span cols, double &sum, double &sum_sq)
+  add_region (const float *src, int width, Span rows, Span cols, float shift, double &sum,
+              double &sum_sq)
   {
     typedef float Vec __attribute__ ((vector_size (16)));
     constexpr int kVecs = 4, kStep = kVecs * 4;
@@ -304,21 +316,24 @@ private:
     for (int r = rows.begin; r < rows.end; r++)
       {
         const float *p = src + (size_t) r * width + cols.begin;
+        const Vec base = { shift, shift, shift, shift };
         Vec a[kVecs] = {}, a2[kVecs] = {};
         int c = 0;
         for (; c + kStep <= n; c += kStep)
 #pragma GCC unroll 4
-          for (int k = 0; k < kVecs; k++)
+          for (int j = 0; j < kVecs; j++)
             {
               Vec v;
-              memcpy (&v, p + c + 4 * k, sizeof v);
-              a[k] += v;
-              a2[k] += v * v;
+              memcpy (&v, p + c + 4 * j, sizeof v);
+              v -= base;
+              a[j] += v;
+              a2[j] += v * v;
             }
         for (; c < n; c++)
           {
-            s += p[c];
-            s2 += (double) p[c] * p[c];
+            const double v = (double) p[c] - shift;
+            s += v;
+            s2 += v * v;
           }
         for (int k = 0; k < kVecs; k++)
           for (int j = 0; j < 4; j++)

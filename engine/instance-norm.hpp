@@ -18,11 +18,18 @@
 
 namespace ns {
 
-// Per-channel sums over the pixels seen so far.
+// Per-channel sums over the pixels seen so far, of each value less the
+// channel's first value seen (`shift`): a constant plane then sums to
+// exactly zero spread, however many tiles and pixels it has.  Unshifted,
+// the rounding of sum_sq / count - mean^2 alone passed for a spread, and
+// every normalization layer amplified it by up to 1 / sqrt (eps) = 316: a
+// flat photo came out white or black.
 struct ChannelSums
 {
   std::vector<double> sum;
   std::vector<double> sum_sq;
+  std::vector<float> shift;
+  std::vector<char> shifted; // whether shift[c] has been taken
   double count = 0;
 
   void reset (int channels);

@@ -263,7 +263,7 @@ read_picture_file (const char *path)
 
 } // namespace
 
-void
+std::vector<float>
 prepare_arbitrary_style (NsEngine &engine, const NsOptions &options, const NsImageIO &photo)
 {
   Arbitrary &a = *engine.arbitrary;
@@ -276,6 +276,13 @@ prepare_arbitrary_style (NsEngine &engine, const NsOptions &options, const NsIma
         v[k] = (float) (options.style_amount * v[k] + (1.0 - options.style_amount) * own[k]);
     }
   magenta::set_style_vector (a.transfer, v);
+  return v;
+}
+
+void
+paint_with_vector (NsEngine &engine, const std::vector<float> &vector)
+{
+  magenta::set_style_vector (engine.arbitrary->transfer, vector);
 }
 
 } // namespace ns
@@ -309,6 +316,11 @@ ns_engine_set_style_vector (NsEngine *engine, const gfloat *vector, GError **err
     for (int k = 0; k < NS_STYLE_VECTOR_SIZE; k++)
       if (!std::isfinite (vector[k]))
         ns::fail (NS_ENGINE_ERROR_BAD_IMAGE, _("Style vector number %d is not a finite number"), k + 1);
+      else if (std::fabs (vector[k]) > NS_STYLE_VECTOR_LIMIT)
+        ns::fail (NS_ENGINE_ERROR_BAD_IMAGE,
+                  _("Style vector number %u is %g, far outside the range of real style "
+                    "vectors (-%g to %g)"),
+                  (unsigned) k + 1, (double) vector[k], NS_STYLE_VECTOR_LIMIT, NS_STYLE_VECTOR_LIMIT);
     a.vector.assign (vector, vector + NS_STYLE_VECTOR_SIZE);
     ns::magenta::set_style_vector (a.transfer, a.vector);
   });

@@ -5,6 +5,7 @@
 #include "huge-pages.hpp"
 #include "ml5.hpp"
 #include "pixels.hpp"
+#include "formats/torch-t7.hpp"
 
 #include <glib/gstdio.h>
 #include <opencv2/core/utils/logger.hpp>
@@ -59,6 +60,9 @@ read_network (const std::string &path)
     return ns::ml5::read_network (path);
 
   const bool torch = g_str_has_suffix (path.c_str (), ".t7");
+  // OpenCV's Torch importer trusts every count in the file.
+  if (torch)
+    ns::t7::check_file (path);
   try
     {
       cv::dnn::Net net = torch ? cv::dnn::readNetFromTorch (path)

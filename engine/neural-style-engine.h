@@ -53,11 +53,29 @@ typedef enum
 
 /* Magenta's style vectors have this many numbers. */
 #define NS_STYLE_VECTOR_SIZE 100
+/* ... each within +-NS_STYLE_VECTOR_LIMIT: the prediction network makes
+ * numbers within +-2.5 from paintings and within +-4.7 from flat colours,
+ * stripes and noise; far larger ones paint black or garbage. */
+#define NS_STYLE_VECTOR_LIMIT 20.0
 
 /* Options */
 
 #define NS_SCALE_MIN 0.25
 #define NS_SCALE_MAX 4.0
+
+/* Where the instance normalization statistics of an image painted in tiles
+ * come from (an image painted in one pass always uses its own). */
+typedef enum
+{
+  NS_STATISTICS_AUTO,     /* the whole image's when the memory budget and
+                           * the free space in the temporary folder can hold
+                           * them, else a shrunk copy's (the default) */
+  NS_STATISTICS_WHOLE,    /* the whole image's at full resolution, exactly
+                           * as a one-pass run computes them ("exact
+                           * tiling"); an error if they cannot be held */
+  NS_STATISTICS_SHRUNK    /* a copy shrunk to fit the budget: faster, close
+                           * to (not equal to) a one-pass run */
+} NsStatistics;
 
 typedef struct
 {
@@ -66,9 +84,7 @@ typedef struct
   gdouble  scale;           /* 0.25..4: stroke size; 1 = native */
   gint     threads;         /* OpenCV threads; 0 = all cores */
   guint64  memory_budget;   /* bytes the network may use; 0 = default */
-  gboolean exact_tiling;    /* tiles share statistics computed on the full
-                             * resolution image: same result as a whole-image
-                             * pass, up to 1.5 times slower at 24 MP */
+  NsStatistics statistics;  /* tiled images: see NsStatistics */
   gdouble  style_amount;    /* 0..1, arbitrary styles only: the vector used is
                              * amount * style + (1 - amount) * the photo's own
                              * vector; 1 = all style (the default) */
@@ -78,6 +94,9 @@ void          ns_options_init              (NsOptions       *options);
 gboolean      ns_options_validate          (const NsOptions *options,
                                             GError         **error);
 guint64       ns_options_default_memory_budget (void);
+/* The least memory a network pass uses, whatever the budget says: the
+ * smallest tiles'.  A smaller budget is exceeded. */
+guint64       ns_options_min_memory_budget (void);
 
 /* A region of an image, in pixels. */
 typedef struct
@@ -134,7 +153,7 @@ NsConvention  ns_engine_get_convention     (NsEngine        *engine);
 /* Stylizes io's source into io's destination.  The network sees the image
  * (resized by 1/scale) reflected out, right and bottom, to a multiple of 4
  * and at least 64 pixels; the result is cropped back.  Images whose network
- * pass does not fit in the memory budget go in tiles (see exact_tiling).
+ * pass does not fit in the memory budget go in tiles (see NsStatistics).
  * Returns FALSE with @error set (cancelled, out of memory, ...) and then has
  * written nothing that the caller should keep. */
 gboolean      ns_engine_stylize            (NsEngine        *engine,
@@ -143,6 +162,57 @@ gboolean      ns_engine_stylize            (NsEngine        *engine,
                                             NsProgressFunc   progress,
                                             gpointer         progress_data,
                                             GError         **error);
+
+/* The statistics ns_engine_stylize() will use for a @width x @height image
+ * with @options: NS_STATISTICS_WHOLE when the painting equals a one-pass
+ * run (an image painted whole, or tiles with the whole image's statistics),
+ * NS_STATISTICS_SHRUNK when it falls back to a shrunk copy's.  With
+ * NS_STATISTICS_WHOLE asked for and not possible, returns
+ * NS_STATISTICS_AUTO and sets @error saying why.  @why (may be NULL) gets,
+ * for a fallback, a translated sentence saying why.  */
+NsStatistics  ns_engine_plan_statistics    (NsEngine        *engine,
+                                            const NsOptions *options,
+                                            gint             width,
+                                            gint             height,
+                                            gchar          **why,
+                                            GError         **error);
+
+/* What a painting's normalization layers use, measured once so that a
+ * part of the image (a preview) can be painted as the whole job paints it,
+ * for any strength and colour option. */
+typedef struct _NsNormStatistics NsNormStatistics;
+
+/* Measures the statistics ns_engine_stylize() would paint @io's image with
+ * (see ns_engine_plan_statistics(); for an arbitrary engine also the style
+ * vector, with the style amount applied).  Costs about what painting costs
+ * (an image painted in one pass: one pass; whole-image statistics in tiles:
+ * all but the last round).  @io's write callback is unused.
+ * (transfer full) */
+NsNormStatistics * ns_engine_measure_statistics (NsEngine        *engine,
+                                            const NsOptions *options,
+                                            const NsImageIO *io,
+                                            NsProgressFunc   progress,
+                                            gpointer         progress_data,
+                                            GError         **error);
+void          ns_norm_statistics_free      (NsNormStatistics *statistics);
+
+/* Paints @region of @io's image into @dest (region->width x region->height
+ * RGBA floats) as ns_engine_stylize() with the same options paints those
+ * pixels: the region and a border around it through the network, with
+ * @statistics (from ns_engine_measure_statistics() on the same image, stroke
+ * scale and style amount).  Reads only around @region; @io's write callback
+ * is unused.  @dest is written only on success. */
+gboolean      ns_engine_stylize_region     (NsEngine               *engine,
+                                            const NsOptions        *options,
+                                            const NsNormStatistics *statistics,
+                                            const NsImageIO        *io,
+                                            const NsRect           *region,
+                                            gfloat                 *dest,
+                                            NsProgressFunc          progress,
+                                            gpointer                progress_data,
+                                            GError                **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NsNormStatistics, ns_norm_statistics_free)
 
 /* The same for pixels in memory: @src and @dest hold width x height RGBA
  * floats and must not overlap.  @dest is written only on success. */

@@ -2,8 +2,9 @@
 //
 // Small images go through the network whole.  Larger ones go in tiles with
 // a halo; instance normalization then uses statistics shared by all tiles,
-// taken either from the image shrunk to fit (fast, the default) or exactly,
-// one normalization layer at a time over all tiles at full resolution.
+// taken exactly, one normalization layer at a time over all tiles at full
+// resolution (the default, whenever the snapshots between layers fit in
+// memory and the temporary folder), or from the image shrunk to fit.
 #include "engine-private.hpp"
 #include "graph.hpp"
 #include "snapshot-store.hpp"
@@ -11,6 +12,9 @@
 #include "tiling.hpp"
 
 #include <opencv2/core/utility.hpp>
+
+#include <glib/gstdio.h>
+#include <sys/statvfs.h>
 
 namespace ns {
 
@@ -82,16 +86,115 @@ struct JobEnd
   }
 };
 
+// Snapshots of small images stay in memory unless the budget is smaller.
+constexpr guint64 kMinSnapshotMemory = 64 << 20;
+// Free space left to everything else when snapshots go to the temporary
+// folder.
+constexpr double kTempReserve = 256.0 * (1 << 20);
+
+guint64
+memory_budget (const NsOptions &o)
+{
+  return o.memory_budget ? o.memory_budget : ns_options_default_memory_budget ();
+}
+
+double
+network_bytes_per_pixel (const NsEngine &e)
+{
+  return kNetworkBytesPerPixel + (e.graph ? e.graph->extra_bytes_per_pixel () : 0);
+}
+
+Plan
+job_plan (const NsEngine &e, const NsOptions &o, const Geometry &geometry)
+{
+  return plan_tiles (geometry, memory_budget (o), network_bytes_per_pixel (e));
+}
+
+// What exact tiling's snapshots need beyond memory: the store holds one
+// snapshot per tile, in memory up to what the budget leaves beside a
+// pass's buffers; in round k each tile's snapshot at layer k - 1 makes way
+// for its one at layer k, so files may hold both rounds' at once.
+double
+snapshot_disk_bytes (const NsEngine &e, const NsOptions &o, const Plan &plan)
+{
+  std::vector<double> rounds;
+  for (const Tile &t : plan.tiles)
+    {
+      const std::vector<double> b = e.graph->snapshot_bytes ({ 1, 3, t.input.height, t.input.width });
+      rounds.resize (std::max (rounds.size (), b.size ()), 0.0);
+      for (size_t k = 0; k < b.size (); k++)
+        rounds[k] += b[k];
+    }
+  // The first layer's round keeps nothing when another follows.
+  if (rounds.size () > 1)
+    rounds[0] = 0;
+  double largest = 0, pair = 0;
+  for (size_t k = 0; k < rounds.size (); k++)
+    {
+      largest = std::max (largest, rounds[k]);
+      pair = std::max (pair, rounds[k] + (k > 0 ? rounds[k - 1] : 0.0));
+    }
+  const double budget = (double) memory_budget (o);
+  const double pass = network_bytes_per_pixel (e) * plan.tiles[0].input.area ();
+  const double memory = std::max (budget - pass, std::min (budget, (double) kMinSnapshotMemory));
+  return largest <= memory ? 0.0 : pair;
+}
+
+double
+free_temp_bytes ()
+{
+  struct statvfs fs;
+  if (statvfs (g_get_tmp_dir (), &fs) != 0)
+    return 0;
+  return (double) fs.f_bavail * fs.f_frsize;
+}
+
+std::string
+size_text (double bytes)
+{
+  g_autofree gchar *text = g_format_size_full ((guint64) std::max (bytes, 0.0),
+                                               G_FORMAT_SIZE_IEC_UNITS);
+  return text;
+}
+
+// Whole-image statistics when a job can have them.  `why` says why not.
+NsStatistics
+choose_statistics (const NsEngine &e, const NsOptions &o, const Plan &plan, std::string &why)
+{
+  if (plan.whole () || e.norm_layers.empty () || o.statistics == NS_STATISTICS_SHRUNK)
+    return plan.whole () || e.norm_layers.empty () ? NS_STATISTICS_WHOLE : NS_STATISTICS_SHRUNK;
+  // Without the engine's graph every layer's statistics cost a pass of
+  // their own (about 8 times the painting): only when asked for.
+  if (!e.graph)
+    {
+      if (o.statistics == NS_STATISTICS_WHOLE)
+        return NS_STATISTICS_WHOLE;
+      why = _("This network cannot stop between its layers, so whole-image statistics would "
+              "take many times as long");
+      return NS_STATISTICS_SHRUNK;
+    }
+  const double need = snapshot_disk_bytes (e, o, plan);
+  if (need <= 0)
+    return NS_STATISTICS_WHOLE;
+  const double free = free_temp_bytes ();
+  if (need + kTempReserve <= free)
+    return NS_STATISTICS_WHOLE;
+  g_autofree gchar *text = g_strdup_printf (
+    _("Whole-image statistics for this image need %s free in the temporary folder %s "
+      "(%s free, %s kept free; TMPDIR chooses another folder)"),
+    size_text (need).c_str (), g_get_tmp_dir (), size_text (free).c_str (),
+    size_text (kTempReserve).c_str ());
+  why = text;
+  return o.statistics == NS_STATISTICS_WHOLE ? NS_STATISTICS_AUTO : NS_STATISTICS_SHRUNK;
+}
+
 class Stylizer
 {
 public:
   Stylizer (NsEngine &engine, const NsOptions &options, const NsImageIO &io, Progress &progress)
     : e_ (engine), o_ (options), io_ (io), progress_ (progress),
       geometry_ (cv::Size (io.width, io.height), options.scale),
-      plan_ (plan_tiles (geometry_,
-                         options.memory_budget ? options.memory_budget
-                                               : ns_options_default_memory_budget (),
-                         kNetworkBytesPerPixel + (engine.graph ? engine.graph->extra_bytes_per_pixel () : 0)))
+      plan_ (job_plan (engine, options, geometry_))
   {
   }
 
@@ -99,8 +202,12 @@ public:
   run ()
   {
     JobEnd end { e_ };
+    std::string why;
+    const NsStatistics statistics = choose_statistics (e_, o_, plan_, why);
+    if (statistics == NS_STATISTICS_AUTO)
+      fail (NS_ENGINE_ERROR_NO_MEMORY, "%s", why.c_str ());
     const bool shared = !plan_.whole () && n_layers () > 0;
-    const bool exact = shared && o_.exact_tiling;
+    const bool exact = shared && statistics == NS_STATISTICS_WHOLE;
 
     e_.norm.use_own_statistics ();
     e_.norm.tick = [this] (int layer) { progress_.tick (layer); };
@@ -123,7 +230,77 @@ public:
       stylize_tile (tile);
   }
 
+  // The statistics run () would paint with, without painting: one pass
+  // gathering every layer's (an image painted whole), the exact rounds, or
+  // the shrunk copy's pass.
+  std::vector<ChannelStats>
+  measure ()
+  {
+    JobEnd end { e_ };
+    std::string why;
+    const NsStatistics statistics = choose_statistics (e_, o_, plan_, why);
+    if (statistics == NS_STATISTICS_AUTO)
+      fail (NS_ENGINE_ERROR_NO_MEMORY, "%s", why.c_str ());
+    e_.norm.use_own_statistics ();
+    e_.norm.tick = [this] (int layer) { progress_.tick (layer); };
+    if (n_layers () == 0)
+      return {};
+
+    if (plan_.whole ())
+      {
+        const Tile &tile = plan_.tiles[0];
+        cv::Mat source_rgba;
+        cv::Rect source_rect;
+        progress_.set_total (tile.input.area ());
+        const cv::Mat blob = network_blob (tile, source_rgba, source_rect);
+        for (ChannelSums &s : e_.norm.sums)
+          s = ChannelSums ();
+        progress_.begin (tile.input.area (), n_layers ());
+        e_.norm.start_gathering (-1, tile.core - tile.input.tl (), tile.input.size ());
+        forward_blob (blob);
+        e_.norm.stop_gathering ();
+        progress_.end ();
+        return e_.norm.gathered ();
+      }
+    if (statistics == NS_STATISTICS_SHRUNK)
+      {
+        progress_.set_total (network_input_size (plan_.stats_size).area ());
+        gather_shrunk_statistics ();
+      }
+    else if (e_.graph)
+      {
+        progress_.set_total (tiles_area () * n_layers () / (n_layers () + 1.0));
+        exact_rounds (*exact_store ());
+      }
+    else
+      {
+        progress_.set_total (tiles_area () * n_layers () / 2.0);
+        gather_exact_statistics ();
+      }
+    return e_.norm.fixed;
+  }
+
+  // Paints the source rectangle `region` with `stats`, as run () paints it
+  // with them: the tile around it, halo included, through the network.
+  void
+  paint_region (const std::vector<ChannelStats> &stats, const cv::Rect &region)
+  {
+    JobEnd end { e_ };
+    const Tile tile = tile_for_source (geometry_, region);
+    e_.norm.use_own_statistics ();
+    e_.norm.fixed = stats;
+    e_.norm.tick = [this] (int layer) { progress_.tick (layer); };
+    progress_.set_total (tile.input.area ());
+    stylize_tile (tile);
+  }
+
 private:
+  cv::Mat
+  forward_blob (const cv::Mat &blob)
+  {
+    return ns::forward (e_, blob);
+  }
+
   int n_layers () const { return (int) e_.norm_layers.size (); }
 
   double
@@ -204,7 +381,7 @@ private:
   // that layer is summed, each goes on from where it stopped to the next
   // one, and so on.  Every layer of every tile runs once (those before the
   // first normalization twice; each normalization layer once only summing,
-  // once normalizing): little more than the default, which has a
+  // once normalizing): little more than shrunk statistics, which take a
   // statistics pass instead, besides the snapshots' cost.  Snapshots stay
   // in memory up to what the memory budget leaves beside the graph's
   // buffers and go to temporary files beyond, read back straight into the
@@ -214,17 +391,48 @@ private:
   void
   run_exact ()
   {
-    NormContext &norm = e_.norm;
-    norm.fixed.clear ();
-    // What the budget leaves beside a pass's buffers (made now, at the
-    // tiles' size) and the kernels' scratch.
+    const std::unique_ptr<SnapshotStore> store = exact_store ();
+    exact_rounds (*store);
+
+    const double segment = 1.0 / (n_layers () + 1);
+    const auto allocate = [this] (const cv::dnn::MatShape &shape) { return e_.graph->buffer (shape); };
+    for (size_t i = 0; i < plan_.tiles.size (); i++)
+      {
+        const Tile &tile = plan_.tiles[i];
+        cv::Mat source_rgba;
+        cv::Rect source_rect;
+        // Only the source pixels: the network input comes from the snapshot.
+        sample_network_rgb (io_, geometry_, tile.input, source_rgba, source_rect);
+        progress_.begin (tile.input.area () * segment, -1);
+        Snapshot from = store->get (i, allocate);
+        const cv::Mat out = e_.graph->run_from (from);
+        progress_.end ();
+        write_tile (tile, out, source_rgba, source_rect);
+      }
+  }
+
+  // Exact tiling's store: what the budget leaves beside a pass's buffers
+  // (made now, at the tiles' size) and the kernels' scratch.
+  std::unique_ptr<SnapshotStore>
+  exact_store ()
+  {
     const cv::Size size = plan_.tiles[0].input.size ();
     e_.graph->reserve ({ 1, 3, size.height, size.width });
     const double used = (double) e_.graph->pool_bytes ()
                         + e_.graph->extra_bytes_per_pixel () * size.area ();
-    const double budget = (double) memory_budget ();
-    SnapshotStore store (plan_.tiles.size (),
-                         (size_t) std::max (budget - used, std::min (budget, (double) kMinSnapshotMemory)));
+    const double budget = (double) memory_budget (o_);
+    return std::make_unique<SnapshotStore> (
+      plan_.tiles.size (),
+      (size_t) std::max (budget - used, std::min (budget, (double) kMinSnapshotMemory)));
+  }
+
+  // Every normalization layer's whole-image statistics into norm.fixed,
+  // each tile's values at the last one into `store`.
+  void
+  exact_rounds (SnapshotStore &store)
+  {
+    NormContext &norm = e_.norm;
+    norm.fixed.clear ();
     const auto allocate = [this] (const cv::dnn::MatShape &shape) { return e_.graph->buffer (shape); };
     const double segment = 1.0 / (n_layers () + 1);
 
@@ -257,29 +465,6 @@ private:
           }
         norm.fixed.push_back (norm.gathered ()[k]);
       }
-
-    for (size_t i = 0; i < plan_.tiles.size (); i++)
-      {
-        const Tile &tile = plan_.tiles[i];
-        cv::Mat source_rgba;
-        cv::Rect source_rect;
-        // Only the source pixels: the network input comes from the snapshot.
-        sample_network_rgb (io_, geometry_, tile.input, source_rgba, source_rect);
-        progress_.begin (tile.input.area () * segment, -1);
-        Snapshot from = store.get (i, allocate);
-        const cv::Mat out = e_.graph->run_from (from);
-        progress_.end ();
-        write_tile (tile, out, source_rgba, source_rect);
-      }
-  }
-
-  // Snapshots of small images stay in memory unless the budget is smaller.
-  static constexpr guint64 kMinSnapshotMemory = 64 << 20;
-
-  guint64
-  memory_budget () const
-  {
-    return o_.memory_budget ? o_.memory_budget : ns_options_default_memory_budget ();
   }
 
   // The network's input for `tile`; the source pixels it covers go to
@@ -387,6 +572,183 @@ ns_engine_stylize (NsEngine        *engine,
       ns::prepare_arbitrary_style (*engine, *options, *io);
     ns::Stylizer (*engine, *options, *io, p).run ();
   });
+}
+
+NsStatistics
+ns_engine_plan_statistics (NsEngine        *engine,
+                           const NsOptions *options,
+                           gint             width,
+                           gint             height,
+                           gchar          **why,
+                           GError         **error)
+{
+  g_return_val_if_fail (engine != NULL, NS_STATISTICS_AUTO);
+  g_return_val_if_fail (options != NULL, NS_STATISTICS_AUTO);
+  g_return_val_if_fail (error == NULL || *error == NULL, NS_STATISTICS_AUTO);
+
+  if (why)
+    *why = NULL;
+  if (!ns_options_validate (options, error))
+    return NS_STATISTICS_AUTO;
+  if (width <= 0 || height <= 0)
+    return NS_STATISTICS_WHOLE;
+
+  NsStatistics result = NS_STATISTICS_AUTO;
+  std::string reason;
+  if (!ns::guard (error, [&] {
+        const ns::Geometry geometry (cv::Size (width, height), options->scale);
+        const ns::Plan plan = ns::job_plan (*engine, *options, geometry);
+        result = ns::choose_statistics (*engine, *options, plan, reason);
+        if (result == NS_STATISTICS_AUTO)
+          ns::fail (NS_ENGINE_ERROR_NO_MEMORY, "%s", reason.c_str ());
+      }))
+    return NS_STATISTICS_AUTO;
+  if (why && !reason.empty ())
+    *why = g_strdup (reason.c_str ());
+  return result;
+}
+
+struct _NsNormStatistics
+{
+  std::vector<ns::ChannelStats> stats;
+  std::vector<float> vector; // an arbitrary engine's, style amount applied
+  gint width;
+  gint height;
+  gdouble scale;
+  gdouble style_amount;
+};
+
+NsNormStatistics *
+ns_engine_measure_statistics (NsEngine        *engine,
+                              const NsOptions *options,
+                              const NsImageIO *io,
+                              NsProgressFunc   progress,
+                              gpointer         progress_data,
+                              GError         **error)
+{
+  g_return_val_if_fail (engine != NULL, NULL);
+  g_return_val_if_fail (options != NULL, NULL);
+  g_return_val_if_fail (io != NULL && io->read != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!ns_options_validate (options, error))
+    return NULL;
+
+  auto result = std::make_unique<NsNormStatistics> ();
+  const gboolean ok = ns::guard (error, [&] {
+    ns::check_image (*io, *options);
+    ns::Progress p (progress, progress_data);
+    cv::setNumThreads (options->threads > 0 ? options->threads : -1);
+    if (engine->arbitrary)
+      result->vector = ns::prepare_arbitrary_style (*engine, *options, *io);
+    result->stats = ns::Stylizer (*engine, *options, *io, p).measure ();
+  });
+  if (!ok)
+    return NULL;
+  result->width = io->width;
+  result->height = io->height;
+  result->scale = options->scale;
+  result->style_amount = options->style_amount;
+  return result.release ();
+}
+
+void
+ns_norm_statistics_free (NsNormStatistics *statistics)
+{
+  delete statistics;
+}
+
+namespace {
+
+// The region's part of what the engine writes, into the caller's pixels.
+struct RegionIO
+{
+  const NsImageIO *io;
+  NsRect region;
+  gfloat *dest;
+};
+
+gboolean
+read_through (gpointer user_data, const NsRect *rect, gfloat *rgba, GError **error)
+{
+  const RegionIO *r = static_cast<const RegionIO *> (user_data);
+  return r->io->read (r->io->user_data, rect, rgba, error);
+}
+
+gboolean
+write_region (gpointer user_data, const NsRect *rect, const gfloat *rgba, GError **)
+{
+  const RegionIO *r = static_cast<const RegionIO *> (user_data);
+  const cv::Rect from (rect->x, rect->y, rect->width, rect->height);
+  const cv::Rect to (r->region.x, r->region.y, r->region.width, r->region.height);
+  const cv::Rect both = from & to;
+  for (int y = both.y; y < both.br ().y; y++)
+    memcpy (r->dest + ((gsize) (y - to.y) * to.width + (both.x - to.x)) * 4,
+            rgba + ((gsize) (y - from.y) * from.width + (both.x - from.x)) * 4,
+            sizeof (gfloat) * 4 * both.width);
+  return TRUE;
+}
+
+} // namespace
+
+gboolean
+ns_engine_stylize_region (NsEngine               *engine,
+                          const NsOptions        *options,
+                          const NsNormStatistics *statistics,
+                          const NsImageIO        *io,
+                          const NsRect           *region,
+                          gfloat                 *dest,
+                          NsProgressFunc          progress,
+                          gpointer                progress_data,
+                          GError                **error)
+{
+  g_return_val_if_fail (engine != NULL && options != NULL && statistics != NULL, FALSE);
+  g_return_val_if_fail (io != NULL && io->read != NULL && region != NULL && dest != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!ns_options_validate (options, error))
+    return FALSE;
+  if (io->width != statistics->width || io->height != statistics->height
+      || options->scale != statistics->scale
+      || (engine->arbitrary && options->style_amount != statistics->style_amount)
+      || (engine->arbitrary != nullptr) != !statistics->vector.empty ()
+      || statistics->stats.size () != engine->norm_layers.size ())
+    {
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                   _("The statistics were measured for another image, stroke scale, style "
+                     "amount or network"));
+      return FALSE;
+    }
+  if (region->width <= 0 || region->height <= 0 || region->x < 0 || region->y < 0
+      || region->x + region->width > io->width || region->y + region->height > io->height)
+    {
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                   _("The region %d x %d at (%d, %d) is not inside the %d x %d image"),
+                   region->width, region->height, region->x, region->y, io->width, io->height);
+      return FALSE;
+    }
+
+  std::vector<gfloat> result ((gsize) region->width * region->height * 4);
+  RegionIO r = { io, *region, result.data () };
+  const NsImageIO through = { io->width, io->height, read_through, write_region, &r };
+  if (!ns::guard (error, [&] {
+        ns::Progress p (progress, progress_data);
+        if (options->strength == 0.0)
+          {
+            if (!io->read (io->user_data, region, result.data (), error))
+              ns::fail (NS_ENGINE_ERROR_FAILED, "%s", _("The image could not be read"));
+            return;
+          }
+        cv::setNumThreads (options->threads > 0 ? options->threads : -1);
+        if (engine->arbitrary)
+          ns::paint_with_vector (*engine, statistics->vector);
+        ns::Stylizer (*engine, *options, through, p)
+          .paint_region (statistics->stats, cv::Rect (region->x, region->y, region->width,
+                                                      region->height));
+      }))
+    return FALSE;
+  std::copy (result.begin (), result.end (), dest);
+  return TRUE;
 }
 
 namespace {

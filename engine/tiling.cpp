@@ -174,4 +174,26 @@ plan_tiles (const Geometry &g, guint64 budget, double bytes_per_pixel)
   return plan;
 }
 
+Tile
+tile_for_source (const Geometry &g, const cv::Rect &source)
+{
+  const cv::Rect bounds (cv::Point (0, 0), g.padded);
+  const int x0 = (int) std::floor (source.x / g.sx / 4) * 4;
+  const int y0 = (int) std::floor (source.y / g.sy / 4) * 4;
+  const int x1 = std::min (g.padded.width, (int) std::ceil (source.br ().x / g.sx / 4) * 4);
+  const int y1 = std::min (g.padded.height, (int) std::ceil (source.br ().y / g.sy / 4) * 4);
+  Tile t;
+  t.core = cv::Rect (cv::Point (x0, y0), cv::Point (x1, y1)) & bounds;
+  t.input = with_halo (t.core, bounds);
+  t.source = cv::Rect (cv::Point (g.source_x (t.core.x), g.source_y (t.core.y)),
+                       cv::Point (g.source_x (t.core.br ().x), g.source_y (t.core.br ().y)));
+  return t;
+}
+
 } // namespace ns
+
+guint64
+ns_options_min_memory_budget (void)
+{
+  return (guint64) std::ceil (ns::kMinTilePixels * ns::kNetworkBytesPerPixel);
+}

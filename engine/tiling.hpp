@@ -37,4 +37,9 @@ struct Plan
 Plan plan_tiles (const Geometry &geometry, guint64 budget,
                  double bytes_per_pixel = kNetworkBytesPerPixel);
 
+// The tile that paints `source` (a source-space rectangle) as a tile of a
+// tiled job would: its core the network pixels that cover it, on the
+// job's grid of 4, with the halo around.  Its `source` covers `source`.
+Tile tile_for_source (const Geometry &geometry, const cv::Rect &source);
+
 } // namespace ns

@@ -8,14 +8,20 @@
 #include "config.h"
 
 #include "neural-style-engine.h"
+#include "color-profile.hpp"
+#include "image-header.hpp"
 
 #include <glib/gi18n.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <clocale>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <algorithm>
@@ -32,6 +38,10 @@ enum Exit
   EXIT_USAGE = 2
 };
 
+// --memory's largest value: 16 TiB, far beyond any machine's memory and
+// far within NsOptions' 64 bits.
+constexpr double kMaxMemoryMib = 16777216;
+
 struct Args
 {
   gchar *style = nullptr;
@@ -46,6 +56,7 @@ struct Args
   gint threads = 0;
   gdouble memory_mib = 0;
   gboolean exact_tiling = FALSE;
+  gchar *statistics = nullptr;
   gboolean quiet = FALSE;
   gchar **files = nullptr;
 
@@ -54,6 +65,7 @@ struct Args
     g_free (style);
     g_free (save_style);
     g_free (title);
+    g_free (statistics);
     g_strfreev (model_path);
     g_strfreev (files);
   }
@@ -61,9 +73,58 @@ struct Args
 
 volatile sig_atomic_t interrupted = 0;
 
-void
-on_interrupt (int)
+// @text with its control characters escaped (C0 and C1 as \xNN, bidi
+// overrides and line separators as \uNNNN, bytes that are not UTF-8 as
+// \xNN): a style's title, a file name or a message cannot move the
+// cursor, recolour the terminal or hide text.
+std::string
+printable (const char *text)
 {
+  std::string s;
+  char escape[16];
+
+  for (const char *p = text; *p;)
+    {
+      const gunichar c = g_utf8_get_char_validated (p, -1);
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          snprintf (escape, sizeof escape, "\\x%02x", (guchar) *p++);
+          s += escape;
+          continue;
+        }
+      const char *next = g_utf8_next_char (p);
+      if (g_unichar_iscntrl (c))
+        snprintf (escape, sizeof escape, "\\x%02x", (unsigned) c);
+      else if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c == 0x2028 || c == 0x2029)
+        snprintf (escape, sizeof escape, "\\u%04x", (unsigned) c);
+      else
+        {
+          s.append (p, next);
+          p = next;
+          continue;
+        }
+      s += escape;
+      p = next;
+    }
+  return s;
+}
+
+void
+report (const GError *error)
+{
+  fprintf (stderr, "neural-style: %s\n", printable (error->message).c_str ());
+}
+
+// The first Ctrl+C or SIGTERM cancels the job cleanly; a second one, sent
+// because the first seemed unheard, ends the process at once.
+void
+on_interrupt (int sig)
+{
+  if (interrupted)
+    {
+      signal (sig, SIG_DFL);
+      raise (sig);
+    }
   interrupted = 1;
 }
 
@@ -177,6 +238,125 @@ show_progress (gdouble fraction, gpointer user_data)
   return !interrupted;
 }
 
+// @path's bytes, if it is a regular file: opened without blocking and
+// checked once open, so a FIFO or a device is refused, never waited on.
+bool
+read_regular_file (const char *path, std::vector<guchar> &bytes, GError **error)
+{
+  const int fd = g_open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
+  struct stat st;
+  int saved = errno;
+
+  if (fd >= 0 && fstat (fd, &st) != 0)
+    saved = errno;
+  else if (fd >= 0 && !S_ISREG (st.st_mode))
+    saved = 0;
+  else if (fd >= 0)
+    {
+      bytes.resize (st.st_size);
+      size_t done = 0;
+      while (done < bytes.size ())
+        {
+          const ssize_t n = read (fd, bytes.data () + done, bytes.size () - done);
+          if (n < 0 && errno == EINTR)
+            continue;
+          if (n <= 0)
+            break;
+          done += n;
+        }
+      saved = done < bytes.size () ? errno : -1;
+      bytes.resize (done);
+    }
+  if (fd >= 0)
+    close (fd);
+  if (saved == -1)
+    return true;
+  if (saved == 0)
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                 _("cannot read image '%s': it is not a regular file"), path);
+  else
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), _("cannot read image '%s': %s"),
+                 path, g_strerror (saved));
+  return false;
+}
+
+// The networks paint sRGB: a photo with an embedded colour profile (Adobe
+// RGB, Display P3, ...) is converted from it, and OUT is written in sRGB,
+// as colour-managed viewers take a file without a profile.
+void
+to_srgb (const char *path, const std::vector<guchar> &bytes, cv::Mat &pixels)
+{
+  const std::vector<unsigned char> icc = cli::read_icc_profile (bytes);
+  if (icc.empty ())
+    return;
+  std::string name, why;
+  if (cli::convert_to_srgb (pixels, icc, name, why))
+    fprintf (stderr, _("neural-style: '%s' has the colour profile '%s': painted in sRGB, "
+                       "and the output is sRGB\n"),
+             path, name.c_str ());
+  else
+    fprintf (stderr, _("neural-style: '%s': its colour profile is ignored (%s): its colours "
+                       "are taken as sRGB\n"),
+             path, why.c_str ());
+}
+
+// Reads IN whole: PNG, JPEG or TIFF, its declared size checked against the
+// memory budget before decoding (a 400 KB PNG can declare 20000 x 20000
+// pixels), a truncated JPEG refused.
+bool
+read_image (const char *path, const NsOptions &options, cv::Mat &pixels, GError **error)
+{
+  std::vector<guchar> bytes;
+  if (!read_regular_file (path, bytes, error))
+    return false;
+
+  const cli::Declared d = cli::declared (bytes);
+  if (!d.format)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                   _("cannot read image '%s' (missing, or not a PNG, JPEG or TIFF file)"), path);
+      return false;
+    }
+  // IN and OUT are held whole, beside the network's budget: up to that
+  // budget, or the default one if it is smaller.
+  const guint64 budget = std::max (options.memory_budget, ns_options_default_memory_budget ());
+  const double need = bytes.size () + 2.0 * d.width * d.height * d.bytes_per_pixel;
+  if (need > budget)
+    {
+      g_autofree gchar *need_text = g_format_size_full ((guint64) std::min (need, 1e19), G_FORMAT_SIZE_IEC_UNITS);
+      g_autofree gchar *budget_text = g_format_size_full (budget, G_FORMAT_SIZE_IEC_UNITS);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOMEM,
+                   _("Image '%s' is %u x %u pixels: it takes %s in memory, more than the memory "
+                     "budget (%s); give a larger --memory"),
+                   path, (guint) d.width, (guint) d.height, need_text, budget_text);
+      return false;
+    }
+  if (!d.complete)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                   _("Image '%s' is damaged: its JPEG data end before the picture does "
+                     "(the file is truncated)"), path);
+      return false;
+    }
+
+  try
+    {
+      pixels = cv::imdecode (bytes, cv::IMREAD_UNCHANGED);
+    }
+  catch (const cv::Exception &)
+    {
+    }
+  if (pixels.empty ())
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                   _("Image '%s' is damaged: it is a %s file, but its pixels cannot be decoded"),
+                   path, d.format);
+      return false;
+    }
+  to_srgb (path, bytes, pixels);
+  return true;
+}
+
 bool
 writable_extension (const char *path)
 {
@@ -232,9 +412,24 @@ write_image (const cv::Mat &image, const char *path, GError **error)
                    _("the image could not be encoded"));
       return false;
     }
-  if (!g_file_set_contents (path, (const gchar *) bytes.data (), bytes.size (), error))
+  // A file replaced keeps its permissions (the temporary file is made with
+  // them, less the umask's bits, and then given them exactly).
+  GStatBuf st;
+  const bool replacing = g_stat (path, &st) == 0 && S_ISREG (st.st_mode);
+  const int mode = replacing ? (int) (st.st_mode & 0777) : 0666;
+  if (!g_file_set_contents_full (path, (const gchar *) bytes.data (), bytes.size (),
+                                 (GFileSetContentsFlags) (G_FILE_SET_CONTENTS_CONSISTENT
+                                                          | G_FILE_SET_CONTENTS_ONLY_EXISTING),
+                                 mode, error))
     {
       g_prefix_error (error, _("Cannot write '%s': "), path);
+      return false;
+    }
+  if (replacing && g_chmod (path, mode) != 0)
+    {
+      const int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   _("Cannot give '%s' its former permissions: %s"), path, g_strerror (saved));
       return false;
     }
   return true;
@@ -267,13 +462,13 @@ list_styles (NsCatalog *catalog)
       g_autofree gchar *description = ns_style_describe (style);
       const char *state = style->kind == NS_STYLE_KIND_VECTOR && !style->vector ? _("corrupt")
                           : style->path ? _("installed") : "-";
-      printf ("%s %s %s%s%s\n", padded (style->id, 28).c_str (), padded (state, 13).c_str (),
-              description, style->noncommercial ? " · " : "",
-              style->noncommercial ? _("non-commercial use only") : "");
+      printf ("%s %s %s%s%s\n", padded (printable (style->id).c_str (), 28).c_str (),
+              padded (state, 13).c_str (), printable (description).c_str (),
+              style->noncommercial ? " · " : "", style->noncommercial ? _("non-commercial use only") : "");
     }
   g_autoptr (GError) error = nullptr;
   if (!ns_catalog_find_installed (catalog, nullptr, &error))
-    fprintf (stderr, "neural-style: %s\n", error->message);
+    report (error);
   return EXIT_OK;
 }
 
@@ -288,7 +483,11 @@ is_model_path (const char *style)
 NsEngine *
 open_engine (NsCatalog *catalog, const char *style_arg, GError **error)
 {
-  if (style_arg && is_model_path (style_arg) && !ns_catalog_lookup (catalog, style_arg))
+  // A network file that exists is that file, even where a style has its
+  // name (an older saved style could be called "x.onnx").
+  if (style_arg && is_model_path (style_arg)
+      && (!ns_catalog_lookup (catalog, style_arg)
+          || (!g_file_test (style_arg, G_FILE_TEST_IS_DIR) && g_file_test (style_arg, G_FILE_TEST_EXISTS))))
     return ns_engine_new (style_arg, NS_CONVENTION_AUTO, error);
 
   g_autoptr (NsStyle) style = ns_catalog_resolve (catalog, style_arg, error);
@@ -333,11 +532,25 @@ save_style (const Args &args, NsCatalog *catalog)
     : nullptr;
   if (!path)
     {
-      fprintf (stderr, "neural-style: %s\n", error->message);
+      report (error);
       return EXIT_ERROR;
     }
   printf (_("Saved style '%s' in %s\n"), args.save_style, path);
   return EXIT_OK;
+}
+
+// --statistics MODE; --exact-tiling is the older name of "whole".  An
+// unknown MODE is -1, refused by ns_options_validate.
+NsStatistics
+statistics_from (const Args &args)
+{
+  if (args.exact_tiling || g_strcmp0 (args.statistics, "whole") == 0)
+    return NS_STATISTICS_WHOLE;
+  if (!args.statistics || strcmp (args.statistics, "auto") == 0)
+    return NS_STATISTICS_AUTO;
+  if (strcmp (args.statistics, "shrunk") == 0)
+    return NS_STATISTICS_SHRUNK;
+  return (NsStatistics) -1;
 }
 
 NsOptions
@@ -350,9 +563,24 @@ options_from (const Args &args)
   options.scale = args.scale;
   options.threads = args.threads;
   options.memory_budget = (guint64) (args.memory_mib * 1024 * 1024);
-  options.exact_tiling = args.exact_tiling;
+  options.statistics = statistics_from (args);
   options.style_amount = args.style_amount;
   return options;
+}
+
+// A network pass needs a minimum whatever the budget: say so rather than
+// exceed a smaller budget without a word.
+void
+warn_small_budget (const NsOptions &options)
+{
+  const guint64 least = ns_options_min_memory_budget ();
+  if (options.memory_budget == 0 || options.memory_budget >= least)
+    return;
+  g_autofree gchar *budget = g_format_size_full (options.memory_budget, G_FORMAT_SIZE_IEC_UNITS);
+  g_autofree gchar *needed = g_format_size_full (least, G_FORMAT_SIZE_IEC_UNITS);
+  fprintf (stderr, _("neural-style: the memory budget (%s) is less than a network pass needs; "
+                     "the smallest tiles take %s, and the images come on top\n"),
+           budget, needed);
 }
 
 int
@@ -365,27 +593,33 @@ run (const Args &args, const NsOptions &options, NsCatalog *catalog)
   g_autoptr (NsEngine) engine = open_engine (catalog, args.style, &error);
   if (!engine)
     {
-      fprintf (stderr, "neural-style: %s\n", error->message);
+      report (error);
       return EXIT_ERROR;
     }
 
   Images images;
-  try
+  if (!read_image (in_path, options, images.in, &error))
     {
-      images.in = cv::imread (in_path, cv::IMREAD_UNCHANGED);
-    }
-  catch (const cv::Exception &)
-    {
-    }
-  if (images.in.empty ())
-    {
-      fprintf (stderr, _("neural-style: cannot read image '%s' (missing, or not a PNG, JPEG or TIFF file)\n"),
-               in_path);
+      report (error);
       return EXIT_ERROR;
     }
+  warn_small_budget (options);
   images.out.create (images.in.size (), output_type (images.in, out_path));
 
   const NsImageIO io = { images.in.cols, images.in.rows, read_rect, write_rect, &images };
+  // Whole-image statistics or why not, before any work.
+  g_autofree gchar *why = nullptr;
+  if (ns_engine_plan_statistics (engine, &options, io.width, io.height, &why, &error)
+      == NS_STATISTICS_AUTO)
+    {
+      report (error);
+      return EXIT_ERROR;
+    }
+  if (why)
+    fprintf (stderr, _("neural-style: %s: painting with statistics from a shrunk copy, close to "
+                       "but not the same as a whole-image painting (--statistics shrunk)\n"),
+             why);
+
   const bool bar = !args.quiet && isatty (STDERR_FILENO);
   const gboolean ok = ns_engine_stylize (engine, &options, &io, show_progress,
                                          GINT_TO_POINTER (bar), &error);
@@ -393,14 +627,14 @@ run (const Args &args, const NsOptions &options, NsCatalog *catalog)
     fprintf (stderr, "\n");
   if (!ok)
     {
-      fprintf (stderr, "neural-style: %s\n", error->message);
+      report (error);
       return EXIT_ERROR;
     }
 
   images.in.release ();
   if (!write_image (images.out, out_path, &error))
     {
-      fprintf (stderr, "neural-style: %s\n", error->message);
+      report (error);
       return EXIT_ERROR;
     }
   return EXIT_OK;
@@ -454,8 +688,12 @@ main (int argc, char **argv)
     { "threads", 0, 0, G_OPTION_ARG_INT, &args.threads,
       N_("Threads to use (default: all cores)"), N_("N") },
     { "memory", 0, 0, G_OPTION_ARG_DOUBLE, &args.memory_mib, memory_help, N_("MIB") },
-    { "exact-tiling", 0, 0, G_OPTION_ARG_NONE, &args.exact_tiling,
-      N_("Tiled images get exactly the whole-image result (up to 1.5 times slower)"), nullptr },
+    { "statistics", 0, 0, G_OPTION_ARG_STRING, &args.statistics,
+      N_("Statistics of an image painted in tiles: whole (exactly a one-pass painting), "
+         "shrunk (from a shrunk copy: faster, close) or auto (whole when the memory budget and "
+         "the temporary folder hold it, else shrunk; the default)"), N_("MODE") },
+    { "exact-tiling", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &args.exact_tiling,
+      N_("The same as --statistics whole"), nullptr },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &args.quiet, N_("No progress bar"), nullptr },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args.files, nullptr, N_("IN OUT") },
     { nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr }
@@ -472,9 +710,20 @@ main (int argc, char **argv)
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return usage_error (context, error->message);
 
-  // NsOptions has no negative memory budget to refuse.
-  if (!(args.memory_mib >= 0))
+  // NsOptions has no negative memory budget to refuse, nor one that
+  // overflows its 64 bits.
+  if (!std::isfinite (args.memory_mib))
+    return usage_error (context, _("--memory must be a finite number of MiB"));
+  if (args.memory_mib < 0)
     return usage_error (context, _("--memory cannot be negative"));
+  if (args.memory_mib > kMaxMemoryMib)
+    {
+      g_autofree gchar *message = g_strdup_printf (_("--memory %g is too large (at most %.0f MiB)"),
+                                                   args.memory_mib, kMaxMemoryMib);
+      return usage_error (context, message);
+    }
+  if (statistics_from (args) == (NsStatistics) -1)
+    return usage_error (context, _("--statistics must be whole, shrunk or auto"));
   const NsOptions options = options_from (args);
   if (!ns_options_validate (&options, &error))
     return usage_error (context, error->message);
@@ -492,7 +741,7 @@ main (int argc, char **argv)
   g_autoptr (NsCatalog) catalog = ns_catalog_new (nullptr, search_path, &error);
   if (!catalog)
     {
-      fprintf (stderr, "neural-style: %s\n", error->message);
+      report (error);
       return EXIT_ERROR;
     }
 

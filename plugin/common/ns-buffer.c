@@ -54,6 +54,25 @@ write_dest (gpointer      user_data,
   return TRUE;
 }
 
+/* The painting is the whole-image one unless the temporary folder cannot
+ * hold what that takes: then GIMP's messages say so before the work. */
+static gboolean
+say_statistics (NsEngine            *engine,
+                const NsOptions     *options,
+                const GeglRectangle *area,
+                GError             **error)
+{
+  g_autofree gchar *why = NULL;
+
+  if (ns_engine_plan_statistics (engine, options, area->width, area->height,
+                                 &why, error) == NS_STATISTICS_AUTO)
+    return FALSE;
+  if (why)
+    g_message (_("%s: painting with statistics from a shrunk copy, close to "
+                 "but not the same as a whole-image painting"), why);
+  return TRUE;
+}
+
 gboolean
 ns_buffer_paint_new_layer (NsEngine            *engine,
                            const NsSettings    *settings,
@@ -71,6 +90,8 @@ ns_buffer_paint_new_layer (NsEngine            *engine,
   g_return_val_if_fail (GEGL_IS_BUFFER (source) && GEGL_IS_BUFFER (dest), FALSE);
 
   ns_settings_to_options (settings, &options);
+  if (! say_statistics (engine, &options, area, error))
+    return FALSE;
   gegl_buffer_copy (source, NULL, GEGL_ABYSS_NONE, dest, NULL);
   return ns_engine_stylize (engine, &options, &io, progress, progress_data, error);
 }
@@ -88,6 +109,45 @@ ns_buffer_predict_style (NsEngine            *engine,
   g_return_val_if_fail (GEGL_IS_BUFFER (buffer), FALSE);
 
   return ns_engine_predict_style (engine, &io, vector, error);
+}
+
+NsNormStatistics *
+ns_buffer_measure_statistics (NsEngine            *engine,
+                              const NsOptions     *options,
+                              GeglBuffer          *source,
+                              const GeglRectangle *area,
+                              NsProgressFunc       progress,
+                              gpointer             progress_data,
+                              GError             **error)
+{
+  BufferIO  buffers = { source, NULL, *area, pixel_format () };
+  NsImageIO io = { area->width, area->height, read_source, NULL, &buffers };
+
+  g_return_val_if_fail (GEGL_IS_BUFFER (source), NULL);
+
+  return ns_engine_measure_statistics (engine, options, &io, progress, progress_data, error);
+}
+
+gboolean
+ns_buffer_paint_region (NsEngine               *engine,
+                        const NsOptions        *options,
+                        const NsNormStatistics *statistics,
+                        GeglBuffer             *source,
+                        const GeglRectangle    *area,
+                        const GeglRectangle    *region,
+                        gfloat                 *rgba,
+                        NsProgressFunc          progress,
+                        gpointer                progress_data,
+                        GError                **error)
+{
+  BufferIO  buffers = { source, NULL, *area, pixel_format () };
+  NsImageIO io = { area->width, area->height, read_source, NULL, &buffers };
+  NsRect    rect = { region->x - area->x, region->y - area->y, region->width, region->height };
+
+  g_return_val_if_fail (GEGL_IS_BUFFER (source), FALSE);
+
+  return ns_engine_stylize_region (engine, options, statistics, &io, &rect, rgba,
+                                   progress, progress_data, error);
 }
 
 gfloat *

@@ -33,6 +33,30 @@ gboolean      ns_buffer_predict_style   (NsEngine            *engine,
                                          gfloat              *vector,
                                          GError             **error);
 
+/* The statistics ns_buffer_paint_new_layer() paints @area of @source with
+ * (see ns_engine_measure_statistics()).  (transfer full) */
+NsNormStatistics * ns_buffer_measure_statistics (NsEngine            *engine,
+                                         const NsOptions     *options,
+                                         GeglBuffer          *source,
+                                         const GeglRectangle *area,
+                                         NsProgressFunc       progress,
+                                         gpointer             progress_data,
+                                         GError             **error);
+
+/* @region (inside @area, in @source's coordinates) of the painting of @area
+ * with @statistics, as RGBA floats into @rgba (see
+ * ns_engine_stylize_region()). */
+gboolean      ns_buffer_paint_region    (NsEngine               *engine,
+                                         const NsOptions        *options,
+                                         const NsNormStatistics *statistics,
+                                         GeglBuffer             *source,
+                                         const GeglRectangle    *area,
+                                         const GeglRectangle    *region,
+                                         gfloat                 *rgba,
+                                         NsProgressFunc          progress,
+                                         gpointer                progress_data,
+                                         GError                **error);
+
 /* @rect of @buffer as RGBA floats.  (transfer full) */
 gfloat *      ns_buffer_read_rgba       (GeglBuffer          *buffer,
                                          const GeglRectangle *rect);

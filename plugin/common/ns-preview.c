@@ -20,12 +20,20 @@ typedef struct
 /* Shared with the worker threads, hence reference counted (g_rc_box). */
 typedef struct
 {
-  gfloat       *source;   /* RGBA, immutable */
+  gfloat       *source;   /* RGBA of the crop, immutable */
   gint          width;
   gint          height;
+  /* The area the filter paints, copied when the preview opens: workers read
+   * it, and a drawable's own buffer talks to GIMP, which only the main
+   * thread may do.  Immutable. */
+  GeglBuffer   *layer;
+  GeglRectangle area;     /* of `layer`, at 0, 0 */
+  GeglRectangle crop;     /* in `layer` */
   GMutex        engine_lock;
   NsEngine     *engine;   /* under engine_lock */
   NsStyle      *engine_style; /* what `engine` paints, under engine_lock */
+  NsNormStatistics *stats;    /* under engine_lock: measured over `layer` */
+  PaintKey      stats_key;    /* for what `stats` were measured, likewise */
 } Shared;
 
 struct _NsPreview
@@ -35,6 +43,7 @@ struct _NsPreview
   gpointer         user_data;
 
   PaintKey         wanted;
+  PaintKey         measured; /* statistics the worker has for these */
   GCancellable    *cancellable;
   gfloat          *painted;  /* RGBA of `wanted`, or NULL */
   gdouble          strength;
@@ -98,12 +107,33 @@ paint_key_equal (const PaintKey   *key,
          && key->style_amount == ns_styles_amount (style, settings);
 }
 
+/* The statistics depend on the style, the stroke scale and the style
+ * amount, not on the colours kept or the strength. */
+static gboolean
+stats_key_equal (const PaintKey *a,
+                 const PaintKey *b)
+{
+  return a->style && b->style && same_style (a->style, b->style)
+         && a->scale == b->scale && a->style_amount == b->style_amount;
+}
+
+/* Then the crop painted on its own is the painting. */
+static gboolean
+crop_is_area (const Shared *shared)
+{
+  return shared->crop.width == shared->area.width
+         && shared->crop.height == shared->area.height;
+}
+
 static void
 shared_clear (gpointer data)
 {
   Shared *shared = data;
 
   g_free (shared->source);
+  g_clear_object (&shared->layer);
+  g_clear_pointer (&shared->stats, ns_norm_statistics_free);
+  paint_key_clear (&shared->stats_key);
   g_clear_pointer (&shared->engine, ns_engine_free);
   g_clear_pointer (&shared->engine_style, ns_style_free);
   g_mutex_clear (&shared->engine_lock);
@@ -111,10 +141,15 @@ shared_clear (gpointer data)
 
 /* The worker's job */
 
+/* A quick job paints the crop on its own (its own statistics: shown at
+ * once, close); an exact one paints it with the statistics of the whole
+ * area, measured once per style, scale and style amount: what the filter
+ * will paint there. */
 typedef struct
 {
   Shared   *shared;
   PaintKey  key;
+  gboolean  exact;
 } Job;
 
 static void
@@ -170,6 +205,30 @@ job_ensure_engine (Job     *job,
   return TRUE;
 }
 
+/* Runs in a worker thread, under engine_lock. */
+static gboolean
+job_ensure_statistics (Job             *job,
+                       const NsOptions *options,
+                       GCancellable    *cancellable,
+                       GError         **error)
+{
+  Shared *shared = job->shared;
+
+  if (shared->stats && stats_key_equal (&shared->stats_key, &job->key))
+    return TRUE;
+
+  g_clear_pointer (&shared->stats, ns_norm_statistics_free);
+  paint_key_clear (&shared->stats_key);
+  shared->stats = ns_buffer_measure_statistics (shared->engine, options, shared->layer,
+                                                &shared->area, job_keep_going, cancellable,
+                                                error);
+  if (! shared->stats)
+    return FALSE;
+
+  paint_key_copy (&shared->stats_key, &job->key);
+  return TRUE;
+}
+
 static void
 job_run (GTask        *task,
          gpointer      source_object,
@@ -191,10 +250,16 @@ job_run (GTask        *task,
 
   g_mutex_lock (&shared->engine_lock);
   ns_styles_engine_lock ();
-  ok = job_ensure_engine (job, &error)
-       && ns_engine_stylize_pixels (shared->engine, &options, shared->source, painted,
-                                    shared->width, shared->height,
+  ok = job_ensure_engine (job, &error);
+  if (ok && job->exact)
+    ok = job_ensure_statistics (job, &options, cancellable, &error)
+         && ns_buffer_paint_region (shared->engine, &options, shared->stats, shared->layer,
+                                    &shared->area, &shared->crop, painted,
                                     job_keep_going, cancellable, &error);
+  else if (ok)
+    ok = ns_engine_stylize_pixels (shared->engine, &options, shared->source, painted,
+                                   shared->width, shared->height,
+                                   job_keep_going, cancellable, &error);
   ns_styles_engine_unlock ();
   g_mutex_unlock (&shared->engine_lock);
 
@@ -261,6 +326,9 @@ preview_set_status (NsPreview   *preview,
   preview->status = g_strdup (status);
 }
 
+static void preview_start_job (NsPreview *preview,
+                               gboolean   exact);
+
 static void
 job_done (GObject      *source_object,
           GAsyncResult *result,
@@ -268,6 +336,8 @@ job_done (GObject      *source_object,
 {
   NsPreview *preview = user_data;
   g_autoptr (GError) error = NULL;
+  const Job *job = g_task_get_task_data (G_TASK (result));
+  const gboolean exact = job->exact;
   gfloat    *painted = g_task_propagate_pointer (G_TASK (result), &error);
 
   (void) source_object;
@@ -281,18 +351,31 @@ job_done (GObject      *source_object,
   g_free (preview->painted);
   preview->painted = painted;
   preview_set_status (preview, error ? error->message : NULL);
+  if (! error && exact)
+    {
+      paint_key_clear (&preview->measured);
+      paint_key_copy (&preview->measured, &preview->wanted);
+    }
+  else if (! error && ! crop_is_area (preview->shared))
+    {
+      /* The quick painting shows while the exact one is made. */
+      preview_set_status (preview, _("Measuring the whole layer for the preview..."));
+      preview_start_job (preview, TRUE);
+    }
   preview_blend (preview);
   preview->changed (preview->user_data);
 }
 
 static void
-preview_start_job (NsPreview *preview)
+preview_start_job (NsPreview *preview,
+                   gboolean   exact)
 {
   g_autoptr (GTask) task = NULL;
   Job *job = g_new0 (Job, 1);
 
   job->shared = g_rc_box_acquire (preview->shared);
   paint_key_copy (&job->key, &preview->wanted);
+  job->exact = exact;
 
   preview->cancellable = g_cancellable_new ();
   task = g_task_new (NULL, preview->cancellable, job_done, preview);
@@ -340,6 +423,15 @@ ns_preview_new (GeglBuffer          *buffer,
   preview->shared->source = ns_buffer_read_rgba (buffer, &crop);
   preview->shared->width = crop.width;
   preview->shared->height = crop.height;
+  preview->shared->area = *area;
+  preview->shared->area.x = preview->shared->area.y = 0;
+  preview->shared->crop = crop;
+  preview->shared->crop.x -= area->x;
+  preview->shared->crop.y -= area->y;
+  preview->shared->layer = gegl_buffer_new (&preview->shared->area,
+                                            gegl_buffer_get_format (buffer));
+  gegl_buffer_copy (buffer, area, GEGL_ABYSS_NONE, preview->shared->layer,
+                    &preview->shared->area);
   g_mutex_init (&preview->shared->engine_lock);
   preview->changed = changed;
   preview->user_data = user_data;
@@ -359,6 +451,7 @@ ns_preview_free (NsPreview *preview)
   preview_cancel_job (preview);
   g_rc_box_release_full (preview->shared, shared_clear);
   paint_key_clear (&preview->wanted);
+  paint_key_clear (&preview->measured);
   g_free (preview->painted);
   g_free (preview->pixels);
   g_free (preview->status);
@@ -388,7 +481,11 @@ ns_preview_update (NsPreview        *preview,
           preview_cancel_job (preview);
           paint_key_set (&preview->wanted, style, settings);
           preview_set_status (preview, _("Painting the preview..."));
-          preview_start_job (preview);
+          /* With the statistics measured already, the exact painting is
+           * as quick as the quick one. */
+          preview_start_job (preview,
+                             ! crop_is_area (preview->shared)
+                             && stats_key_equal (&preview->measured, &preview->wanted));
         }
     }
 

@@ -550,4 +550,379 @@ t "a 1x1 picture is a style" test_one_pixel_picture
 t "a corrupt saved style is listed as corrupt and fails, naming the problem" \
   test_corrupt_saved_style
 
+# Hostile inputs: each a clear error (or a clear warning), never a hang,
+# a crash or a lost file.
+
+# A FIFO is never opened for reading as if it were a file: as IN (which
+# used to hang, deaf to Ctrl+C and SIGTERM) or as a saved style.
+test_fifo ()
+{
+  fresh_out_dir
+  mkfifo "$work/fifo.png" || return 1
+  capture timeout -k 5 20 "$cli" -q "$work/fifo.png" "$work/o/out.png"
+  expect_failure "cannot read image '$work/fifo.png': it is not a regular file" || return 1
+  mkdir -p "$work/fifo-models"
+  mkfifo "$work/fifo-models/pipe.style" || return 1
+  NEURAL_STYLE_MODEL_PATH=$work/fifo-models:$models:$models/magenta capture timeout -k 5 20 "$cli" --list-styles
+  expect_rc 0 || return 1
+  grep -q '^pipe  *corrupt ' "$work/out" || { diag "pipe is not listed as corrupt"; diag_output; return 1; }
+  NEURAL_STYLE_MODEL_PATH=$work/fifo-models:$models:$models/magenta \
+    capture timeout -k 5 20 "$cli" --style pipe "$work/small.png" "$work/o/out.png"
+  expect_failure "Saved style 'pipe' is corrupt" && expect_in err "it is not a regular file"
+}
+
+# An OUT of mode 0600 stays 0600 when replaced.
+test_keep_mode ()
+{
+  cp "$work/small.png" "$work/private.png" && chmod 600 "$work/private.png" || return 1
+  run -q "$work/small.png" "$work/private.png"
+  expect_rc 0 || return 1
+  mode=$(stat -c %a "$work/private.png")
+  [ "$mode" = 600 ] || { diag "OUT is now mode $mode"; return 1; }
+}
+
+# Four saves of one id at once: one is saved, three told the id is taken.
+test_save_style_race ()
+{
+  for k in 1 2 3 4; do
+    NEURAL_STYLE_MODEL_PATH=$models:$models/magenta \
+      "$cli" --style "$styles/wave.jpg" --save-style raced > "$work/race$k.out" 2> "$work/race$k.err" &
+  done
+  wait
+  saved=$(cat "$work"/race?.out | grep -c "Saved style 'raced'")
+  taken=$(cat "$work"/race?.err | grep -c "A style named 'raced' already exists")
+  [ "$saved" -eq 1 ] && [ "$taken" -eq 3 ] ||
+    { diag "$saved saved, $taken refused"; cat "$work"/race?.out "$work"/race?.err | sed 's/^/#   /'; return 1; }
+  magenta --list-styles
+  grep -q '^raced  *installed ' "$work/out" || { diag "raced is not listed"; diag_output; return 1; }
+  expect_files "$XDG_DATA_HOME/neural-style/models" broken.style my-night.style raced.style
+}
+
+# Ids that read as file names, or as another id but for case, are refused;
+# a picture file is the picture even where an older saved style has its name.
+test_style_ids ()
+{
+  magenta --style "$styles/wave.jpg" --save-style chelsea.png
+  expect_rc 1 && expect_in err "'chelsea.png' cannot be a style id: it looks like a file name" || return 1
+  magenta --style "$styles/wave.jpg" --save-style wave.ONNX
+  expect_rc 1 && expect_in err "it looks like a file name" || return 1
+  magenta --style "$styles/wave.jpg" --save-style MATHURA
+  expect_rc 1 && expect_in err "A style named 'mathura' already exists, and 'MATHURA' differs from it only in case" || return 1
+  magenta --style "$styles/wave.jpg" --save-style My-Night
+  expect_rc 1 && expect_in err "A style named 'my-night' already exists" || return 1
+  sed 's/^title=.*/title=Old/' "$XDG_DATA_HOME/neural-style/models/my-night.style" \
+    > "$XDG_DATA_HOME/neural-style/models/small.png.style"
+  # the picture by a relative name, from its folder
+  here=$(pwd)
+  cli_path=$(cd "$(dirname "$cli")" && pwd)/$(basename "$cli")
+  cd "$work" && NEURAL_STYLE_MODEL_PATH=$models:$models/magenta capture "$cli_path" -q \
+    --style small.png small.png "$work/as-picture.png"
+  cd "$here" && expect_rc 0 || return 1
+  magenta -q --style "$work/small.png" "$work/small.png" "$work/picture.png"
+  rm -f "$XDG_DATA_HOME/neural-style/models/small.png.style"
+  expect_rc 0 || return 1
+  cmp -s "$work/as-picture.png" "$work/picture.png" ||
+    { diag "--style small.png did not paint with the picture"; return 1; }
+}
+
+# Names and titles holding terminal escapes are listed escaped.
+test_list_escapes ()
+{
+  mkdir -p "$work/escapes"
+  ln -sf "$models/scream.onnx" "$work/escapes/$(printf 'red\033[31m').onnx"
+  NEURAL_STYLE_MODEL_PATH=$work/escapes run --list-styles
+  expect_rc 0 || return 1
+  if grep -q "$(printf '\033')" "$work/out" || ! grep -qF 'red\x1b[31m  ' "$work/out"; then
+    diag "the escape is not escaped"
+    diag_output
+    return 1
+  fi
+}
+
+test_memory_values ()
+{
+  expect_usage "--memory must be a finite number of MiB" \
+    --memory inf "$work/small.png" "$work/usage.png" &&
+  expect_usage "--memory must be a finite number of MiB" \
+    --memory nan "$work/small.png" "$work/usage.png" &&
+  expect_usage "--memory 1e+300 is too large (at most 16777216 MiB)" \
+    --memory 1e300 "$work/small.png" "$work/usage.png" || return 1
+  run -q --memory 1 "$work/small.png" "$work/tiny-budget.png"
+  expect_rc 0 && expect_in err "the memory budget (1.0" && expect_in err "is less than a network pass needs" || return 1
+  run -q --memory 50 "$work/small.png" "$work/tiny-budget.png"
+  expect_rc 0 || return 1
+  [ ! -s "$work/err" ] || { diag "a warning for 50 MiB"; diag_output; return 1; }
+}
+
+# A catalog's file name is a plain name, never a path out of the folder.
+test_catalog_path ()
+{
+  cp "$NEURAL_STYLE_CATALOG" "$work/hostile.ini" || return 1
+  printf '\n[passwd]\ntitle=Passwords\nfile=../../../../../../../../../etc/passwd\nformat=onnx\n' >> "$work/hostile.ini"
+  NEURAL_STYLE_CATALOG=$work/hostile.ini run --list-styles
+  expect_rc 0 || return 1
+  grep -q '^passwd  *-  *Passwords$' "$work/out" || { diag "passwd is installed"; diag_output; return 1; }
+  fresh_out_dir
+  NEURAL_STYLE_CATALOG=$work/hostile.ini run --style passwd "$work/small.png" "$work/o/out.png"
+  expect_failure "the style catalog gives it the file name '../../../../../../../../../etc/passwd', which is not a plain file name"
+}
+
+# A user's own udnie.onnx (here: the scream network) is style udnie, and
+# says it is not the catalog's file.
+test_own_file_for_catalog_id ()
+{
+  mkdir -p "$work/own"
+  ln -sf "$models/scream.onnx" "$work/own/udnie.onnx"
+  NEURAL_STYLE_MODEL_PATH=$work/own:$models run --list-styles
+  expect_rc 0 || return 1
+  grep -q "^udnie  *installed  *Udnie: your own file udnie.onnx, not the catalog's (Francis Picabia)" "$work/out" ||
+    { diag "udnie.onnx is not listed as udnie"; diag_output; return 1; }
+  NEURAL_STYLE_MODEL_PATH=$work/own:$models run -q --style udnie "$work/small.png" "$work/own-udnie.png"
+  expect_rc 0 || return 1
+  run -q --style "$models/scream.onnx" "$work/small.png" "$work/own-scream.png"
+  expect_rc 0 || return 1
+  cmp -s "$work/own-udnie.png" "$work/own-scream.png" || { diag "udnie is not the user's file"; return 1; }
+}
+
+# A 45-byte PNG declaring 20000 x 20000 pixels (1.2 GB decoded) is refused
+# before decoding, within 1 GB of address space.
+test_huge_declared_size ()
+{
+  fresh_out_dir
+  printf '\211PNG\r\n\032\n\000\000\000\rIHDR\000\000N \000\000N \010\002\000\000\000l\022\321n' > "$work/huge-header.png"
+  printf '\000\000\000\000IEND\256B`\202' >> "$work/huge-header.png"
+  run_limited "$work/huge-header.png" "$work/o/out.png"
+  expect_failure "Image '$work/huge-header.png' is 20000 x 20000 pixels: it takes 3.0" &&
+  expect_in err "in memory, more than the memory budget (1.2"
+}
+
+test_damaged_images ()
+{
+  fresh_out_dir
+  head -c 2000 "$work/small.jpg" > "$work/truncated.jpg"
+  run -q "$work/truncated.jpg" "$work/o/out.png"
+  expect_failure "Image '$work/truncated.jpg' is damaged: its JPEG data end before the picture does" || return 1
+  head -c 2000 "$work/small.png" > "$work/truncated.png"
+  run -q "$work/truncated.png" "$work/o/out.png"
+  expect_failure "Image '$work/truncated.png' is damaged: it is a PNG file"
+}
+
+# A saved style of 100 numbers of 1e38 (that painted black) is refused.
+test_vector_range ()
+{
+  {
+    echo "[Neural Style]"
+    printf 'vector=1e38'
+    for k in $(seq 99); do printf ';1e38'; done
+    echo
+  } > "$XDG_DATA_HOME/neural-style/models/huge.style"
+  magenta --list-styles
+  grep -q '^huge  *corrupt ' "$work/out" || { diag "huge is not corrupt"; diag_output; return 1; }
+  fresh_out_dir
+  magenta --style huge "$work/small.png" "$work/o/out.png"
+  rm -f "$XDG_DATA_HOME/neural-style/models/huge.style"
+  expect_failure "Saved style 'huge' is corrupt" &&
+  expect_in err "its style vector holds 1e+38, far outside the range of real style vectors (-20 to 20)"
+}
+
+t "a FIFO as IN or as a saved style fails at once, saying it is not a file" test_fifo
+t "OUT replaced keeps its mode (0600)" test_keep_mode
+t "four saves of one id at once: one saved, three refused, the file whole" test_save_style_race
+t "ids like file names or other ids but for case are refused; a picture file wins" test_style_ids
+t "--list-styles escapes control characters" test_list_escapes
+t "--memory: inf, nan and 1e300 refused; below a pass's least, a warning" test_memory_values
+t "a catalog file name with '../' is not installed, and says why" test_catalog_path
+t "a dropped-in udnie.onnx is style udnie, marked as the user's own file" \
+  test_own_file_for_catalog_id
+t "a PNG declaring 20000x20000 pixels is refused before decoding" test_huge_declared_size
+t "a truncated JPEG or PNG fails, saying it is damaged" test_damaged_images
+t "a saved style of 1e38s is corrupt, far outside real style vectors" test_vector_range
+
+# A crafted Torch file: a FloatTensor whose storage claims 2^40 floats, in
+# 173 bytes.  OpenCV's importer would fread them into a null buffer
+# (SIGSEGV); the engine's .t7 walker refuses the file first, given with
+# --style or dropped into a model folder.
+
+# make_huge_storage_t7 FILE
+make_huge_storage_t7 ()
+{
+  {
+    # torch object 1, "V 1", torch.FloatTensor: 1 dimension of 16, stride 1, offset 1
+    printf '\004\000\000\000\001\000\000\000\003\000\000\000V 1\021\000\000\000torch.FloatTensor'
+    printf '\001\000\000\000\020\000\000\000\000\000\000\000'
+    printf '\001\000\000\000\000\000\000\000\001\000\000\000\000\000\000\000'
+    # its storage, torch object 2: a torch.FloatStorage of 2^40 floats...
+    printf '\004\000\000\000\002\000\000\000\003\000\000\000V 1\022\000\000\000torch.FloatStorage'
+    printf '\000\000\000\000\000\001\000\000'
+    # ...of which the file holds 16
+    head -c 64 /dev/zero
+  } > "$1"
+}
+
+test_hostile_t7 ()
+{
+  fresh_out_dir
+  make_huge_storage_t7 "$work/huge-storage.t7"
+  size=$(wc -c < "$work/huge-storage.t7")
+  [ "$size" -eq 173 ] || { diag "the crafted file has $size bytes"; return 1; }
+  run --style "$work/huge-storage.t7" "$work/small.png" "$work/o/out.png"
+  expect_failure "Model file '$work/huge-storage.t7' is damaged: a storage claims 1099511627776 values but the file has 64 bytes left"
+}
+
+test_hostile_t7_in_folder ()
+{
+  mkdir -p "$work/hostile-t7"
+  make_huge_storage_t7 "$work/hostile-t7/huge-storage.t7"
+  NEURAL_STYLE_MODEL_PATH=$work/hostile-t7:$models run --list-styles
+  expect_rc 0 || return 1
+  if ! grep -q '^huge-storage ' "$work/out" || ! grep -q '^wave  *installed ' "$work/out"; then
+    diag "huge-storage or wave not listed"
+    diag_output
+    return 1
+  fi
+  fresh_out_dir
+  NEURAL_STYLE_MODEL_PATH=$work/hostile-t7:$models run --style huge-storage \
+    "$work/small.png" "$work/o/out.png"
+  expect_failure "is damaged: a storage claims 1099511627776 values"
+}
+
+t "a .t7 whose storage claims 2^40 floats fails cleanly, naming the damage" test_hostile_t7
+t "that .t7 in a model folder: the styles are listed, using it fails cleanly" \
+  test_hostile_t7_in_folder
+
+
+# Statistics of an image painted in tiles (--memory 1: tiles of the
+# smallest size, the snapshots between layers beyond memory, in TMPDIR).
+# The default is the whole-image painting; with too little room in TMPDIR
+# it says so and falls back to a shrunk copy's statistics; asked for whole
+# statistics it refuses before painting.
+statistics_photo ()
+{
+  [ -f "$work/mid.png" ] || "$tool" make "$photos/chelsea.png" "$work/mid.png" 480x320
+}
+
+test_statistics_default_is_whole ()
+{
+  statistics_photo || return 1
+  run -q --memory 1 "$work/mid.png" "$work/auto.png" && expect_rc 0 || return 1
+  if grep -q "shrunk copy" "$work/err"; then
+    diag "the default fell back to shrunk statistics"
+    diag_output
+    return 1
+  fi
+  run -q --memory 1 --statistics whole "$work/mid.png" "$work/whole.png" && expect_rc 0 || return 1
+  run -q --memory 1 --statistics shrunk "$work/mid.png" "$work/shrunk.png" && expect_rc 0 || return 1
+  expect_close "$work/whole.png" "$work/auto.png" 0 || return 1
+  # The measure tells the two apart.
+  "$tool" changed "$work/whole.png" "$work/shrunk.png" 0.002 > /dev/null && return 0
+  diag "shrunk and whole statistics gave the same painting"
+  return 1
+}
+
+# run_small_tmp ARG...: the CLI with TMPDIR on a 1 MiB tmpfs of its own, in
+# a mount namespace of its own (needs root: CI runs as root).
+run_small_tmp ()
+{
+  mkdir -p "$work/small-tmp"
+  capture unshare --mount --propagation private sh -c '
+    mount -t tmpfs -o size=1m none "$1" || exit 99
+    dir=$1
+    shift
+    TMPDIR=$dir exec "$@"' sh "$work/small-tmp" "$cli" "$@"
+}
+
+test_statistics_small_tmp ()
+{
+  statistics_photo || return 1
+  [ -f "$work/shrunk.png" ] ||
+    capture "$cli" -q --memory 1 --statistics shrunk "$work/mid.png" "$work/shrunk.png"
+  run_small_tmp -q --memory 1 "$work/mid.png" "$work/fallback.png"
+  expect_rc 0 &&
+    expect_in err "free in the temporary folder $work/small-tmp" &&
+    expect_in err "painting with statistics from a shrunk copy" &&
+    expect_close "$work/shrunk.png" "$work/fallback.png" 0 || return 1
+  fresh_out_dir
+  run_small_tmp -q --memory 1 --statistics whole "$work/mid.png" "$work/o/out.png"
+  expect_failure "Whole-image statistics for this image need" &&
+    expect_in err "free in the temporary folder $work/small-tmp"
+}
+
+test_statistics_usage ()
+{
+  expect_usage "--statistics must be whole, shrunk or auto" \
+    --statistics exact "$work/small.png" "$work/usage.png"
+}
+
+t "tiled, the default painting is the whole-image one (--statistics whole)" \
+  test_statistics_default_is_whole
+if [ "$(id -u)" = 0 ] && unshare --mount true 2> /dev/null; then
+  t "too little room in TMPDIR: auto says so and uses a shrunk copy; whole refuses" \
+    test_statistics_small_tmp
+else
+  skip "too little room in TMPDIR: auto falls back, whole refuses" "needs root for a small tmpfs"
+fi
+t "--statistics takes whole, shrunk or auto" test_statistics_usage
+
+
+# Colour profiles: a photo converted to Adobe RGB (1998) by Pillow, the
+# profile embedded, is painted as the sRGB photo is (the CLI converts it to
+# sRGB and writes sRGB).  Measured by color.py (Pillow's ImageCms): mean
+# CIE76 dE of 8 x 8 block means, with the colours kept (--preserve-colors:
+# 4.1 before, 0.16 now) and at strength 0.5.
+color=$(dirname "$0")/color.py
+
+profiled_case ()
+{
+  ext=$1
+  limit=$2
+  shift 2
+  "$cli" -q "$@" "$work/mid.png" "$work/plain-out.png" 2> /dev/null || return 1
+  run -q "$@" "$work/adobe.$ext" "$work/adobe-out.png"
+  expect_rc 0 && expect_in err "has the colour profile 'Compatible with Adobe RGB (1998)'" ||
+    return 1
+  delta=$(/usr/bin/python3 "$color" delta "$work/plain-out.png" "$work/adobe-out.png")
+  mean=${delta% *}
+  if awk -v m="$mean" -v l="$limit" 'BEGIN { exit !(m <= l) }'; then
+    diag "$ext $*: dE mean and largest $delta"
+    return 0
+  fi
+  diag "$ext $*: dE mean and largest $delta, mean at most $limit expected"
+  return 1
+}
+
+test_color_profiles ()
+{
+  statistics_photo || return 1
+  for ext in png jpg tif; do
+    /usr/bin/python3 "$color" adobe "$work/mid.png" "$work/adobe.$ext" || return 1
+  done
+  profiled_case png 0.5 --preserve-colors && profiled_case png 0.5 --strength 0.5 &&
+    profiled_case tif 0.5 --preserve-colors && profiled_case jpg 1.0 --preserve-colors
+}
+
+# A damaged profile is named and ignored, never fatal.
+test_damaged_profile ()
+{
+  statistics_photo || return 1
+  [ -f "$work/adobe.png" ] || /usr/bin/python3 "$color" adobe "$work/mid.png" "$work/adobe.png"
+  # libpng drops a damaged iCCP chunk itself; a JPEG's APP2 is ours to check.
+  /usr/bin/python3 - "$work/adobe.png" "$work/bad-profile.jpg" << 'PY' || return 1
+import io, sys
+from PIL import Image
+image = Image.open(sys.argv[1])
+image.save(sys.argv[2], quality=95, icc_profile=b'not a profile' * 20)
+PY
+  run -q "$work/bad-profile.jpg" "$work/bad-profile-out.png"
+  expect_rc 0 && expect_in err "its colour profile is ignored (the profile is damaged)"
+}
+
+if /usr/bin/python3 -c 'import PIL.ImageCms, numpy' 2> /dev/null &&
+   [ -f /usr/share/color/icc/compatibleWithAdobeRGB1998.icc ]; then
+  t "an Adobe RGB photo (PNG, TIFF, JPEG) is painted as its sRGB original" test_color_profiles
+  t "a damaged colour profile is named and ignored" test_damaged_profile
+else
+  skip "an Adobe RGB photo is painted as its sRGB original" "no Pillow or icc-profiles-free"
+  skip "a damaged colour profile is named and ignored" "no Pillow or icc-profiles-free"
+fi
+
 done_testing

@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* The real wave.onnx, as the catalog pins it */
 #define WAVE_SIZE 6714776
@@ -417,6 +418,162 @@ test_search_path_order (void)
     g_unsetenv ("NEURAL_STYLE_MODEL_PATH");
 }
 
+/* A catalog whose file name leads out of the model folder: never
+ * installed, and using it says why. */
+static void
+test_file_name_with_path (void)
+{
+  g_autofree gchar *models = make_dir ("models-path");
+  g_autofree gchar *sub = make_dir ("models-path/sub");
+  g_autofree gchar *outside = write_wave_prefix (models, "outside.onnx", WAVE_SIZE);
+  g_autofree gchar *ini = write_file (models, "catalog.ini",
+                                      "[out]\nfile=../outside.onnx\nformat=onnx\n\n"
+                                      "[hidden]\nfile=.hidden.onnx\nformat=onnx\n\n"
+                                      "[ml5]\nfile=nothing\nformat=ml5\nonnx=../outside.onnx\n", -1);
+  const gchar *search_path[] = { sub, NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NsCatalog) catalog = ns_catalog_new (ini, search_path, &error);
+  g_autoptr (GPtrArray) installed = NULL;
+
+  g_assert_no_error (error);
+  write_wave_prefix (sub, ".hidden.onnx", WAVE_SIZE);
+  installed = ns_catalog_get_installed (catalog);
+  g_assert_cmpuint (installed->len, ==, 0);
+  g_assert_null (ns_catalog_find_installed (catalog, "out", &error));
+  g_assert_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_NOT_FOUND);
+  assert_message (error, "the style catalog gives it the file name '../outside.onnx', "
+                         "which is not a plain file name");
+  g_clear_error (&error);
+  g_assert_null (ns_catalog_find_installed (catalog, "ml5", &error));
+  g_assert_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_NOT_FOUND);
+}
+
+/* A model dropped in under the id of a catalog style that is not
+ * installed is that style, titled as the user's own file. */
+static void
+test_own_file_for_catalog_id (void)
+{
+  g_autofree gchar *models = make_dir ("models-own");
+  g_autofree gchar *path = write_wave_prefix (models, "third.onnx", WAVE_SIZE);
+  g_autoptr (NsCatalog) catalog = open_catalog (models);
+  g_autoptr (GError) error = NULL;
+  const NsStyle *style = ns_catalog_find_installed (catalog, "third", &error);
+  g_autoptr (NsEngine) engine = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (style->path, ==, path);
+  g_assert_cmpstr (style->title, ==, "Third: your own file third.onnx, not the catalog's");
+  g_assert_false (style->in_catalog);
+  engine = ns_engine_new_for_style (style, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ns_engine_get_convention (engine), ==, NS_CONVENTION_RGB255);
+}
+
+static const gfloat zero_vector[NS_STYLE_VECTOR_SIZE];
+
+/* A file that appears between the catalog's listing and the save is
+ * never replaced, and no temporary file is left. */
+static void
+test_save_style_never_replaces (void)
+{
+  g_autofree gchar *models = make_dir ("models-save");
+  g_autofree gchar *dir = make_dir ("saved-elsewhere");
+  g_autoptr (NsCatalog) catalog = open_catalog (models);
+  g_autofree gchar *theirs = write_file (dir, "mine.style", "theirs", -1);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = ns_catalog_save_style (catalog, dir, "mine", NULL, NULL, zero_vector, &error);
+  g_autofree gchar *contents = NULL;
+  g_autoptr (GDir) d = NULL;
+
+  g_assert_null (path);
+  g_assert_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE);
+  assert_message (error, "A style named 'mine' already exists");
+  g_assert_true (g_file_get_contents (theirs, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "theirs");
+  d = g_dir_open (dir, 0, NULL);
+  g_assert_cmpstr (g_dir_read_name (d), ==, "mine.style");
+  g_assert_null (g_dir_read_name (d));
+}
+
+/* Saving refuses ids that read as file names and ids that are another's
+ * but for case; a vector far outside real ones is not saved. */
+static void
+test_save_style_ids (void)
+{
+  static const struct
+  {
+    const gchar *id;
+    const gchar *message;
+  } refused[] = {
+    { "chelsea.png", "'chelsea.png' cannot be a style id: it looks like a file name (it ends in '.png')" },
+    { "photo.JPEG", "it looks like a file name (it ends in '.JPEG')" },
+    { "net.onnx", "it looks like a file name" },
+    { "old.t7", "it looks like a file name" },
+    { "x.style", "it looks like a file name" },
+    { "FIRST", "A style named 'first' already exists, and 'FIRST' differs from it only in case" },
+    { "Kept", "A style named 'kept' already exists, and 'Kept' differs from it only in case" },
+  };
+  g_autofree gchar *models = make_dir ("models-ids");
+  g_autofree gchar *dir = make_dir ("saved-ids");
+  g_autoptr (NsCatalog) catalog = open_catalog (models);
+  gfloat huge[NS_STYLE_VECTOR_SIZE];
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *kept = ns_catalog_save_style (catalog, dir, "kept", NULL, NULL, zero_vector, &error);
+  g_autofree gchar *v1 = NULL;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_assert_null (ns_catalog_save_style (catalog, dir, refused[i].id, NULL, NULL, zero_vector, &error));
+      g_assert_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE);
+      assert_message (error, refused[i].message);
+      g_clear_error (&error);
+    }
+  v1 = ns_catalog_save_style (catalog, dir, "v1.2", NULL, NULL, zero_vector, &error);
+  g_assert_no_error (error);
+
+  for (guint k = 0; k < NS_STYLE_VECTOR_SIZE; k++)
+    huge[k] = k == 3 ? 1e38f : 0.0f;
+  g_assert_null (ns_catalog_save_style (catalog, dir, "huge", NULL, NULL, huge, &error));
+  g_assert_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE);
+  assert_message (error, "Style vector number 4 is 1e+38, far outside the range of real style "
+                         "vectors (-20 to 20)");
+}
+
+/* Saved styles that are a FIFO, or whose vector is far outside real ones:
+ * listed without a vector (the FIFO never opened for reading), and
+ * using them says why. */
+static void
+test_hostile_saved_styles (void)
+{
+  g_autofree gchar *models = make_dir ("models-hostile");
+  g_autofree gchar *fifo = g_build_filename (models, "pipe.style", NULL);
+  g_autoptr (GString) text = g_string_new ("[Neural Style]\nvector=");
+  g_autofree gchar *huge = NULL;
+  g_autoptr (NsCatalog) catalog = NULL;
+  const gchar *ids[] = { "pipe", "huge" };
+  const gchar *why[] = { "it is not a regular file", "its style vector holds 1e+38, far outside" };
+
+  g_assert_cmpint (mkfifo (fifo, 0644), ==, 0);
+  for (guint k = 0; k < NS_STYLE_VECTOR_SIZE; k++)
+    g_string_append (text, k ? ";1e38" : "1e38");
+  huge = write_file (models, "huge.style", text->str, -1);
+  catalog = open_catalog (models);
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      const NsStyle *style = ns_catalog_lookup (catalog, ids[i]);
+      g_autoptr (GError) error = NULL;
+
+      g_assert_nonnull (style);
+      g_assert_null (style->vector);
+      g_assert_null (ns_engine_new_for_style (style, &error));
+      g_assert_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_CORRUPT);
+      assert_message (error, "is corrupt");
+      assert_message (error, why[i]);
+    }
+}
+
 /* A copy stands on its own: the catalog can go, and the copy still loads,
  * with the same checks (here: the catalog's size). */
 static void
@@ -705,6 +862,11 @@ main (int    argc,
   g_test_add_func ("/errors/catalog/style-copy", test_style_copy);
   g_test_add_func ("/errors/catalog/dropped-in-file", test_dropped_in_file);
   g_test_add_func ("/errors/catalog/search-path-order", test_search_path_order);
+  g_test_add_func ("/errors/catalog/file-name-with-path", test_file_name_with_path);
+  g_test_add_func ("/errors/catalog/own-file-for-catalog-id", test_own_file_for_catalog_id);
+  g_test_add_func ("/errors/catalog/save-style-never-replaces", test_save_style_never_replaces);
+  g_test_add_func ("/errors/catalog/save-style-ids", test_save_style_ids);
+  g_test_add_func ("/errors/catalog/hostile-saved-styles", test_hostile_saved_styles);
   g_test_add_func ("/errors/image/empty", test_empty_image);
   g_test_add_func ("/errors/image/too-large", test_too_large);
   g_test_add_func ("/errors/io/read-fails-first", test_read_fails_first);

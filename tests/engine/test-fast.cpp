@@ -87,7 +87,7 @@ test_same_as_loaded (gconstpointer data)
   const cv::Mat large = test::rgba_from_rgb8 (test::photo_rgb8 ("coffee.png", cv::Size (211, 143)));
   options.memory_budget = 1; // the smallest tiles
   check_same (fast, plain, options, large, "tiled");
-  options.exact_tiling = TRUE;
+  options.statistics = NS_STATISTICS_WHOLE;
   check_same (fast, plain, options, large, "exact-tiled");
 }
 

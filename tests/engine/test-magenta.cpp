@@ -411,7 +411,7 @@ tiled (bool exact)
   NsOptions options;
   ns_options_init (&options);
   options.memory_budget = 1;
-  options.exact_tiling = exact;
+  options.statistics = exact ? NS_STATISTICS_WHOLE : NS_STATISTICS_SHRUNK;
   return options;
 }
 
@@ -615,6 +615,17 @@ test_wrong_networks ()
   nan[7] = NAN;
   g_assert_false (ns_engine_set_style_vector (engine (), nan.data (), &error));
   g_assert_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE);
+  g_clear_error (&error);
+
+  // 1e38s painted black; real vectors stay within +-5.
+  Vector huge (NS_STYLE_VECTOR_SIZE, 1e38f);
+  g_assert_false (ns_engine_set_style_vector (engine (), huge.data (), &error));
+  g_assert_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE);
+  g_assert_nonnull (strstr (error->message, "Style vector number 1 is 1e+38, far outside"));
+  g_clear_error (&error);
+  Vector edge (NS_STYLE_VECTOR_SIZE, (float) NS_STYLE_VECTOR_LIMIT);
+  g_assert_true (ns_engine_set_style_vector (engine (), edge.data (), &error));
+  g_assert_no_error (error);
 }
 
 // Catalog: saved styles and pictures

@@ -53,7 +53,7 @@ tiled_options (gboolean exact)
   NsOptions options;
   ns_options_init (&options);
   options.memory_budget = kSmallBudget;
-  options.exact_tiling = exact;
+  options.statistics = exact ? NS_STATISTICS_WHOLE : NS_STATISTICS_SHRUNK;
   return options;
 }
 
@@ -95,16 +95,7 @@ test_same_as_onnx (gconstpointer data)
 // ---------------------------------------------------------------------------
 // Broken folders
 
-std::string
-read_file (const std::string &path)
-{
-  g_autofree gchar *contents = NULL;
-  gsize length = 0;
-  g_autoptr (GError) error = NULL;
-  g_file_get_contents (path.c_str (), &contents, &length, &error);
-  g_assert_no_error (error);
-  return std::string (contents, length);
-}
+using test::read_file;
 
 void
 write_file (const std::string &path, const std::string &contents)

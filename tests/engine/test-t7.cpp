@@ -83,7 +83,7 @@ test_exact_tiling ()
   NsOptions options;
   ns_options_init (&options);
   options.memory_budget = 1; // the smallest tiles: 2 x 2 here
-  options.exact_tiling = TRUE;
+  options.statistics = NS_STATISTICS_WHOLE;
 
   const cv::Mat whole = test::stylize (engine, rgba);
   const cv::Mat tiled = test::stylize (engine, options, rgba);

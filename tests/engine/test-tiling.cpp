@@ -42,7 +42,7 @@ tiled_options (gboolean exact)
   NsOptions options;
   ns_options_init (&options);
   options.memory_budget = kSmallBudget;
-  options.exact_tiling = exact;
+  options.statistics = exact ? NS_STATISTICS_WHOLE : NS_STATISTICS_SHRUNK;
   return options;
 }
 
@@ -83,6 +83,41 @@ test_exact_equals_whole ()
                   plan (p.rgba).tiles.size (), db, 255 * test::max_abs_diff (exact, p.whole));
   // A whole-image pass in other pieces: rounding only (130 dB measured).
   g_assert_cmpfloat (db, >=, 90.0);
+}
+
+// The default (NS_STATISTICS_AUTO) is the whole-image painting whenever the
+// snapshots fit (here: in the temporary folder); the plan says so first.
+void
+test_default_is_whole ()
+{
+  const Photo &p = photo (kExactPhoto);
+  NsOptions options;
+  ns_options_init (&options);
+  options.memory_budget = kSmallBudget;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *why = NULL;
+  g_assert_cmpint (ns_engine_plan_statistics (test::wave_engine (), &options, p.rgba.cols,
+                                              p.rgba.rows, &why, &error),
+                   ==, NS_STATISTICS_WHOLE);
+  g_assert_no_error (error);
+  g_assert_null (why);
+
+  const cv::Mat out = test::stylize (test::wave_engine (), options, p.rgba);
+  const double db = test::psnr (out, p.whole);
+  g_test_message ("default, %zu tiles: PSNR %.1f dB vs whole", plan (p.rgba).tiles.size (), db);
+  g_assert_cmpfloat (db, >=, 90.0);
+
+  // Asked for, the shrunk copy's statistics; an image painted whole has
+  // its own.
+  options.statistics = NS_STATISTICS_SHRUNK;
+  g_assert_cmpint (ns_engine_plan_statistics (test::wave_engine (), &options, p.rgba.cols,
+                                              p.rgba.rows, NULL, &error),
+                   ==, NS_STATISTICS_SHRUNK);
+  options.memory_budget = 0;
+  g_assert_cmpint (ns_engine_plan_statistics (test::wave_engine (), &options, p.rgba.cols,
+                                              p.rgba.rows, NULL, &error),
+                   ==, NS_STATISTICS_WHOLE);
+  g_assert_no_error (error);
 }
 
 void
@@ -174,6 +209,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/tiling/exact-equals-whole", test_exact_equals_whole);
+  g_test_add_func ("/tiling/default-is-whole", test_default_is_whole);
   g_test_add_func ("/tiling/fast-has-no-seams", test_fast_has_no_seams);
   g_test_add_func ("/tiling/progress-reaches-one", test_progress_reaches_one);
   g_test_add_data_func ("/tiling/cancel-halfway/fast", GINT_TO_POINTER (FALSE), test_cancel);

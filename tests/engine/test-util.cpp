@@ -15,6 +15,27 @@
 
 namespace test {
 
+std::string
+read_file (const std::string &path)
+{
+  g_autofree gchar *contents = NULL;
+  gsize length = 0;
+  g_autoptr (GError) error = NULL;
+  g_file_get_contents (path.c_str (), &contents, &length, &error);
+  g_assert_no_error (error);
+  return std::string (contents, length);
+}
+
+NsOptions
+options_for (guint64 budget, NsStatistics statistics)
+{
+  NsOptions options;
+  ns_options_init (&options);
+  options.memory_budget = budget;
+  options.statistics = statistics;
+  return options;
+}
+
 namespace {
 
 std::string

@@ -22,6 +22,9 @@ std::string shared_image (const std::string &name);
 std::string shared_ml5 (const std::string &style);
 std::string made_data (const std::string &name);
 
+// The bytes of `path`; fails the test if it cannot be read.
+std::string read_file (const std::string &path);
+
 // Every *.onnx in the shared models folder, sorted.
 std::vector<std::string> shared_models ();
 
@@ -30,6 +33,10 @@ cv::Mat photo_rgb8 (const std::string &name, cv::Size size = cv::Size ());
 
 // 8-bit RGB -> the engine's float RGBA (0..1), alpha 1.
 cv::Mat rgba_from_rgb8 (const cv::Mat &rgb8);
+
+// The default options but for the memory budget (0: the default) and the
+// statistics of tiles.
+NsOptions options_for (guint64 budget, NsStatistics statistics);
 
 // Loads a model; fails the test with the GError's message otherwise.
 NsEngine *open_engine (const std::string &path, NsConvention convention = NS_CONVENTION_AUTO);

@@ -69,7 +69,7 @@ tiled_options (gboolean exact)
   NsOptions options;
   ns_options_init (&options);
   options.memory_budget = kSmallBudget;
-  options.exact_tiling = exact;
+  options.statistics = exact ? NS_STATISTICS_WHOLE : NS_STATISTICS_SHRUNK;
   return options;
 }
 

@@ -9,6 +9,7 @@
 // differently must load.  scripts/run-tests runs it under ASan + UBSan.
 // Deterministic: the same cases every run.
 #include "../engine/test-util.hpp"
+#include "fuzz-util.hpp"
 
 #include "engine-private.hpp"
 #include "ml5.hpp"
@@ -28,32 +29,7 @@
 
 namespace {
 
-constexpr size_t kMaxAllocation = size_t (64) << 20;
 constexpr double kMaxCaseSeconds = 10.0;
-bool huge_allocation = false;
-
-} // namespace
-
-// The largest weight file is 576 kB: no read has a reason to ask for more.
-void *
-operator new (size_t n)
-{
-  if (n > kMaxAllocation)
-    {
-      huge_allocation = true;
-      throw std::bad_alloc ();
-    }
-  if (void *p = std::malloc (n ? n : 1))
-    return p;
-  throw std::bad_alloc ();
-}
-
-// Not inlined: GCC would take free() of what operator new returned for a
-// mismatch.
-G_GNUC_NO_INLINE void operator delete (void *p) noexcept { std::free (p); }
-G_GNUC_NO_INLINE void operator delete (void *p, size_t) noexcept { std::free (p); }
-
-namespace {
 
 enum class Expect { Any, Success, Error };
 
@@ -96,7 +72,7 @@ run_case (const std::string &what, Expect expect, const std::string &folder,
     }
   catch (const std::bad_alloc &)
     {
-      failure = huge_allocation ? "an allocation over 64 MB" : "out of memory";
+      failure = fuzz::allocation_failure ();
     }
   catch (const cv::Exception &e)
     {
@@ -106,14 +82,7 @@ run_case (const std::string &what, Expect expect, const std::string &folder,
     {
       failure = std::string ("exception: ") + e.what ();
     }
-  huge_allocation = false;
-
-  const double seconds = std::chrono::duration<double> (std::chrono::steady_clock::now () - start).count ();
-  c.slowest = std::max (c.slowest, seconds);
-  if (failure.empty () && seconds > kMaxCaseSeconds)
-    failure = "took " + std::to_string (seconds) + " s";
-  if (!failure.empty () && c.failures++ < 10)
-    g_test_message ("FAIL %s: %s", what.c_str (), failure.c_str ());
+  fuzz::end_case (what, failure, start, kMaxCaseSeconds, c.slowest, c.failures);
 }
 
 void
@@ -420,16 +389,7 @@ write_file (const std::string &path, const std::string &contents)
   g_assert_no_error (error);
 }
 
-std::string
-read_file (const std::string &path)
-{
-  g_autofree gchar *contents = NULL;
-  gsize length = 0;
-  g_autoptr (GError) error = NULL;
-  g_file_get_contents (path.c_str (), &contents, &length, &error);
-  g_assert_no_error (error);
-  return std::string (contents, length);
-}
+using test::read_file;
 
 void
 restore (const std::string &file)

@@ -49,7 +49,7 @@ PHOTOS = ['chelsea.png', 'coffee.png']
 # smallest tile (256x256 pixels) with a memory budget of almost nothing, so
 # it must tile.
 SIZES = {'small': (92, 44), 'odd': (131, 87), 'tiled': (288, 240)}
-TILED_ARGS = ['--memory', '0.01', '--exact-tiling']
+TILED_ARGS = ['--memory', '0.01', '--statistics', 'whole']
 
 
 class Tap:
