@@ -105,6 +105,7 @@ ns_procedure_style_blurb (void)
 const gchar *
 ns_procedure_style_amount_blurb (void)
 {
-  return N_("For a picture or layer style: how much of the picture's style, "
-           "0 to 1; below 1 it mixes in the photo's own style");
+  return N_("For a preset, a saved style, a picture or a layer: how much of "
+           "the style, 0 to 1; below 1 it mixes in the photo's own style "
+           "(trained networks have none to mix)");
 }

@@ -26,7 +26,8 @@ typedef struct
   gdouble  strength;
   gboolean preserve_colors;
   gdouble  scale;
-  gdouble  style_amount;  /* 0..1, picture and layer styles only */
+  gdouble  style_amount;  /* 0..1, styles that are a style vector only
+                           * (see ns_styles_takes_amount()) */
   gint     style_layer;   /* id of a layer whose pixels are the style (it
                            * wins over `style`), or 0 */
 } NsSettings;

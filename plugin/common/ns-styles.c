@@ -78,11 +78,17 @@ ns_styles_is_picture (const NsStyle *style)
   return style->kind == NS_STYLE_KIND_PICTURE || g_strcmp0 (style->format, LAYER_FORMAT) == 0;
 }
 
+gboolean
+ns_styles_takes_amount (const NsStyle *style)
+{
+  return style->kind == NS_STYLE_KIND_VECTOR || style->kind == NS_STYLE_KIND_PICTURE;
+}
+
 gdouble
 ns_styles_amount (const NsStyle    *style,
                   const NsSettings *settings)
 {
-  return style && ns_styles_is_picture (style) ? settings->style_amount : 1.0;
+  return style && ns_styles_takes_amount (style) ? settings->style_amount : 1.0;
 }
 
 /* An installed vector style: its networks are Magenta's, both of them. */

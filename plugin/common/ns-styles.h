@@ -31,12 +31,18 @@ NsStyle *     ns_styles_get             (NsCatalog    *catalog,
                                          const gchar  *id_or_path,
                                          GError      **error);
 
-/* TRUE for the styles made from a picture or a layer, which the style
- * amount applies to. */
+/* TRUE for the styles made from a picture or a layer, which Save as
+ * Style keeps. */
 gboolean      ns_styles_is_picture      (const NsStyle *style);
 
+/* TRUE for the styles that are a style vector for Magenta's networks
+ * (presets, saved styles, pictures, layers): the style amount applies to
+ * them, as it does in `neural-style --style-amount`.  A trained network
+ * has no style vector to mix. */
+gboolean      ns_styles_takes_amount    (const NsStyle *style);
+
 /* The style amount that applies to @style (NULL: none): the settings' for
- * a picture or layer style, else 1. */
+ * a style that takes one, else 1. */
 gdouble       ns_styles_amount          (const NsStyle    *style,
                                          const NsSettings *settings);
 

@@ -453,10 +453,59 @@ row_clear (gpointer data)
   g_free (row->error);
 }
 
-/* "non-commercial use only", "not installed: neural-style-fetch ID" */
+/* What @style is made of, for the rows: styles may share a title and an
+ * artist (The Great Wave as a network trained on it and as Magenta's
+ * painting style; The Scream three times).  (transfer full) */
+static gchar *
+style_kind (const NsStyle *style)
+{
+  const gchar *format = NULL;
+
+  if (style->kind == NS_STYLE_KIND_VECTOR)
+    return g_strdup (style->in_catalog ? _("painting style (Magenta)") : _("saved style"));
+  if (style->kind == NS_STYLE_KIND_PICTURE)
+    return g_strdup (_("picture"));
+
+  if (g_strcmp0 (style->format, "onnx") == 0)
+    format = "ONNX";
+  else if (g_strcmp0 (style->format, "ml5") == 0)
+    format = "ml5.js";
+  else if (g_strcmp0 (style->format, "t7") == 0)
+    format = "Torch";
+  /* TRANSLATORS: %s is the network's format: ONNX, ml5.js or Torch */
+  return format ? g_strdup_printf (_("trained network (%s)"), format)
+                : g_strdup (_("trained network"));
+}
+
+/* TRUE when another of @styles has @style's title, artist and kind. */
+static gboolean
+reads_like_another (const NsStyle *style,
+                    GPtrArray     *styles)
+{
+  g_autofree gchar *kind = style_kind (style);
+
+  for (guint i = 0; i < styles->len; i++)
+    {
+      const NsStyle    *other = g_ptr_array_index (styles, i);
+      g_autofree gchar *other_kind = NULL;
+
+      if (other == style || g_strcmp0 (other->title, style->title) != 0
+          || g_strcmp0 (other->artist, style->artist) != 0)
+        continue;
+      other_kind = style_kind (other);
+      if (g_strcmp0 (other_kind, kind) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* "trained network (ml5.js)", "non-commercial use only", "not installed:
+ * neural-style-fetch ID"; the id too when that still reads like another
+ * of @styles. */
 static void
 row_describe (NsSwatchRow   *row,
-              const NsStyle *style)
+              const NsStyle *style,
+              GPtrArray     *styles)
 {
   g_autoptr (GString) markup = g_string_new (NULL);
   g_autoptr (GString) tooltip = g_string_new (NULL);
@@ -468,6 +517,9 @@ row_describe (NsSwatchRow   *row,
   g_string_append (tooltip, style->title);
   if (style->artist)
     g_ptr_array_add (details, g_strdup (style->artist));
+  g_ptr_array_add (details, style_kind (style));
+  if (reads_like_another (style, styles))
+    g_ptr_array_add (details, g_strdup (style->id));
   /* A restrictive licence is quoted at length: the row says what it means
    * for the user, the tooltip quotes it.  Other licences are short up to
    * their first ';'. */
@@ -505,7 +557,8 @@ row_describe (NsSwatchRow   *row,
 
 static void
 add_row (NsSwatches    *swatches,
-         const NsStyle *style)
+         const NsStyle *style,
+         GPtrArray     *styles)
 {
   NsSwatchRow row = { 0 };
 
@@ -514,7 +567,7 @@ add_row (NsSwatches    *swatches,
   row.noncommercial = style->noncommercial;
   row.swatch = row.installed ? blank () : NULL;
   row.ready = ! row.installed;
-  row_describe (&row, style);
+  row_describe (&row, style, styles);
   g_array_append_val (swatches->rows, row);
   g_ptr_array_add (swatches->shared->styles, row.installed ? ns_style_copy (style) : NULL);
 }
@@ -652,7 +705,7 @@ ns_swatches_new (NsCatalog            *catalog,
         const NsStyle *style = g_ptr_array_index (styles, i);
 
         if ((style->path != NULL) == installed)
-          add_row (swatches, style);
+          add_row (swatches, style, styles);
       }
 
   task = g_task_new (NULL, swatches->shared->cancellable, NULL, NULL);

@@ -1,8 +1,9 @@
 /* gimp2-dialog.c: the GTK 2 dialog with its live preview.
  *
  * The style comes from the installed styles (a list with a swatch of each),
- * a picture file, or a layer of any open image; the style amount applies
- * to the last two, which can also be saved as a style.
+ * a picture file, or a layer of any open image.  The style amount applies
+ * to every style that is a style vector (presets, saved styles, pictures,
+ * layers); pictures and layers can be saved as a style.
  */
 #include "ns-i18n.h"
 
@@ -10,6 +11,7 @@
 #include <libgimp/gimpui.h>
 
 #include "gimp2-plugin.h"
+#include "ns-dialog-state.h"
 #include "ns-preview.h"
 #include "ns-styles.h"
 #include "ns-swatch.h"
@@ -38,6 +40,8 @@ typedef struct
 {
   NsSettings   *settings;
   NsCatalog    *catalog;
+  GtkWidget    *dialog;
+  gint32        image;        /* the image being painted */
   NsPreview    *preview;
   NsSwatches   *swatches;
   GtkListStore *store;
@@ -49,7 +53,9 @@ typedef struct
   GtkWidget    *choosers[N_SOURCES]; /* style list, file button, layer combo */
   GtkWidget    *style_label;
   GtkObject    *amount;
+  GtkWidget    *strength;     /* its slider */
   GtkWidget    *save;
+  GtkWidget    *ok;
   GtkWidget    *area;
   GtkWidget    *status;
 } Dialog;
@@ -87,6 +93,43 @@ report_rows (Dialog *d)
   g_file_set_contents (path, text->str, text->len, NULL);
 }
 
+static const gchar *source_names[N_SOURCES] = { "installed", "picture", "layer" };
+
+static gchar *chosen_id (Dialog *d);
+
+/* For the tests: see ns-dialog-state.h. */
+static void
+report_state (Dialog *d)
+{
+  g_autofree gchar *selected = NULL;
+  g_autofree gchar *layer = NULL;
+  g_autofree gchar *strength_width = NULL;
+  gchar             value[G_ASCII_DTOSTR_BUF_SIZE];
+  GtkWidget        *amount;
+
+  if (!ns_dialog_state_wanted () || !d->dialog)
+    return;
+
+  selected = chosen_id (d);
+  layer = g_strdup_printf ("%d", d->settings->style_layer);
+  amount = GIMP_SCALE_ENTRY_SCALE (d->amount);
+  g_ascii_formatd (value, sizeof (value), "%.2f", d->settings->style_amount);
+  strength_width = g_strdup_printf ("%d", d->strength->allocation.width);
+  ns_dialog_state_write (d->dialog,
+                         "source", source_names[d->source],
+                         "style", d->style ? d->style->id : "",
+                         "selected", selected,
+                         "layer", layer,
+                         "amount", value,
+                         "amount-shown", gtk_widget_get_visible (amount) ? "1" : "0",
+                         "save-shown", gtk_widget_get_visible (d->save) ? "1" : "0",
+                         "save-sensitive", gtk_widget_get_sensitive (d->save) ? "1" : "0",
+                         "ok-sensitive", d->ok && gtk_widget_get_sensitive (d->ok) ? "1" : "0",
+                         "status", gtk_label_get_text (GTK_LABEL (d->status)),
+                         "strength-width", strength_width,
+                         NULL);
+}
+
 static void
 preview_changed (gpointer user_data)
 {
@@ -98,6 +141,7 @@ preview_changed (gpointer user_data)
                           ns_preview_get_height (d->preview), GIMP_RGB_IMAGE,
                           ns_preview_get_pixels (d->preview), width * 3);
   gtk_label_set_text (GTK_LABEL (d->status), status ? status : "");
+  report_state (d);
 }
 
 /* The id of the installed style chosen in the list, or NULL. */
@@ -151,6 +195,8 @@ update_style (Dialog *d)
   d->style_layer = d->settings->style_layer;
   if (d->source == SOURCE_PICTURE && !*d->settings->style)
     d->error = g_strdup (_("Choose a picture"));
+  else if (d->source == SOURCE_LAYER && !d->settings->style_layer)
+    d->error = g_strdup (_("Choose a layer"));
   else if (!(d->style = gimp2_style_get (d->catalog, d->settings, &error)))
     d->error = g_strdup (error->message);
 }
@@ -159,15 +205,21 @@ static void
 settings_changed (Dialog *d)
 {
   const gboolean picture = d->source != SOURCE_INSTALLED;
+  gboolean       amount;
 
   read_source (d);
   update_style (d);
 
-  gtk_widget_set_visible (GIMP_SCALE_ENTRY_LABEL (d->amount), picture);
-  gtk_widget_set_visible (GIMP_SCALE_ENTRY_SCALE (d->amount), picture);
-  gtk_widget_set_visible (GIMP_SCALE_ENTRY_SPINBUTTON (d->amount), picture);
+  /* Every style that is a style vector; with no style yet, the picture or
+   * layer to come. */
+  amount = d->style ? ns_styles_takes_amount (d->style) : picture;
+  gtk_widget_set_visible (GIMP_SCALE_ENTRY_LABEL (d->amount), amount);
+  gtk_widget_set_visible (GIMP_SCALE_ENTRY_SCALE (d->amount), amount);
+  gtk_widget_set_visible (GIMP_SCALE_ENTRY_SPINBUTTON (d->amount), amount);
   gtk_widget_set_visible (d->save, picture);
   gtk_widget_set_sensitive (d->save, d->style != NULL);
+  /* No picture or layer yet: OK would paint something else. */
+  gtk_widget_set_sensitive (d->ok, d->style != NULL);
   for (gint i = 0; i < N_SOURCES; i++)
     gtk_widget_set_visible (d->choosers[i], i == (gint) d->source);
   gtk_label_set_mnemonic_widget (GTK_LABEL (d->style_label), d->choosers[d->source]);
@@ -422,11 +474,37 @@ sources_new (Dialog *d)
   return hbox;
 }
 
+/* The first layer @combo lists that is not of @image, or none: the layer
+ * being painted is rarely the style wanted for it. */
+static void
+choose_other_layer (GtkWidget *combo,
+                    gint32     image)
+{
+  GtkTreeModel *model = gtk_combo_box_get_model (GTK_COMBO_BOX (combo));
+  GtkTreeIter   iter;
+  gboolean      more;
+
+  for (more = gtk_tree_model_get_iter_first (model, &iter); more;
+       more = gtk_tree_model_iter_next (model, &iter))
+    {
+      gint id;
+
+      gtk_tree_model_get (model, &iter, GIMP_INT_STORE_VALUE, &id, -1);
+      if (gimp_item_is_valid (id) && gimp_item_get_image (id) != image)
+        {
+          gtk_combo_box_set_active_iter (GTK_COMBO_BOX (combo), &iter);
+          return;
+        }
+    }
+  gtk_combo_box_set_active (GTK_COMBO_BOX (combo), -1);
+}
+
 static void
 choosers_new (Dialog     *d,
               GtkWidget  *box)
 {
   GtkFileFilter *filter = gtk_file_filter_new ();
+  GtkSizeGroup  *sizes;
   GtkWidget     *picture;
   GtkWidget     *layer;
 
@@ -446,12 +524,21 @@ choosers_new (Dialog     *d,
   layer = gimp_layer_combo_box_new (NULL, NULL);
   g_object_set (layer, "ellipsize", PANGO_ELLIPSIZE_MIDDLE, NULL);
   gtk_widget_set_size_request (layer, 300, -1);
-  if (d->settings->style_layer)
-    gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (layer), d->settings->style_layer);
+  if (!d->settings->style_layer
+      || !gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (layer), d->settings->style_layer))
+    choose_other_layer (layer, d->image);
   d->choosers[SOURCE_LAYER] = layer;
 
+  /* As wide as the style list whichever shows, hidden ones counted: the
+   * sliders below keep their width in every mode. */
+  sizes = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
+  gtk_size_group_set_ignore_hidden (sizes, FALSE);
   for (gint i = 0; i < N_SOURCES; i++)
-    gtk_box_pack_start (GTK_BOX (box), d->choosers[i], TRUE, TRUE, 0);
+    {
+      gtk_size_group_add_widget (sizes, d->choosers[i]);
+      gtk_box_pack_start (GTK_BOX (box), d->choosers[i], TRUE, TRUE, 0);
+    }
+  g_object_unref (sizes);
 }
 
 static GtkWidget *
@@ -460,6 +547,7 @@ controls_new (Dialog *d)
   GtkWidget *vbox = gtk_vbox_new (FALSE, 12);
   GtkWidget *table = gtk_table_new (5, 3, FALSE);
   GtkWidget *choosers = gtk_hbox_new (FALSE, 0);
+  GtkObject *strength;
   GtkWidget *toggle;
   GtkWidget *hbox;
 
@@ -474,10 +562,13 @@ controls_new (Dialog *d)
                                               choosers, 2, FALSE);
   d->amount = add_slider (d, GTK_TABLE (table), 2, _("Style a_mount:"),
                           &d->settings->style_amount, 0.0, 1.0,
-                          _("How much of the picture's style; below 1 the photo's own "
-                            "style is mixed in"));
-  add_slider (d, GTK_TABLE (table), 3, _("S_trength:"), &d->settings->strength, 0.0, 1.0,
-              _("The new layer's opacity: how much of the painting shows"));
+                          _("How much of the style; below 1 the photo's own style is "
+                            "mixed in (trained networks have none to mix)"));
+  strength = add_slider (d, GTK_TABLE (table), 3, _("S_trength:"), &d->settings->strength,
+                         0.0, 1.0, _("The new layer's opacity: how much of the painting shows"));
+  d->strength = GIMP_SCALE_ENTRY_SCALE (strength);
+  /* For the tests: the slider's width after each change of mode. */
+  g_signal_connect_swapped (d->strength, "size-allocate", G_CALLBACK (report_state), d);
   add_slider (d, GTK_TABLE (table), 4, _("Stroke sca_le:"), &d->settings->scale,
               NS_SCALE_MIN, NS_SCALE_MAX,
               _("Larger values paint larger strokes; 1 is the style's own size"));
@@ -551,6 +642,7 @@ gimp2_dialog (gint32      drawable,
 
   d.settings = settings;
   d.catalog = *catalog;
+  d.image = gimp_item_get_image (drawable);
   d.source = settings_source (d.catalog, settings);
 
   dialog = gimp_dialog_new (_("Neural Style"), NS_PLUGIN_BINARY, NULL, 0,
@@ -560,6 +652,7 @@ gimp2_dialog (gint32      drawable,
                             NULL);
   gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
   gimp_window_set_transient (GTK_WINDOW (dialog));
+  d.ok = gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
 
   hbox = gtk_hbox_new (FALSE, 12);
   gtk_container_set_border_width (GTK_CONTAINER (hbox), 12);
@@ -582,6 +675,7 @@ gimp2_dialog (gint32      drawable,
                             G_CALLBACK (settings_changed), &d);
   g_signal_connect_swapped (d.choosers[SOURCE_LAYER], "changed",
                             G_CALLBACK (settings_changed), &d);
+  d.dialog = dialog;
   settings_changed (&d);
 
   ok = gimp_dialog_run (GIMP_DIALOG (dialog)) == GTK_RESPONSE_OK;

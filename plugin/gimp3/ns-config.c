@@ -28,7 +28,7 @@ ns_config_add_arguments (GimpProcedure *procedure)
                                        FALSE,
                                        G_PARAM_READWRITE);
   gimp_procedure_add_double_argument (procedure, "scale",
-                                      _("Stroke _scale"),
+                                      _("Stro_ke scale"),
                                       _("Size of the brush strokes: 1 is the "
                                         "network's own, 2 twice as large"),
                                       NS_SCALE_MIN, NS_SCALE_MAX,

@@ -22,6 +22,7 @@
 
 #include "ns-config.h"
 #include "ns-dialog.h"
+#include "ns-dialog-state.h"
 #include "ns-preview.h"
 #include "ns-styles.h"
 #include "ns-swatch.h"
@@ -32,8 +33,10 @@
 #define SPLASH_FILE "gimp-splash.png"
 static const NsRect splash_crop = { 1120, 280, 720, 480 };
 
-/* How many rows of the style list show at once. */
-#define LIST_ROWS 4
+/* How many rows of the style list show at once, and its width: the
+ * width of the settings in every mode, so that the sliders keep theirs. */
+#define LIST_ROWS  4
+#define LIST_WIDTH 380
 
 enum
 {
@@ -48,6 +51,8 @@ enum
 typedef struct
 {
   GimpProcedureConfig *config;
+  GtkWidget           *dialog;
+  GimpImage           *image;         /* the image being painted */
   NsCatalog           *catalog;
   NsCatalog           *own_catalog;   /* reopened after a save, or NULL */
   NsPreview           *preview;
@@ -60,6 +65,7 @@ typedef struct
   GtkWidget           *file;
   GtkWidget           *layers;
   GtkWidget           *amount;
+  GtkWidget           *strength;      /* its slider */
   GtkWidget           *save;
   gchar               *installed_id;  /* the style chosen in the list */
   gint                 layer_id;      /* the layer chosen in the combo */
@@ -68,6 +74,9 @@ typedef struct
   gchar               *error;         /* why there is no style, or NULL */
   gboolean             syncing;
 } Dialog;
+
+
+static void report_state (Dialog *ui);
 
 
 /* Where the style comes from: the "style-source" choice. */
@@ -148,7 +157,6 @@ sync_style (Dialog *ui)
   gtk_widget_set_visible (ui->list_box, source == SOURCE_INSTALLED);
   gtk_widget_set_visible (ui->file, source == SOURCE_PICTURE);
   gtk_widget_set_visible (ui->layers, source == SOURCE_LAYER);
-  gtk_widget_set_visible (ui->amount, source != SOURCE_INSTALLED);
   gtk_widget_set_visible (ui->save, source != SOURCE_INSTALLED);
 
   if (source == SOURCE_INSTALLED)
@@ -175,6 +183,7 @@ guess_source (Dialog *ui)
 {
   g_autofree gchar      *id = NULL;
   g_autoptr (GimpLayer)  layer = NULL;
+  const NsStyle         *installed;
   Source                 source = SOURCE_INSTALLED;
 
   g_object_get (ui->config, "style", &id, "style-layer", &layer, NULL);
@@ -193,14 +202,12 @@ guess_source (Dialog *ui)
       g_object_set (ui->config, "style-file", file, NULL);
     }
 
-  if (ns_styles_resolve (ui->catalog, id, NULL))
-    ui->installed_id = g_strdup (id);
-  else
-    {
-      const NsStyle *style = ns_styles_resolve (ui->catalog, NULL, NULL);
-
-      ui->installed_id = g_strdup (style ? style->id : NULL);
-    }
+  /* The installed style to select in the list: the one named, else the
+   * default (an empty id means it too). */
+  installed = ns_styles_resolve (ui->catalog, id, NULL);
+  if (! installed)
+    installed = ns_styles_resolve (ui->catalog, NULL, NULL);
+  ui->installed_id = g_strdup (installed ? installed->id : NULL);
 
   g_object_set (ui->config, "style-source", source_names[source], NULL);
 }
@@ -355,7 +362,7 @@ style_list_new (Dialog *ui)
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled),
                                   GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_shadow_type (GTK_SCROLLED_WINDOW (scrolled), GTK_SHADOW_IN);
-  gtk_widget_set_size_request (scrolled, 380, LIST_ROWS * (NS_SWATCH_HEIGHT + 8));
+  gtk_widget_set_size_request (scrolled, LIST_WIDTH, LIST_ROWS * (NS_SWATCH_HEIGHT + 8));
   gtk_container_add (GTK_CONTAINER (scrolled), ui->list);
 
   label = gtk_label_new_with_mnemonic (_("St_yle:"));
@@ -390,26 +397,54 @@ layer_changed (GtkWidget *combo,
 {
   gint id = 0;
 
-  if (gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (combo), &id))
-    {
-      ui->layer_id = id;
-      sync_style (ui);
-    }
+  gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (combo), &id);
+  ui->layer_id = id;
+  sync_style (ui);
 }
 
+/* The first layer @combo lists that is not of @image, or none: the layer
+ * being painted is rarely the style wanted for it. */
+static void
+choose_other_layer (GtkWidget *combo,
+                    GimpImage *image)
+{
+  GtkTreeModel *model = gtk_combo_box_get_model (GTK_COMBO_BOX (combo));
+  GtkTreeIter   iter;
+  gboolean      more;
+
+  for (more = gtk_tree_model_get_iter_first (model, &iter); more;
+       more = gtk_tree_model_iter_next (model, &iter))
+    {
+      GimpItem *item;
+      gint      id;
+
+      gtk_tree_model_get (model, &iter, GIMP_INT_STORE_VALUE, &id, -1);
+      item = gimp_item_get_by_id (id);
+      if (item && gimp_image_get_id (gimp_item_get_image (item)) != gimp_image_get_id (image))
+        {
+          gtk_combo_box_set_active_iter (GTK_COMBO_BOX (combo), &iter);
+          return;
+        }
+    }
+  gtk_combo_box_set_active (GTK_COMBO_BOX (combo), -1);
+}
+
+/* The layer chooser, at the layer remembered or given by a script, else
+ * at another image's layer.  Its signal is connected last: the rest of
+ * the dialog does not exist yet. */
 static GtkWidget *
-layer_chooser_new (Dialog       *ui,
-                   GimpDrawable *drawable)
+layer_chooser_new (Dialog *ui)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *label = gtk_label_new_with_mnemonic (_("_Layer:"));
+  GtkWidget *label = gtk_label_new_with_mnemonic (_("La_yer:"));
   GtkWidget *combo = gimp_layer_combo_box_new (layer_usable, NULL, NULL);
 
-  if (! ui->layer_id)
-    ui->layer_id = gimp_item_get_id (GIMP_ITEM (drawable));
-  gimp_int_combo_box_connect (GIMP_INT_COMBO_BOX (combo), ui->layer_id,
-                              G_CALLBACK (layer_changed), ui, NULL);
+  if (! ui->layer_id
+      || ! gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (combo), ui->layer_id))
+    choose_other_layer (combo, ui->image);
+  ui->layer_id = 0;
   gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (combo), &ui->layer_id);
+  g_signal_connect (combo, "changed", G_CALLBACK (layer_changed), ui);
 
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), combo);
   gtk_box_pack_start (GTK_BOX (box), label, FALSE, FALSE, 0);
@@ -544,6 +579,7 @@ preview_changed (gpointer user_data)
                           ns_preview_get_pixels (ui->preview),
                           width * 3);
   gtk_label_set_text (GTK_LABEL (ui->status), status ? status : "");
+  report_state (ui);
 }
 
 /* The style the settings name, made again only when they name another:
@@ -553,7 +589,8 @@ update_style (Dialog           *ui,
               const NsSettings *settings)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree gchar  *key = g_strdup_printf ("%d:%s", settings->style_layer, settings->style);
+  g_autofree gchar  *key = g_strdup_printf ("%d:%d:%s", get_source (ui),
+                                             settings->style_layer, settings->style);
 
   if (g_strcmp0 (key, ui->style_key) == 0)
     return;
@@ -565,8 +602,67 @@ update_style (Dialog           *ui,
 
   if (get_source (ui) == SOURCE_PICTURE && ! *settings->style)
     ui->error = g_strdup (_("Choose a picture"));
+  else if (get_source (ui) == SOURCE_LAYER && ! settings->style_layer)
+    ui->error = g_strdup (_("Choose a layer"));
   else if (! (ui->style = ns_config_get_style (ui->catalog, settings, &error)))
     ui->error = g_strdup (error->message);
+}
+
+/* The id of the style selected in the list, or NULL.  (transfer full) */
+static gchar *
+list_selected_id (Dialog *ui)
+{
+  GtkTreeSelection *selection = gtk_tree_view_get_selection (GTK_TREE_VIEW (ui->list));
+  GtkTreeModel     *model;
+  GtkTreeIter       iter;
+  gchar            *id = NULL;
+
+  if (gtk_tree_selection_get_selected (selection, &model, &iter))
+    gtk_tree_model_get (model, &iter, COLUMN_ID, &id, -1);
+  return id;
+}
+
+/* For the tests: see ns-dialog-state.h. */
+static void
+report_state (Dialog *ui)
+{
+  g_autofree gchar *selected = NULL;
+  g_autofree gchar *layer = NULL;
+  g_autofree gchar *strength_width = NULL;
+  gchar             amount[G_ASCII_DTOSTR_BUF_SIZE];
+  gdouble           style_amount;
+  GtkWidget        *ok;
+
+  if (! ns_dialog_state_wanted () || ! ui->dialog)
+    return;
+
+  selected = list_selected_id (ui);
+  layer = g_strdup_printf ("%d", ui->layer_id);
+  g_object_get (ui->config, "style-amount", &style_amount, NULL);
+  g_ascii_formatd (amount, sizeof (amount), "%.2f", style_amount);
+  strength_width = g_strdup_printf ("%d", gtk_widget_get_allocated_width (ui->strength));
+  ok = gtk_dialog_get_widget_for_response (GTK_DIALOG (ui->dialog), GTK_RESPONSE_OK);
+  ns_dialog_state_write (ui->dialog,
+                         "source",          source_names[get_source (ui)],
+                         "style",           ui->style ? ui->style->id : "",
+                         "selected",        selected,
+                         "layer",           layer,
+                         "amount",          amount,
+                         "amount-shown",    gtk_widget_get_visible (ui->amount) ? "1" : "0",
+                         "save-shown",      gtk_widget_get_visible (ui->save) ? "1" : "0",
+                         "save-sensitive",  gtk_widget_get_sensitive (ui->save) ? "1" : "0",
+                         "ok-sensitive",    ok && gtk_widget_get_sensitive (ok) ? "1" : "0",
+                         "status",          gtk_label_get_text (GTK_LABEL (ui->status)),
+                         "strength-width",  strength_width,
+                         NULL);
+}
+
+/* The style amount applies to every style that is a style vector; with
+ * no style yet, to the picture or layer to come. */
+static gboolean
+amount_applies (Dialog *ui)
+{
+  return ui->style ? ns_styles_takes_amount (ui->style) : get_source (ui) != SOURCE_INSTALLED;
 }
 
 static void
@@ -576,8 +672,12 @@ settings_changed (Dialog *ui)
 
   ns_config_get_settings (ui->config, &settings);
   update_style (ui, &settings);
+  gtk_widget_set_visible (ui->amount, amount_applies (ui));
   gtk_widget_set_sensitive (ui->save, ui->style != NULL);
+  /* No picture or layer yet: OK would paint something else. */
+  gtk_dialog_set_response_sensitive (GTK_DIALOG (ui->dialog), GTK_RESPONSE_OK, ui->style != NULL);
   ns_preview_update (ui->preview, ui->style, &settings);
+  report_state (ui);
 }
 
 static void
@@ -588,6 +688,9 @@ config_changed (GObject    *config,
   if (! g_strcmp0 (pspec->name, "style-source") || ! g_strcmp0 (pspec->name, "style-file"))
     sync_style (ui);
   settings_changed (ui);
+  /* As small as what shows now: no gap where the list was. */
+  if (! g_strcmp0 (pspec->name, "style-source"))
+    gtk_window_resize (GTK_WINDOW (ui->dialog), 1, 1);
 }
 
 /* The crop of @drawable the preview paints: the middle of the part the
@@ -642,7 +745,6 @@ preview_widget_new (Dialog *ui)
  * style, then the procedure's own widgets. */
 static void
 dialog_fill (GimpProcedureDialog *dialog,
-             GimpDrawable        *drawable,
              Dialog              *ui)
 {
   GtkWidget *scale;
@@ -653,7 +755,10 @@ dialog_fill (GimpProcedureDialog *dialog,
 
   /* Sliders, and the stroke scale logarithmic: 0.5 and 2 are as far from
    * the network's own strokes. */
-  gimp_procedure_dialog_get_scale_entry (dialog, "strength", 1.0);
+  scale = gimp_procedure_dialog_get_scale_entry (dialog, "strength", 1.0);
+  ui->strength = gimp_scale_entry_get_range (GIMP_SCALE_ENTRY (scale));
+  /* For the tests: the slider's width after each change of mode. */
+  g_signal_connect_swapped (ui->strength, "size-allocate", G_CALLBACK (report_state), ui);
   ui->amount = gimp_procedure_dialog_get_scale_entry (dialog, "style-amount", 1.0);
   scale = gimp_procedure_dialog_get_scale_entry (dialog, "scale", 1.0);
   gimp_scale_entry_set_logarithmic (GIMP_SCALE_ENTRY (scale), TRUE);
@@ -665,11 +770,12 @@ dialog_fill (GimpProcedureDialog *dialog,
                                              "preserve-colors", "scale",
                                              NULL);
   gtk_box_set_spacing (GTK_BOX (settings), 6);
+  gtk_widget_set_size_request (settings, LIST_WIDTH, -1);
 
   /* Right below "Style from": the list, or the layer. */
   style_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   ui->list_box = style_list_new (ui);
-  ui->layers = layer_chooser_new (ui, drawable);
+  ui->layers = layer_chooser_new (ui);
   gtk_box_pack_start (GTK_BOX (style_box), ui->list_box, TRUE, TRUE, 0);
   gtk_box_pack_start (GTK_BOX (style_box), ui->layers, FALSE, FALSE, 0);
   gtk_widget_show (style_box);
@@ -707,6 +813,7 @@ ns_dialog_run (GimpProcedure        *procedure,
 
   ui.config = config;
   ui.catalog = catalog;
+  ui.image = gimp_item_get_image (GIMP_ITEM (drawable));
 
   if (! ns_styles_resolve (catalog, NULL, error))
     return FALSE;
@@ -715,11 +822,15 @@ ns_dialog_run (GimpProcedure        *procedure,
   ui.preview = preview_new (drawable, &ui);
 
   dialog = gimp_procedure_dialog_new (procedure, config, _("Neural Style"));
-  dialog_fill (GIMP_PROCEDURE_DIALOG (dialog), drawable, &ui);
+  dialog_fill (GIMP_PROCEDURE_DIALOG (dialog), &ui);
+  ui.dialog = dialog;
 
   handler = g_signal_connect (config, "notify", G_CALLBACK (config_changed), &ui);
   sync_style (&ui);
   settings_changed (&ui);
+  /* The chosen style shows selected, in the focused list's colours. */
+  if (get_source (&ui) == SOURCE_INSTALLED)
+    gtk_widget_grab_focus (ui.list);
 
   run = gimp_procedure_dialog_run (GIMP_PROCEDURE_DIALOG (dialog));
 

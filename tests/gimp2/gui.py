@@ -229,3 +229,34 @@ def preview_crop(image, x1, y1, x2, y2, size=256):
     w, h = min(x2 - x1, size), min(y2 - y1, size)
     x, y = x1 + (x2 - x1 - w) // 2, y1 + (y2 - y1 - h) // 2
     return image[y:y + h, x:x + w]
+
+
+def read_state(path):
+    """The dialog's state ($NEURAL_STYLE_DIALOG_STATE, see
+    plugin/common/ns-dialog-state.h): {key: value}, empty if none yet."""
+    try:
+        with open(path) as state:
+            return dict(line.rstrip("\n").split("\t", 1) for line in state if "\t" in line)
+    except OSError:
+        return {}
+
+
+def wait_state(path, accept, timeout=60):
+    """The dialog's state once @accept takes it, else the last one seen."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = read_state(path)
+        if (state and accept(state)) or time.monotonic() > deadline:
+            return state
+        time.sleep(0.3)
+
+
+def check_state(tap, state, what, **expected):
+    """One TAP line: @state has the @expected values (keys with '_' for
+    '-'), and no Alt+key that two shown widgets share."""
+    expected = {key.replace("_", "-"): value for key, value in expected.items()}
+    expected["mnemonics-twice"] = ""
+    seen = {key: state.get(key) for key in expected}
+    return tap.ok(seen == expected, "dialog state: %s" % what,
+                  "expected %s, saw %s (mnemonics: %s)"
+                  % (expected, seen, state.get("mnemonics")))

@@ -1,11 +1,13 @@
 ; kill.scm: the plug-in killed halfway, for test-kill.py.
 ;
-; The driver defines ns-style (a style id or a picture's path) and kills
+; The driver defines ns-style (a style id or a picture's path) and the
+; image's size, ns-width and ns-height (strings), and kills
 ; gimp-neural-style about a second into the first run.
 ; The second run, on the same image, shows how long a whole run takes and
 ; that GIMP still works.
 
-(define image (ns-load-scaled "chelsea.png" 1500 1000))
+(define image (ns-load-scaled "chelsea.png" (string->number ns-width)
+                              (string->number ns-height)))
 (define layer (ns-active-layer image))
 
 (gimp-image-clean-all image)

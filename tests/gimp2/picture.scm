@@ -40,6 +40,10 @@
 (ns-case "layer" (lambda () (case-9 "layer" "" 1.0 style-layer)))
 ; a style saved from the picture, by its id
 (ns-case "saved" (lambda () (case-7 "saved" "my-starry" 1.0)))
+; the style amount applies to every style vector: a preset's, a saved style's
+(ns-case "preset" (lambda () (case-9 "preset" "starry-night" 1.0 -1)))
+(ns-case "preset-amount" (lambda () (case-9 "preset-amount" "starry-night" 0.5 -1)))
+(ns-case "saved-amount" (lambda () (case-9 "saved-amount" "my-starry" 0.5 -1)))
 
 ; Refusals: each leaves the image as it was.
 (ns-export-flat image "errors-before.png")

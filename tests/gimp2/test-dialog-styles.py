@@ -128,6 +128,7 @@ def save_style(tap, fixture, display):
 
 
 def use_dialog(tap, fixture, display, server):
+    layer_id = server.value("style-layer")  # the server is busy while the dialog is open
     call = server.call_in_background(
         '(plug-in-neural-style RUN-INTERACTIVE image source "" 1.0 0 1.0)')
     window = display.find_window("^Neural Style$", 60)
@@ -140,6 +141,11 @@ def use_dialog(tap, fixture, display, server):
     show_list(tap, fixture, display, dialog)
     painted = dialog.preview(lambda shown: g.psnr(shown, dialog.crop) < PAINTED_BELOW_DB, 180)
     tap.ok(painted is not None, "the preview paints with the layer remembered from last time")
+    state = gui.wait_state(os.environ["NEURAL_STYLE_DIALOG_STATE"],
+                           lambda s: s.get("source") == "layer" and s.get("status") == "")
+    gui.check_state(tap, state, "the remembered layer, its style amount and Save as Style "
+                    "shown", source="layer", layer=layer_id, style=LAYER_NAME,
+                    amount_shown="1", save_shown="1", save_sensitive="1", ok_sensitive="1")
     dialog.screenshot(fixture.path("dialog-layer.png"))
     tap.comment("the dialog with a layer as the style: %s" % fixture.path("dialog-layer.png"))
     display.keys(window, "alt+v")
@@ -217,6 +223,13 @@ def check_picture_and_cancel(tap, fixture, display, server):
            "the dialog previews the picture remembered from the batch run",
            "PSNR against the CLI's painting of the crop %.1f dB, expected >= %.0f dB"
            % (value, g.MIN_PSNR))
+    state = gui.wait_state(os.environ["NEURAL_STYLE_DIALOG_STATE"],
+                           lambda s: s.get("source") == "picture" and s.get("status") == "")
+    gui.check_state(tap, state, "the remembered picture, its style amount and Save as Style "
+                    "shown", source="picture", style=os.path.realpath(starry), amount_shown="1",
+                    save_shown="1", save_sensitive="1", ok_sensitive="1")
+    dialog.screenshot(fixture.path("dialog-picture.png"))
+    tap.comment("the dialog with a picture as the style: %s" % fixture.path("dialog-picture.png"))
     display.keys(window, "alt+c")
     call.join(60)
     tap.ok(display.find_window("^Neural Style$", 5) is None, "Cancel closes the dialog")
@@ -243,6 +256,7 @@ def drive(tap, fixture, display, gimp):
 
 def test(fixture, tap):
     os.environ["NEURAL_STYLE_DIALOG_ROWS"] = fixture.path("rows.tsv")
+    os.environ["NEURAL_STYLE_DIALOG_STATE"] = fixture.path("state.tsv")
     display = gui.Display()
     gimp = gui.GuiGimp(fixture, display, os.path.join(fixture.images, "chelsea.png"))
     try:

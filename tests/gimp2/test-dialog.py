@@ -7,6 +7,14 @@ over the photo as GIMP will, types a strength, takes the README's
 screenshot, presses OK; then checks the new layer, that one Ctrl+Z in the
 image window takes it away (layer and mask: one undo step) and gives back
 the pixels, and that RUN-WITH-LAST-VALS uses the dialog's settings.
+
+Then the dialog again: "Picture" with no picture chosen and "Layer" with no
+other image open offer no OK (Alt+O paints nothing), and Cancel.  Last, a
+preset at style amount 0.5 remembered from a batch run: the dialog selects
+it and shows the amount, and OK and RUN-WITH-LAST-VALS paint what
+`neural-style --style starry-night --style-amount 0.5` paints.  The dialog's
+state (NEURAL_STYLE_DIALOG_STATE, see plugin/common/ns-dialog-state.h) is
+checked at each step, and screenshots kept (dialog-*.png).
 """
 
 import os
@@ -89,6 +97,10 @@ def use_dialog(tap, dialog, screenshot_path):
     return final
 
 
+def state_path(fixture):
+    return fixture.path("state.tsv")
+
+
 def run_dialog(tap, fixture, display, server, screenshot_path):
     """Opens the dialog, uses it, presses OK.  Returns the preview shown at
     the end, or None, and whether the filter succeeded."""
@@ -97,6 +109,12 @@ def run_dialog(tap, fixture, display, server, screenshot_path):
     dialog = open_dialog(tap, fixture, display)
     if dialog is None:
         return None, False
+    state = gui.wait_state(state_path(fixture), lambda s: s.get("selected") == "wave")
+    with open(fixture.path("strength-width"), "w") as width:
+        width.write(state.get("strength-width", "?"))
+    gui.check_state(tap, state, "it opens at the remembered trained network, selected, "
+                    "no style amount for it", source="installed", style="wave",
+                    selected="wave", amount_shown="0", save_shown="0", ok_sensitive="1")
     final = use_dialog(tap, dialog, screenshot_path)
     display.keys(dialog.window, "alt+o")
     call.join(180)
@@ -173,6 +191,83 @@ def check_last_values(tap, server):
            "expected opacity %.1f, saw %.1f" % (STRENGTH * 100, opacity))
 
 
+def check_no_style_yet(tap, fixture, display, server):
+    """Picture with none chosen, Layer with no other image: no OK."""
+    path = state_path(fixture)
+    call = server.call_in_background(
+        '(plug-in-neural-style RUN-INTERACTIVE image source "" 1.0 0 1.0)')
+    window = display.find_window("^Neural Style$", 60)
+    if not tap.ok(window is not None, "the dialog opens again"):
+        return
+    gui.wait_state(path, lambda s: s.get("source") == "installed")
+    with open(fixture.path("strength-width")) as width:
+        full = width.read()  # the slider's width with the style list shown
+    display.keys(window, "alt+u")
+    state = gui.wait_state(path, lambda s: s.get("source") == "picture"
+                           and s.get("strength-width") == full, 10)
+    gui.check_state(tap, state, 'Picture, none chosen: "Choose a picture", OK and Save as '
+                    "Style off, the style amount shown", source="picture", style="",
+                    status="Choose a picture", ok_sensitive="0", save_sensitive="0",
+                    amount_shown="1", strength_width=full)
+    display.run("xdotool", "mousemove", "0", "0")
+    display.screenshot(window, fixture.path("dialog-picture-none.png"))
+    tap.comment("Picture, none chosen: %s" % fixture.path("dialog-picture-none.png"))
+    display.keys(window, "alt+o")
+    time.sleep(2)
+    tap.ok(display.find_window("^Neural Style$", 2) is not None,
+           "Alt+O without a picture paints nothing: the dialog stays")
+    display.keys(window, "alt+e")
+    state = gui.wait_state(path, lambda s: s.get("source") == "layer"
+                           and s.get("strength-width") == full, 10)
+    gui.check_state(tap, state, 'Layer, no other image open: no layer, "Choose a layer", '
+                    "OK off; the sliders as wide", source="layer", layer="0", style="",
+                    status="Choose a layer", ok_sensitive="0", strength_width=full)
+    display.screenshot(window, fixture.path("dialog-layer-none.png"))
+    tap.comment("Layer, none: %s" % fixture.path("dialog-layer-none.png"))
+    display.keys(window, "alt+c")
+    call.join(60)
+    tap.equal("Cancel then adds no layer", "1", server.value("(ns-layer-count image)"))
+
+
+def check_preset_amount(tap, fixture, display, server):
+    """A preset at style amount 0.5 from a batch run: the dialog shows it,
+    OK and the last values paint it as the CLI does."""
+    path = state_path(fixture)
+    server.call('(plug-in-neural-style-picture RUN-NONINTERACTIVE image source "starry-night" '
+                "1.0 0 1.0 0.5 -1)")
+    server.call("(gimp-image-remove-layer image (ns-layer-above image source))")
+    server.call("(gimp-selection-none image)")
+    server.call('(ns-export source "preset-source.png")')
+    call = server.call_in_background(
+        '(plug-in-neural-style RUN-INTERACTIVE image source "" 1.0 0 1.0)')
+    window = display.find_window("^Neural Style$", 60)
+    if not tap.ok(window is not None, "the dialog opens at the preset"):
+        return
+    state = gui.wait_state(path, lambda s: s.get("selected") == "starry-night"
+                           and s.get("status") == "", 180)
+    gui.check_state(tap, state, "the remembered preset selected, painted, with its style "
+                    "amount shown", source="installed", style="starry-night",
+                    selected="starry-night", amount_shown="1", status="", ok_sensitive="1")
+    display.run("xdotool", "mousemove", "0", "0")
+    display.screenshot(window, fixture.path("dialog-preset.png"))
+    tap.comment("a preset at style amount 0.5: %s" % fixture.path("dialog-preset.png"))
+    display.keys(window, "alt+o")
+    call.join(300)
+    ok, text = call.result or (False, "no answer within 300 s")
+    if not tap.ok(ok, "OK paints the preset", None if ok else text):
+        return
+    source = g.read_image(fixture.out_path("preset-source.png"))
+    args = ("--style", "starry-night", "--style-amount", "0.5")
+    for key, what in (("preset-dialog", "the dialog's preset at style amount 0.5"),
+                      ("preset-last", "RUN-WITH-LAST-VALS after it")):
+        if key == "preset-last":
+            server.call('(plug-in-neural-style RUN-WITH-LAST-VALS image source "" 1.0 0 1.0)')
+        server.call('(ns-export (ns-layer-above image source) "%s.png")' % key)
+        server.call("(gimp-image-remove-layer image (ns-layer-above image source))")
+        g.check_like_cli(tap, fixture, what, source,
+                         g.read_image(fixture.out_path(key + ".png")), style_args=args)
+
+
 def drive(tap, fixture, display, gimp, screenshot_path):
     ready = gimp.server.wait_ready(180)
     if not tap.ok(ready, "GIMP starts with the Script-Fu server",
@@ -188,9 +283,13 @@ def drive(tap, fixture, display, gimp, screenshot_path):
     if undo(tap, display, gimp.server):
         check_undone(tap, fixture, gimp.server)
     check_last_values(tap, gimp.server)
+    gimp.server.call("(gimp-image-remove-layer image (ns-layer-above image source))")
+    check_no_style_yet(tap, fixture, display, gimp.server)
+    check_preset_amount(tap, fixture, display, gimp.server)
 
 
 def test(fixture, tap):
+    os.environ["NEURAL_STYLE_DIALOG_STATE"] = state_path(fixture)
     screenshot_path = fixture.args.screenshot or fixture.path("gimp2-dialog.png")
     display = gui.Display()
     gimp = gui.GuiGimp(fixture, display, os.path.join(fixture.images, "chelsea.png"))

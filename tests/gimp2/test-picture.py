@@ -4,7 +4,8 @@
 plug-in-neural-style's seven arguments with a picture's path as the style;
 plug-in-neural-style-picture with a style amount and with a layer of
 another open image as the style; a style saved from the picture (by the
-CLI) used by its id.  Each new layer's pixels against the CLI's painting
+CLI) used by its id; the style amount with a preset and with the saved
+style (every style vector takes it, as in the CLI).  Each new layer's pixels against the CLI's painting
 of the same source with the same style (a layer: its pixels exported by
 GIMP), its name after the picture, the layer or the saved style's title.
 Refusals leave the image as it was.
@@ -64,11 +65,11 @@ def check_case(tap, fixture, run, key, label, name, style_args, opacity=100.0):
     g.check_like_cli(tap, fixture, label, source, new, style_args=style_args)
 
 
-def check_amount_matters(tap, fixture):
-    full = g.read_image(fixture.out_path("picture.png"))
-    half = g.read_image(fixture.out_path("amount.png"))
+def check_amount_matters(tap, fixture, full_key="picture", half_key="amount", what="a picture"):
+    full = g.read_image(fixture.out_path(full_key + ".png"))
+    half = g.read_image(fixture.out_path(half_key + ".png"))
     value = g.psnr(full, half) if full is not None and half is not None else float("nan")
-    tap.ok(value < AMOUNT_DIFFERS_BELOW_DB, "style amount 0.5 paints otherwise than 1",
+    tap.ok(value < AMOUNT_DIFFERS_BELOW_DB, "%s: style amount 0.5 paints otherwise than 1" % what,
            "PSNR %.1f dB, expected < %.0f dB" % (value, AMOUNT_DIFFERS_BELOW_DB))
 
 
@@ -102,6 +103,14 @@ def test(fixture, tap):
                "starry layer", ("--style", fixture.out_path("style-layer.png")))
     check_case(tap, fixture, run, "saved", "the saved style by id",
                SAVED_TITLE, ("--style", SAVED_ID))
+    check_case(tap, fixture, run, "preset", "a preset, the picture procedure",
+               "The Starry Night", ("--style", "starry-night"))
+    check_case(tap, fixture, run, "preset-amount", "a preset at style amount 0.5",
+               "The Starry Night", ("--style", "starry-night", "--style-amount", "0.5"))
+    check_amount_matters(tap, fixture, "preset", "preset-amount", "a preset")
+    check_case(tap, fixture, run, "saved-amount", "the saved style at style amount 0.5",
+               SAVED_TITLE, ("--style", SAVED_ID, "--style-amount", "0.5"))
+    check_amount_matters(tap, fixture, "saved", "saved-amount", "the saved style")
     check_errors(tap, fixture, run)
 
 

@@ -6,6 +6,8 @@
       preview), then saves the window to OUT.png.  Prints where and how
       well it matched; exit status 1 if it never did (the last screen goes
       to OUT.png.failed).
+  screenshot.py --grab X Y W H OUT.png
+      saves the window at X Y W H to OUT.png now.
 """
 import os
 import sys
@@ -89,6 +91,9 @@ def wait_for_preview(geometry, rows, seconds):
 
 
 def main(argv):
+    if argv[1] == '--grab':
+        grab(*[int(v) for v in argv[2:6]]).pixbuf.savev(argv[6], 'png', [], [])
+        return 0
     geometry = [int(v) for v in argv[1:5]]
     expected, out, seconds = argv[5:8]
     rows = rows_of(Picture(GdkPixbuf.Pixbuf.new_from_file(expected)))

@@ -445,6 +445,26 @@ def test_saved_style_by_id():
     same_as_cli(new, reference, 'the saved style by id')
 
 
+def test_amount_of_presets_and_saved_styles():
+    """style-amount applies to every style vector, a preset's and a saved
+    style's too, as `neural-style --style-amount` does (after
+    test_saved_style_by_id, which saves my-starry).  The dialog test checks
+    the last values."""
+    image, layer, source = picture_case()
+    for style, what in (('starry-night', 'a preset'), ('my-starry', 'a saved style')):
+        reference = cli(source, '%s/coffee-%s-half.png' % (TMP, style), '--style', style,
+                        '--style-amount', '0.5')
+        status, message = run_filter(image, [layer], style=style, style_amount=0.5)
+        succeeded(status, message, '%s at style-amount 0.5: filter succeeds' % what)
+        half = layer_above(layer)
+        same_as_cli(half, reference, '%s at style-amount 0.5' % what)
+        status, message = run_filter(image, [layer], style=style, style_amount=1.0)
+        full = layer_above(layer)
+        value = psnr(pixels(half), pixels(full))
+        check(value < MIN_PSNR, '%s: style-amount 0.5 paints otherwise than 1' % what,
+              'PSNR between them: %.1f dB' % value)
+
+
 def test_bad_picture():
     text = os.path.join(TMP, 'notes.txt')
     with open(text, 'w') as notes:
@@ -483,6 +503,7 @@ run_tests([
     test_style_amount,
     test_style_layer_of_other_image,
     test_saved_style_by_id,
+    test_amount_of_presets_and_saved_styles,
     test_bad_picture,
     test_killed_mid_run,
 ])

@@ -16,11 +16,23 @@ meet through marker files in $NS_TEST_TMP/dialog:
   here: checks that one undo restored the image and runs the filter with
         the last values.
   here: ready2 (another image is shown, the dialog opens again).  The
-        file holds the id to save a style under.
-  driver: chooses "Style from: a layer" (the image's own layer), presses
+        file holds the id to save a style under, how many Down presses
+        in the layer chooser go from the layer it starts at (the first
+        of the other image) to this image's own, and that layer's name.
+  driver: chooses "Style from: a layer", the image's own layer, presses
         Save as Style..., types the id, Return; the saved style is then
         chosen in the list, and Return paints with it
-  here: checks the saved file and the new layer; GIMP quits (--quit).
+  here: checks the saved file and the new layer.
+  here: ready3 (the dialog opens a third time, at the saved style).
+  driver: types style amount 0.5, waits for the preview, presses OK
+  here: checks the new layer and the last values against the CLI with
+        --style-amount 0.5; GIMP quits (--quit).
+
+On the way the driver keeps the dialog's state (NEURAL_STYLE_DIALOG_STATE,
+see plugin/common/ns-dialog-state.h) and a screenshot at each step
+(state-NAME, NAME.png): as it opens, "Style from" a picture file with none
+chosen, a layer with none, the chosen style, the layer style.  Here they are
+checked once the dialog has closed.
 """
 import os
 import re
@@ -64,31 +76,77 @@ def wait_until(condition, seconds):
 
 def write_expected_preview(layer):
     """What the preview must show: the middle of the layer (as
-    ns-preview.c's choose_crop picks it) with the CLI's painting of it on top
-    at the strength, composited by GIMP itself, as the new layer will look
-    after OK.  For the driver to look for on screen."""
+    ns-preview.c's choose_crop picks it) as the filter paints it there (the
+    CLI's painting of the whole layer: the preview paints with the whole
+    layer's statistics), on top of the layer at the strength, composited by
+    GIMP itself, as the new layer will look after OK.  For the driver to
+    look for on screen."""
     width, height = layer.get_width(), layer.get_height()
     crop_w, crop_h = min(width, PREVIEW_SIZE), min(height, PREVIEW_SIZE)
+    whole = export_layer(layer, DIALOG + '/whole.png')
+    painting = cli(whole, DIALOG + '/whole-painted.png', '--style', STYLE)
     image = Gimp.Image.new(width, height, Gimp.ImageBaseType.RGB)
     image.insert_layer(Gimp.Layer.new_from_drawable(layer, image), None, 0)
-    image.crop(crop_w, crop_h, (width - crop_w) // 2, (height - crop_h) // 2)
-    crop = export_layer(image.get_layers()[0], DIALOG + '/crop.png')
-    painting = cli(crop, DIALOG + '/crop-painted.png', '--style', STYLE)
     top = Gimp.Layer.new_from_drawable(painting.get_layers()[0], image)
     image.insert_layer(top, None, 0)
     top.set_opacity(STRENGTH * 100)
     top.set_mode(Gimp.LayerMode.NORMAL)
+    image.crop(crop_w, crop_h, (width - crop_w) // 2, (height - crop_h) // 2)
     image.flatten()
     save(image, DIALOG + '/preview.png')
     painting.delete()
     image.delete()
 
 
+def read_state(name):
+    """The dialog's state the driver kept as state-@name: {key: value}."""
+    try:
+        with open(os.path.join(DIALOG, 'state-' + name)) as state:
+            return dict(line.rstrip('\n').split('\t', 1) for line in state if '\t' in line)
+    except OSError:
+        return {}
+
+
+def check_state(name, what, **expected):
+    """The kept state @name has the @expected values (keys with '_' for
+    '-'), and no Alt+key that two shown widgets share."""
+    state = read_state(name)
+    expected = {key.replace('_', '-'): value for key, value in expected.items()}
+    expected['mnemonics-twice'] = ''
+    seen = {key: state.get(key) for key in expected}
+    check(seen == expected, 'dialog state: %s' % what,
+          'expected %s, saw %s (mnemonics: %s)' % (expected, seen, state.get('mnemonics')))
+
+
+def check_states(default):
+    """What the dialog showed on the way, before OK.  @default: the first
+    installed style, Magenta's Starry Night where Magenta is installed.
+    The sliders keep the width they have beside the style list."""
+    full = read_state('open').get('strength-width')
+    check_state('open', 'it opens with the default style selected in the list, '
+                'the style amount shown for that preset', source='installed', style=default,
+                selected=default, amount_shown='1', ok_sensitive='1')
+    check_state('picture', 'a picture file, none chosen: "Choose a picture", OK and '
+                'Save as Style off, the style amount shown', source='picture', style='',
+                status='Choose a picture', ok_sensitive='0', save_sensitive='0',
+                amount_shown='1', strength_width=full)
+    check_state('picture-ok', 'Alt+O without a picture paints nothing: the dialog stays',
+                source='picture', style='', ok_sensitive='0')
+    check_state('layer-none', 'a layer, no other image open: no layer chosen, "Choose a '
+                'layer", OK off', source='layer', layer='0', style='',
+                status='Choose a layer', ok_sensitive='0', strength_width=full)
+    check_state('installed-again', 'back to the installed styles: the list still selects '
+                'the default', source='installed', selected=default, style=default)
+    check_state('chosen', 'the trained network chosen: no style amount for it',
+                source='installed', style=STYLE, selected=STYLE, amount_shown='0',
+                ok_sensitive='1')
+
+
 def test_dialog():
     image = photo('chelsea.png', 300, 200)
     layer = image.get_layers()[0]
     write_expected_preview(layer)
-    Gimp.Display.new(image)
+    display = Gimp.Display.new(image)
     Gimp.displays_flush()
     before = snapshot(image)
     styles = installed_styles()
@@ -103,6 +161,7 @@ def test_dialog():
                                  style='', strength=1.0)
     comment('the dialog was open %.1f s' % (time.time() - start))
     succeeded(status, message, 'dialog: OK runs the filter')
+    check_states(styles[0])
     check_new_layer(image, layer)
     check_swatches(working)
     Gimp.displays_flush()
@@ -114,16 +173,32 @@ def test_dialog():
     save(image, DIALOG + '/result.xcf')
 
 
+# The second dialog's image and layer, which the third paints again.
+coffee = {}
+
+
 def test_save_as_style():
     image = photo('coffee.png', 200, 150)
     layer = image.get_layers()[0]
+    coffee.update(image=image, layer=layer)
     layer.set_name(SAVED_TITLE)
     Gimp.Display.new(image)
     Gimp.displays_flush()
-    mark('ready2', SAVED + '\n')
+    # The layer chooser lists every open image's layers, in GIMP's order.
+    listed = [item for each in Gimp.get_images() for item in each.get_layers()]
+    start = next(item for item in listed if item.get_image() != image)
+    downs = listed.index(layer) - listed.index(start)
+    mark('ready2', '%s %d %s\n' % (SAVED, downs, SAVED_TITLE))
     status, message = run_filter(image, [layer], Gimp.RunMode.INTERACTIVE)
     mark('ran2')
     succeeded(status, message, 'save as style: the dialog runs the filter')
+    check_state('layer-start', "a layer: it starts at another image's first layer, not at "
+                'the layer painted', source='layer', layer=str(start.get_id()),
+                style=start.get_name(), ok_sensitive='1')
+    check_state('layer', "the image's own layer: painted, style amount and Save as "
+                'Style on', source='layer', layer=str(layer.get_id()), style=SAVED_TITLE,
+                status='', amount_shown='1', save_shown='1', save_sensitive='1',
+                ok_sensitive='1')
     saved = os.path.join(os.environ['XDG_DATA_HOME'], 'neural-style', 'models',
                          SAVED + '.style')
     check(os.path.isfile(saved),
@@ -138,6 +213,30 @@ def test_save_as_style():
     value = psnr(pixels(new), pixels(reference.get_layers()[0]))
     check(value >= 35.0, 'the saved style paints as the CLI does with its id',
           'PSNR against the CLI: %.1f dB' % value)
+    new.get_image().remove_layer(new)
+
+
+def test_saved_style_amount():
+    """The saved style (a style vector) at style amount 0.5, typed in the
+    dialog: the preview, OK and the last values paint as
+    `neural-style --style-amount 0.5` does."""
+    image, layer = coffee['image'], coffee['layer']
+    mark('ready3')
+    status, message = run_filter(image, [layer], Gimp.RunMode.INTERACTIVE)
+    mark('ran3')
+    succeeded(status, message, 'style amount: the dialog runs the filter')
+    check_state('saved-amount', 'the saved style selected, its style amount shown and '
+                'typed, painted', source='installed', style=SAVED, selected=SAVED,
+                amount_shown='1', status='', ok_sensitive='1')
+    reference = cli(export_layer(layer, DIALOG + '/coffee-amount.png'),
+                    DIALOG + '/coffee-saved-half.png', '--style', SAVED, '--style-amount', '0.5')
+    for what in ('the dialog', 'the last values'):
+        if what == 'the last values':
+            layer.get_image().remove_layer(layer_above(layer))
+            run_filter(image, [layer], Gimp.RunMode.WITH_LAST_VALS)
+        value = psnr(pixels(layer_above(layer)), pixels(reference.get_layers()[0]))
+        check(value >= 35.0, 'style amount 0.5 of a saved style through %s: as the CLI' % what,
+              'PSNR against the CLI: %.1f dB' % value)
 
 
 def check_new_layer(image, layer):
@@ -175,4 +274,4 @@ def check_last_values(image, layer):
 
 
 os.makedirs(DIALOG, exist_ok=True)
-run_tests([test_dialog, test_save_as_style])
+run_tests([test_dialog, test_save_as_style, test_saved_style_amount])

@@ -124,8 +124,14 @@ test_layer_style (void)
   settings.style_amount = 0.25;
   g_assert_true (ns_styles_is_picture (style));
   g_assert_cmpfloat (ns_styles_amount (style, &settings), ==, 0.25);
+  /* The amount applies to every style vector, as in neural-style
+   * --style-amount: a preset's too; a trained network has none to mix. */
+  g_assert_true (ns_styles_takes_amount (style));
+  g_assert_true (ns_styles_takes_amount (ns_catalog_lookup (catalog, "starry-night")));
   g_assert_cmpfloat (ns_styles_amount (ns_catalog_lookup (catalog, "starry-night"),
-                                       &settings), ==, 1.0);
+                                       &settings), ==, 0.25);
+  g_assert_false (ns_styles_takes_amount (ns_catalog_lookup (catalog, "wave")));
+  g_assert_cmpfloat (ns_styles_amount (ns_catalog_lookup (catalog, "wave"), &settings), ==, 1.0);
 }
 
 static void
@@ -160,6 +166,7 @@ test_save_picture_then_use_by_id (void)
   g_assert_nonnull (found->vector);
   g_assert_cmpfloat (max_difference (found->vector, reference), <=, 1e-6);
   g_assert_false (ns_styles_is_picture (found));
+  g_assert_true (ns_styles_takes_amount (found));
 
   /* Ids already taken: the one just saved, and an installed network. */
   again = ns_styles_save (reopened, style, "my-kandinsky", NULL, &error);

@@ -357,7 +357,7 @@ test_rows_marked (void)
   g_assert_cmpstr (mine->id, ==, "mywave");
   g_assert_true (mine->installed && mine->noncommercial);
   g_assert_cmpstr (mine->markup, ==,
-                   "<b>My Wave</b>\n<small>Someone &amp; Co · "
+                   "<b>My Wave</b>\n<small>Someone &amp; Co · trained network (ONNX) · "
                    "non-commercial use only</small>");
   g_assert_nonnull (strstr (mine->tooltip, "Research only"));
 
@@ -366,6 +366,84 @@ test_rows_marked (void)
   g_assert_null (gone->swatch);
   g_assert_nonnull (strstr (gone->markup, "Not installed: neural-style-fetch gone"));
   g_assert_null (strstr (gone->markup, "non-commercial"));
+}
+
+/* @row's markup without its licence and without the install command (a
+ * style may be installed, its twin not): what tells the style apart. */
+static gchar *
+reading_without_licence (const NsSwatchRow *row,
+                         const NsStyle     *style)
+{
+  g_autofree gchar *licence = NULL;
+  g_autofree gchar *escaped = NULL;
+  g_autofree gchar *needle = NULL;
+  g_autofree gchar *before = NULL;
+  g_autofree gchar *markup = g_strdup (row->markup);
+  gchar            *install = strstr (markup, "\n<small><i>");
+  const gchar      *at;
+
+  if (install)
+    *install = '\0';
+  if (style->noncommercial)
+    licence = g_strdup ("non-commercial use only");
+  else if (style->license)
+    licence = g_strndup (style->license, strcspn (style->license, ";"));
+  if (! licence)
+    return g_steal_pointer (&markup);
+  escaped = g_markup_escape_text (licence, -1);
+  needle = g_strconcat (" · ", escaped, NULL);
+  at = strstr (markup, needle);
+  if (! at)
+    {
+      g_free (needle);
+      needle = g_steal_pointer (&escaped);
+      at = strstr (markup, needle);
+    }
+  g_assert_nonnull (at);
+  before = g_strndup (markup, at - markup);
+  return g_strconcat (before, at + strlen (needle), NULL);
+}
+
+/* Styles of the same title (The Great Wave as Magenta's painting style
+ * and as a trained network; The Scream three times; La Muse twice in Torch)
+ * read otherwise in the list, licence aside. */
+static void
+test_same_titles_told_apart (void)
+{
+  g_autoptr (NsCatalog)      catalog = ns_catalog_new (NULL, NULL, NULL);
+  g_autoptr (NsSwatchSample) sample = sample_new ();
+  gint                       changes = 0;
+  g_autoptr (NsSwatches)     swatches = ns_swatches_new (catalog, sample, count_change, &changes);
+  const guint                n = ns_swatches_get_n_rows (swatches);
+  g_autoptr (GPtrArray)      readings = g_ptr_array_new_with_free_func (g_free);
+  guint                      same_titles = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      const NsSwatchRow *row = ns_swatches_get_row (swatches, i);
+
+      g_ptr_array_add (readings,
+                       reading_without_licence (row, ns_catalog_lookup (catalog, row->id)));
+    }
+  for (guint i = 0; i < n; i++)
+    for (guint j = i + 1; j < n; j++)
+      {
+        const NsStyle *a = ns_catalog_lookup (catalog, ns_swatches_get_row (swatches, i)->id);
+        const NsStyle *b = ns_catalog_lookup (catalog, ns_swatches_get_row (swatches, j)->id);
+
+        if (g_strcmp0 (a->title, b->title) == 0)
+          same_titles++;
+        if (g_strcmp0 (readings->pdata[i], readings->pdata[j]) == 0)
+          g_test_message ("'%s' and '%s' read alike: %s", a->id, b->id,
+                          (gchar *) readings->pdata[i]);
+        g_assert_cmpstr (readings->pdata[i], !=, readings->pdata[j]);
+      }
+  g_test_message ("%u pairs of styles share a title", same_titles);
+  g_assert_cmpuint (same_titles, >=, 5);
+  g_assert_nonnull (strstr (ns_swatches_get_row (swatches, ns_swatches_find (swatches, "great-wave"))->markup,
+                            "painting style (Magenta)"));
+  g_assert_nonnull (strstr (ns_swatches_get_row (swatches, ns_swatches_find (swatches, "wave"))->markup,
+                            "trained network"));
 }
 
 /* A vector preset's swatch is painted by Magenta's transfer network, and
@@ -487,6 +565,7 @@ main (int    argc,
   g_test_add_func ("/swatch/remade-when-model-changes", test_remade_when_model_changes);
   g_test_add_func ("/swatch/broken-model-error-mark", test_broken_model_error_mark);
   g_test_add_func ("/swatch/rows-marked", test_rows_marked);
+  g_test_add_func ("/swatch/same-titles-told-apart", test_same_titles_told_apart);
   g_test_add_func ("/swatch/vector-style", test_vector_style);
   g_test_add_func ("/swatch/freed-while-painting", test_freed_while_painting);
   status = g_test_run ();
