@@ -46,6 +46,20 @@ ns_swatch_sample_free (NsSwatchSample *sample)
   g_free (sample);
 }
 
+NsRect
+ns_swatch_splash_crop (gint width,
+                       gint height)
+{
+  const NsRect gimp_3_0 = { 1120, 280, 720, 480 };
+  NsRect       crop = { 0, 0, MIN (width, 720), MIN (height, 480) };
+
+  if (width == 1920 && height == 1080)
+    return gimp_3_0;
+  crop.x = CLAMP (width * 35 / 100, 0, width - crop.width);
+  crop.y = CLAMP (height * 45 / 100, 0, height - crop.height);
+  return crop;
+}
+
 /* The sample's crop at the painting size, as the engine's RGBA floats.
  * (transfer full) */
 static gfloat *

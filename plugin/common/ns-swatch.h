@@ -33,6 +33,13 @@ typedef struct
   NsRect  crop;   /* width 0: the middle, in the swatch's proportions */
 } NsSwatchSample;
 
+/* Where a GIMP 3 splash of @width x @height shows no text: GIMP 3.0's
+ * (1920 x 1080) the sun, the trees and the lake right of its wordmark; any
+ * other (GIMP 3.2's is a 1591 x 1080 nebula, its wordmark top right) the
+ * middle of its lower half.  720 x 480 where the splash is larger. */
+NsRect           ns_swatch_splash_crop  (gint                  width,
+                                         gint                  height);
+
 /* $NEURAL_STYLE_SWATCH_SAMPLE if set, else @crop of @path (GIMP's splash).
  * (transfer full) */
 NsSwatchSample * ns_swatch_sample_new   (const gchar          *path,

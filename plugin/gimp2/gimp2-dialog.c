@@ -96,6 +96,7 @@ report_rows (Dialog *d)
 static const gchar *source_names[N_SOURCES] = { "installed", "picture", "layer" };
 
 static gchar *chosen_id (Dialog *d);
+static gboolean chosen_label_greyed (Dialog *d);
 
 /* For the tests: see ns-dialog-state.h. */
 static void
@@ -127,6 +128,7 @@ report_state (Dialog *d)
                          "ok-sensitive", d->ok && gtk_widget_get_sensitive (d->ok) ? "1" : "0",
                          "status", gtk_label_get_text (GTK_LABEL (d->status)),
                          "strength-width", strength_width,
+                         "chosen-label-greyed", chosen_label_greyed (d) ? "1" : "0",
                          NULL);
 }
 
@@ -336,6 +338,10 @@ style_list_new (Dialog *d)
                                  G_TYPE_BOOLEAN, G_TYPE_BOOLEAN, G_TYPE_BOOLEAN);
   combo = gtk_combo_box_new_with_model (GTK_TREE_MODEL (d->store));
   g_object_unref (d->store);
+  /* A one-column grid: GTK 2 then drops the list below the box, instead of
+   * over it with the chosen row on the box (a blank band above the first
+   * row, scroll arrows). */
+  gtk_combo_box_set_wrap_width (GTK_COMBO_BOX (combo), 1);
 
   /* A style that is not installed is greyed, and cannot be chosen. */
   cell = gtk_cell_renderer_pixbuf_new ();
@@ -450,6 +456,33 @@ add_slider (Dialog      *d,
   return adjustment;
 }
 
+/* GIMP 2.10's themes draw a chosen radio button's label (its state is
+ * ACTIVE) in the grey of an insensitive one: it keeps its normal colour. */
+static void
+keep_label_colour (GtkWidget *label,
+                   GtkStyle  *previous,
+                   gpointer   data)
+{
+  GtkStyle *style = gtk_widget_get_style (label);
+
+  (void) previous;
+  (void) data;
+  if (! gdk_color_equal (&style->fg[GTK_STATE_ACTIVE], &style->fg[GTK_STATE_NORMAL]))
+    gtk_widget_modify_fg (label, GTK_STATE_ACTIVE, &style->fg[GTK_STATE_NORMAL]);
+}
+
+/* For the tests: whether the chosen source's label is drawn otherwise than
+ * a label is. */
+static gboolean
+chosen_label_greyed (Dialog *d)
+{
+  GtkWidget *label = gtk_bin_get_child (GTK_BIN (d->sources[d->source]));
+  GtkStyle  *style = gtk_widget_get_style (label);
+
+  return ! gdk_color_equal (&style->fg[gtk_widget_get_state (label)],
+                            &style->fg[GTK_STATE_NORMAL]);
+}
+
 static GtkWidget *
 sources_new (Dialog *d)
 {
@@ -469,6 +502,8 @@ sources_new (Dialog *d)
       group = gtk_radio_button_get_group (GTK_RADIO_BUTTON (d->sources[i]));
       g_object_set_data (G_OBJECT (d->sources[i]), "source", GINT_TO_POINTER (i));
       gimp_help_set_help_data (d->sources[i], _(tips[i]), NULL);
+      g_signal_connect (gtk_bin_get_child (GTK_BIN (d->sources[i])), "style-set",
+                        G_CALLBACK (keep_label_colour), NULL);
       gtk_box_pack_start (GTK_BOX (hbox), d->sources[i], FALSE, FALSE, 0);
     }
   return hbox;

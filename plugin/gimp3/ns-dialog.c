@@ -28,14 +28,13 @@
 #include "ns-swatch.h"
 
 
-/* The sample the swatches paint: a part of GIMP 3's splash (1920x1080)
- * with the sun, the trees and the lake, and no text. */
+/* The sample the swatches paint: a part of GIMP's splash with no text
+ * (ns_swatch_splash_crop). */
 #define SPLASH_FILE "gimp-splash.png"
-static const NsRect splash_crop = { 1120, 280, 720, 480 };
 
 /* How many rows of the style list show at once, and its width: the
  * width of the settings in every mode, so that the sliders keep theirs. */
-#define LIST_ROWS  4
+#define LIST_ROWS  6
 #define LIST_WIDTH 380
 
 enum
@@ -235,7 +234,13 @@ swatches_new (Dialog *ui)
 {
   g_autofree gchar          *splash = g_build_filename (gimp_data_directory (), "images",
                                                         SPLASH_FILE, NULL);
-  g_autoptr (NsSwatchSample) sample = ns_swatch_sample_new (splash, &splash_crop);
+  gint                       width = 0, height = 0;
+  NsRect                     crop;
+  g_autoptr (NsSwatchSample) sample = NULL;
+
+  gdk_pixbuf_get_file_info (splash, &width, &height);
+  crop = ns_swatch_splash_crop (width, height);
+  sample = ns_swatch_sample_new (splash, &crop);
 
   return ns_swatches_new (ui->catalog, sample, swatch_arrived, ui);
 }
@@ -741,8 +746,9 @@ preview_widget_new (Dialog *ui)
 
 /* The whole */
 
-/* The preview on the left; on the right where the style comes from, the
- * style, then the procedure's own widgets. */
+/* On the left the preview and, under it, the sliders that change what it
+ * shows; on the right where the style comes from and the style: a list of
+ * six rows, a picture or a layer. */
 static void
 dialog_fill (GimpProcedureDialog *dialog,
              Dialog              *ui)
@@ -752,6 +758,8 @@ dialog_fill (GimpProcedureDialog *dialog,
   GtkWidget *box;
   GtkWidget *style_box;
   GtkWidget *preview;
+  GtkWidget *controls;
+  GtkWidget *left;
 
   /* Sliders, and the stroke scale logarithmic: 0.5 and 2 are as far from
    * the network's own strokes. */
@@ -766,11 +774,15 @@ dialog_fill (GimpProcedureDialog *dialog,
 
   settings = gimp_procedure_dialog_fill_box (dialog, "neural-style-settings",
                                              "style-source", "style-file",
-                                             "style-amount", "strength",
-                                             "preserve-colors", "scale",
                                              NULL);
   gtk_box_set_spacing (GTK_BOX (settings), 6);
   gtk_widget_set_size_request (settings, LIST_WIDTH, -1);
+  controls = gimp_procedure_dialog_fill_box (dialog, "neural-style-controls",
+                                             "style-amount", "strength",
+                                             "preserve-colors", "scale",
+                                             NULL);
+  gtk_box_set_spacing (GTK_BOX (controls), 6);
+  gtk_widget_set_size_request (controls, LIST_WIDTH, -1);
 
   /* Right below "Style from": the list, or the layer. */
   style_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
@@ -779,22 +791,28 @@ dialog_fill (GimpProcedureDialog *dialog,
   gtk_box_pack_start (GTK_BOX (style_box), ui->list_box, TRUE, TRUE, 0);
   gtk_box_pack_start (GTK_BOX (style_box), ui->layers, FALSE, FALSE, 0);
   gtk_widget_show (style_box);
-  gtk_box_pack_start (GTK_BOX (settings), style_box, TRUE, TRUE, 0);
+  /* Not expanding: in picture and layer mode its list is hidden, and the
+   * widgets after it stay right below "Style from". */
+  gtk_box_pack_start (GTK_BOX (settings), style_box, FALSE, FALSE, 0);
   gtk_box_reorder_child (GTK_BOX (settings), style_box, 1);
 
   ui->save = gtk_button_new_with_mnemonic (_("Sa_ve as Style..."));
   gtk_widget_set_halign (ui->save, GTK_ALIGN_END);
   g_signal_connect (ui->save, "clicked", G_CALLBACK (save_clicked), ui);
   gtk_box_pack_start (GTK_BOX (settings), ui->save, FALSE, FALSE, 0);
-  gtk_box_reorder_child (GTK_BOX (settings), ui->save, 4);
 
   box = gimp_procedure_dialog_fill_box (dialog, "neural-style-box",
                                         "neural-style-settings", NULL);
   gtk_orientable_set_orientation (GTK_ORIENTABLE (box), GTK_ORIENTATION_HORIZONTAL);
   gtk_box_set_spacing (GTK_BOX (box), 12);
   preview = preview_widget_new (ui);
-  gtk_box_pack_start (GTK_BOX (box), preview, FALSE, FALSE, 0);
-  gtk_box_reorder_child (GTK_BOX (box), preview, 0);
+  left = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  gtk_box_pack_start (GTK_BOX (left), preview, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (left), controls, FALSE, FALSE, 0);
+  gtk_widget_show (controls);
+  gtk_widget_show (left);
+  gtk_box_pack_start (GTK_BOX (box), left, FALSE, FALSE, 0);
+  gtk_box_reorder_child (GTK_BOX (box), left, 0);
 
   gimp_procedure_dialog_fill (dialog, "neural-style-box", NULL);
 }

@@ -17,8 +17,6 @@ leaves the image as it was.
 import os
 import time
 
-import cv2
-
 import gimp2test as g
 import gui
 
@@ -212,12 +210,14 @@ def check_picture_and_cancel(tap, fixture, display, server):
     source = g.read_image(fixture.out_path("source.png"))
     crop = gui.preview_crop(source, 0, 0, 300, 200)
     dialog = gui.DialogWindow(display, window, crop, fixture.path("dialog.png"))
+    # The preview is done once the whole layer is measured (no status).
+    gui.wait_state(os.environ["NEURAL_STYLE_DIALOG_STATE"], lambda s: s.get("status") == "", 180)
     shown = dialog.preview(lambda shown: g.psnr(shown, crop) < PAINTED_BELOW_DB, 180)
-    # Magenta's painting of a crop is not a crop of its painting: the
-    # reference is the CLI's painting of the crop.
-    cv2.imwrite(fixture.out_path("crop.png"), crop)
-    _, _, painted = g.run_cli(fixture, fixture.out_path("crop.png"),
-                              fixture.out_path("crop-cli.png"), ("--style", starry))
+    # The preview paints the crop with the whole layer's statistics: the
+    # reference is the crop of the CLI's painting of the whole layer.
+    _, _, whole = g.run_cli(fixture, fixture.out_path("source.png"),
+                            fixture.out_path("source-cli.png"), ("--style", starry))
+    painted = gui.preview_crop(whole, 0, 0, 300, 200) if whole is not None else None
     value = g.psnr(shown, painted) if shown is not None and painted is not None else float("nan")
     tap.ok(value >= g.MIN_PSNR,
            "the dialog previews the picture remembered from the batch run",

@@ -545,6 +545,47 @@ test_sample_override (void)
   g_assert_cmpint (overridden->crop.width, ==, 0);
 }
 
+/* The swatches' sample shows no text on GIMP 3.0's and GIMP 3.2's splashes:
+ * their wordmarks' boxes, measured on the splashes as Debian 13 and sid
+ * ship them (margins included), never meet it, and it lies inside. */
+static gboolean
+meets (const NsRect *a,
+       const NsRect *b)
+{
+  return a->x < b->x + b->width && b->x < a->x + a->width
+         && a->y < b->y + b->height && b->y < a->y + a->height;
+}
+
+static void
+test_splash_crop_shows_no_text (void)
+{
+  static const struct
+  {
+    const gchar *gimp;
+    gint         width, height;
+    NsRect       text[2];
+  } splashes[] = {
+    { "3.0", 1920, 1080, { { 40, 280, 1020, 220 }, { 1830, 1020, 85, 55 } } },
+    { "3.2", 1591, 1080, { { 820, 50, 720, 190 }, { 0, 0, 0, 0 } } },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (splashes); i++)
+    {
+      const NsRect crop = ns_swatch_splash_crop (splashes[i].width, splashes[i].height);
+
+      g_test_message ("GIMP %s's splash: the sample is %d x %d at (%d, %d)", splashes[i].gimp,
+                      crop.width, crop.height, crop.x, crop.y);
+      g_assert_cmpint (crop.width, ==, 720);
+      g_assert_cmpint (crop.height, ==, 480);
+      g_assert_cmpint (crop.x, >=, 0);
+      g_assert_cmpint (crop.y, >=, 0);
+      g_assert_cmpint (crop.x + crop.width, <=, splashes[i].width);
+      g_assert_cmpint (crop.y + crop.height, <=, splashes[i].height);
+      for (guint k = 0; k < 2; k++)
+        g_assert_false (meets (&crop, &splashes[i].text[k]));
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -561,6 +602,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   /* First: it sets the environment, before any thread runs. */
   g_test_add_func ("/swatch/sample-override", test_sample_override);
+  g_test_add_func ("/swatch/splash-crop-shows-no-text", test_splash_crop_shows_no_text);
   g_test_add_func ("/swatch/made-once-then-reused", test_made_once_then_reused);
   g_test_add_func ("/swatch/remade-when-model-changes", test_remade_when_model_changes);
   g_test_add_func ("/swatch/broken-model-error-mark", test_broken_model_error_mark);
