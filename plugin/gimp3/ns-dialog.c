@@ -628,12 +628,29 @@ list_selected_id (Dialog *ui)
 }
 
 /* For the tests: see ns-dialog-state.h. */
+/* For the tests: how many whole rows the style list shows. */
+static gint
+visible_rows (Dialog *ui)
+{
+  GdkRectangle visible, cell = { 0, 0, 0, 0 };
+  GtkTreePath *first;
+
+  if (! gtk_widget_get_realized (ui->list))
+    return 0;
+  first = gtk_tree_path_new_first ();
+  gtk_tree_view_get_visible_rect (GTK_TREE_VIEW (ui->list), &visible);
+  gtk_tree_view_get_cell_area (GTK_TREE_VIEW (ui->list), first, NULL, &cell);
+  gtk_tree_path_free (first);
+  return cell.height > 0 ? visible.height / cell.height : 0;
+}
+
 static void
 report_state (Dialog *ui)
 {
   g_autofree gchar *selected = NULL;
   g_autofree gchar *layer = NULL;
   g_autofree gchar *strength_width = NULL;
+  g_autofree gchar *list_rows = NULL;
   gchar             amount[G_ASCII_DTOSTR_BUF_SIZE];
   gdouble           style_amount;
   GtkWidget        *ok;
@@ -646,6 +663,7 @@ report_state (Dialog *ui)
   g_object_get (ui->config, "style-amount", &style_amount, NULL);
   g_ascii_formatd (amount, sizeof (amount), "%.2f", style_amount);
   strength_width = g_strdup_printf ("%d", gtk_widget_get_allocated_width (ui->strength));
+  list_rows = g_strdup_printf ("%d", visible_rows (ui));
   ok = gtk_dialog_get_widget_for_response (GTK_DIALOG (ui->dialog), GTK_RESPONSE_OK);
   ns_dialog_state_write (ui->dialog,
                          "source",          source_names[get_source (ui)],
@@ -659,6 +677,7 @@ report_state (Dialog *ui)
                          "ok-sensitive",    ok && gtk_widget_get_sensitive (ok) ? "1" : "0",
                          "status",          gtk_label_get_text (GTK_LABEL (ui->status)),
                          "strength-width",  strength_width,
+                         "list-rows",       list_rows,
                          NULL);
 }
 

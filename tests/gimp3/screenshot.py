@@ -8,6 +8,9 @@
       to OUT.png.failed).
   screenshot.py --grab X Y W H OUT.png
       saves the window at X Y W H to OUT.png now.
+  screenshot.py --find SCREEN.png EXPECTED.png MIN_DB
+      where SCREEN.png (a screenshot) shows EXPECTED.png, and how well:
+      exit status 0 if it does at MIN_DB or more.
 """
 import os
 import sys
@@ -90,10 +93,25 @@ def wait_for_preview(geometry, rows, seconds):
         time.sleep(1.0)
 
 
+def find_in_file(screen_png, expected_png, min_db):
+    screen = Picture(GdkPixbuf.Pixbuf.new_from_file(screen_png))
+    rows = rows_of(Picture(GdkPixbuf.Pixbuf.new_from_file(expected_png)))
+    where = find(screen, rows)
+    if not where:
+        print('%s does not show %s' % (screen_png, expected_png))
+        return 1
+    value = psnr(screen, rows, *where)
+    print('%s shows %s at %d,%d: PSNR %.1f dB' % (screen_png, expected_png, where[0], where[1],
+                                                 value))
+    return 0 if value >= min_db else 1
+
+
 def main(argv):
     if argv[1] == '--grab':
         grab(*[int(v) for v in argv[2:6]]).pixbuf.savev(argv[6], 'png', [], [])
         return 0
+    if argv[1] == '--find':
+        return find_in_file(argv[2], argv[3], float(argv[4]))
     geometry = [int(v) for v in argv[1:5]]
     expected, out, seconds = argv[5:8]
     rows = rows_of(Picture(GdkPixbuf.Pixbuf.new_from_file(expected)))

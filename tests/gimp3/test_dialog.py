@@ -44,8 +44,13 @@ from nstest import (CLI, TMP, Gimp, check, cli, comment, export_layer,
                     save, snapshot, succeeded)
 
 DIALOG = os.path.join(TMP, 'dialog')
+HERE = os.path.dirname(os.path.abspath(__file__))
 STYLE, TITLE, STRENGTH = 'rain_princess', 'Rain Princess', 0.8
 SAVED, SAVED_TITLE = 'my-coffee', 'Coffee style'
+# The second and third dialogs' layer: 3.7 times the preview's pixels, so
+# that the third dialog's preview (a Magenta style) is a crop of much more.
+COFFEE_SIZE = (600, 400)
+MIN_PREVIEW_DB = 30.0  # the preview against the same crop of the result
 PREVIEW_SIZE = 256  # NS_PREVIEW_SIZE
 SWATCHES = os.path.join(os.environ['HOME'], '.cache', 'neural-style', 'swatches')
 BROKEN = 'broken'  # run-tests' truncated model
@@ -126,6 +131,9 @@ def check_states(default):
     check_state('open', 'it opens with the default style selected in the list, '
                 'the style amount shown for that preset', source='installed', style=default,
                 selected=default, amount_shown='1', ok_sensitive='1')
+    rows = read_state('open').get('list-rows', '0')
+    check(int(rows) >= 6, 'dialog state: the style list shows at least six whole rows',
+          '%s rows' % rows)
     check_state('picture', 'a picture file, none chosen: "Choose a picture", OK and '
                 'Save as Style off, the style amount shown', source='picture', style='',
                 status='Choose a picture', ok_sensitive='0', save_sensitive='0',
@@ -178,7 +186,7 @@ coffee = {}
 
 
 def test_save_as_style():
-    image = photo('coffee.png', 200, 150)
+    image = photo('coffee.png', *COFFEE_SIZE)
     layer = image.get_layers()[0]
     coffee.update(image=image, layer=layer)
     layer.set_name(SAVED_TITLE)
@@ -234,9 +242,31 @@ def test_saved_style_amount():
         if what == 'the last values':
             layer.get_image().remove_layer(layer_above(layer))
             run_filter(image, [layer], Gimp.RunMode.WITH_LAST_VALS)
+        if what == 'the dialog':
+            check_preview_shown(layer, 'saved-amount')
         value = psnr(pixels(layer_above(layer)), pixels(reference.get_layers()[0]))
         check(value >= 35.0, 'style amount 0.5 of a saved style through %s: as the CLI' % what,
               'PSNR against the CLI: %.1f dB' % value)
+
+
+def check_preview_shown(layer, shot):
+    """The preview the driver saw (in @shot.png, once the dialog said
+    nothing more) is the middle of the image as GIMP shows it now, the new
+    layer over @layer: what the filter painted there."""
+    image = layer.get_image().duplicate()
+    image.flatten()
+    flat = image.get_layers()[0]
+    width, height = flat.get_width(), flat.get_height()
+    crop_w, crop_h = min(width, PREVIEW_SIZE), min(height, PREVIEW_SIZE)
+    image.crop(crop_w, crop_h, (width - crop_w) // 2, (height - crop_h) // 2)
+    expected = save(image, os.path.join(DIALOG, shot + '-expected.png'))
+    image.delete()
+    found = subprocess.run(['python3', '-B', os.path.join(HERE, 'screenshot.py'), '--find',
+                            os.path.join(DIALOG, shot + '.png'), expected, str(MIN_PREVIEW_DB)],
+                           capture_output=True, text=True)
+    check(found.returncode == 0,
+          "%s: the preview of a Magenta style on a %d x %d layer is that crop of the result"
+          % (shot, width, height), (found.stdout + found.stderr).strip())
 
 
 def check_new_layer(image, layer):
