@@ -13,6 +13,34 @@
 #include "ns-new-layer.h"
 #include "ns-styles.h"
 
+GeglBuffer *
+gimp2_drawable_get_buffer (gint32 drawable)
+{
+  GeglBuffer       *buffer = gimp_drawable_get_buffer (drawable);
+  GimpColorProfile *profile;
+  const Babl       *space = NULL;
+
+  if (!buffer || !gimp_item_is_layer (drawable))
+    return buffer;
+
+  /* GIMP 2.10's buffer says sRGB whatever the image's profile, so an Adobe
+   * RGB layer would reach the engine, and come back, as raw numbers.  The
+   * image's space (as GIMP 3's libgimp gives it) lets GEGL convert. */
+  profile = gimp_image_get_color_profile (gimp_item_get_image (drawable));
+  if (profile)
+    {
+      space = gimp_color_profile_get_space (profile,
+                                            GIMP_COLOR_RENDERING_INTENT_RELATIVE_COLORIMETRIC,
+                                            NULL);
+      g_object_unref (profile);
+    }
+  if (space)
+    gegl_buffer_set_format (buffer,
+                            babl_format_with_space (babl_get_name (gegl_buffer_get_format (buffer)),
+                                                    space));
+  return buffer;
+}
+
 NsStyle *
 gimp2_style_get (NsCatalog        *catalog,
                  const NsSettings *settings,
@@ -30,7 +58,7 @@ gimp2_style_get (NsCatalog        *catalog,
                            _("The style layer is not a layer of an open image"));
       return NULL;
     }
-  buffer = gimp_drawable_get_buffer (settings->style_layer);
+  buffer = gimp2_drawable_get_buffer (settings->style_layer);
   name = gimp_item_get_name (settings->style_layer);
   return ns_styles_from_buffer (catalog, buffer, gegl_buffer_get_extent (buffer), name, error);
 }
@@ -75,8 +103,8 @@ paint_layer (NsEngine            *engine,
              const GeglRectangle *area,
              GError             **error)
 {
-  g_autoptr (GeglBuffer) source = gimp_drawable_get_buffer (drawable);
-  g_autoptr (GeglBuffer) dest = gimp_drawable_get_buffer (layer);
+  g_autoptr (GeglBuffer) source = gimp2_drawable_get_buffer (drawable);
+  g_autoptr (GeglBuffer) dest = gimp2_drawable_get_buffer (layer);
 
   return ns_buffer_paint_new_layer (engine, settings, source, dest, area,
                                     show_progress, NULL, error);

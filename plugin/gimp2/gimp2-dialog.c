@@ -629,7 +629,7 @@ static GtkWidget *
 preview_new (Dialog *d,
              gint32  drawable)
 {
-  g_autoptr (GeglBuffer) buffer = gimp_drawable_get_buffer (drawable);
+  g_autoptr (GeglBuffer) buffer = gimp2_drawable_get_buffer (drawable);
   GeglRectangle area;
   GtkWidget    *vbox = gtk_vbox_new (FALSE, 6);
   GtkWidget    *frame = gtk_frame_new (NULL);

@@ -14,6 +14,11 @@ G_BEGIN_DECLS
  * its seven and the scripts written for it keep working. */
 #define GIMP2_PICTURE_PROCEDURE "plug-in-neural-style-picture"
 
+/* gimp2-apply.c: gimp_drawable_get_buffer() with the image's colour
+ * space in the buffer's format, so that reading "R'G'B'A float" gives
+ * sRGB.  (transfer full) */
+GeglBuffer * gimp2_drawable_get_buffer (gint32 drawable);
+
 /* gimp2-apply.c: the style @settings name: an installed style, a picture
  * file, or a layer of any open image.  (transfer full) */
 NsStyle * gimp2_style_get     (NsCatalog        *catalog,

@@ -8,6 +8,8 @@ measured with Pillow's ImageCms (Little CMS, but none of the CLI's code).
   color.py delta A B      prints the mean and largest colour difference
                           (CIE76 dE, of 8 x 8 block means) between A and B,
                           each taken to sRGB through its embedded profile
+  color.py profile FILE   prints the description of FILE's embedded profile
+                          (nothing when it has none)
 """
 import io
 import sys
@@ -65,6 +67,11 @@ def main():
             return 2
         d = numpy.linalg.norm(block_means(lab(a)) - block_means(lab(b)), axis=-1)
         print('%.2f %.2f' % (d.mean(), d.max()))
+        return 0
+    if len(sys.argv) == 3 and sys.argv[1] == 'profile':
+        icc = Image.open(sys.argv[2]).info.get('icc_profile')
+        if icc:
+            print(ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(icc))).strip())
         return 0
     print(__doc__, file=sys.stderr)
     return 2

@@ -45,6 +45,10 @@ def check(ok, description, note=None):
     return ok
 
 
+def skip(description, reason):
+    emit('ok - %s # SKIP %s' % (description, reason))
+
+
 def run_tests(tests):
     """Runs each function; one that raises counts as one failed test."""
     for test in tests:
@@ -88,6 +92,36 @@ def export_layer(layer, path):
     copy.set_offsets(0, 0)
     save(image, path)
     image.delete()
+    return path
+
+
+def export_profiled(layer, path):
+    """@layer alone, at full opacity, as a PNG carrying its image's colour
+    profile (export_layer's new image has none: sRGB)."""
+    source = layer.get_image()
+    image = Gimp.Image.new_with_precision(layer.get_width(),
+                                          layer.get_height(),
+                                          source.get_base_type(),
+                                          source.get_precision())
+    # Before the copy: a layer copied between images of two profiles is
+    # converted.
+    image.set_color_profile(source.get_color_profile())
+    copy = Gimp.Layer.new_from_drawable(layer, image)
+    image.insert_layer(copy, None, 0)
+    copy.set_offsets(0, 0)
+    copy.set_opacity(100.0)
+    # Gimp.file_save() leaves the profile out: the PNG exporter's
+    # registered default is no profile.
+    procedure = Gimp.get_pdb().lookup_procedure('file-png-export')
+    config = procedure.create_config()
+    config.set_property('run-mode', Gimp.RunMode.NONINTERACTIVE)
+    config.set_property('image', image)
+    config.set_property('file', Gio.File.new_for_path(path))
+    config.set_property('include-color-profile', True)
+    status = procedure.run(config).index(0)
+    image.delete()
+    if status != Gimp.PDBStatusType.SUCCESS:
+        raise RuntimeError('file-png-export failed on ' + path)
     return path
 
 

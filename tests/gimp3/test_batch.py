@@ -13,9 +13,10 @@ import time
 
 from gimpcommon import plugin_runs
 from nstest import (CLI, FLOAT, PROCEDURE, SHARED, TMP, U8, Gegl, Gimp, check,
-                    cli, comment, encoding, export_layer, layer_above, load,
-                    photo, pixels, psnr, refused, run_filter, run_tests,
-                    snapshot, succeeded, unchanged)
+                    cli, comment, encoding, export_layer, export_profiled,
+                    layer_above, load, photo, pixels, psnr, refused,
+                    run_filter, run_tests, skip, snapshot, succeeded,
+                    unchanged)
 
 WAVE = 'The Great Wave off Kanagawa (Neural Style)'
 INDEXED_ERROR = ('Neural Style works on RGB and grayscale images. Convert '
@@ -24,6 +25,13 @@ MIN_PSNR = 35.0       # dB: the same pixels as the CLI, up to rounding
 MAX_SOURCE_PSNR = 25.0  # dB: anything closer to the source is not painted
 STARRY = os.path.join(SHARED, 'test-images', 'styles', 'starry_night.jpg')
 SCREAM = os.path.join(SHARED, 'test-images', 'styles', 'the_scream.jpg')
+# Pillow's ImageCms makes and measures profiled photos (CIE76 dE of 8 x 8
+# block means, each file taken to sRGB through its own profile).
+COLOR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'cli',
+                     'color.py')
+ADOBE_ICC = '/usr/share/color/icc/compatibleWithAdobeRGB1998.icc'
+ADOBE_NAME = 'Compatible with Adobe RGB (1998)'
+MAX_PROFILED_DE = 1.0
 
 
 def offset_photo(name='chelsea.png', width=300, height=200, x=17, y=11):
@@ -474,6 +482,54 @@ def test_bad_picture():
             style=text)
 
 
+def color_tool(*args):
+    """color.py's output, or None when it fails."""
+    done = subprocess.run(['/usr/bin/python3', COLOR] + list(args),
+                          capture_output=True, text=True)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def test_adobe_rgb_photo():
+    """A photo in Adobe RGB (1998), the profile embedded, is painted as the
+    CLI paints the file: GIMP hands the plug-in the layer in sRGB and takes
+    the painting back into the image's space, the CLI converts to sRGB
+    itself."""
+    what = 'an Adobe RGB photo is painted as the CLI paints it'
+    if subprocess.run(['/usr/bin/python3', '-c', 'import PIL.ImageCms, numpy'],
+                      capture_output=True).returncode != 0 \
+       or not os.path.exists(ADOBE_ICC):
+        skip(what, 'no Pillow (python3-pil) or no icc-profiles-free')
+        return
+    srgb = export_layer(photo('chelsea.png', 300, 200).get_layers()[0],
+                        TMP + '/chelsea-srgb.png')
+    adobe = TMP + '/chelsea-adobe.png'
+    if not check(color_tool('adobe', srgb, adobe) is not None,
+                 'color.py makes an Adobe RGB photo'):
+        return
+    image = load(adobe)
+    profile = image.get_color_profile()
+    check(profile is not None and profile.get_label() == ADOBE_NAME,
+          'the Adobe RGB photo keeps its profile when GIMP loads it',
+          profile and profile.get_label())
+    layer = image.get_layers()[0]
+    for options, label in ((('--preserve-colors',), 'colours kept'),
+                           ((), "the style's colours")):
+        status, message = run_filter(image, [layer], style='wave',
+                                     preserve_colors=bool(options))
+        succeeded(status, message, 'Adobe RGB, %s: filter succeeds' % label)
+        name = 'adobe-wave%s' % ''.join(options)
+        painted = export_profiled(layer_above(layer), '%s/%s.png' % (TMP, name))
+        check(color_tool('profile', painted) == ADOBE_NAME,
+              'Adobe RGB, %s: the exported layer carries the profile' % label)
+        cli(adobe, '%s/%s-cli.png' % (TMP, name), '--style', 'wave',
+            *options).delete()
+        delta = color_tool('delta', '%s/%s-cli.png' % (TMP, name), painted)
+        check(delta is not None and float(delta.split()[0]) <= MAX_PROFILED_DE,
+              'Adobe RGB, %s: the new layer has the CLI\'s colours' % label,
+              'dE mean and largest %s, mean at most %.1f expected'
+              % (delta, MAX_PROFILED_DE))
+
+
 def test_indexed_refused():
     image = photo('coffee.png', 120, 80)
     image.convert_indexed(Gimp.ConvertDitherType.NONE,
@@ -499,6 +555,7 @@ run_tests([
     test_unknown_style,
     test_corrupt_model,
     test_indexed_refused,
+    test_adobe_rgb_photo,
     test_picture_style,
     test_style_amount,
     test_style_layer_of_other_image,
