@@ -32,18 +32,7 @@
 
 namespace {
 
-enum Tag : int32_t
-{
-  kNil = 0,
-  kNumber = 1,
-  kString = 2,
-  kTable = 3,
-  kTorch = 4,
-  kBoolean = 5,
-  kFunction = 6,
-  kLegacyRecurFunction = 7,
-  kRecurFunction = 8,
-};
+using namespace ns::t7; // the type tags
 
 // OpenCV's Mat holds at most this many dimensions (CV_MAX_DIM).
 constexpr int kMaxDims = 32;

@@ -17,6 +17,20 @@
 
 namespace ns::t7 {
 
+// The type tag before every serialized value.
+enum Tag : int32_t
+{
+  kNil = 0,
+  kNumber = 1,
+  kString = 2,
+  kTable = 3,
+  kTorch = 4,
+  kBoolean = 5,
+  kFunction = 6,
+  kLegacyRecurFunction = 7,
+  kRecurFunction = 8,
+};
+
 // What a walk found, for tests.
 struct Summary
 {

@@ -35,15 +35,7 @@ namespace {
 
 constexpr double kMaxCaseSeconds = 5.0;
 
-enum Tag : int32_t
-{
-  kNil = 0,
-  kNumber = 1,
-  kString = 2,
-  kTable = 3,
-  kTorch = 4,
-  kBoolean = 5,
-};
+using namespace ns::t7; // the type tags
 
 enum class Expect { Any, Valid, Error };
 
