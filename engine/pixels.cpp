@@ -2,6 +2,8 @@
 #include "engine-private.hpp"
 #include "pixels.hpp"
 
+#include <mutex>
+
 #include <opencv2/imgproc.hpp>
 
 #include <cmath>
@@ -321,6 +323,20 @@ composite_rows (const cv::Mat &styled_rgb, const cv::Mat &source_rgba, const NsO
   cv::merge (planes, 2, rgba);
 }
 
+// OpenCV makes its CIE L*a*b* tables on the first conversion and keeps them
+// for the process; made in one of its worker threads, they are held only
+// there, and leak checkers report them.  Made here, in the caller's thread.
+void
+warm_up_lab ()
+{
+  static std::once_flag once;
+  std::call_once (once, [] {
+    cv::Mat rgb (1, 1, CV_32FC3, cv::Scalar::all (0.5)), lab;
+    cv::cvtColor (rgb, lab, cv::COLOR_RGB2Lab);
+    cv::cvtColor (lab, rgb, cv::COLOR_Lab2RGB);
+  });
+}
+
 } // namespace
 
 cv::Mat
@@ -328,6 +344,8 @@ composite (const cv::Mat &styled_rgb, const cv::Mat &source_rgba, const NsOption
 {
   CV_Assert (styled_rgb.size () == source_rgba.size ());
   cv::Mat rgba (styled_rgb.size (), CV_32FC4);
+  if (options.preserve_colors)
+    warm_up_lab ();
   in_bands (rgba.rows, [&] (int r0, int r1) {
     cv::Mat band = rgba.rowRange (r0, r1);
     composite_rows (styled_rgb.rowRange (r0, r1), source_rgba.rowRange (r0, r1), options, band);

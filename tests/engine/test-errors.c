@@ -436,7 +436,7 @@ test_file_name_with_path (void)
   g_autoptr (GPtrArray) installed = NULL;
 
   g_assert_no_error (error);
-  write_wave_prefix (sub, ".hidden.onnx", WAVE_SIZE);
+  g_free (write_wave_prefix (sub, ".hidden.onnx", WAVE_SIZE));
   installed = ns_catalog_get_installed (catalog);
   g_assert_cmpuint (installed->len, ==, 0);
   g_assert_null (ns_catalog_find_installed (catalog, "out", &error));
