@@ -188,6 +188,17 @@ choose_statistics (const NsEngine &e, const NsOptions &o, const Plan &plan, std:
   return o.statistics == NS_STATISTICS_WHOLE ? NS_STATISTICS_AUTO : NS_STATISTICS_SHRUNK;
 }
 
+// choose_statistics, or the error when whole-image statistics are asked for
+// and cannot be had.
+NsStatistics
+statistics_or_fail (const NsEngine &e, const NsOptions &o, const Plan &plan, std::string &why)
+{
+  const NsStatistics statistics = choose_statistics (e, o, plan, why);
+  if (statistics == NS_STATISTICS_AUTO)
+    fail (NS_ENGINE_ERROR_NO_MEMORY, "%s", why.c_str ());
+  return statistics;
+}
+
 class Stylizer
 {
 public:
@@ -203,9 +214,7 @@ public:
   {
     JobEnd end { e_ };
     std::string why;
-    const NsStatistics statistics = choose_statistics (e_, o_, plan_, why);
-    if (statistics == NS_STATISTICS_AUTO)
-      fail (NS_ENGINE_ERROR_NO_MEMORY, "%s", why.c_str ());
+    const NsStatistics statistics = statistics_or_fail (e_, o_, plan_, why);
     const bool shared = !plan_.whole () && n_layers () > 0;
     const bool exact = shared && statistics == NS_STATISTICS_WHOLE;
 
@@ -238,9 +247,7 @@ public:
   {
     JobEnd end { e_ };
     std::string why;
-    const NsStatistics statistics = choose_statistics (e_, o_, plan_, why);
-    if (statistics == NS_STATISTICS_AUTO)
-      fail (NS_ENGINE_ERROR_NO_MEMORY, "%s", why.c_str ());
+    const NsStatistics statistics = statistics_or_fail (e_, o_, plan_, why);
     e_.norm.use_own_statistics ();
     e_.norm.tick = [this] (int layer) { progress_.tick (layer); };
     if (n_layers () == 0)
@@ -598,9 +605,7 @@ ns_engine_plan_statistics (NsEngine        *engine,
   if (!ns::guard (error, [&] {
         const ns::Geometry geometry (cv::Size (width, height), options->scale);
         const ns::Plan plan = ns::job_plan (*engine, *options, geometry);
-        result = ns::choose_statistics (*engine, *options, plan, reason);
-        if (result == NS_STATISTICS_AUTO)
-          ns::fail (NS_ENGINE_ERROR_NO_MEMORY, "%s", reason.c_str ());
+        result = ns::statistics_or_fail (*engine, *options, plan, reason);
       }))
     return NS_STATISTICS_AUTO;
   if (why && !reason.empty ())

@@ -54,6 +54,20 @@ write_dest (gpointer      user_data,
   return TRUE;
 }
 
+/* @io reads @area of @buffers->source (and writes into @buffers->dest, if
+ * any); @buffers lives as long as @io is used. */
+static NsImageIO
+buffer_io (BufferIO            *buffers,
+           GeglBuffer          *source,
+           GeglBuffer          *dest,
+           const GeglRectangle *area)
+{
+  NsImageIO io = { area->width, area->height, read_source, dest ? write_dest : NULL, buffers };
+
+  *buffers = (BufferIO) { source, dest, *area, pixel_format () };
+  return io;
+}
+
 /* The painting is the whole-image one unless the temporary folder cannot
  * hold what that takes: then GIMP's messages say so before the work. */
 static gboolean
@@ -83,8 +97,8 @@ ns_buffer_paint_new_layer (NsEngine            *engine,
                            gpointer             progress_data,
                            GError             **error)
 {
-  BufferIO  buffers = { source, dest, *area, pixel_format () };
-  NsImageIO io = { area->width, area->height, read_source, write_dest, &buffers };
+  BufferIO  buffers;
+  NsImageIO io = buffer_io (&buffers, source, dest, area);
   NsOptions options;
 
   g_return_val_if_fail (GEGL_IS_BUFFER (source) && GEGL_IS_BUFFER (dest), FALSE);
@@ -103,8 +117,8 @@ ns_buffer_predict_style (NsEngine            *engine,
                          gfloat              *vector,
                          GError             **error)
 {
-  BufferIO  buffers = { buffer, NULL, *area, pixel_format () };
-  NsImageIO io = { area->width, area->height, read_source, NULL, &buffers };
+  BufferIO  buffers;
+  NsImageIO io = buffer_io (&buffers, buffer, NULL, area);
 
   g_return_val_if_fail (GEGL_IS_BUFFER (buffer), FALSE);
 
@@ -120,8 +134,8 @@ ns_buffer_measure_statistics (NsEngine            *engine,
                               gpointer             progress_data,
                               GError             **error)
 {
-  BufferIO  buffers = { source, NULL, *area, pixel_format () };
-  NsImageIO io = { area->width, area->height, read_source, NULL, &buffers };
+  BufferIO  buffers;
+  NsImageIO io = buffer_io (&buffers, source, NULL, area);
 
   g_return_val_if_fail (GEGL_IS_BUFFER (source), NULL);
 
@@ -140,8 +154,8 @@ ns_buffer_paint_region (NsEngine               *engine,
                         gpointer                progress_data,
                         GError                **error)
 {
-  BufferIO  buffers = { source, NULL, *area, pixel_format () };
-  NsImageIO io = { area->width, area->height, read_source, NULL, &buffers };
+  BufferIO  buffers;
+  NsImageIO io = buffer_io (&buffers, source, NULL, area);
   NsRect    rect = { region->x - area->x, region->y - area->y, region->width, region->height };
 
   g_return_val_if_fail (GEGL_IS_BUFFER (source), FALSE);
