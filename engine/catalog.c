@@ -956,13 +956,85 @@ engine_for_arbitrary_style (const NsStyle  *style,
   engine = ns_engine_new_arbitrary (style->transfer_path, style->prediction_path, error);
   if (!engine)
     return NULL;
-  if (style->kind == NS_STYLE_KIND_PICTURE
-      && !ns_engine_predict_style_file (engine, style->path, vector, error))
+  /* A picture whose vector is known (ns_style_get_vector()) is not
+   * predicted again. */
+  if (!style->vector && !ns_engine_predict_style_file (engine, style->path, vector, error))
     return NULL;
-  if (!ns_engine_set_style_vector (engine, style->kind == NS_STYLE_KIND_PICTURE ? vector : style->vector,
-                                   error))
+  if (!ns_engine_set_style_vector (engine, style->vector ? style->vector : vector, error))
     return NULL;
   return g_steal_pointer (&engine);
+}
+
+gboolean
+ns_style_get_vector (const NsStyle  *style,
+                     gfloat         *vector,
+                     GError        **error)
+{
+  g_autoptr (NsEngine) engine = NULL;
+
+  g_return_val_if_fail (style != NULL && vector != NULL, FALSE);
+
+  if (style->kind == NS_STYLE_KIND_NETWORK)
+    {
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                   _("Style '%s' is a trained network: it has no style vector to mix or save; "
+                     "only pictures, layers and Magenta's styles have one"),
+                   style->id);
+      return FALSE;
+    }
+  if (style->vector)
+    {
+      memcpy (vector, style->vector, NS_STYLE_VECTOR_SIZE * sizeof (gfloat));
+      return TRUE;
+    }
+  if (style->kind != NS_STYLE_KIND_PICTURE || !style->transfer_path || !style->prediction_path)
+    {
+      /* Says what is missing or wrong. */
+      engine = ns_engine_new_for_style (style, error);
+      return FALSE;
+    }
+  engine = ns_engine_new_arbitrary (style->transfer_path, style->prediction_path, error);
+  return engine && ns_engine_predict_style_file (engine, style->path, vector, error);
+}
+
+NsStyle *
+ns_style_mix (const NsStyle  *first,
+              const NsStyle  *second,
+              gdouble         mix,
+              GError        **error)
+{
+  g_autofree gfloat *a = g_new (gfloat, NS_STYLE_VECTOR_SIZE);
+  g_autofree gfloat *b = g_new (gfloat, NS_STYLE_VECTOR_SIZE);
+  const gint percent = (gint) lround (mix * 100.0);
+  NsStyle *style;
+
+  g_return_val_if_fail (first != NULL && second != NULL, NULL);
+
+  if (!(mix >= 0.0 && mix <= 1.0))
+    {
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                   _("The mix must be between 0 and 1, not %g"), mix);
+      return NULL;
+    }
+  if (!ns_style_get_vector (first, a, error) || !ns_style_get_vector (second, b, error))
+    return NULL;
+  for (guint i = 0; i < NS_STYLE_VECTOR_SIZE; i++)
+    a[i] = (gfloat) ((1.0 - mix) * a[i] + mix * b[i]);
+
+  style = g_new0 (NsStyle, 1);
+  style->id = g_strdup_printf ("%s+%s", first->id, second->id);
+  /* TRANSLATORS: two styles mixed: "The Starry Night 70 % + The Great
+   * Wave off Kanagawa 30 %" */
+  style->title = g_strdup_printf (_("%s %d %% + %s %d %%"), first->title, 100 - percent,
+                                  second->title, percent);
+  style->format = g_strdup (NS_STYLE_MIX_FORMAT);
+  style->convention = NS_CONVENTION_UNIT;
+  style->kind = NS_STYLE_KIND_VECTOR;
+  style->transfer_path = g_strdup (first->transfer_path);
+  style->prediction_path = g_strdup (first->prediction_path);
+  style->path = g_strdup (first->transfer_path);
+  style->vector = g_steal_pointer (&a);
+  return style;
 }
 
 static gboolean

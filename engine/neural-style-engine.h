@@ -345,6 +345,25 @@ gchar *       ns_style_describe            (const NsStyle      *style);
 NsStyle *     ns_style_copy                (const NsStyle      *style);
 void          ns_style_free                (NsStyle            *style);
 
+/* @style's style vector (NS_STYLE_VECTOR_SIZE floats into @vector): a
+ * preset's, saved style's or mix's own, or predicted now from a picture
+ * by Magenta's prediction network.  A trained network has none: an error
+ * says so. */
+gboolean      ns_style_get_vector          (const NsStyle      *style,
+                                            gfloat             *vector,
+                                            GError            **error);
+/* The format of the styles ns_style_mix() makes. */
+#define NS_STYLE_MIX_FORMAT "mix"
+/* Two styles mixed (Ghiasi et al. 2017 interpolate style vectors): a
+ * vector style whose vector is (1 - @mix) times @first's plus @mix times
+ * @second's, 0 <= @mix <= 1 (0: @first alone).  Both must have a style
+ * vector (see ns_style_get_vector()); it paints with @first's Magenta
+ * networks.  Titled "First 70 % + Second 30 %".  (transfer full) */
+NsStyle *     ns_style_mix                 (const NsStyle      *first,
+                                            const NsStyle      *second,
+                                            gdouble             mix,
+                                            GError            **error);
+
 /* Loads @style's installed model, first checking its size against the
  * catalog ("Model file 'x.onnx' is truncated (2.0 MB of 6.7 MB)").  For a
  * vector style, Magenta's networks with the style's vector; for a picture

@@ -2,6 +2,7 @@
 //
 //   neural-style [--style ID|FILE|PICTURE] [--style-amount F] [--strength F]
 //                [--preserve-colors] [--scale F] [--model-path DIR] IN OUT
+//                [--mix-with ID|PICTURE [--mix F]]
 //   neural-style --style PICTURE --save-style ID [--title T]
 //
 // Exit status: 0 done, 1 error (nothing written), 2 bad usage.
@@ -42,10 +43,16 @@ enum Exit
 // far within NsOptions' 64 bits.
 constexpr double kMaxMemoryMib = 16777216;
 
+// --mix when --mix-with is given alone: half of each style.
+constexpr double kMixDefault = 0.5;
+
 struct Args
 {
   gchar *style = nullptr;
   gdouble style_amount = 1.0;
+  gchar *mix_with = nullptr;
+  gchar *mix_text = nullptr; // --mix as given
+  gdouble mix = kMixDefault;
   gchar *save_style = nullptr;
   gchar *title = nullptr;
   gdouble strength = 1.0;
@@ -63,6 +70,8 @@ struct Args
   ~Args ()
   {
     g_free (style);
+    g_free (mix_with);
+    g_free (mix_text);
     g_free (save_style);
     g_free (title);
     g_free (statistics);
@@ -480,52 +489,59 @@ is_model_path (const char *style)
          || g_file_test (style, G_FILE_TEST_IS_DIR);
 }
 
-NsEngine *
-open_engine (NsCatalog *catalog, const char *style_arg, GError **error)
+// A network file that exists is that file, even where a style has its
+// name (an older saved style could be called "x.onnx").
+bool
+is_network_file (NsCatalog *catalog, const char *style_arg)
 {
-  // A network file that exists is that file, even where a style has its
-  // name (an older saved style could be called "x.onnx").
-  if (style_arg && is_model_path (style_arg)
-      && (!ns_catalog_lookup (catalog, style_arg)
-          || (!g_file_test (style_arg, G_FILE_TEST_IS_DIR) && g_file_test (style_arg, G_FILE_TEST_EXISTS))))
-    return ns_engine_new (style_arg, NS_CONVENTION_AUTO, error);
-
-  g_autoptr (NsStyle) style = ns_catalog_resolve (catalog, style_arg, error);
-  return style ? ns_engine_new_for_style (style, error) : nullptr;
+  return style_arg && is_model_path (style_arg)
+         && (!ns_catalog_lookup (catalog, style_arg)
+             || (!g_file_test (style_arg, G_FILE_TEST_IS_DIR) && g_file_test (style_arg, G_FILE_TEST_EXISTS)));
 }
 
-// The style vector of an arbitrary style: a preset's or saved style's own,
-// or predicted from a picture.
-bool
-style_vector (const NsStyle *style, gfloat *vector, GError **error)
+// The style --style names, mixed with --mix-with's when that is given.
+NsStyle *
+resolve_style (const Args &args, NsCatalog *catalog, GError **error)
 {
-  if (style->kind == NS_STYLE_KIND_VECTOR && style->vector)
+  const char *network = is_network_file (catalog, args.style) ? args.style
+                        : is_network_file (catalog, args.mix_with) ? args.mix_with : nullptr;
+  if (args.mix_with && network)
     {
-      std::copy (style->vector, style->vector + NS_STYLE_VECTOR_SIZE, vector);
-      return true;
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                   _("'%s' is a trained network: only pictures and Magenta's styles can be mixed"),
+                   network);
+      return nullptr;
     }
-  if (style->kind != NS_STYLE_KIND_PICTURE || !style->transfer_path || !style->prediction_path)
-    {
-      // Says what is missing or wrong.
-      g_autoptr (NsEngine) engine = ns_engine_new_for_style (style, error);
-      return false;
-    }
-  g_autoptr (NsEngine) engine = ns_engine_new_arbitrary (style->transfer_path, style->prediction_path, error);
-  return engine && ns_engine_predict_style_file (engine, style->path, vector, error);
+
+  g_autoptr (NsStyle) style = ns_catalog_resolve (catalog, args.style, error);
+  if (!style || !args.mix_with)
+    return g_steal_pointer (&style);
+  g_autoptr (NsStyle) second = ns_catalog_resolve (catalog, args.mix_with, error);
+  return second ? ns_style_mix (style, second, args.mix, error) : nullptr;
+}
+
+NsEngine *
+open_engine (const Args &args, NsCatalog *catalog, GError **error)
+{
+  if (!args.mix_with && is_network_file (catalog, args.style))
+    return ns_engine_new (args.style, NS_CONVENTION_AUTO, error);
+
+  g_autoptr (NsStyle) style = resolve_style (args, catalog, error);
+  return style ? ns_engine_new_for_style (style, error) : nullptr;
 }
 
 int
 save_style (const Args &args, NsCatalog *catalog)
 {
   g_autoptr (GError) error = nullptr;
-  g_autoptr (NsStyle) style = ns_catalog_resolve (catalog, args.style, &error);
+  g_autoptr (NsStyle) style = resolve_style (args, catalog, &error);
   gfloat vector[NS_STYLE_VECTOR_SIZE];
 
   if (style && style->kind == NS_STYLE_KIND_NETWORK)
     g_set_error (&error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
                  _("Style '%s' is a trained network: only a picture (or a style vector) "
                    "can be saved as a style"), style->id);
-  g_autofree gchar *path = style && !error && style_vector (style, vector, &error)
+  g_autofree gchar *path = style && !error && ns_style_get_vector (style, vector, &error)
     ? ns_catalog_save_style (catalog, nullptr, args.save_style, args.title ? args.title : style->title,
                              style->kind == NS_STYLE_KIND_PICTURE ? style->title : nullptr,
                              vector, &error)
@@ -590,7 +606,7 @@ run (const Args &args, const NsOptions &options, NsCatalog *catalog)
   const char *out_path = args.files[1];
   g_autoptr (GError) error = nullptr;
 
-  g_autoptr (NsEngine) engine = open_engine (catalog, args.style, &error);
+  g_autoptr (NsEngine) engine = open_engine (args, catalog, &error);
   if (!engine)
     {
       report (error);
@@ -640,6 +656,15 @@ run (const Args &args, const NsOptions &options, NsCatalog *catalog)
   return EXIT_OK;
 }
 
+// A number from 0 to 1, the whole of @text.
+bool
+parse_fraction (const char *text, gdouble *value)
+{
+  gchar *end = nullptr;
+  *value = g_ascii_strtod (text, &end);
+  return end != text && !*end && *value >= 0 && *value <= 1;
+}
+
 int
 usage_error (GOptionContext *context, const char *message)
 {
@@ -671,9 +696,14 @@ main (int argc, char **argv)
     { "style-amount", 0, 0, G_OPTION_ARG_DOUBLE, &args.style_amount,
       N_("Picture and vector styles: how much of the style against the photo's own, "
          "0 to 1 (default 1)"), N_("F") },
+    { "mix-with", 0, 0, G_OPTION_ARG_FILENAME, &args.mix_with,
+      N_("Mix the style with a second one (an id or a picture); both must be pictures or "
+         "Magenta's styles"), N_("ID|PICTURE") },
+    { "mix", 0, 0, G_OPTION_ARG_STRING, &args.mix_text,
+      N_("How much of the --mix-with style, 0 to 1 (default 0.5)"), N_("F") },
     { "save-style", 0, 0, G_OPTION_ARG_STRING, &args.save_style,
-      N_("Save the picture given by --style as style ID in the user model folder "
-         "(no IN and OUT then)"), N_("ID") },
+      N_("Save the picture given by --style (or the mix, with --mix-with) as style ID in "
+         "the user model folder (no IN and OUT then)"), N_("ID") },
     { "title", 0, 0, G_OPTION_ARG_STRING, &args.title,
       N_("The saved style's title (default: the picture's file name)"), N_("T") },
     { "strength", 0, 0, G_OPTION_ARG_DOUBLE, &args.strength,
@@ -722,6 +752,10 @@ main (int argc, char **argv)
                                                    args.memory_mib, kMaxMemoryMib);
       return usage_error (context, message);
     }
+  if (args.mix_text && !args.mix_with)
+    return usage_error (context, _("--mix needs --mix-with"));
+  if (args.mix_text && !parse_fraction (args.mix_text, &args.mix))
+    return usage_error (context, _("--mix must be a number from 0 to 1"));
   if (statistics_from (args) == (NsStatistics) -1)
     return usage_error (context, _("--statistics must be whole, shrunk or auto"));
   const NsOptions options = options_from (args);

@@ -14,6 +14,7 @@ ns_settings_init (NsSettings *settings)
   settings->preserve_colors = FALSE;
   settings->scale = NS_SCALE_DEFAULT;
   settings->style_amount = NS_STYLE_AMOUNT_DEFAULT;
+  settings->mix = NS_MIX_DEFAULT;
 }
 
 void
@@ -23,6 +24,15 @@ ns_settings_set_style (NsSettings  *settings,
   g_return_if_fail (settings != NULL);
 
   g_strlcpy (settings->style, style ? style : "", sizeof (settings->style));
+}
+
+void
+ns_settings_set_mix_style (NsSettings  *settings,
+                           const gchar *style)
+{
+  g_return_if_fail (settings != NULL);
+
+  g_strlcpy (settings->mix_style, style ? style : "", sizeof (settings->mix_style));
 }
 
 gboolean
@@ -37,6 +47,12 @@ ns_settings_validate (const NsSettings *settings,
   options.strength = settings->strength;
   options.scale = settings->scale;
   options.style_amount = settings->style_amount;
+  if (! (settings->mix >= 0.0 && settings->mix <= 1.0))
+    {
+      g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
+                   _("The mix must be between 0 and 1, not %g"), settings->mix);
+      return FALSE;
+    }
   return ns_options_validate (&options, error);
 }
 
@@ -108,4 +124,18 @@ ns_procedure_style_amount_blurb (void)
   return N_("For a preset, a saved style, a picture or a layer: how much of "
            "the style, 0 to 1; below 1 it mixes in the photo's own style "
            "(trained networks have none to mix)");
+}
+
+const gchar *
+ns_procedure_mix_style_blurb (void)
+{
+  return N_("A second style mixed into the first, both presets, saved styles, "
+           "pictures or layers (an id or a picture's path), or empty for none");
+}
+
+const gchar *
+ns_procedure_mix_blurb (void)
+{
+  return N_("How much of the second style, 0 to 1: 0 paints with the first "
+           "alone, 1 with the second alone");
 }

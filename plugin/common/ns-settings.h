@@ -30,16 +30,23 @@ typedef struct
                            * (see ns_styles_takes_amount()) */
   gint     style_layer;   /* id of a layer whose pixels are the style (it
                            * wins over `style`), or 0 */
+  gchar    mix_style[NS_STYLE_ID_MAX]; /* a second style (an id or a
+                           * picture's path) mixed in, or "": none */
+  gdouble  mix;           /* 0..1: how much of `mix_style` (see
+                           * ns_style_mix()) */
 } NsSettings;
 
 #define NS_STRENGTH_DEFAULT     1.0
 #define NS_SCALE_DEFAULT        1.0
 #define NS_STYLE_AMOUNT_DEFAULT 1.0
+#define NS_MIX_DEFAULT          0.5
 
 void          ns_settings_init          (NsSettings       *settings);
 gboolean      ns_settings_validate      (const NsSettings *settings,
                                          GError          **error);
 void          ns_settings_set_style     (NsSettings       *settings,
+                                         const gchar      *style);
+void          ns_settings_set_mix_style (NsSettings       *settings,
                                          const gchar      *style);
 /* The engine's options for the new layer's pixels: the full style, since
  * the layer's opacity carries the strength. */
@@ -57,6 +64,8 @@ const gchar * ns_procedure_copyright    (void);
 const gchar * ns_procedure_date         (void);
 const gchar * ns_procedure_style_blurb  (void);
 const gchar * ns_procedure_style_amount_blurb (void);
+const gchar * ns_procedure_mix_style_blurb (void);
+const gchar * ns_procedure_mix_blurb    (void);
 
 G_END_DECLS
 

@@ -113,16 +113,6 @@ find_magenta (NsCatalog  *catalog,
   return NULL;
 }
 
-static NsEngine *
-new_predictor (NsCatalog  *catalog,
-               GError    **error)
-{
-  const NsStyle *magenta = find_magenta (catalog, error);
-
-  return magenta ? ns_engine_new_arbitrary (magenta->transfer_path, magenta->prediction_path, error)
-                 : NULL;
-}
-
 NsStyle *
 ns_styles_from_buffer (NsCatalog           *catalog,
                        GeglBuffer          *buffer,
@@ -162,20 +152,75 @@ ns_styles_from_buffer (NsCatalog           *catalog,
   return style;
 }
 
-/* The vector of a picture or vector @style.  (transfer full) */
-static gfloat *
-style_vector (NsCatalog      *catalog,
-              const NsStyle  *style,
-              GError        **error)
+GPtrArray *
+ns_styles_mixable (NsCatalog *catalog)
 {
-  g_autoptr (NsEngine) engine = NULL;
-  g_autofree gfloat   *vector = NULL;
-  gboolean             ok;
+  GPtrArray *styles = ns_catalog_get_installed (catalog);
+
+  for (guint i = styles->len; i-- > 0;)
+    if (! ns_styles_takes_amount (g_ptr_array_index (styles, i)))
+      g_ptr_array_remove_index (styles, i);
+  return styles;
+}
+
+/* Keeps @style's vector in it, predicting a picture's now. */
+static gboolean
+keep_vector (NsStyle  *style,
+             GError  **error)
+{
+  g_autofree gfloat *vector = NULL;
+  gboolean           ok;
 
   if (style->vector)
-    return g_memdup2 (style->vector, NS_STYLE_VECTOR_SIZE * sizeof (gfloat));
+    return TRUE;
 
-  if (style->kind != NS_STYLE_KIND_PICTURE)
+  vector = g_new (gfloat, NS_STYLE_VECTOR_SIZE);
+  ns_styles_engine_lock ();
+  ok = ns_style_get_vector (style, vector, error);
+  ns_styles_engine_unlock ();
+  if (ok)
+    style->vector = g_steal_pointer (&vector);
+  return ok;
+}
+
+NsStyle *
+ns_styles_mix (NsCatalog        *catalog,
+               NsStyle          *style,
+               const NsSettings *settings,
+               NsStyle         **second_cache,
+               GError          **error)
+{
+  g_autoptr (NsStyle) second = NULL;
+
+  g_return_val_if_fail (catalog != NULL && style != NULL && settings != NULL, NULL);
+
+  if (! *settings->mix_style)
+    return ns_style_copy (style);
+
+  if (second_cache && *second_cache && g_strcmp0 ((*second_cache)->id, settings->mix_style) == 0)
+    second = g_steal_pointer (second_cache);
+  else if (! (second = ns_styles_get (catalog, settings->mix_style, error)))
+    return NULL;
+
+  if (! keep_vector (style, error) || ! keep_vector (second, error))
+    return NULL;
+  if (second_cache)
+    {
+      g_clear_pointer (second_cache, ns_style_free);
+      *second_cache = ns_style_copy (second);
+    }
+  return ns_style_mix (style, second, settings->mix, error);
+}
+
+/* The vector of a picture or vector @style.  (transfer full) */
+static gfloat *
+style_vector (const NsStyle  *style,
+              GError        **error)
+{
+  g_autofree gfloat *vector = NULL;
+  gboolean           ok;
+
+  if (style->kind == NS_STYLE_KIND_NETWORK)
     {
       g_set_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE,
                    _("Only a picture or a layer can be saved as a style"));
@@ -184,8 +229,7 @@ style_vector (NsCatalog      *catalog,
 
   vector = g_new (gfloat, NS_STYLE_VECTOR_SIZE);
   ns_styles_engine_lock ();
-  engine = new_predictor (catalog, error);
-  ok = engine && ns_engine_predict_style_file (engine, style->path, vector, error);
+  ok = ns_style_get_vector (style, vector, error);
   ns_styles_engine_unlock ();
   return ok ? g_steal_pointer (&vector) : NULL;
 }
@@ -202,7 +246,7 @@ ns_styles_save (NsCatalog     *catalog,
 
   g_return_val_if_fail (style != NULL && id != NULL, NULL);
 
-  vector = style_vector (catalog, style, error);
+  vector = style_vector (style, error);
   if (! vector)
     return NULL;
 

@@ -46,6 +46,23 @@ gboolean      ns_styles_takes_amount    (const NsStyle *style);
 gdouble       ns_styles_amount          (const NsStyle    *style,
                                          const NsSettings *settings);
 
+/* The installed styles a style can be mixed with: those with a style
+ * vector (see ns_styles_takes_amount()).  (transfer container) */
+GPtrArray *   ns_styles_mixable         (NsCatalog        *catalog);
+
+/* @style mixed with the second style @settings name (mix_style: an
+ * installed style's id or a picture's path) at @settings->mix, or a copy
+ * of @style when they name none (see ns_style_mix()).  A picture's vector
+ * is predicted once and kept in @style (the first) or in @second_cache,
+ * the second style as last made (NULL: none kept; freed and replaced when
+ * it is not the style named), so a mix slider repaints at once.
+ * (transfer full) */
+NsStyle *     ns_styles_mix             (NsCatalog        *catalog,
+                                         NsStyle          *style,
+                                         const NsSettings *settings,
+                                         NsStyle         **second_cache,
+                                         GError          **error);
+
 /* A style from @area of @buffer (a layer's pixels): its style vector,
  * predicted now by Magenta's networks, titled @name.  An error says how to
  * install the networks when they are missing.  (transfer full) */

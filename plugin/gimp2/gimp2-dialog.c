@@ -46,13 +46,19 @@ typedef struct
   NsSwatches   *swatches;
   GtkListStore *store;
   Source        source;
+  NsStyle      *base;         /* the style chosen, before a mix */
+  gchar        *base_key;     /* what `base` was made from */
+  gchar        *base_error;   /* why there is no base */
+  NsStyle      *second;       /* the style last mixed in, or NULL */
   NsStyle      *style;        /* what the preview paints, or NULL */
-  gint32        style_layer;  /* the layer `style` was predicted from */
   gchar        *error;        /* why there is no style */
   GtkWidget    *sources[N_SOURCES];
   GtkWidget    *choosers[N_SOURCES]; /* style list, file button, layer combo */
   GtkWidget    *style_label;
   GtkObject    *amount;
+  GtkWidget    *mix_label;
+  GtkWidget    *mix_combo;
+  GtkObject    *mix;
   GtkWidget    *strength;     /* its slider */
   GtkWidget    *save;
   GtkWidget    *ok;
@@ -123,6 +129,10 @@ report_state (Dialog *d)
                          "layer", layer,
                          "amount", value,
                          "amount-shown", gtk_widget_get_visible (amount) ? "1" : "0",
+                         "mix-style", d->settings->mix_style,
+                         "mix-shown", gtk_widget_get_visible (d->mix_combo) ? "1" : "0",
+                         "mix-sensitive",
+                         gtk_widget_get_sensitive (GIMP_SCALE_ENTRY_SCALE (d->mix)) ? "1" : "0",
                          "save-shown", gtk_widget_get_visible (d->save) ? "1" : "0",
                          "save-sensitive", gtk_widget_get_sensitive (d->save) ? "1" : "0",
                          "ok-sensitive", d->ok && gtk_widget_get_sensitive (d->ok) ? "1" : "0",
@@ -183,24 +193,53 @@ read_source (Dialog *d)
   d->settings->style_layer = MAX (layer, 0);
 }
 
-/* d->style for the settings: a layer's vector is predicted once. */
+/* d->style for the settings: the style chosen, made again only when
+ * another is chosen (a layer's vector is predicted once), then mixed with
+ * the second one, at once too (a picture's vector is predicted once). */
 static void
 update_style (Dialog *d)
 {
   g_autoptr (GError) error = NULL;
+  g_autofree gchar *key = g_strdup_printf ("%d:%d:%s", d->source, d->settings->style_layer,
+                                           d->settings->style);
+  NsSettings mix = *d->settings;
 
-  if (d->settings->style_layer && d->style && d->style_layer == d->settings->style_layer)
-    return;
+  if (g_strcmp0 (key, d->base_key) != 0)
+    {
+      g_clear_pointer (&d->base, ns_style_free);
+      g_clear_pointer (&d->base_error, g_free);
+      g_free (d->base_key);
+      d->base_key = g_steal_pointer (&key);
+      if (d->source == SOURCE_PICTURE && !*d->settings->style)
+        d->base_error = g_strdup (_("Choose a picture"));
+      else if (d->source == SOURCE_LAYER && !d->settings->style_layer)
+        d->base_error = g_strdup (_("Choose a layer"));
+      else if (!(d->base = gimp2_style_get (d->catalog, d->settings, &error)))
+        d->base_error = g_strdup (error->message);
+    }
 
   g_clear_pointer (&d->style, ns_style_free);
   g_clear_pointer (&d->error, g_free);
-  d->style_layer = d->settings->style_layer;
-  if (d->source == SOURCE_PICTURE && !*d->settings->style)
-    d->error = g_strdup (_("Choose a picture"));
-  else if (d->source == SOURCE_LAYER && !d->settings->style_layer)
-    d->error = g_strdup (_("Choose a layer"));
-  else if (!(d->style = gimp2_style_get (d->catalog, d->settings, &error)))
+  if (!d->base)
+    {
+      d->error = g_strdup (d->base_error);
+      return;
+    }
+  /* A trained network has nothing to mix: the mix widgets hide. */
+  if (!ns_styles_takes_amount (d->base))
+    ns_settings_set_mix_style (&mix, NULL);
+  if (!(d->style = ns_styles_mix (d->catalog, d->base, &mix, &d->second, &error)))
     d->error = g_strdup (error->message);
+}
+
+/* Shows or hides a slider made by add_slider(). */
+static void
+slider_set_visible (GtkObject *slider,
+                    gboolean   visible)
+{
+  gtk_widget_set_visible (GIMP_SCALE_ENTRY_LABEL (slider), visible);
+  gtk_widget_set_visible (GIMP_SCALE_ENTRY_SCALE (slider), visible);
+  gtk_widget_set_visible (GIMP_SCALE_ENTRY_SPINBUTTON (slider), visible);
 }
 
 static void
@@ -214,11 +253,14 @@ settings_changed (Dialog *d)
 
   /* Every style that is a style vector; with no style yet, the picture or
    * layer to come. */
-  amount = d->style ? ns_styles_takes_amount (d->style) : picture;
-  gtk_widget_set_visible (GIMP_SCALE_ENTRY_LABEL (d->amount), amount);
-  gtk_widget_set_visible (GIMP_SCALE_ENTRY_SCALE (d->amount), amount);
-  gtk_widget_set_visible (GIMP_SCALE_ENTRY_SPINBUTTON (d->amount), amount);
-  gtk_widget_set_visible (d->save, picture);
+  amount = d->base ? ns_styles_takes_amount (d->base) : picture;
+  slider_set_visible (d->amount, amount);
+  slider_set_visible (d->mix, amount);
+  gtk_widget_set_visible (d->mix_label, amount);
+  gtk_widget_set_visible (d->mix_combo, amount);
+  gimp_scale_entry_set_sensitive (d->mix, *d->settings->mix_style != '\0');
+  /* Pictures, layers and mixes are kept as styles. */
+  gtk_widget_set_visible (d->save, picture || (amount && *d->settings->mix_style));
   gtk_widget_set_sensitive (d->save, d->style != NULL);
   /* No picture or layer yet: OK would paint something else. */
   gtk_widget_set_sensitive (d->ok, d->style != NULL);
@@ -402,7 +444,58 @@ ask_id_and_title (GtkWidget   *parent,
   return ok;
 }
 
-/* Saves the picture or layer style; the list then shows it. */
+/* Mix with */
+
+/* "Mix with": none, or an installed style with a style vector; a picture
+ * a script or the last run named is offered too.  The combo's ids are
+ * kept beside it, GTK 2's GtkComboBoxText having none. */
+static void
+mix_combo_fill (Dialog *d)
+{
+  g_autoptr (GPtrArray) styles = ns_styles_mixable (d->catalog);
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  gint       active = 0;
+
+  gtk_list_store_clear (GTK_LIST_STORE (gtk_combo_box_get_model (GTK_COMBO_BOX (d->mix_combo))));
+  gtk_combo_box_text_append_text (GTK_COMBO_BOX_TEXT (d->mix_combo), _("None"));
+  g_ptr_array_add (ids, g_strdup (""));
+  for (guint i = 0; i < styles->len; i++)
+    {
+      const NsStyle    *style = g_ptr_array_index (styles, i);
+      g_autofree gchar *label = ns_styles_label (d->catalog, style);
+
+      gtk_combo_box_text_append_text (GTK_COMBO_BOX_TEXT (d->mix_combo), label);
+      g_ptr_array_add (ids, g_strdup (style->id));
+    }
+  for (guint i = 0; i < ids->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (ids, i), d->settings->mix_style) == 0)
+      active = i;
+  if (*d->settings->mix_style && active == 0)
+    {
+      g_autofree gchar *name = g_path_get_basename (d->settings->mix_style);
+
+      gtk_combo_box_text_append_text (GTK_COMBO_BOX_TEXT (d->mix_combo), name);
+      g_ptr_array_add (ids, g_strdup (d->settings->mix_style));
+      active = ids->len - 1;
+    }
+  g_object_set_data_full (G_OBJECT (d->mix_combo), "ids", ids, (GDestroyNotify) g_ptr_array_unref);
+  gtk_combo_box_set_active (GTK_COMBO_BOX (d->mix_combo), active);
+}
+
+static void
+on_mix_style (GtkComboBox *combo,
+              Dialog      *d)
+{
+  GPtrArray *ids = g_object_get_data (G_OBJECT (combo), "ids");
+  gint       active = gtk_combo_box_get_active (combo);
+
+  if (!ids || active < 0 || active >= (gint) ids->len)
+    return;
+  ns_settings_set_mix_style (d->settings, g_ptr_array_index (ids, active));
+  settings_changed (d);
+}
+
+/* Saves the picture, layer or mixed style; the list then shows it. */
 static void
 on_save (GtkButton *button,
          Dialog    *d)
@@ -429,6 +522,14 @@ on_save (GtkButton *button,
   ns_catalog_free (d->catalog);
   d->catalog = g_steal_pointer (&catalog);
   swatches_start (d);
+  mix_combo_fill (d);
+  /* A saved mix is chosen, and mixed no more. */
+  if (g_strcmp0 (d->style->format, NS_STYLE_MIX_FORMAT) == 0)
+    {
+      gtk_combo_box_set_active (GTK_COMBO_BOX (d->mix_combo), 0);
+      if (d->source == SOURCE_INSTALLED)
+        choose_id (d, id);
+    }
   g_free (path);
   path = g_strdup_printf (_("Saved as style '%s'"), id);
   gtk_label_set_text (GTK_LABEL (d->status), path);
@@ -580,7 +681,7 @@ static GtkWidget *
 controls_new (Dialog *d)
 {
   GtkWidget *vbox = gtk_vbox_new (FALSE, 12);
-  GtkWidget *table = gtk_table_new (5, 3, FALSE);
+  GtkWidget *table = gtk_table_new (7, 3, FALSE);
   GtkWidget *choosers = gtk_hbox_new (FALSE, 0);
   GtkObject *strength;
   GtkWidget *toggle;
@@ -599,12 +700,18 @@ controls_new (Dialog *d)
                           &d->settings->style_amount, 0.0, 1.0,
                           _("How much of the style; below 1 the photo's own style is "
                             "mixed in (trained networks have none to mix)"));
-  strength = add_slider (d, GTK_TABLE (table), 3, _("S_trength:"), &d->settings->strength,
+  d->mix_combo = gtk_combo_box_text_new ();
+  gimp_help_set_help_data (d->mix_combo, _(ns_procedure_mix_style_blurb ()), NULL);
+  d->mix_label = gimp_table_attach_aligned (GTK_TABLE (table), 0, 3, _("Mi_x with:"), 0.0, 0.5,
+                                            d->mix_combo, 2, FALSE);
+  d->mix = add_slider (d, GTK_TABLE (table), 4, _("M_ix:"), &d->settings->mix, 0.0, 1.0,
+                       _(ns_procedure_mix_blurb ()));
+  strength = add_slider (d, GTK_TABLE (table), 5, _("S_trength:"), &d->settings->strength,
                          0.0, 1.0, _("The new layer's opacity: how much of the painting shows"));
   d->strength = GIMP_SCALE_ENTRY_SCALE (strength);
   /* For the tests: the slider's width after each change of mode. */
   g_signal_connect_swapped (d->strength, "size-allocate", G_CALLBACK (report_state), d);
-  add_slider (d, GTK_TABLE (table), 4, _("Stroke sca_le:"), &d->settings->scale,
+  add_slider (d, GTK_TABLE (table), 6, _("Stroke sca_le:"), &d->settings->scale,
               NS_SCALE_MIN, NS_SCALE_MAX,
               _("Larger values paint larger strokes; 1 is the style's own size"));
 
@@ -710,15 +817,24 @@ gimp2_dialog (gint32      drawable,
                             G_CALLBACK (settings_changed), &d);
   g_signal_connect_swapped (d.choosers[SOURCE_LAYER], "changed",
                             G_CALLBACK (settings_changed), &d);
+  mix_combo_fill (&d);
+  g_signal_connect (d.mix_combo, "changed", G_CALLBACK (on_mix_style), &d);
   d.dialog = dialog;
   settings_changed (&d);
 
   ok = gimp_dialog_run (GIMP_DIALOG (dialog)) == GTK_RESPONSE_OK;
+  /* A trained network mixes with nothing: the mix, hidden, is not kept. */
+  if (ok && d.base && !ns_styles_takes_amount (d.base))
+    ns_settings_set_mix_style (settings, NULL);
 
   gtk_widget_destroy (dialog);
   ns_swatches_free (d.swatches);
   ns_preview_free (d.preview);
   g_clear_pointer (&d.style, ns_style_free);
+  g_clear_pointer (&d.base, ns_style_free);
+  g_clear_pointer (&d.second, ns_style_free);
+  g_free (d.base_key);
+  g_free (d.base_error);
   g_free (d.error);
   *catalog = d.catalog;
   return ok;

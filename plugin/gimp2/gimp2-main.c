@@ -30,10 +30,11 @@ const GimpPlugInInfo PLUG_IN_INFO =
 
 MAIN ()
 
-/* Both procedures' arguments: plug-in-neural-style takes the first
- * N_ARGS, GIMP2_PICTURE_PROCEDURE all.  Script-Fu refuses a call with fewer
- * arguments than a procedure has, so the first keeps its seven and scripts
- * written for it keep working. */
+/* The three procedures' arguments: plug-in-neural-style takes the first
+ * N_ARGS, GIMP2_PICTURE_PROCEDURE the first N_PICTURE_ARGS,
+ * GIMP2_MIX_PROCEDURE all.  Script-Fu refuses a call with fewer arguments
+ * than a procedure has, so each keeps its own and scripts written for it
+ * keep working. */
 enum
 {
   ARG_RUN_MODE,
@@ -46,7 +47,10 @@ enum
   N_ARGS,
   ARG_STYLE_AMOUNT = N_ARGS,
   ARG_STYLE_LAYER,
-  N_PICTURE_ARGS
+  N_PICTURE_ARGS,
+  ARG_MIX_STYLE = N_PICTURE_ARGS,
+  ARG_MIX,
+  N_MIX_ARGS
 };
 
 static void
@@ -82,9 +86,11 @@ query (void)
     { GIMP_PDB_FLOAT,    "scale",           "Stroke scale, 0.25..4 (default 1)" },
     { GIMP_PDB_FLOAT,    "style-amount",    (gchar *) ns_procedure_style_amount_blurb () },
     { GIMP_PDB_DRAWABLE, "style-layer",     "A layer of any open image to take the style from, or -1 for 'style'" },
+    { GIMP_PDB_STRING,   "mix-style",       (gchar *) ns_procedure_mix_style_blurb () },
+    { GIMP_PDB_FLOAT,    "mix",             (gchar *) ns_procedure_mix_blurb () },
   };
 
-  G_STATIC_ASSERT (G_N_ELEMENTS (args) == N_PICTURE_ARGS);
+  G_STATIC_ASSERT (G_N_ELEMENTS (args) == N_MIX_ARGS);
 
   gimp_plugin_domain_register (GETTEXT_PACKAGE, LOCALEDIR);
 
@@ -92,6 +98,7 @@ query (void)
   gimp_plugin_menu_register (NS_PROCEDURE_NAME, NS_MENU_PATH);
   /* Batch only: the dialog offers the same through the menu entry above. */
   install_procedure (GIMP2_PICTURE_PROCEDURE, args, N_PICTURE_ARGS, NULL);
+  install_procedure (GIMP2_MIX_PROCEDURE, args, N_MIX_ARGS, NULL);
 }
 
 /* Settings from a non-interactive call; FALSE if the call is malformed. */
@@ -102,8 +109,9 @@ settings_from_args (const gchar     *name,
                     NsSettings      *settings,
                     GError         **error)
 {
-  const gboolean picture = g_strcmp0 (name, GIMP2_PICTURE_PROCEDURE) == 0;
-  const gint     expected = picture ? N_PICTURE_ARGS : N_ARGS;
+  const gboolean mix = g_strcmp0 (name, GIMP2_MIX_PROCEDURE) == 0;
+  const gboolean picture = mix || g_strcmp0 (name, GIMP2_PICTURE_PROCEDURE) == 0;
+  const gint     expected = mix ? N_MIX_ARGS : picture ? N_PICTURE_ARGS : N_ARGS;
 
   if (n_params != expected)
     {
@@ -129,6 +137,11 @@ settings_from_args (const gchar     *name,
           return FALSE;
         }
     }
+  if (mix)
+    {
+      ns_settings_set_mix_style (settings, param[ARG_MIX_STYLE].data.d_string);
+      settings->mix = param[ARG_MIX].data.d_float;
+    }
   return ns_settings_validate (settings, error);
 }
 
@@ -139,6 +152,7 @@ load_last_settings (NsSettings *settings)
   if (gimp_get_data_size (NS_PROCEDURE_NAME) == sizeof (NsSettings))
     gimp_get_data (NS_PROCEDURE_NAME, settings);
   settings->style[NS_STYLE_ID_MAX - 1] = '\0';
+  settings->mix_style[NS_STYLE_ID_MAX - 1] = '\0';
 }
 
 static GimpPDBStatusType
@@ -152,6 +166,7 @@ run_filter (const gchar     *name,
 {
   g_autoptr (NsCatalog) catalog = NULL;
   g_autoptr (NsStyle) style = NULL;
+  g_autoptr (NsStyle) mixed = NULL;
   NsSettings settings;
 
   if (gimp_image_base_type (image) == GIMP_INDEXED)
@@ -205,7 +220,8 @@ run_filter (const gchar     *name,
         return GIMP_PDB_EXECUTION_ERROR;
     }
 
-  if (!gimp2_apply (image, drawable, style, &settings, error))
+  mixed = ns_styles_mix (catalog, style, &settings, NULL, error);
+  if (!mixed || !gimp2_apply (image, drawable, mixed, &settings, error))
     return GIMP_PDB_EXECUTION_ERROR;
 
   if (run_mode != GIMP_RUN_NONINTERACTIVE)

@@ -13,6 +13,10 @@ G_BEGIN_DECLS
  * arguments than the procedure has, so plug-in-neural-style itself keeps
  * its seven and the scripts written for it keep working. */
 #define GIMP2_PICTURE_PROCEDURE "plug-in-neural-style-picture"
+/* Batch only: the picture procedure's arguments, then a second style
+ * mixed in and how much of it.  A procedure of its own: scripts calling
+ * either of the other two keep working. */
+#define GIMP2_MIX_PROCEDURE "plug-in-neural-style-mix"
 
 /* gimp2-apply.c: gimp_drawable_get_buffer() with the image's colour
  * space in the buffer's format, so that reading "R'G'B'A float" gives

@@ -151,6 +151,7 @@ neural_style_run (GimpProcedure        *procedure,
 {
   g_autoptr (NsCatalog) catalog = NULL;
   g_autoptr (NsStyle)   style = NULL;
+  g_autoptr (NsStyle)   mixed = NULL;
   NsSettings            settings;
   GError               *error = NULL;
 
@@ -189,9 +190,12 @@ neural_style_run (GimpProcedure        *procedure,
   style = ns_config_get_style (catalog, &settings, &error);
   if (! style)
     return run_error (procedure, error);
+  mixed = ns_styles_mix (catalog, style, &settings, NULL, &error);
+  if (! mixed)
+    return run_error (procedure, error);
 
-  settings.style_amount = ns_styles_amount (style, &settings);
-  if (! ns_layer_paint (image, drawables, style, &settings, &error))
+  settings.style_amount = ns_styles_amount (mixed, &settings);
+  if (! ns_layer_paint (image, drawables, mixed, &settings, &error))
     return run_error (procedure, error);
 
   if (run_mode != GIMP_RUN_NONINTERACTIVE)

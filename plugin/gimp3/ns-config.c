@@ -46,6 +46,16 @@ ns_config_add_arguments (GimpProcedure *procedure)
                                        "or none"),
                                      TRUE,
                                      G_PARAM_READWRITE);
+  gimp_procedure_add_string_argument (procedure, "mix-style",
+                                      _("_Mix with"),
+                                      _(ns_procedure_mix_style_blurb ()),
+                                      "",
+                                      G_PARAM_READWRITE);
+  gimp_procedure_add_double_argument (procedure, "mix",
+                                      _("Mi_x"),
+                                      _(ns_procedure_mix_blurb ()),
+                                      0.0, 1.0, NS_MIX_DEFAULT,
+                                      G_PARAM_READWRITE);
 }
 
 void
@@ -53,6 +63,7 @@ ns_config_get_settings (GimpProcedureConfig *config,
                         NsSettings          *settings)
 {
   g_autofree gchar       *style = NULL;
+  g_autofree gchar       *mix_style = NULL;
   g_autoptr (GimpLayer)   layer = NULL;
 
   ns_settings_init (settings);
@@ -63,8 +74,11 @@ ns_config_get_settings (GimpProcedureConfig *config,
                 "scale",           &settings->scale,
                 "style-amount",    &settings->style_amount,
                 "style-layer",     &layer,
+                "mix-style",       &mix_style,
+                "mix",             &settings->mix,
                 NULL);
   ns_settings_set_style (settings, style);
+  ns_settings_set_mix_style (settings, mix_style);
   settings->style_layer = layer ? gimp_item_get_id (GIMP_ITEM (layer)) : 0;
 }
 

@@ -64,12 +64,18 @@ typedef struct
   GtkWidget           *file;
   GtkWidget           *layers;
   GtkWidget           *amount;
+  GtkWidget           *mix_box;       /* "Mix with" and the mix slider */
+  GtkWidget           *mix_combo;
+  GtkWidget           *mix;
   GtkWidget           *strength;      /* its slider */
   GtkWidget           *save;
   gchar               *installed_id;  /* the style chosen in the list */
   gint                 layer_id;      /* the layer chosen in the combo */
+  NsStyle             *base;          /* the style chosen, before a mix */
+  gchar               *base_key;      /* what `base` was made from */
+  gchar               *base_error;    /* why there is no base, or NULL */
+  NsStyle             *second;        /* the style last mixed in, or NULL */
   NsStyle             *style;         /* what the preview paints, or NULL */
-  gchar               *style_key;     /* what `style` was made from */
   gchar               *error;         /* why there is no style, or NULL */
   gboolean             syncing;
 } Dialog;
@@ -156,7 +162,6 @@ sync_style (Dialog *ui)
   gtk_widget_set_visible (ui->list_box, source == SOURCE_INSTALLED);
   gtk_widget_set_visible (ui->file, source == SOURCE_PICTURE);
   gtk_widget_set_visible (ui->layers, source == SOURCE_LAYER);
-  gtk_widget_set_visible (ui->save, source != SOURCE_INSTALLED);
 
   if (source == SOURCE_INSTALLED)
     set_style (ui, ui->installed_id ? ui->installed_id : "", NULL);
@@ -493,7 +498,75 @@ labelled_entry (GtkGrid     *grid,
   return entry;
 }
 
-/* The saved style joins the list and becomes the chosen one. */
+/* Mix with */
+
+/* "Mix with": none, or an installed style with a style vector; a picture
+ * a script or the last run named is offered too. */
+static void
+mix_combo_fill (Dialog *ui)
+{
+  g_autoptr (GPtrArray) styles = ns_styles_mixable (ui->catalog);
+  g_autofree gchar     *current = NULL;
+
+  g_object_get (ui->config, "mix-style", &current, NULL);
+  ui->syncing = TRUE;
+  gtk_combo_box_text_remove_all (GTK_COMBO_BOX_TEXT (ui->mix_combo));
+  gtk_combo_box_text_append (GTK_COMBO_BOX_TEXT (ui->mix_combo), "", _("None"));
+  for (guint i = 0; i < styles->len; i++)
+    {
+      const NsStyle    *style = g_ptr_array_index (styles, i);
+      g_autofree gchar *label = ns_styles_label (ui->catalog, style);
+
+      gtk_combo_box_text_append (GTK_COMBO_BOX_TEXT (ui->mix_combo), style->id, label);
+    }
+  if (! gtk_combo_box_set_active_id (GTK_COMBO_BOX (ui->mix_combo), current ? current : ""))
+    {
+      g_autofree gchar *name = g_path_get_basename (current);
+
+      gtk_combo_box_text_append (GTK_COMBO_BOX_TEXT (ui->mix_combo), current, name);
+      gtk_combo_box_set_active_id (GTK_COMBO_BOX (ui->mix_combo), current);
+    }
+  ui->syncing = FALSE;
+}
+
+static void
+mix_combo_changed (GtkComboBox *combo,
+                   Dialog      *ui)
+{
+  const gchar *id = gtk_combo_box_get_active_id (combo);
+
+  if (! ui->syncing && id)
+    g_object_set (ui->config, "mix-style", id, NULL);
+}
+
+/* "Mix with" and, under it, the mix slider. */
+static GtkWidget *
+mix_box_new (GimpProcedureDialog *dialog,
+             Dialog              *ui)
+{
+  GtkWidget *box;
+  GtkWidget *row   = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *label = gtk_label_new_with_mnemonic (_("_Mix with:"));
+
+  ui->mix_combo = gtk_combo_box_text_new ();
+  gtk_widget_set_tooltip_text (ui->mix_combo, _(ns_procedure_mix_style_blurb ()));
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), ui->mix_combo);
+  gtk_box_pack_start (GTK_BOX (row), label, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (row), ui->mix_combo, TRUE, TRUE, 0);
+  gtk_widget_show_all (row);
+  mix_combo_fill (ui);
+  g_signal_connect (ui->mix_combo, "changed", G_CALLBACK (mix_combo_changed), ui);
+
+  ui->mix = gimp_procedure_dialog_get_scale_entry (dialog, "mix", 1.0);
+  box = gimp_procedure_dialog_fill_box (dialog, "neural-style-mix", "mix", NULL);
+  gtk_box_set_spacing (GTK_BOX (box), 6);
+  gtk_box_pack_start (GTK_BOX (box), row, FALSE, FALSE, 0);
+  gtk_box_reorder_child (GTK_BOX (box), row, 0);
+  return box;
+}
+
+/* The saved style joins the list and becomes the chosen one (a saved mix
+ * is mixed no more). */
 static void
 reload_styles (Dialog      *ui,
                const gchar *id)
@@ -509,6 +582,8 @@ reload_styles (Dialog      *ui,
   ui->catalog = ui->own_catalog = catalog;
   ui->swatches = swatches_new (ui);
   list_fill (ui);
+  g_object_set (ui->config, "mix-style", "", NULL);
+  mix_combo_fill (ui);
   g_free (ui->installed_id);
   ui->installed_id = g_strdup (id);
   g_object_set (ui->config, "style-source", source_names[SOURCE_INSTALLED], NULL);
@@ -587,8 +662,9 @@ preview_changed (gpointer user_data)
   report_state (ui);
 }
 
-/* The style the settings name, made again only when they name another:
- * a layer's style is predicted here, at once. */
+/* The style the settings name (made again only when they name another: a
+ * layer's style is predicted here, at once), then mixed with the second
+ * one, at once too: a picture's vector is predicted once. */
 static void
 update_style (Dialog           *ui,
               const NsSettings *settings)
@@ -596,20 +672,34 @@ update_style (Dialog           *ui,
   g_autoptr (GError) error = NULL;
   g_autofree gchar  *key = g_strdup_printf ("%d:%d:%s", get_source (ui),
                                              settings->style_layer, settings->style);
+  NsSettings         mix = *settings;
 
-  if (g_strcmp0 (key, ui->style_key) == 0)
-    return;
+  if (g_strcmp0 (key, ui->base_key) != 0)
+    {
+      g_clear_pointer (&ui->base, ns_style_free);
+      g_clear_pointer (&ui->base_error, g_free);
+      g_free (ui->base_key);
+      ui->base_key = g_steal_pointer (&key);
+
+      if (get_source (ui) == SOURCE_PICTURE && ! *settings->style)
+        ui->base_error = g_strdup (_("Choose a picture"));
+      else if (get_source (ui) == SOURCE_LAYER && ! settings->style_layer)
+        ui->base_error = g_strdup (_("Choose a layer"));
+      else if (! (ui->base = ns_config_get_style (ui->catalog, settings, &error)))
+        ui->base_error = g_strdup (error->message);
+    }
 
   g_clear_pointer (&ui->style, ns_style_free);
   g_clear_pointer (&ui->error, g_free);
-  g_free (ui->style_key);
-  ui->style_key = g_steal_pointer (&key);
-
-  if (get_source (ui) == SOURCE_PICTURE && ! *settings->style)
-    ui->error = g_strdup (_("Choose a picture"));
-  else if (get_source (ui) == SOURCE_LAYER && ! settings->style_layer)
-    ui->error = g_strdup (_("Choose a layer"));
-  else if (! (ui->style = ns_config_get_style (ui->catalog, settings, &error)))
+  if (! ui->base)
+    {
+      ui->error = g_strdup (ui->base_error);
+      return;
+    }
+  /* A trained network has nothing to mix: the mix widgets hide. */
+  if (! ns_styles_takes_amount (ui->base))
+    ns_settings_set_mix_style (&mix, NULL);
+  if (! (ui->style = ns_styles_mix (ui->catalog, ui->base, &mix, &ui->second, &error)))
     ui->error = g_strdup (error->message);
 }
 
@@ -651,6 +741,7 @@ report_state (Dialog *ui)
   g_autofree gchar *layer = NULL;
   g_autofree gchar *strength_width = NULL;
   g_autofree gchar *list_rows = NULL;
+  g_autofree gchar *mix_style = NULL;
   gchar             amount[G_ASCII_DTOSTR_BUF_SIZE];
   gdouble           style_amount;
   GtkWidget        *ok;
@@ -660,7 +751,7 @@ report_state (Dialog *ui)
 
   selected = list_selected_id (ui);
   layer = g_strdup_printf ("%d", ui->layer_id);
-  g_object_get (ui->config, "style-amount", &style_amount, NULL);
+  g_object_get (ui->config, "style-amount", &style_amount, "mix-style", &mix_style, NULL);
   g_ascii_formatd (amount, sizeof (amount), "%.2f", style_amount);
   strength_width = g_strdup_printf ("%d", gtk_widget_get_allocated_width (ui->strength));
   list_rows = g_strdup_printf ("%d", visible_rows (ui));
@@ -672,6 +763,9 @@ report_state (Dialog *ui)
                          "layer",           layer,
                          "amount",          amount,
                          "amount-shown",    gtk_widget_get_visible (ui->amount) ? "1" : "0",
+                         "mix-style",       mix_style,
+                         "mix-shown",       gtk_widget_get_visible (ui->mix_box) ? "1" : "0",
+                         "mix-sensitive",   gtk_widget_get_sensitive (ui->mix) ? "1" : "0",
                          "save-shown",      gtk_widget_get_visible (ui->save) ? "1" : "0",
                          "save-sensitive",  gtk_widget_get_sensitive (ui->save) ? "1" : "0",
                          "ok-sensitive",    ok && gtk_widget_get_sensitive (ok) ? "1" : "0",
@@ -686,7 +780,7 @@ report_state (Dialog *ui)
 static gboolean
 amount_applies (Dialog *ui)
 {
-  return ui->style ? ns_styles_takes_amount (ui->style) : get_source (ui) != SOURCE_INSTALLED;
+  return ui->base ? ns_styles_takes_amount (ui->base) : get_source (ui) != SOURCE_INSTALLED;
 }
 
 static void
@@ -697,6 +791,11 @@ settings_changed (Dialog *ui)
   ns_config_get_settings (ui->config, &settings);
   update_style (ui, &settings);
   gtk_widget_set_visible (ui->amount, amount_applies (ui));
+  gtk_widget_set_visible (ui->mix_box, amount_applies (ui));
+  gtk_widget_set_sensitive (ui->mix, *settings.mix_style != '\0');
+  /* Pictures, layers and mixes are kept as styles. */
+  gtk_widget_set_visible (ui->save, get_source (ui) != SOURCE_INSTALLED
+                                    || (amount_applies (ui) && *settings.mix_style));
   gtk_widget_set_sensitive (ui->save, ui->style != NULL);
   /* No picture or layer yet: OK would paint something else. */
   gtk_dialog_set_response_sensitive (GTK_DIALOG (ui->dialog), GTK_RESPONSE_OK, ui->style != NULL);
@@ -787,6 +886,7 @@ dialog_fill (GimpProcedureDialog *dialog,
   /* For the tests: the slider's width after each change of mode. */
   g_signal_connect_swapped (ui->strength, "size-allocate", G_CALLBACK (report_state), ui);
   ui->amount = gimp_procedure_dialog_get_scale_entry (dialog, "style-amount", 1.0);
+  ui->mix_box = mix_box_new (dialog, ui);
   scale = gimp_procedure_dialog_get_scale_entry (dialog, "scale", 1.0);
   gimp_scale_entry_set_logarithmic (GIMP_SCALE_ENTRY (scale), TRUE);
   ui->file = gimp_procedure_dialog_get_widget (dialog, "style-file", G_TYPE_NONE);
@@ -797,7 +897,7 @@ dialog_fill (GimpProcedureDialog *dialog,
   gtk_box_set_spacing (GTK_BOX (settings), 6);
   gtk_widget_set_size_request (settings, LIST_WIDTH, -1);
   controls = gimp_procedure_dialog_fill_box (dialog, "neural-style-controls",
-                                             "style-amount", "strength",
+                                             "style-amount", "neural-style-mix", "strength",
                                              "preserve-colors", "scale",
                                              NULL);
   gtk_box_set_spacing (GTK_BOX (controls), 6);
@@ -870,6 +970,9 @@ ns_dialog_run (GimpProcedure        *procedure,
     gtk_widget_grab_focus (ui.list);
 
   run = gimp_procedure_dialog_run (GIMP_PROCEDURE_DIALOG (dialog));
+  /* A trained network mixes with nothing: the mix, hidden, is not kept. */
+  if (run && ui.base && ! ns_styles_takes_amount (ui.base))
+    g_object_set (config, "mix-style", "", NULL);
 
   g_signal_handler_disconnect (config, handler);
   ns_swatches_free (ui.swatches);
@@ -877,7 +980,10 @@ ns_dialog_run (GimpProcedure        *procedure,
   gtk_widget_destroy (dialog);
   ns_catalog_free (ui.own_catalog);
   ns_style_free (ui.style);
-  g_free (ui.style_key);
+  ns_style_free (ui.base);
+  ns_style_free (ui.second);
+  g_free (ui.base_key);
+  g_free (ui.base_error);
   g_free (ui.error);
   g_free (ui.installed_id);
 

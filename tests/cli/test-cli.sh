@@ -511,6 +511,89 @@ test_corrupt_saved_style ()
   expect_failure "Saved style 'broken' is corrupt" && expect_in err "'x', which is not a number"
 }
 
+# mix_vectors A B M: (1 - M) A + M B of two ';'-separated style vectors,
+# in awk's double precision: the blend computed apart from the engine.
+mix_vectors ()
+{
+  awk -v a="$1" -v b="$2" -v m="$3" 'BEGIN {
+    n = split (a, x, ";"); split (b, y, ";")
+    for (i = 1; i <= n; i++)
+      printf "%s%.17g", (i > 1 ? ";" : ""), (1 - m) * x[i] + m * y[i]
+  }'
+}
+
+# vector_of FILE [GROUP]: the vector= line of a saved style (or of GROUP
+# in a catalog).
+vector_of ()
+{
+  awk -v group="${2:-Neural Style}" '
+    /^\[/ { here = ($0 == "[" group "]") }
+    here && /^vector=/ { print substr ($0, 8); exit }' "$1"
+}
+
+# max_difference A B: the largest difference between two vectors.
+max_difference ()
+{
+  awk -v a="$1" -v b="$2" 'BEGIN {
+    n = split (a, x, ";"); split (b, y, ";"); worst = (n == 100 ? 0 : 1e9)
+    for (i = 1; i <= n; i++) { d = x[i] - y[i]; if (d < 0) d = -d; if (d > worst) worst = d }
+    print worst
+  }'
+}
+
+# --mix-with: a preset and a picture mixed as their vectors' blend (the
+# vector saved by --save-style against awk's blend; the painting against
+# a saved style holding awk's blend), the ends equal to each style alone,
+# and the mistakes refused.
+test_mix ()
+{
+  (
+    XDG_DATA_HOME=$work/mix-data
+    export XDG_DATA_HOME
+    saved=$XDG_DATA_HOME/neural-style/models
+    scream=$styles/the_scream.jpg
+    magenta --style "$scream" --save-style my-scream
+    expect_rc 0 || exit 1
+    magenta --style starry-night --mix-with "$scream" --mix 0.3 --save-style mixed
+    expect_rc 0 || exit 1
+    want=$(mix_vectors "$(vector_of "$NEURAL_STYLE_CATALOG" starry-night)" \
+                       "$(vector_of "$saved/my-scream.style")" 0.3)
+    worst=$(max_difference "$want" "$(vector_of "$saved/mixed.style")")
+    awk -v w="$worst" 'BEGIN { exit !(w < 1e-6) }' ||
+      { diag "the saved mix is not 0.7 x starry-night + 0.3 x the scream (off by $worst)"; exit 1; }
+    grep -qx 'title=The Starry Night 70 % + the_scream.jpg 30 %' "$saved/mixed.style" ||
+      { diag "the mix's title:"; sed 's/^/# /' "$saved/mixed.style" | head -3; exit 1; }
+    printf '[Neural Style]\ntitle=By awk\nvector=%s\n' "$want" > "$saved/by-awk.style"
+    magenta -q --style starry-night --mix-with "$scream" --mix 0.3 "$work/small.png" "$work/mix.png"
+    expect_rc 0 || exit 1
+    magenta -q --style by-awk "$work/small.png" "$work/by-awk.png"
+    expect_rc 0 && expect_close "$work/by-awk.png" "$work/mix.png" 0.0005 || exit 1
+    # 0.3 is not 0.7: the blend goes the documented way round.
+    magenta -q --style starry-night --mix-with "$scream" --mix 0.7 "$work/small.png" "$work/mix7.png"
+    expect_rc 0 || exit 1
+    ! expect_close "$work/mix7.png" "$work/mix.png" 0.01 > /dev/null 2>&1 ||
+      { diag "--mix 0.7 paints as 0.3 does"; exit 1; }
+    for end in 0 1; do
+      magenta -q --style starry-night --mix-with my-scream --mix $end "$work/small.png" "$work/mix-end.png"
+      expect_rc 0 || exit 1
+      [ $end = 0 ] && alone=starry-night || alone=my-scream
+      magenta -q --style $alone "$work/small.png" "$work/alone.png"
+      cmp -s "$work/mix-end.png" "$work/alone.png" ||
+        { diag "--mix $end does not paint as $alone alone"; exit 1; }
+    done
+    fresh_out_dir
+    magenta --style starry-night --mix-with wave "$work/small.png" "$work/o/out.png"
+    expect_failure "Style 'wave' is a trained network: it has no style vector to mix" || exit 1
+    magenta --style "$models/wave.onnx" --mix-with my-scream "$work/small.png" "$work/o/out.png"
+    expect_failure "is a trained network: only pictures and Magenta's styles can be mixed" || exit 1
+    expect_usage "--mix needs --mix-with" --style starry-night --mix 0.3 "$work/small.png" "$work/usage.png" &&
+    expect_usage "--mix must be a number from 0 to 1" \
+      --style starry-night --mix-with my-scream --mix 1.5 "$work/small.png" "$work/usage.png" &&
+    expect_usage "--mix must be a number from 0 to 1" \
+      --style starry-night --mix-with my-scream --mix nan "$work/small.png" "$work/usage.png"
+  )
+}
+
 if ! make_images; then
   echo "Bail out! cannot make the test images"
   exit 1
@@ -549,6 +632,7 @@ t "pictures that are not images, empty or missing fail, naming them" \
 t "a 1x1 picture is a style" test_one_pixel_picture
 t "a corrupt saved style is listed as corrupt and fails, naming the problem" \
   test_corrupt_saved_style
+t "--mix-with mixes two styles' vectors; --save-style keeps the mix" test_mix
 
 # Hostile inputs: each a clear error (or a clear warning), never a hang,
 # a crash or a lost file.

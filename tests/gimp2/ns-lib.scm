@@ -106,6 +106,13 @@
                                                         style strength preserve-colors scale
                                                         style-amount style-layer))))
 
+(define (ns-run-mix key image drawable style strength preserve-colors scale
+                    style-amount style-layer mix-style mix)
+  (ns-report-result key (lambda ()
+                          (plug-in-neural-style-mix RUN-NONINTERACTIVE image drawable
+                                                    style strength preserve-colors scale
+                                                    style-amount style-layer mix-style mix))))
+
 ; The layer the filter added: the one just above @source.
 (define (ns-layer-above image source)
   (let ((position (car (gimp-image-get-item-position image source)))

@@ -5,7 +5,8 @@ plug-in-neural-style's seven arguments with a picture's path as the style;
 plug-in-neural-style-picture with a style amount and with a layer of
 another open image as the style; a style saved from the picture (by the
 CLI) used by its id; the style amount with a preset and with the saved
-style (every style vector takes it, as in the CLI).  Each new layer's pixels against the CLI's painting
+style (every style vector takes it, as in the CLI); plug-in-neural-style-mix
+mixing a preset with a picture and a layer with a preset.  Each new layer's pixels against the CLI's painting
 of the same source with the same style (a layer: its pixels exported by
 GIMP), its name after the picture, the layer or the saved style's title.
 Refusals leave the image as it was.
@@ -27,6 +28,8 @@ ERRORS = {
     "both": ("a style and a style layer", ["a style or a style layer, not both"]),
     "channel": ("a channel as the style layer", ["The style layer is not a layer"]),
     "amount-range": ("style amount 1.5", ["Style amount 1.5 is out of range"]),
+    "mix-network": ("a trained network mixed", ["Style 'wave' is a trained network"]),
+    "mix-range": ("mix 1.5", ["The mix must be between 0 and 1, not 1.5"]),
 }
 
 
@@ -111,6 +114,14 @@ def test(fixture, tap):
     check_case(tap, fixture, run, "saved-amount", "the saved style at style amount 0.5",
                SAVED_TITLE, ("--style", SAVED_ID, "--style-amount", "0.5"))
     check_amount_matters(tap, fixture, "saved", "saved-amount", "the saved style")
+    scream = os.path.join(fixture.images, "styles", "the_scream.jpg")
+    check_case(tap, fixture, run, "mix", "a preset mixed with a picture (the mix procedure)",
+               "The Starry Night 70 % + the_scream.jpg 30 %",
+               ("--style", "starry-night", "--mix-with", scream, "--mix", "0.3"))
+    check_case(tap, fixture, run, "mix-layer", "a layer mixed with a preset",
+               "starry layer 50 % + The Great Wave off Kanagawa 50 %",
+               ("--style", fixture.out_path("style-layer.png"), "--mix-with", "great-wave",
+                "--mix", "0.5"))
     check_errors(tap, fixture, run)
 
 
