@@ -702,9 +702,9 @@ controls_new (Dialog *d)
                             "mixed in (trained networks have none to mix)"));
   d->mix_combo = gtk_combo_box_text_new ();
   gimp_help_set_help_data (d->mix_combo, _(ns_procedure_mix_style_blurb ()), NULL);
-  d->mix_label = gimp_table_attach_aligned (GTK_TABLE (table), 0, 3, _("Mi_x with:"), 0.0, 0.5,
+  d->mix_label = gimp_table_attach_aligned (GTK_TABLE (table), 0, 3, _("Mix _with:"), 0.0, 0.5,
                                             d->mix_combo, 2, FALSE);
-  d->mix = add_slider (d, GTK_TABLE (table), 4, _("M_ix:"), &d->settings->mix, 0.0, 1.0,
+  d->mix = add_slider (d, GTK_TABLE (table), 4, _("Mi_x:"), &d->settings->mix, 0.0, 1.0,
                        _(ns_procedure_mix_blurb ()));
   strength = add_slider (d, GTK_TABLE (table), 5, _("S_trength:"), &d->settings->strength,
                          0.0, 1.0, _("The new layer's opacity: how much of the painting shows"));

@@ -11,7 +11,10 @@ preview paints with it, "Save as Style" saves it, OK paints the layer as
 the batch run did, one Ctrl+Z undoes it; then the saved style works by its
 id in batch mode.  Last, a picture file remembered from a batch run: the
 dialog opens with it, its preview looks like the batch painting, and Cancel
-leaves the image as it was.
+leaves the image as it was.  Then a mix remembered from a batch run with
+plug-in-neural-style-mix: the dialog opens with "Mix with" and the mix
+slider set, previews the mix as the CLI paints it, saves it as a style
+(chosen then, mixed no more), and OK paints as the batch run did.
 """
 
 import os
@@ -24,6 +27,9 @@ AMOUNT = 0.7
 LAYER_NAME = "starry layer"
 SAVED_ID = "dialog-starry"
 SAVED_TITLE = "Dialog Starry"
+MIX_ID = "dialog-mix"
+MIX = 0.3
+MIX_TITLE = "The Starry Night 70 % + The Great Wave off Kanagawa 30 %"
 PAINTED_BELOW_DB = 30.0
 SWATCH_TIMEOUT = 300
 
@@ -240,6 +246,65 @@ def check_picture_and_cancel(tap, fixture, display, server):
                         fixture.out_path("after-cancel.png"))
 
 
+def check_mix(tap, fixture, display, server):
+    """A mix left by a batch run: previewed, saved as a style, painted."""
+    server.call('(plug-in-neural-style-mix RUN-NONINTERACTIVE image source "starry-night" '
+                '1.0 0 1.0 1.0 -1 "great-wave" %g)' % MIX)
+    server.call("(define mixed (ns-layer-above image source))")
+    server.call('(ns-export mixed "mix-batch.png")')
+    server.call("(gimp-image-remove-layer image mixed)")
+    call = server.call_in_background(
+        '(plug-in-neural-style RUN-INTERACTIVE image source "" 1.0 0 1.0)')
+    window = display.find_window("^Neural Style$", 60)
+    if not tap.ok(window is not None, "the dialog opens with the mix"):
+        return
+    source = g.read_image(fixture.out_path("source.png"))
+    crop = gui.preview_crop(source, 0, 0, 300, 200)
+    dialog = gui.DialogWindow(display, window, crop, fixture.path("dialog.png"))
+    state = gui.wait_state(os.environ["NEURAL_STYLE_DIALOG_STATE"],
+                           lambda s: s.get("mix-style") == "great-wave" and s.get("status") == "",
+                           180)
+    gui.check_state(tap, state, "the remembered mix: Mix with, the mix slider and Save as Style",
+                    source="installed", style="starry-night+great-wave", mix_style="great-wave",
+                    mix_shown="1", mix_sensitive="1", save_shown="1", ok_sensitive="1")
+    shown = dialog.preview(lambda shown: g.psnr(shown, crop) < PAINTED_BELOW_DB, 180)
+    _, _, whole = g.run_cli(fixture, fixture.out_path("source.png"),
+                            fixture.out_path("mix-cli.png"),
+                            ("--style", "starry-night", "--mix-with", "great-wave",
+                             "--mix", str(MIX)))
+    painted = gui.preview_crop(whole, 0, 0, 300, 200) if whole is not None else None
+    value = g.psnr(shown, painted) if shown is not None and painted is not None else float("nan")
+    tap.ok(value >= g.MIN_PSNR, "the dialog previews the mix as the CLI paints it",
+           "PSNR %.1f dB, expected >= %.0f dB" % (value, g.MIN_PSNR))
+    dialog.screenshot(fixture.path("dialog-mix.png"))
+    tap.comment("the dialog mixing two styles: %s" % fixture.path("dialog-mix.png"))
+    display.keys(window, "alt+v")
+    window_save = display.find_window("^Save as Style$", 20)
+    if tap.ok(window_save is not None, "Save as Style offers to keep the mix"):
+        display.type(window_save, MIX_ID)
+        display.keys(window_save, "Return")
+    saved = os.path.join(fixture.user_models(), MIX_ID + ".style")
+    state = gui.wait_state(os.environ["NEURAL_STYLE_DIALOG_STATE"],
+                           lambda s: s.get("selected") == MIX_ID, 60)
+    tap.ok(os.path.exists(saved), "Save as Style saves the mix", saved)
+    gui.check_state(tap, state, "the saved mix is chosen and mixed no more",
+                    selected=MIX_ID, style=MIX_ID, mix_style="", mix_sensitive="0")
+    display.keys(window, "alt+o")
+    call.join(300)
+    ok, text = call.result or (False, "no answer within 300 s")
+    if not tap.ok(ok, "OK paints with the saved mix", None if ok else text):
+        return
+    server.call("(define mixed (ns-layer-above image source))")
+    tap.equal("the new layer is named after the mix", MIX_TITLE + " (Neural Style)",
+              server.value("(car (gimp-item-get-name mixed))"))
+    server.call('(ns-export mixed "mix-dialog.png")')
+    new = g.read_image(fixture.out_path("mix-dialog.png"))
+    batch = g.read_image(fixture.out_path("mix-batch.png"))
+    value = g.psnr(new, batch) if new is not None and batch is not None else float("nan")
+    tap.ok(value >= g.MIN_PSNR, "the saved mix paints as the batch mix",
+           "PSNR %.1f dB, expected >= %.0f dB" % (value, g.MIN_PSNR))
+
+
 def drive(tap, fixture, display, gimp):
     ready = gimp.server.wait_ready(180)
     if not tap.ok(ready, "GIMP starts with the Script-Fu server",
@@ -252,6 +317,7 @@ def drive(tap, fixture, display, gimp):
     check_undo(tap, fixture, display, gimp.server)
     check_saved(tap, fixture, gimp.server)
     check_picture_and_cancel(tap, fixture, display, gimp.server)
+    check_mix(tap, fixture, display, gimp.server)
 
 
 def test(fixture, tap):

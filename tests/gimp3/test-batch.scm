@@ -46,7 +46,27 @@
            "Script-Fu: the new layer is named after the picture"
            (car (gimp-item-get-name new)))))
 
+; The arguments added last, by name: two styles mixed.
+(define (test-mix)
+  (let* ((image (photo "coffee.png" 120 80))
+         (layer (first-layer image))
+         (ok (catch #f
+                    (plug-in-neural-style #:run-mode RUN-NONINTERACTIVE
+                                          #:image image
+                                          #:drawables (vector layer)
+                                          #:style "starry-night"
+                                          #:mix-style "great-wave"
+                                          #:mix 0.25)
+                    #t))
+         (new (first-layer image)))
+    (check ok "Script-Fu: starry-night mixed with great-wave succeeds" ns-error)
+    (check (string=? (car (gimp-item-get-name new))
+                     "The Starry Night 75 % + The Great Wave off Kanagawa 25 % (Neural Style)")
+           "Script-Fu: the new layer is named after the mix"
+           (car (gimp-item-get-name new)))))
+
 (test-errors)
 (test-happy-path)
 (test-picture-path)
+(test-mix)
 (done)

@@ -71,8 +71,8 @@ def test_registration():
     check(specs['preserve-colors'].get_default_value() is False,
           'preserve-colors is off by default')
     names = [spec.name for spec in procedure.get_arguments()]
-    check(names[-6:] == ['style', 'strength', 'preserve-colors', 'scale',
-                         'style-amount', 'style-layer'],
+    check(names[-8:] == ['style', 'strength', 'preserve-colors', 'scale',
+                         'style-amount', 'style-layer', 'mix-style', 'mix'],
           'the new arguments come last: older scripts keep working', str(names))
     amount = specs['style-amount']
     check((amount.minimum, amount.maximum, amount.get_default_value()) == (0.0, 1.0, 1.0),
@@ -80,6 +80,11 @@ def test_registration():
     check(specs['style-layer'].value_type.name == 'GimpLayer'
           and Gimp.param_spec_item_none_allowed(specs['style-layer']),
           'style-layer is a layer, none by default')
+    mix = specs['mix']
+    check(specs['mix-style'].value_type.name == 'gchararray'
+          and specs['mix-style'].get_default_value() == ''
+          and (mix.minimum, mix.maximum, mix.get_default_value()) == (0.0, 1.0, 0.5),
+          'mix-style a string, empty (no mix) by default; mix 0..1, 0.5 by default')
     check_pluginrc()
 
 
@@ -538,6 +543,37 @@ def test_indexed_refused():
             style='wave')
 
 
+def test_mix_styles():
+    """A preset mixed with a picture, and a layer with a preset, as the CLI
+    mixes them; a trained network and an unknown second style refused."""
+    image, layer, source = picture_case()
+    reference = cli(source, TMP + '/coffee-mix.png', '--style', 'starry-night',
+                    '--mix-with', SCREAM, '--mix', '0.3')
+    status, message = run_filter(image, [layer], style='starry-night', mix_style=SCREAM,
+                                 mix=0.3)
+    succeeded(status, message, 'a preset mixed with a picture: filter succeeds')
+    new = layer_above(layer)
+    check(new is not None
+          and new.get_name() == 'The Starry Night 70 % + the_scream.jpg 30 % (Neural Style)',
+          'the new layer is named after both styles and the mix', new and new.get_name())
+    same_as_cli(new, reference, 'a preset mixed with a picture')
+    style_image = load(STARRY)
+    style_layer = style_image.get_layers()[0]
+    style_layer.set_name('My starry')
+    style_file = export_layer(style_layer, TMP + '/starry-layer.png')
+    reference = cli(source, TMP + '/coffee-layer-mix.png', '--style', style_file,
+                    '--mix-with', 'great-wave', '--mix', '0.6')
+    status, message = run_filter(image, [layer], style_layer=style_layer,
+                                 mix_style='great-wave', mix=0.6)
+    succeeded(status, message, 'a layer mixed with a preset: filter succeeds')
+    same_as_cli(layer_above(layer), reference, 'a layer mixed with a preset')
+    style_image.delete()
+    refused(image, [layer], 'a trained network mixed', style='wave', mix_style='great-wave',
+            needles=["Style 'wave' is a trained network"])
+    refused(image, [layer], 'an unknown second style', style='starry-night',
+            mix_style='no-such-style', needles=["no-such-style"])
+
+
 run_tests([
     test_registration,
     test_rgb_matches_cli,
@@ -561,6 +597,7 @@ run_tests([
     test_style_layer_of_other_image,
     test_saved_style_by_id,
     test_amount_of_presets_and_saved_styles,
+    test_mix_styles,
     test_bad_picture,
     test_killed_mid_run,
 ])

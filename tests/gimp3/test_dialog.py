@@ -26,7 +26,13 @@ meet through marker files in $NS_TEST_TMP/dialog:
   here: ready3 (the dialog opens a third time, at the saved style).
   driver: types style amount 0.5, waits for the preview, presses OK
   here: checks the new layer and the last values against the CLI with
-        --style-amount 0.5; GIMP quits (--quit).
+        --style-amount 0.5.
+  here: ready4 (the dialog opens a fourth time, given a mix of two styles:
+        starry-night with 30 % of great-wave).  The file holds an id.
+  driver: waits for the preview, presses Save as Style..., types the id,
+        Return (the dialog then chooses the saved mix, unmixed), OK
+  here: checks the saved style, the new layer against the CLI's
+        --mix-with, and the preview against the result; GIMP quits (--quit).
 
 On the way the driver keeps the dialog's state (NEURAL_STYLE_DIALOG_STATE,
 see plugin/common/ns-dialog-state.h) and a screenshot at each step
@@ -47,6 +53,8 @@ DIALOG = os.path.join(TMP, 'dialog')
 HERE = os.path.dirname(os.path.abspath(__file__))
 STYLE, TITLE, STRENGTH = 'rain_princess', 'Rain Princess', 0.8
 SAVED, SAVED_TITLE = 'my-coffee', 'Coffee style'
+MIX_SAVED = 'my-mix'
+MIX_TITLE = 'The Starry Night 70 % + The Great Wave off Kanagawa 30 %'
 # The second and third dialogs' layer: 3.7 times the preview's pixels, so
 # that the third dialog's preview (a Magenta style) is a crop of much more.
 COFFEE_SIZE = (600, 400)
@@ -249,6 +257,37 @@ def test_saved_style_amount():
               'PSNR against the CLI: %.1f dB' % value)
 
 
+def test_mix():
+    """Two styles mixed, given to the dialog: its mix widgets, the preview,
+    Save as Style of the mix, and OK, against `neural-style --mix-with`."""
+    image, layer = coffee['image'], coffee['layer']
+    image.remove_layer(layer_above(layer))
+    mark('ready4', MIX_SAVED + '\n')
+    status, message = run_filter(image, [layer], Gimp.RunMode.INTERACTIVE, style='starry-night',
+                                 style_amount=1.0, mix_style='great-wave', mix=0.3)
+    mark('ran4')
+    succeeded(status, message, 'mix: the dialog runs the filter')
+    check_state('mix-open', 'a mix: Mix with and the mix slider shown, Save as Style offered',
+                source='installed', style='starry-night+great-wave', mix_style='great-wave',
+                mix_shown='1', mix_sensitive='1', save_shown='1', status='', ok_sensitive='1')
+    check_state('mix-saved', 'the saved mix chosen, mixed no more', style=MIX_SAVED,
+                selected=MIX_SAVED, mix_style='', mix_sensitive='0', save_shown='0')
+    saved = os.path.join(os.environ['XDG_DATA_HOME'], 'neural-style', 'models',
+                         MIX_SAVED + '.style')
+    check(os.path.isfile(saved), 'mix: Save as Style keeps the mix', saved)
+    new = layer_above(layer)
+    name = new.get_name() if new else None
+    check(name == MIX_TITLE + ' (Neural Style)', "mix: the new layer is named after the mix",
+          name)
+    reference = cli(export_layer(layer, DIALOG + '/coffee-mix.png'),
+                    DIALOG + '/coffee-mix-cli.png', '--style', 'starry-night',
+                    '--mix-with', 'great-wave', '--mix', '0.3')
+    value = psnr(pixels(new), pixels(reference.get_layers()[0]))
+    check(value >= 35.0, 'mix: the saved mix paints as the CLI mixes',
+          'PSNR against the CLI: %.1f dB' % value)
+    check_preview_shown(layer, 'mix-open')
+
+
 def check_preview_shown(layer, shot):
     """The preview the driver saw (in @shot.png, once the dialog said
     nothing more) is the middle of the image as GIMP shows it now, the new
@@ -304,4 +343,4 @@ def check_last_values(image, layer):
 
 
 os.makedirs(DIALOG, exist_ok=True)
-run_tests([test_dialog, test_save_as_style, test_saved_style_amount])
+run_tests([test_dialog, test_save_as_style, test_saved_style_amount, test_mix])
