@@ -3,7 +3,7 @@
 //   neural-style [--style ID|FILE|PICTURE] [--style-amount F] [--strength F]
 //                [--preserve-colors] [--scale F] [--model-path DIR] IN OUT
 //                [--mix-with ID|PICTURE [--mix F]]
-//   neural-style --style PICTURE --save-style ID [--title T]
+//   neural-style --style PICTURE [--mix-with ID|PICTURE [--mix F]] --save-style ID [--title T]
 //
 // Exit status: 0 done, 1 error (nothing written), 2 bad usage.
 #include "config.h"
@@ -705,7 +705,7 @@ main (int argc, char **argv)
       N_("Save the picture given by --style (or the mix, with --mix-with) as style ID in "
          "the user model folder (no IN and OUT then)"), N_("ID") },
     { "title", 0, 0, G_OPTION_ARG_STRING, &args.title,
-      N_("The saved style's title (default: the picture's file name)"), N_("T") },
+      N_("The saved style's title (default: the picture's file name, or the mix's two titles)"), N_("T") },
     { "strength", 0, 0, G_OPTION_ARG_DOUBLE, &args.strength,
       N_("Mix with the original, 0 to 1 (default 1)"), N_("F") },
     { "preserve-colors", 'p', 0, G_OPTION_ARG_NONE, &args.preserve_colors,
