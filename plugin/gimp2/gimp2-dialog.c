@@ -112,6 +112,7 @@ report_state (Dialog *d)
   g_autofree gchar *layer = NULL;
   g_autofree gchar *strength_width = NULL;
   gchar             value[G_ASCII_DTOSTR_BUF_SIZE];
+  gchar             mix[G_ASCII_DTOSTR_BUF_SIZE];
   GtkWidget        *amount;
 
   if (!ns_dialog_state_wanted () || !d->dialog)
@@ -121,6 +122,7 @@ report_state (Dialog *d)
   layer = g_strdup_printf ("%d", d->settings->style_layer);
   amount = GIMP_SCALE_ENTRY_SCALE (d->amount);
   g_ascii_formatd (value, sizeof (value), "%.2f", d->settings->style_amount);
+  g_ascii_formatd (mix, sizeof (mix), "%.2f", d->settings->mix);
   strength_width = g_strdup_printf ("%d", d->strength->allocation.width);
   ns_dialog_state_write (d->dialog,
                          "source", source_names[d->source],
@@ -130,6 +132,7 @@ report_state (Dialog *d)
                          "amount", value,
                          "amount-shown", gtk_widget_get_visible (amount) ? "1" : "0",
                          "mix-style", d->settings->mix_style,
+                         "mix", mix,
                          "mix-shown", gtk_widget_get_visible (d->mix_combo) ? "1" : "0",
                          "mix-sensitive",
                          gtk_widget_get_sensitive (GIMP_SCALE_ENTRY_SCALE (d->mix)) ? "1" : "0",

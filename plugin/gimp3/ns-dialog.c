@@ -743,7 +743,9 @@ report_state (Dialog *ui)
   g_autofree gchar *list_rows = NULL;
   g_autofree gchar *mix_style = NULL;
   gchar             amount[G_ASCII_DTOSTR_BUF_SIZE];
+  gchar             mix_text[G_ASCII_DTOSTR_BUF_SIZE];
   gdouble           style_amount;
+  gdouble           mix;
   GtkWidget        *ok;
 
   if (! ns_dialog_state_wanted () || ! ui->dialog)
@@ -751,8 +753,10 @@ report_state (Dialog *ui)
 
   selected = list_selected_id (ui);
   layer = g_strdup_printf ("%d", ui->layer_id);
-  g_object_get (ui->config, "style-amount", &style_amount, "mix-style", &mix_style, NULL);
+  g_object_get (ui->config, "style-amount", &style_amount, "mix-style", &mix_style,
+                "mix", &mix, NULL);
   g_ascii_formatd (amount, sizeof (amount), "%.2f", style_amount);
+  g_ascii_formatd (mix_text, sizeof (mix_text), "%.2f", mix);
   strength_width = g_strdup_printf ("%d", gtk_widget_get_allocated_width (ui->strength));
   list_rows = g_strdup_printf ("%d", visible_rows (ui));
   ok = gtk_dialog_get_widget_for_response (GTK_DIALOG (ui->dialog), GTK_RESPONSE_OK);
@@ -764,6 +768,7 @@ report_state (Dialog *ui)
                          "amount",          amount,
                          "amount-shown",    gtk_widget_get_visible (ui->amount) ? "1" : "0",
                          "mix-style",       mix_style,
+                         "mix",             mix_text,
                          "mix-shown",       gtk_widget_get_visible (ui->mix_box) ? "1" : "0",
                          "mix-sensitive",   gtk_widget_get_sensitive (ui->mix) ? "1" : "0",
                          "save-shown",      gtk_widget_get_visible (ui->save) ? "1" : "0",

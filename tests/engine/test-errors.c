@@ -602,6 +602,71 @@ test_style_copy (void)
   assert_message (error, "has the wrong size");
 }
 
+/* Two styles mixed: the blend of their vectors (computed here, in double),
+ * its name, and the styles that cannot be mixed. */
+static NsStyle *
+vector_style (const gchar *id,
+              const gchar *title,
+              gfloat       offset)
+{
+  NsStyle *style = g_new0 (NsStyle, 1);
+
+  style->id = g_strdup (id);
+  style->title = g_strdup (title);
+  style->kind = NS_STYLE_KIND_VECTOR;
+  style->vector = g_new (gfloat, NS_STYLE_VECTOR_SIZE);
+  for (guint i = 0; i < NS_STYLE_VECTOR_SIZE; i++)
+    style->vector[i] = offset + 0.01f * (gfloat) i;
+  return style;
+}
+
+static void
+test_mix (void)
+{
+  g_autoptr (NsStyle) first = vector_style ("a", "First", 1.0f);
+  g_autoptr (NsStyle) second = vector_style ("b", "Second", -3.0f);
+  g_autoptr (NsStyle) network = vector_style ("net", "Net", 0.0f);
+  g_autoptr (NsStyle) picture = vector_style ("/no/magenta.png", "magenta.png", 0.0f);
+  g_autoptr (NsStyle) mixed = NULL;
+  g_autoptr (GError) error = NULL;
+  gfloat vector[NS_STYLE_VECTOR_SIZE];
+  const gdouble bad[] = { -0.01, 1.01, NAN, INFINITY };
+
+  mixed = ns_style_mix (first, second, 0.25, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (mixed->id, ==, "a+b");
+  g_assert_cmpstr (mixed->title, ==, "First 75 % + Second 25 %");
+  g_assert_cmpstr (mixed->format, ==, NS_STYLE_MIX_FORMAT);
+  g_assert_cmpint (mixed->kind, ==, NS_STYLE_KIND_VECTOR);
+  for (guint i = 0; i < NS_STYLE_VECTOR_SIZE; i++)
+    g_assert_cmpfloat_with_epsilon (mixed->vector[i],
+                                    0.75 * first->vector[i] + 0.25 * second->vector[i], 1e-6);
+  g_assert_true (ns_style_get_vector (mixed, vector, &error));
+  g_assert_cmpmem (vector, sizeof vector, mixed->vector, sizeof vector);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_null (ns_style_mix (first, second, bad[i], &error));
+      assert_message (error, "The mix must be between 0 and 1");
+      g_clear_error (&error);
+    }
+
+  network->kind = NS_STYLE_KIND_NETWORK;
+  g_clear_pointer (&network->vector, g_free);
+  g_assert_null (ns_style_mix (first, network, 0.5, &error));
+  assert_message (error, "Style 'net' is a trained network: it has no style vector to mix");
+  g_clear_error (&error);
+  g_assert_false (ns_style_get_vector (network, vector, &error));
+  assert_message (error, "is a trained network");
+  g_clear_error (&error);
+
+  /* A picture without Magenta's networks says which to install. */
+  picture->kind = NS_STYLE_KIND_PICTURE;
+  g_clear_pointer (&picture->vector, g_free);
+  g_assert_null (ns_style_mix (picture, second, 0.5, &error));
+  assert_message (error, "needs Magenta's style networks");
+}
+
 /* Images and options */
 
 static NsEngine *
@@ -867,6 +932,7 @@ main (int    argc,
   g_test_add_func ("/errors/catalog/save-style-never-replaces", test_save_style_never_replaces);
   g_test_add_func ("/errors/catalog/save-style-ids", test_save_style_ids);
   g_test_add_func ("/errors/catalog/hostile-saved-styles", test_hostile_saved_styles);
+  g_test_add_func ("/errors/catalog/mix", test_mix);
   g_test_add_func ("/errors/image/empty", test_empty_image);
   g_test_add_func ("/errors/image/too-large", test_too_large);
   g_test_add_func ("/errors/io/read-fails-first", test_read_fails_first);

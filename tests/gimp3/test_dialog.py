@@ -27,10 +27,12 @@ meet through marker files in $NS_TEST_TMP/dialog:
   driver: types style amount 0.5, waits for the preview, presses OK
   here: checks the new layer and the last values against the CLI with
         --style-amount 0.5.
-  here: ready4 (the dialog opens a fourth time, given a mix of two styles:
-        starry-night with 30 % of great-wave).  The file holds an id.
-  driver: waits for the preview, presses Save as Style..., types the id,
-        Return (the dialog then chooses the saved mix, unmixed), OK
+  here: ready4 (the dialog opens a fourth time, at the last values: the
+        saved style at style amount 0.5).  The file holds an id and how
+        many Down presses in "Mix with" reach great-wave.
+  driver: chooses great-wave in "Mix with" (Alt+M, Down...), types mix 0.3
+        (Alt+X), waits for the preview, presses Save as Style..., types
+        the id, Return (the dialog then chooses the saved mix, unmixed), OK
   here: checks the saved style, the new layer against the CLI's
         --mix-with, and the preview against the result; GIMP quits (--quit).
 
@@ -53,8 +55,8 @@ DIALOG = os.path.join(TMP, 'dialog')
 HERE = os.path.dirname(os.path.abspath(__file__))
 STYLE, TITLE, STRENGTH = 'rain_princess', 'Rain Princess', 0.8
 SAVED, SAVED_TITLE = 'my-coffee', 'Coffee style'
-MIX_SAVED = 'my-mix'
-MIX_TITLE = 'The Starry Night 70 % + The Great Wave off Kanagawa 30 %'
+MIX_SAVED, MIX_WITH = 'my-mix', 'great-wave'
+MIX_TITLE = SAVED_TITLE + ' 70 % + The Great Wave off Kanagawa 30 %'
 # The second and third dialogs' layer: 3.7 times the preview's pixels, so
 # that the third dialog's preview (a Magenta style) is a crop of much more.
 COFFEE_SIZE = (600, 400)
@@ -257,18 +259,30 @@ def test_saved_style_amount():
               'PSNR against the CLI: %.1f dB' % value)
 
 
+def mixable_styles():
+    """The ids "Mix with" lists after None: the installed presets and saved
+    styles (style vectors), in the style list's order."""
+    catalog = open(os.environ['NEURAL_STYLE_CATALOG']).read()
+    presets = set(re.findall(r'^\[([^]]+)\]\n(?:[^[\n].*\n)*?format=vector$', catalog, re.M))
+    saved_dir = os.path.join(os.environ['XDG_DATA_HOME'], 'neural-style', 'models')
+    saved = {name[:-len('.style')] for name in os.listdir(saved_dir) if name.endswith('.style')}
+    return [style for style in installed_styles() if style in presets | saved]
+
+
 def test_mix():
-    """Two styles mixed, given to the dialog: its mix widgets, the preview,
-    Save as Style of the mix, and OK, against `neural-style --mix-with`."""
+    """A second style chosen in "Mix with" and the mix typed, over the
+    saved style at amount 0.5: the mix widgets, the preview, Save as Style
+    of the mix, and OK, against `neural-style --mix-with`."""
     image, layer = coffee['image'], coffee['layer']
     image.remove_layer(layer_above(layer))
-    mark('ready4', MIX_SAVED + '\n')
-    status, message = run_filter(image, [layer], Gimp.RunMode.INTERACTIVE, style='starry-night',
-                                 style_amount=1.0, mix_style='great-wave', mix=0.3)
+    mixable = mixable_styles()
+    comment('"Mix with" lists: None %s' % ' '.join(mixable))
+    mark('ready4', '%s %d\n' % (MIX_SAVED, mixable.index(MIX_WITH) + 1))
+    status, message = run_filter(image, [layer], Gimp.RunMode.INTERACTIVE)
     mark('ran4')
     succeeded(status, message, 'mix: the dialog runs the filter')
     check_state('mix-open', 'a mix: Mix with and the mix slider shown, Save as Style offered',
-                source='installed', style='starry-night+great-wave', mix_style='great-wave',
+                source='installed', style=SAVED + '+' + MIX_WITH, mix_style=MIX_WITH, mix='0.30',
                 mix_shown='1', mix_sensitive='1', save_shown='1', status='', ok_sensitive='1')
     check_state('mix-saved', 'the saved mix chosen, mixed no more', style=MIX_SAVED,
                 selected=MIX_SAVED, mix_style='', mix_sensitive='0', save_shown='0')
@@ -280,8 +294,8 @@ def test_mix():
     check(name == MIX_TITLE + ' (Neural Style)', "mix: the new layer is named after the mix",
           name)
     reference = cli(export_layer(layer, DIALOG + '/coffee-mix.png'),
-                    DIALOG + '/coffee-mix-cli.png', '--style', 'starry-night',
-                    '--mix-with', 'great-wave', '--mix', '0.3')
+                    DIALOG + '/coffee-mix-cli.png', '--style', SAVED, '--mix-with', MIX_WITH,
+                    '--mix', '0.3', '--style-amount', '0.5')
     value = psnr(pixels(new), pixels(reference.get_layers()[0]))
     check(value >= 35.0, 'mix: the saved mix paints as the CLI mixes',
           'PSNR against the CLI: %.1f dB' % value)
