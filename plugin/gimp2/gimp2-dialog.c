@@ -689,6 +689,7 @@ controls_new (Dialog *d)
   GtkObject *strength;
   GtkWidget *toggle;
   GtkWidget *hbox;
+  GList     *cells;
 
   gtk_table_set_col_spacings (GTK_TABLE (table), 6);
   gtk_table_set_row_spacings (GTK_TABLE (table), 6);
@@ -704,6 +705,11 @@ controls_new (Dialog *d)
                           _("How much of the style; below 1 the photo's own style is "
                             "mixed in (trained networks have none to mix)"));
   d->mix_combo = gtk_combo_box_text_new ();
+  /* Its titles never widen the dialog (the sliders keep one width as
+   * the mix widgets show and hide): cut with an ellipsis. */
+  cells = gtk_cell_layout_get_cells (GTK_CELL_LAYOUT (d->mix_combo));
+  g_object_set (cells->data, "ellipsize", PANGO_ELLIPSIZE_END, "width-chars", 12, NULL);
+  g_list_free (cells);
   gimp_help_set_help_data (d->mix_combo, _(ns_procedure_mix_style_blurb ()), NULL);
   d->mix_label = gimp_table_attach_aligned (GTK_TABLE (table), 0, 3, _("Mix _with:"), 0.0, 0.5,
                                             d->mix_combo, 2, FALSE);
@@ -807,6 +813,7 @@ gimp2_dialog (gint32      drawable,
   gtk_box_pack_start (GTK_BOX (hbox), controls_new (&d), TRUE, TRUE, 0);
 
   swatches_start (&d);
+  mix_combo_fill (&d);
   choose_id (&d, d.source == SOURCE_INSTALLED ? settings->style : NULL);
   if (gtk_combo_box_get_active (GTK_COMBO_BOX (d.choosers[SOURCE_INSTALLED])) < 0)
     choose_id (&d, ns_catalog_default_style (d.catalog)
@@ -820,7 +827,6 @@ gimp2_dialog (gint32      drawable,
                             G_CALLBACK (settings_changed), &d);
   g_signal_connect_swapped (d.choosers[SOURCE_LAYER], "changed",
                             G_CALLBACK (settings_changed), &d);
-  mix_combo_fill (&d);
   g_signal_connect (d.mix_combo, "changed", G_CALLBACK (on_mix_style), &d);
   d.dialog = dialog;
   settings_changed (&d);

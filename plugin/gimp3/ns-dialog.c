@@ -64,7 +64,7 @@ typedef struct
   GtkWidget           *file;
   GtkWidget           *layers;
   GtkWidget           *amount;
-  GtkWidget           *mix_box;       /* "Mix with" and the mix slider */
+  GtkWidget           *mix_row;       /* "Mix with" and its combo */
   GtkWidget           *mix_combo;
   GtkWidget           *mix;
   GtkWidget           *strength;      /* its slider */
@@ -539,16 +539,19 @@ mix_combo_changed (GtkComboBox *combo,
     g_object_set (ui->config, "mix-style", id, NULL);
 }
 
-/* "Mix with" and, under it, the mix slider. */
+/* "Mix with" and its combo, in a row. */
 static GtkWidget *
-mix_box_new (GimpProcedureDialog *dialog,
-             Dialog              *ui)
+mix_row_new (Dialog *ui)
 {
-  GtkWidget *box;
   GtkWidget *row   = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *label = gtk_label_new_with_mnemonic (_("_Mix with:"));
+  GList     *cells;
 
   ui->mix_combo = gtk_combo_box_text_new ();
+  /* A long title never widens the dialog: cut with an ellipsis. */
+  cells = gtk_cell_layout_get_cells (GTK_CELL_LAYOUT (ui->mix_combo));
+  g_object_set (cells->data, "ellipsize", PANGO_ELLIPSIZE_END, "width-chars", 12, NULL);
+  g_list_free (cells);
   gtk_widget_set_tooltip_text (ui->mix_combo, _(ns_procedure_mix_style_blurb ()));
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), ui->mix_combo);
   gtk_box_pack_start (GTK_BOX (row), label, FALSE, FALSE, 0);
@@ -556,13 +559,7 @@ mix_box_new (GimpProcedureDialog *dialog,
   gtk_widget_show_all (row);
   mix_combo_fill (ui);
   g_signal_connect (ui->mix_combo, "changed", G_CALLBACK (mix_combo_changed), ui);
-
-  ui->mix = gimp_procedure_dialog_get_scale_entry (dialog, "mix", 1.0);
-  box = gimp_procedure_dialog_fill_box (dialog, "neural-style-mix", "mix", NULL);
-  gtk_box_set_spacing (GTK_BOX (box), 6);
-  gtk_box_pack_start (GTK_BOX (box), row, FALSE, FALSE, 0);
-  gtk_box_reorder_child (GTK_BOX (box), row, 0);
-  return box;
+  return row;
 }
 
 /* The saved style joins the list and becomes the chosen one (a saved mix
@@ -769,7 +766,7 @@ report_state (Dialog *ui)
                          "amount-shown",    gtk_widget_get_visible (ui->amount) ? "1" : "0",
                          "mix-style",       mix_style,
                          "mix",             mix_text,
-                         "mix-shown",       gtk_widget_get_visible (ui->mix_box) ? "1" : "0",
+                         "mix-shown",       gtk_widget_get_visible (ui->mix_row) ? "1" : "0",
                          "mix-sensitive",   gtk_widget_get_sensitive (ui->mix) ? "1" : "0",
                          "save-shown",      gtk_widget_get_visible (ui->save) ? "1" : "0",
                          "save-sensitive",  gtk_widget_get_sensitive (ui->save) ? "1" : "0",
@@ -796,7 +793,8 @@ settings_changed (Dialog *ui)
   ns_config_get_settings (ui->config, &settings);
   update_style (ui, &settings);
   gtk_widget_set_visible (ui->amount, amount_applies (ui));
-  gtk_widget_set_visible (ui->mix_box, amount_applies (ui));
+  gtk_widget_set_visible (ui->mix_row, amount_applies (ui));
+  gtk_widget_set_visible (ui->mix, amount_applies (ui));
   gtk_widget_set_sensitive (ui->mix, *settings.mix_style != '\0');
   /* Pictures, layers and mixes are kept as styles. */
   gtk_widget_set_visible (ui->save, get_source (ui) != SOURCE_INSTALLED
@@ -891,7 +889,8 @@ dialog_fill (GimpProcedureDialog *dialog,
   /* For the tests: the slider's width after each change of mode. */
   g_signal_connect_swapped (ui->strength, "size-allocate", G_CALLBACK (report_state), ui);
   ui->amount = gimp_procedure_dialog_get_scale_entry (dialog, "style-amount", 1.0);
-  ui->mix_box = mix_box_new (dialog, ui);
+  ui->mix = gimp_procedure_dialog_get_scale_entry (dialog, "mix", 1.0);
+  ui->mix_row = mix_row_new (ui);
   scale = gimp_procedure_dialog_get_scale_entry (dialog, "scale", 1.0);
   gimp_scale_entry_set_logarithmic (GIMP_SCALE_ENTRY (scale), TRUE);
   ui->file = gimp_procedure_dialog_get_widget (dialog, "style-file", G_TYPE_NONE);
@@ -902,11 +901,14 @@ dialog_fill (GimpProcedureDialog *dialog,
   gtk_box_set_spacing (GTK_BOX (settings), 6);
   gtk_widget_set_size_request (settings, LIST_WIDTH, -1);
   controls = gimp_procedure_dialog_fill_box (dialog, "neural-style-controls",
-                                             "style-amount", "neural-style-mix", "strength",
+                                             "style-amount", "mix", "strength",
                                              "preserve-colors", "scale",
                                              NULL);
   gtk_box_set_spacing (GTK_BOX (controls), 6);
   gtk_widget_set_size_request (controls, LIST_WIDTH, -1);
+  /* "Mix with" right above its slider. */
+  gtk_box_pack_start (GTK_BOX (controls), ui->mix_row, FALSE, FALSE, 0);
+  gtk_box_reorder_child (GTK_BOX (controls), ui->mix_row, 1);
 
   /* Right below "Style from": the list, or the layer. */
   style_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);

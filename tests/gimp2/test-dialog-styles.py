@@ -265,8 +265,8 @@ def check_mix(tap, fixture, display, server):
                            lambda s: s.get("mix-style") == "great-wave" and s.get("status") == "",
                            180)
     gui.check_state(tap, state, "the remembered mix: Mix with, the mix slider and Save as Style",
-                    source="installed", style="starry-night+great-wave", mix_style="great-wave", mix="0.30",
-                    mix_shown="1", mix_sensitive="1", save_shown="1", ok_sensitive="1")
+                    source="installed", style="starry-night+great-wave", mix_style="great-wave",
+                    mix="0.30", mix_shown="1", mix_sensitive="1", save_shown="1", ok_sensitive="1")
     shown = dialog.preview(lambda shown: g.psnr(shown, crop) < PAINTED_BELOW_DB, 180)
     _, _, whole = g.run_cli(fixture, fixture.out_path("source.png"),
                             fixture.out_path("mix-cli.png"),

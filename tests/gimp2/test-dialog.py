@@ -120,7 +120,7 @@ def run_dialog(tap, fixture, display, server, screenshot_path):
     gui.check_state(tap, state, "it opens at the remembered trained network, selected, "
                     "no style amount for it; the chosen source's label not greyed",
                     source="installed", style="wave", selected="wave", amount_shown="0",
-                    save_shown="0", ok_sensitive="1", chosen_label_greyed="0")
+                    mix_shown="0", save_shown="0", ok_sensitive="1", chosen_label_greyed="0")
     final = use_dialog(tap, fixture, dialog, screenshot_path)
     display.keys(dialog.window, "alt+o")
     call.join(180)

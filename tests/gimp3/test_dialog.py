@@ -156,7 +156,7 @@ def check_states(default):
     check_state('installed-again', 'back to the installed styles: the list still selects '
                 'the default', source='installed', selected=default, style=default)
     check_state('chosen', 'the trained network chosen: no style amount for it',
-                source='installed', style=STYLE, selected=STYLE, amount_shown='0',
+                source='installed', style=STYLE, selected=STYLE, amount_shown='0', mix_shown='0',
                 ok_sensitive='1')
 
 
