@@ -194,6 +194,65 @@ test_save_refuses_a_network (void)
   g_assert_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE);
 }
 
+/* The dialogs' mix: a picture mixed with a preset is the blend of the
+ * picture's vector (predicted apart, by the engine) and the preset's; the
+ * picture's vector is kept in its style and the preset in the cache, so a
+ * mix slider reuses both; no second style is the style itself; a trained
+ * network mixes with nothing. */
+static void
+test_mix (void)
+{
+  g_autoptr (NsCatalog) catalog = open_catalog ();
+  g_autofree gchar     *picture = style_picture ("the_scream.jpg");
+  g_autofree gfloat    *scream = predict_file (catalog, picture);
+  const NsStyle        *wave = ns_styles_resolve (catalog, "great-wave", NULL);
+  g_autoptr (NsStyle)   style = NULL;
+  g_autoptr (NsStyle)   second = NULL;
+  g_autoptr (NsStyle)   mixed = NULL;
+  g_autoptr (NsStyle)   unmixed = NULL;
+  g_autoptr (GError)    error = NULL;
+  g_autofree gfloat    *expected = g_new (gfloat, NS_STYLE_VECTOR_SIZE);
+  NsSettings            settings;
+
+  style = ns_styles_get (catalog, picture, &error);
+  g_assert_no_error (error);
+  g_assert_null (style->vector);
+  ns_settings_init (&settings);
+
+  unmixed = ns_styles_mix (catalog, style, &settings, &second, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (unmixed->id, ==, style->id);
+  g_assert_null (second);
+
+  ns_settings_set_mix_style (&settings, "great-wave");
+  settings.mix = 0.4;
+  mixed = ns_styles_mix (catalog, style, &settings, &second, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (style->vector);
+  g_assert_cmpfloat (max_difference (style->vector, scream), <=, 1e-6);
+  g_assert_nonnull (second);
+  g_assert_cmpstr (second->id, ==, "great-wave");
+  for (gint i = 0; i < NS_STYLE_VECTOR_SIZE; i++)
+    expected[i] = (gfloat) (0.6 * scream[i] + 0.4 * wave->vector[i]);
+  g_assert_cmpfloat (max_difference (mixed->vector, expected), <=, 1e-5);
+  g_assert_cmpstr (mixed->title, ==, "the_scream.jpg 60 % + The Great Wave off Kanagawa 40 %");
+
+  /* Again, the picture no longer there: its kept vector is used. */
+  g_clear_pointer (&style->path, g_free);
+  style->path = g_strdup ("/no/such/picture.jpg");
+  settings.mix = 1.0;
+  g_clear_pointer (&mixed, ns_style_free);
+  mixed = ns_styles_mix (catalog, style, &settings, &second, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (max_difference (mixed->vector, wave->vector), <=, 0.0);
+
+  g_clear_pointer (&mixed, ns_style_free);
+  mixed = ns_styles_mix (catalog, (NsStyle *) ns_catalog_lookup (catalog, "wave"), &settings,
+                         NULL, &error);
+  g_assert_null (mixed);
+  g_assert_error (error, NS_ENGINE_ERROR, NS_ENGINE_ERROR_BAD_IMAGE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -211,6 +270,7 @@ main (int    argc,
   g_test_add_func ("/styles/layer", test_layer_style);
   g_test_add_func ("/styles/save-picture-then-use-by-id", test_save_picture_then_use_by_id);
   g_test_add_func ("/styles/save-refuses-a-network", test_save_refuses_a_network);
+  g_test_add_func ("/styles/mix", test_mix);
   status = g_test_run ();
 
   gegl_exit ();
