@@ -1,24 +1,24 @@
 #!/bin/sh
-# test-fetch-http.sh: models/fetch downloading from a real HTTP server on
+# test-fetch-http.sh: neural-style-fetch (models/fetch) downloading from a real HTTP server on
 # 127.0.0.1 (http-server.py, started here) that serves the real files of
 # ../shared: working, missing, redirected, broken-off, corrupt and stalled
 # downloads, ml5 folders, mirrors, and the Magenta networks.  Never the
 # internet: every proxy variable points at a closed port, except for
 # 127.0.0.1.
 #
-# Usage: test-fetch-http.sh SOURCE_ROOT SHARED_DIR (meson passes them; see
+# Usage: test-fetch-http.sh SOURCE_ROOT SHARED_DIR FETCH (meson passes them; see
 # tests/models/meson.build).  Prints TAP; exits nonzero if a test fails.
 
 set -u
 
 srcroot=${1:-}
 shared_dir=${2:-}
-if [ -z "$shared_dir" ]; then
-  echo "Bail out! usage: $0 SOURCE_ROOT SHARED_DIR"
+fetch=${3:-}
+if [ -z "$fetch" ]; then
+  echo "Bail out! usage: $0 SOURCE_ROOT SHARED_DIR FETCH"
   exit 2
 fi
 here=$(cd "$(dirname "$0")" && pwd)
-fetch=$srcroot/models/fetch
 shared=$(cd "$shared_dir" && pwd)
 models=$shared/models
 ml5=$shared/ml5

@@ -1,18 +1,18 @@
 #!/bin/sh
-# test-fetch.sh: models/fetch against the real models in ../shared/models.
+# test-fetch.sh: neural-style-fetch (models/fetch) against the real models in ../shared/models.
 #
-# Usage: test-fetch.sh SOURCE_ROOT SHARED_DIR (meson passes them; see
+# Usage: test-fetch.sh SOURCE_ROOT SHARED_DIR FETCH (meson passes them; see
 # tests/models/meson.build).  Prints TAP; exits nonzero if a test fails.
 
 set -u
 
 srcroot=${1:-}
 shared_dir=${2:-}
-if [ -z "$shared_dir" ]; then
-  echo "Bail out! usage: $0 SOURCE_ROOT SHARED_DIR"
+fetch=${3:-}
+if [ -z "$fetch" ]; then
+  echo "Bail out! usage: $0 SOURCE_ROOT SHARED_DIR FETCH"
   exit 2
 fi
-fetch=$srcroot/models/fetch
 catalog=$srcroot/models/catalog.ini
 shared=$shared_dir/models
 
