@@ -140,6 +140,11 @@ EOF
   ml5_style ml5-corrupt "$base/files/ml5-corrupt/wave/"
   ml5_style ml5-resume "$base/files/ml5-missing/wave/;$base/files/wave/"
   ml5_style ml5-mirrored "$base/files/ml5-corrupt/wave/"
+  single endless "$base/endless/wave.onnx"
+  single trickle "$base/trickle/wave.onnx"
+  single ftp "$base/redirect-ftp/wave.onnx"
+  ml5_style ml5-stall "$base/stall/wave/"
+  ml5_style ml5-slow "$base/slow/wave/"
 } > "$work/catalog/test.ini"
 catalog=$work/catalog/test.ini
 
@@ -516,6 +521,116 @@ test_wget_stall ()
     { diag "took longer than the timeout"; return 1; }
 }
 
+# Hostile servers
+
+# A body without end and no Content-Length: refused at the catalog's size,
+# at once, nothing kept.
+test_endless ()
+{
+  start=$(date +%s.%N)
+  get endless
+  elapsed=$(seconds_since "$start")
+  diag "endless: refused after $elapsed s"
+  expect_rc 1 &&
+  expect_in err "more than the $wave_size bytes" &&
+  expect_in err "nothing installed" &&
+  expect_files "$dest" || return 1
+  awk -v e="$elapsed" 'BEGIN { exit !(e < 5) }' ||
+    { diag "took $elapsed s"; return 1; }
+}
+
+# 2 bytes a second: given up once the timeout's worth of seconds averaged
+# less than the minimum rate.
+test_trickle ()
+{
+  start=$(date +%s.%N)
+  get trickle
+  elapsed=$(seconds_since "$start")
+  diag "trickle: gave up after $elapsed s (timeout $timeout s)"
+  expect_rc 1 &&
+  expect_in err "too slow" &&
+  expect_files "$dest" || return 1
+  awk -v e="$elapsed" -v t="$timeout" 'BEGIN { exit !(e <= t + 2) }' ||
+    { diag "took longer than the timeout + 2 s"; return 1; }
+}
+
+# Killed in the middle of an ml5 style: its partial folder is never a
+# style, and the next run clears it.
+test_kill_then_rerun ()
+{
+  dest=$work/dest-$number
+  : > "$work/requests"
+  env NEURAL_STYLE_FETCH_TIMEOUT=600 "$fetch" --catalog "$catalog"     --dest "$dest" ml5-stall > /dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do
+    [ -f "$dest/.partial/wave/Variable_2" ] && break
+    sleep 0.1
+  done
+  [ -f "$dest/.partial/wave/Variable_2" ] ||
+    { diag "no partial folder"; kill -9 "$pid"; return 1; }
+  capture "$fetch" --catalog "$catalog" --dest "$dest" --list
+  kill -9 "$pid"
+  wait "$pid" 2> /dev/null
+  grep -q '^ml5-stall  *no ' "$work/out" ||
+    { diag "listed as installed"; diag_output; return 1; }
+  expect_files "$dest" .partial || return 1
+  get ml5-ok
+  expect_rc 0 &&
+  expect_ml5_wave
+}
+
+# Two runs install one ml5 style at once: the second waits, then finds
+# it installed.
+test_concurrent ()
+{
+  dest=$work/dest-$number
+  : > "$work/requests"
+  for run in 1 2; do
+    "$fetch" --catalog "$catalog" --dest "$dest" ml5-slow       > "$work/out-$run" 2> "$work/err-$run" &
+    eval "pid$run=\$!"
+  done
+  wait "$pid1"
+  rc1=$?
+  wait "$pid2"
+  rc2=$?
+  cat "$work/out-1" "$work/out-2" > "$work/out"
+  cat "$work/err-1" "$work/err-2" > "$work/err"
+  rc=$((rc1 + rc2))
+  expect_rc 0 &&
+  expect_in out "waiting for another install" &&
+  expect_in out "ml5-slow: already installed" &&
+  expect_ml5_wave &&
+  [ "$(requested /slow/wave/manifest.json)" -eq 1 ] ||
+    { diag "requests: $(wc -l < "$work/requests")"; return 1; }
+}
+
+# A second URL hidden in the mirror after a space is no URL at all.
+test_smuggled_mirror ()
+{
+  get --mirror "http://127.0.0.1:9/ file://$www/" ok
+  expect_rc 2 &&
+  expect_in err "is not an http:// or https:// URL" &&
+  [ ! -e "$dest" ] || return 1
+  get --mirror "file://$www/" ok
+  expect_rc 2 &&
+  [ ! -e "$dest" ]
+}
+
+# A redirect to ftp:// is refused as such, not taken for being offline.
+test_redirect_ftp ()
+{
+  get ftp
+  expect_rc 1 &&
+  expect_in err "redirected to a URL that is not http or https" &&
+  expect_in err '"ftp"' &&
+  expect_in err "nothing installed" &&
+  expect_files "$dest" || return 1
+  if grep -q offline "$work/err"; then
+    diag "said offline"
+    return 1
+  fi
+}
+
 t "a download installs the verified file" test_success
 t "a 404 moves on to the next URL" test_404_then_next
 t "a redirect (302) is followed" test_redirect
@@ -542,6 +657,15 @@ t "no ID: the free entries, not the optional or noncommercial ones" \
   test_default_set
 t "the real catalog through a mirror: real ml5 folders and Magenta files" \
   test_real_catalog_mirror
+t "an endless body without Content-Length: refused at the catalog's size" \
+  test_endless
+t "a server trickling 2 bytes a second: given up as too slow" test_trickle
+t "killed mid-style: never listed, the next run cleans up and installs" \
+  test_kill_then_rerun
+t "two runs fetch one ml5 style at once: one waits, one folder" \
+  test_concurrent
+t "a file:// URL smuggled into --mirror is bad usage" test_smuggled_mirror
+t "a redirect to ftp:// is refused, named, not 'offline'" test_redirect_ftp
 if command -v wget > /dev/null 2>&1; then
   no_curl_path
   t "wget: a 404 moves on to the next URL" test_wget_fallback
