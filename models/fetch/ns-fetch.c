@@ -340,9 +340,9 @@ check_file (NsFetch     *fetch,
   if (size > 0 && actual_size != (guint64) size)
     {
       say (fetch, TRUE,
-           _("%s: the file is %" G_GUINT64_FORMAT " bytes, the catalog expects %" G_GINT64_FORMAT
-             " (truncated or not the right file)"),
-           id, actual_size, size);
+           _("%s: the file is %llu bytes, the catalog expects %lld (truncated or not the right "
+             "file)"),
+           id, (unsigned long long) actual_size, (long long) size);
       set_why (fetch, _("the file has the wrong size (truncated or not the right file)"));
       return FALSE;
     }
@@ -668,8 +668,8 @@ curl_why (NsFetch     *fetch,
       *why = g_strdup (_("the connection broke off before the end of the file"));
       return NOT_GOT;
     case CURLE_FILESIZE_EXCEEDED:
-      *why = g_strdup_printf (_("the server sends more than the %" G_GUINT64_FORMAT
-                                " bytes the catalog gives the file"), sink->cap);
+      *why = g_strdup_printf (_("the server sends more than the %llu bytes the catalog gives "
+                                "the file"), (unsigned long long) sink->cap);
       return NOT_GOT;
     case CURLE_UNSUPPORTED_PROTOCOL:
       /* Every URL tried is http(s): this one came from a redirect. */
@@ -765,12 +765,12 @@ download (NsFetch      *fetch,
                              "(the server is too slow)"),
                            NS_FETCH_MIN_RATE, fetch->timeout);
   else if (stop == TOO_LONG)
-    why = g_strdup_printf (_("gave up: not done after %" G_GUINT64_FORMAT " seconds, "
-                             "the longest a file of this size may take"),
-                           fetch->timeout + cap / NS_FETCH_DEADLINE_RATE);
+    why = g_strdup_printf (_("gave up: not done after %llu seconds, the longest a file of "
+                             "this size may take"),
+                           (unsigned long long) (fetch->timeout + cap / NS_FETCH_DEADLINE_RATE));
   else if (sink.too_large)
-    why = g_strdup_printf (_("the server sends more than the %" G_GUINT64_FORMAT
-                             " bytes the catalog gives the file"), cap);
+    why = g_strdup_printf (_("the server sends more than the %llu bytes the catalog gives "
+                             "the file"), (unsigned long long) cap);
   else if (code != CURLE_OK)
     outcome = curl_why (fetch, code, &sink, detail, &why);
   else
@@ -1050,9 +1050,9 @@ ml5_check (NsFetch     *fetch,
         say (fetch, TRUE, _("%s: cannot read %s"), id, path);
       else if (size != (guint64) file->size)
         say (fetch, TRUE,
-             _("%s: %s is %" G_GUINT64_FORMAT " bytes, the catalog expects %" G_GINT64_FORMAT
-               " (truncated or not the right file)"),
-             id, file->name, size, file->size);
+             _("%s: %s is %llu bytes, the catalog expects %lld (truncated or not the right "
+               "file)"),
+             id, file->name, (unsigned long long) size, (long long) file->size);
       else
         say (fetch, TRUE, _("%s: %s: sha256 checksum mismatch (corrupt or not the right file): "
                             "expected %s, actual %s"),
