@@ -567,7 +567,7 @@ typedef enum
 } Stop;
 
 /* Runs the transfer set up on fetch->easy until it ends or a limit stops
- * it: no data for (a little less than) the timeout, less than
+ * it: no data for the timeout less a second (half a second at least), less than
  * NS_FETCH_MIN_RATE bytes a second over the last timeout seconds, longer
  * than @deadline_s seconds, or cancelled. */
 static Stop
@@ -577,7 +577,9 @@ run_transfer (NsFetch  *fetch,
               CURLcode *code)
 {
   const gint64 start = g_get_monotonic_time ();
-  const gint64 silence_limit = MAX ((gint64) fetch->timeout * G_USEC_PER_SEC - G_USEC_PER_SEC / 2,
+  /* A second early, so that the whole run, starting and ending the
+   * program included, gives up within the timeout. */
+  const gint64 silence_limit = MAX ((gint64) fetch->timeout * G_USEC_PER_SEC - G_USEC_PER_SEC,
                                     G_USEC_PER_SEC / 2);
   const guint window = fetch->timeout;
   /* The bytes received at each whole second since the start, the last
