@@ -435,7 +435,7 @@ lock_dest (NsFetch  *fetch,
   g_autofree gchar *lock = g_build_filename (fetch->partial, LOCK_FILE, NULL);
   gboolean said = FALSE;
   GStatBuf st;
-  int fd;
+  int fd = -1;
 
   if (g_mkdir_with_parents (fetch->dest, 0755) != 0)
     {
@@ -447,12 +447,18 @@ lock_dest (NsFetch  *fetch,
   for (;;)
     {
       struct stat held, named;
+      int saved = 0;
 
-      if ((g_mkdir (fetch->partial, 0755) != 0 && errno != EEXIST)
-          || g_lstat (fetch->partial, &st) != 0 || !S_ISDIR (st.st_mode)
-          || (fd = g_open (lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
+      if (g_mkdir (fetch->partial, 0755) != 0 && errno != EEXIST)
+        saved = errno;
+      else if (g_lstat (fetch->partial, &st) != 0)
+        saved = errno;
+      else if (!S_ISDIR (st.st_mode))
+        saved = ENOTDIR;
+      else if ((fd = g_open (lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
+        saved = errno;
+      if (saved)
         {
-          int saved = S_ISDIR (st.st_mode) ? errno : ENOTDIR;
           g_set_error (error, NS_FETCH_ERROR, NS_FETCH_ERROR_UNWRITABLE,
                        _("Cannot write into '%s': %s"), fetch->partial, g_strerror (saved));
           return FALSE;
@@ -461,7 +467,7 @@ lock_dest (NsFetch  *fetch,
         {
           if (errno != EWOULDBLOCK && errno != EINTR)
             {
-              int saved = errno;
+              saved = errno;
               g_set_error (error, NS_FETCH_ERROR, NS_FETCH_ERROR_UNWRITABLE,
                            _("Cannot lock '%s': %s"), lock, g_strerror (saved));
               close (fd);

@@ -635,6 +635,52 @@ test_redirect_ftp ()
   fi
 }
 
+# in_small_disk OPTIONS ID: fetch ID into a fresh tmpfs mounted with
+# OPTIONS in a mount namespace of its own; prints what it leaves in the
+# folder as a last line "left: NAMES".
+in_small_disk ()
+{
+  dest=$work/dest-$number
+  mkdir -p "$dest"
+  : > "$work/requests"
+  capture unshare -m sh -c '
+    mount -t tmpfs -o "$1" none "$2" || exit 99
+    dest=$2
+    shift 2
+    "$@" --dest "$dest"
+    status=$?
+    echo "left: $(ls -A "$dest" | tr "\n" " ")"
+    exit $status' sh "$1" "$dest" \
+    env NEURAL_STYLE_FETCH_TIMEOUT="$timeout" "$fetch" --catalog "$catalog" "$2"
+}
+
+can_mount ()
+{
+  mkdir -p "$work/mount-probe"
+  unshare -m sh -c 'mount -t tmpfs -o size=64k none "$1"' sh \
+    "$work/mount-probe" 2> /dev/null
+}
+
+# 6.7 MB into a 1 MB disk: "the disk is full", nothing left.
+test_disk_full ()
+{
+  in_small_disk size=1m ok
+  expect_rc 1 &&
+  expect_in err "The disk is full" &&
+  expect_in out "left: " || return 1
+  grep -qx "left: " "$work/out" || { diag_output; return 1; }
+}
+
+# A read-only destination: named, nothing tried.
+test_unwritable ()
+{
+  in_small_disk ro ok
+  expect_rc 1 &&
+  expect_in err "Cannot write into" &&
+  expect_in err "Read-only file system" || return 1
+  [ ! -s "$work/requests" ] || { diag "it downloaded"; return 1; }
+}
+
 t "a download installs the verified file" test_success
 t "a 404 moves on to the next URL" test_404_then_next
 t "a redirect (302) is followed" test_redirect
@@ -670,6 +716,14 @@ t "two runs fetch one ml5 style at once: one waits, one folder" \
   test_concurrent
 t "a file:// URL smuggled into --mirror is bad usage" test_smuggled_mirror
 t "a redirect to ftp:// is refused, named, not 'offline'" test_redirect_ftp
+if can_mount; then
+  t "a full disk is named, nothing left" test_disk_full
+  t "a read-only destination is named, nothing downloaded" test_unwritable
+else
+  skip "a full disk is named, nothing left" "cannot mount a tmpfs"
+  skip "a read-only destination is named, nothing downloaded" \
+    "cannot mount a tmpfs"
+fi
 if command -v wget > /dev/null 2>&1; then
   no_curl_path
   t "wget: a 404 moves on to the next URL" test_wget_fallback
