@@ -419,6 +419,23 @@ test_installed_layout ()
   diff -r "$work/dest-prefix/la_muse" "$shared_dir/ml5/la_muse" > /dev/null
 }
 
+# A malformed line in ml5-files.sha256 (a size that is no number, a path
+# out of the folder): refused, naming the line, nothing installed.
+test_ml5_sums_malformed ()
+{
+  for edit in 's/  \([0-9]*\)  /  \1x  /' 's|  [^ ]*$|  la_muse/../wave|'; do
+    mkdir -p "$work/bad-sums"
+    cp "$catalog" "$work/bad-sums/catalog.ini"
+    sed "2$edit" "$srcroot/models/ml5-files.sha256" \
+      > "$work/bad-sums/ml5-files.sha256"
+    run --catalog "$work/bad-sums/catalog.ini" --from "$shared_dir/ml5" \
+        --dest "$work/dest-bad-sums" wave
+    expect_rc 1 &&
+    expect_in err "ml5-files.sha256', line 2, is not" &&
+    expect_files "$work/dest-bad-sums" || return 1
+  done
+}
+
 write_test_catalog
 t "the catalog is well formed, free styles first" test_catalog_well_formed
 t "--from installs wave, checked against the catalog" test_from_installs_wave
@@ -456,5 +473,7 @@ t "--from an ml5 folder lacking a file or with a corrupt one: refused" \
 t "the default dest follows XDG_DATA_HOME" test_xdg_default_dest
 t "installed as bin/neural-style-fetch, finds share/neural-style" \
   test_installed_layout
+t "a malformed line in ml5-files.sha256 is refused, naming it" \
+  test_ml5_sums_malformed
 
 done_testing
