@@ -372,8 +372,12 @@ main (int    argc,
   for (guint i = 0; i < ids->len && !stop_signal; i++)
     {
       g_autoptr (GError) failed = NULL;
+      const gchar *id = g_ptr_array_index (ids, i);
+      gboolean named_before = FALSE;
 
-      if (!ns_fetch_install (fetch, g_ptr_array_index (ids, i), &failed))
+      for (guint k = 0; k < i; k++)
+        named_before |= strcmp (g_ptr_array_index (ids, k), id) == 0;
+      if (!named_before && !ns_fetch_install (fetch, id, &failed))
         status = 1;
       clear_progress ();
     }

@@ -54,7 +54,7 @@ struct _NsFetch
 
   CURL               *easy;      /* one handle: connections are reused */
   CURLM              *multi;
-  GHashTable         *done_ids;
+  GHashTable         *done_ids;  /* what this install went through */
   int                 lock_fd;
   guint               lock_depth;
   gboolean            cancelled;
@@ -1453,7 +1453,9 @@ ns_fetch_install (NsFetch      *fetch,
 
   fetch->cancelled = FALSE;
   g_clear_pointer (&fetch->why, g_free);
-  if (!ns_catalog_lookup_entry (fetch->catalog, id) || g_hash_table_contains (fetch->done_ids, id))
+  /* What the last install did or failed to do is to be done again. */
+  g_hash_table_remove_all (fetch->done_ids);
+  if (!ns_catalog_lookup_entry (fetch->catalog, id))
     return install_entry (fetch, id, error);
 
   fetch->style_id = id;

@@ -141,6 +141,7 @@ EOF
   ml5_style ml5-resume "$base/files/ml5-missing/wave/;$base/files/wave/"
   ml5_style ml5-mirrored "$base/files/ml5-corrupt/wave/"
   single endless "$base/endless/wave.onnx"
+  single small "$base/files/wave.onnx" | sed 's/^size=.*/size=1000/'
   single trickle "$base/trickle/wave.onnx"
   single ftp "$base/redirect-ftp/wave.onnx"
   ml5_style ml5-stall "$base/stall/wave/"
@@ -543,6 +544,16 @@ test_endless ()
     { diag "took $elapsed s"; return 1; }
 }
 
+# A Content-Length larger than the catalog's size: refused before the
+# body.
+test_announced_too_large ()
+{
+  get small
+  expect_rc 1 &&
+  expect_in err "more than the 1000 bytes" &&
+  expect_files "$dest"
+}
+
 # 2 bytes a second: given up once the timeout's worth of seconds averaged
 # less than the minimum rate.
 test_trickle ()
@@ -709,6 +720,8 @@ t "the real catalog through a mirror: real ml5 folders and Magenta files" \
   test_real_catalog_mirror
 t "an endless body without Content-Length: refused at the catalog's size" \
   test_endless
+t "a Content-Length beyond the catalog's size: refused" \
+  test_announced_too_large
 t "a server trickling 2 bytes a second: given up as too slow" test_trickle
 t "killed mid-style: never listed, the next run cleans up and installs" \
   test_kill_then_rerun
