@@ -1,7 +1,7 @@
 #!/bin/sh
 # test-fetch.sh: neural-style-fetch (models/fetch) against the real models in ../shared/models.
 #
-# Usage: test-fetch.sh SOURCE_ROOT SHARED_DIR FETCH (meson passes them; see
+# Usage: test-fetch.sh SOURCE_ROOT SHARED_DIR FETCH CLI (meson passes them; see
 # tests/models/meson.build).  Prints TAP; exits nonzero if a test fails.
 
 set -u
@@ -9,6 +9,7 @@ set -u
 srcroot=${1:-}
 shared_dir=${2:-}
 fetch=${3:-}
+cli=${4:-}
 if [ -z "$fetch" ]; then
   echo "Bail out! usage: $0 SOURCE_ROOT SHARED_DIR FETCH"
   exit 2
@@ -436,6 +437,27 @@ test_ml5_sums_malformed ()
   done
 }
 
+# Half-made ml5 folders (one the old fetch script left, ".NAME.XXXXXX",
+# one in .partial/) are no styles to the engine's model scan.
+test_hidden_folders_no_styles ()
+{
+  dest=$work/dest-hidden
+  mkdir -p "$dest/.partial"
+  cp -r "$shared_dir/ml5/mathura" "$dest/.mathura.AbC123"
+  cp -r "$shared_dir/ml5/wave" "$dest/.partial/wave"
+  cp -r "$shared_dir/ml5/matta" "$dest/matta"
+  capture env NEURAL_STYLE_MODEL_PATH="$dest" NEURAL_STYLE_CATALOG="$catalog" \
+    XDG_DATA_HOME="$work/no-user-data" \
+    "$cli" --list-styles
+  expect_rc 0 &&
+  expect_in out "matta" || return 1
+  if grep -q '^\.\|^\(mathura\|wave\)  *installed' "$work/out"; then
+    diag "a hidden folder is a style"
+    diag_output
+    return 1
+  fi
+}
+
 write_test_catalog
 t "the catalog is well formed, free styles first" test_catalog_well_formed
 t "--from installs wave, checked against the catalog" test_from_installs_wave
@@ -475,5 +497,7 @@ t "installed as bin/neural-style-fetch, finds share/neural-style" \
   test_installed_layout
 t "a malformed line in ml5-files.sha256 is refused, naming it" \
   test_ml5_sums_malformed
+t "half-made ml5 folders under hidden names are no styles" \
+  test_hidden_folders_no_styles
 
 done_testing
