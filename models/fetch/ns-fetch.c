@@ -573,7 +573,7 @@ typedef enum
 } Stop;
 
 /* Runs the transfer set up on fetch->easy until it ends or a limit stops
- * it: no data for the timeout less a second (half a second at least), less than
+ * it: no data for the timeout less 1.5 s (half a second at least), less than
  * NS_FETCH_MIN_RATE bytes a second over the last timeout seconds, longer
  * than @deadline_s seconds, or cancelled. */
 static Stop
@@ -583,9 +583,11 @@ run_transfer (NsFetch  *fetch,
               CURLcode *code)
 {
   const gint64 start = g_get_monotonic_time ();
-  /* A second early, so that the whole run, starting and ending the
-   * program included, gives up within the timeout. */
-  const gint64 silence_limit = MAX ((gint64) fetch->timeout * G_USEC_PER_SEC - G_USEC_PER_SEC,
+  /* 1.5 s early, so that the whole run, the program's start (its
+   * libraries load in 0.4 s, 0.9 s under ASan) and end included, gives up
+   * within the timeout. */
+  const gint64 silence_limit = MAX ((gint64) fetch->timeout * G_USEC_PER_SEC
+                                    - 3 * G_USEC_PER_SEC / 2,
                                     G_USEC_PER_SEC / 2);
   const guint window = fetch->timeout;
   /* The bytes received at each whole second since the start, the last
