@@ -24,6 +24,8 @@ struct _NsCatalog
   GPtrArray *styles;   /* NsStyle, owned */
   GPtrArray *networks; /* NsStyle, owned: networks that are not styles
                         * (format=tflite), never listed as styles */
+  GPtrArray *entries;  /* NsCatalogEntry, owned: the file's groups */
+  gchar *catalog_file; /* the file read, or NULL */
   /* Magenta's installed networks (transfer: fp16, else int8), or NULL */
   gchar *transfer_path;
   gchar *prediction_path;
@@ -32,8 +34,12 @@ struct _NsCatalog
 /* An ml5 style folder holds this manifest, next to its weight files. */
 #define ML5_MANIFEST "manifest.json"
 
-/* Far beyond what a real catalog (22 KB) or saved style (2 KB) holds. */
+/* Far beyond what a real catalog (22 KB), ml5-files.sha256 (31 KB) or
+ * saved style (2 KB) holds. */
 #define CATALOG_MAX_SIZE (16 << 20)
+#define ML5_SUMS_FILE "ml5-files.sha256"
+/* No ml5 file comes near this (the largest is 1.2 MB). */
+#define ML5_FILE_MAX_SIZE (G_GINT64_CONSTANT (1) << 30)
 #define SAVED_STYLE_MAX_SIZE (1 << 20)
 
 /* The command users run to install models, as they would type it. */
@@ -249,18 +255,72 @@ get_string (GKeyFile    *keys,
   return value;
 }
 
-/* The first of the URLs (current home first, mirrors after). */
+/* The URLs, current home first, mirrors after, each stripped; none
+ * empty.  (transfer full) */
+static gchar **
+get_urls (GKeyFile    *keys,
+          const gchar *group)
+{
+  g_autofree gchar *text = get_string (keys, group, "url");
+  g_auto (GStrv) list = g_strsplit (text ? text : "", ";", -1);
+  g_autoptr (GStrvBuilder) urls = g_strv_builder_new ();
+
+  for (gchar **url = list; *url; url++)
+    if (*g_strstrip (*url))
+      g_strv_builder_add (urls, *url);
+  return g_strv_builder_end (urls);
+}
+
 static gchar *
 first_url (GKeyFile    *keys,
            const gchar *group)
 {
-  g_autofree gchar *urls = get_string (keys, group, "url");
-  g_auto (GStrv) list = urls ? g_strsplit (urls, ";", 2) : NULL;
-  gchar *url = list ? g_strstrip (g_strdup (list[0])) : NULL;
+  g_auto (GStrv) urls = get_urls (keys, group);
 
-  if (url && !*url)
-    g_clear_pointer (&url, g_free);
-  return url;
+  return g_strdup (urls[0]);
+}
+
+static void
+entry_free (NsCatalogEntry *entry)
+{
+  g_free (entry->id);
+  g_free (entry->title);
+  g_free (entry->artist);
+  g_free (entry->license);
+  g_free (entry->file);
+  g_free (entry->format);
+  g_strfreev (entry->urls);
+  g_free (entry->sha256);
+  g_free (entry->sha1);
+  g_free (entry->onnx);
+  g_free (entry->onnx_sha256);
+  g_free (entry);
+}
+
+static NsCatalogEntry *
+entry_from_group (GKeyFile    *keys,
+                  const gchar *group)
+{
+  NsCatalogEntry *entry = g_new0 (NsCatalogEntry, 1);
+
+  entry->id = g_strdup (group);
+  entry->title = get_string (keys, group, "title");
+  entry->artist = get_string (keys, group, "artist");
+  entry->license = get_string (keys, group, "license");
+  entry->file = get_string (keys, group, "file");
+  entry->format = get_string (keys, group, "format");
+  entry->urls = get_urls (keys, group);
+  entry->sha256 = get_string (keys, group, "sha256");
+  entry->sha1 = get_string (keys, group, "sha1");
+  entry->size = g_key_file_get_int64 (keys, group, "size", NULL);
+  entry->onnx = get_string (keys, group, "onnx");
+  entry->onnx_sha256 = get_string (keys, group, "onnx-sha256");
+  entry->onnx_size = g_key_file_get_int64 (keys, group, "onnx-size", NULL);
+  entry->noncommercial = g_key_file_get_boolean (keys, group, "noncommercial", NULL);
+  entry->optional = g_key_file_get_boolean (keys, group, "optional", NULL);
+  if (!entry->title)
+    entry->title = g_strdup (group);
+  return entry;
 }
 
 static gboolean
@@ -365,10 +425,13 @@ load_catalog_file (NsCatalog           *catalog,
       return FALSE;
     }
 
+  catalog->catalog_file = g_strdup (catalog_file);
   groups = g_key_file_get_groups (keys, NULL);
   for (gchar **group = groups; *group; group++)
     {
       NsStyle *style = style_from_group (keys, *group);
+
+      g_ptr_array_add (catalog->entries, entry_from_group (keys, *group));
       const gboolean network = g_strcmp0 (style->format, "tflite") == 0;
 
       locate (style, keys, *group, search_path);
@@ -429,11 +492,13 @@ sorted_names (const gchar *dir,
   return names;
 }
 
+/* Hidden names are never models: neural-style-fetch keeps what it has
+ * not yet verified in ".partial/". */
 static gboolean
 is_dropped_in (const gchar *dir,
                const gchar *name)
 {
-  return is_model_file (name) || is_ml5_folder (dir, name);
+  return *name != '.' && (is_model_file (name) || is_ml5_folder (dir, name));
 }
 
 /* A model a user dropped in under the id of a catalog style that is not
@@ -516,6 +581,7 @@ ns_catalog_new (const gchar         *catalog_file,
 
   catalog->styles = g_ptr_array_new_with_free_func ((GDestroyNotify) ns_style_free);
   catalog->networks = g_ptr_array_new_with_free_func ((GDestroyNotify) ns_style_free);
+  catalog->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
 
   if (!search_path)
     {
@@ -540,6 +606,8 @@ ns_catalog_free (NsCatalog *catalog)
     return;
   g_clear_pointer (&catalog->styles, g_ptr_array_unref);
   g_clear_pointer (&catalog->networks, g_ptr_array_unref);
+  g_clear_pointer (&catalog->entries, g_ptr_array_unref);
+  g_free (catalog->catalog_file);
   g_free (catalog->transfer_path);
   g_free (catalog->prediction_path);
   g_free (catalog);
@@ -595,6 +663,144 @@ ns_catalog_lookup_network (NsCatalog   *catalog,
 {
   g_return_val_if_fail (catalog != NULL, NULL);
   return find_by_id (catalog->networks, id);
+}
+
+GPtrArray *
+ns_catalog_get_entries (NsCatalog *catalog)
+{
+  g_return_val_if_fail (catalog != NULL, NULL);
+  return catalog->entries;
+}
+
+const NsCatalogEntry *
+ns_catalog_lookup_entry (NsCatalog   *catalog,
+                         const gchar *id)
+{
+  g_return_val_if_fail (catalog != NULL, NULL);
+
+  for (guint i = 0; id && i < catalog->entries->len; i++)
+    {
+      const NsCatalogEntry *entry = g_ptr_array_index (catalog->entries, i);
+      if (strcmp (entry->id, id) == 0)
+        return entry;
+    }
+  return NULL;
+}
+
+static void
+ml5_file_free (NsMl5File *file)
+{
+  g_free (file->name);
+  g_free (file->sha256);
+  g_free (file);
+}
+
+static gboolean
+is_sha256 (const gchar *text)
+{
+  gsize n = 0;
+
+  while (g_ascii_isxdigit (text[n]) && !g_ascii_isupper (text[n]))
+    n++;
+  return n == 64 && !text[n];
+}
+
+/* A file name ml5-files.sha256 may give: letters, digits, '_', '.' and
+ * '-', not starting with '.' or '-'. */
+static gboolean
+is_ml5_file_name (const gchar *name)
+{
+  if (!g_ascii_isalnum (*name) && *name != '_')
+    return FALSE;
+  for (const gchar *c = name; *c; c++)
+    if (!g_ascii_isalnum (*c) && !strchr ("_.-", *c))
+      return FALSE;
+  return TRUE;
+}
+
+/* One line "<sha256>  <bytes>  <folder>/<file>"; NULL if malformed.
+ * (transfer full) */
+static NsMl5File *
+parse_ml5_line (const gchar  *line,
+                gchar       **folder)
+{
+  g_auto (GStrv) fields = g_strsplit_set (line, " \t\r", -1);
+  const gchar *field[3];
+  guint n = 0;
+  guint64 size;
+  const gchar *slash;
+  NsMl5File *file;
+
+  for (gchar **f = fields; *f; f++)
+    if (**f)
+      {
+        if (n == 3)
+          return NULL;
+        field[n++] = *f;
+      }
+  if (n != 3 || !is_sha256 (field[0])
+      || !g_ascii_string_to_unsigned (field[1], 10, 1, ML5_FILE_MAX_SIZE, &size, NULL)
+      || !(slash = strchr (field[2], '/')) || slash == field[2]
+      || !is_ml5_file_name (slash + 1))
+    return NULL;
+
+  file = g_new0 (NsMl5File, 1);
+  file->name = g_strdup (slash + 1);
+  file->sha256 = g_strdup (field[0]);
+  file->size = (gint64) size;
+  *folder = g_strndup (field[2], slash - field[2]);
+  return file;
+}
+
+GPtrArray *
+ns_catalog_ml5_files (NsCatalog    *catalog,
+                      const gchar  *folder,
+                      GError      **error)
+{
+  g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) ml5_file_free);
+  g_autofree gchar *dir = NULL;
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *data = NULL;
+  g_auto (GStrv) lines = NULL;
+  gsize length = 0;
+
+  g_return_val_if_fail (catalog != NULL && folder != NULL, NULL);
+
+  if (!catalog->catalog_file)
+    return g_steal_pointer (&files);
+  dir = g_path_get_dirname (catalog->catalog_file);
+  path = g_build_filename (dir, ML5_SUMS_FILE, NULL);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return g_steal_pointer (&files);
+  data = read_regular_file (path, CATALOG_MAX_SIZE, &length, error);
+  if (!data)
+    {
+      g_prefix_error (error, _("'%s' cannot be read: "), path);
+      return NULL;
+    }
+
+  lines = g_strsplit (data, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_autofree gchar *its_folder = NULL;
+      NsMl5File *file;
+
+      if (!*g_strstrip (lines[i]) || *lines[i] == '#')
+        continue;
+      file = parse_ml5_line (lines[i], &its_folder);
+      if (!file)
+        {
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                       _("'%s', line %u, is not \"<sha256>  <bytes>  <folder>/<file>\""),
+                       path, i + 1);
+          return NULL;
+        }
+      if (strcmp (its_folder, folder) == 0)
+        g_ptr_array_add (files, file);
+      else
+        ml5_file_free (file);
+    }
+  return g_steal_pointer (&files);
 }
 
 const NsStyle *

@@ -49,7 +49,8 @@ apt_install ()
 build_packages ()
 {
   echo gcc g++ meson ninja-build pkg-config gettext libglib2.0-dev \
-       libopencv-dev liblcms2-dev libpng-dev libjpeg-dev libtiff-dev gimp
+       libopencv-dev liblcms2-dev libpng-dev libjpeg-dev libtiff-dev \
+       libcurl4-openssl-dev gimp
   if apt-cache show libgimp-3.0-dev > /dev/null 2>&1; then
     echo libgimp-3.0-dev
   else

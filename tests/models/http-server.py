@@ -14,6 +14,10 @@ under ROOT:
                   its bytes, then the connection closes
   /stall/X        the headers and the first 64 KiB of X, then nothing
   /stall-head/X   nothing at all: the connection is accepted, never answered
+  /endless/X      X's bytes with no Content-Length, then zeros without end
+  /trickle/X      the headers of X, then its bytes at 2 a second
+  /slow/X         X as it is, after a pause of SLOW_SECONDS
+  /redirect-ftp/X 302 to ftp://127.0.0.1:9/X
 
 Standard library only.
 """
@@ -25,6 +29,7 @@ import sys
 import time
 
 STALL_SECONDS = 600
+SLOW_SECONDS = 0.05
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -52,7 +57,16 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.send_header('Location', '/files' + rest)
             self.send_header('Content-Length', '0')
             self.end_headers()
-        elif kind in ('drop', 'stall'):
+        elif kind == 'redirect-ftp':
+            self.send_response(302)
+            self.send_header('Location', 'ftp://127.0.0.1:9' + rest)
+            self.send_header('Content-Length', '0')
+            self.end_headers()
+        elif kind == 'slow':
+            time.sleep(SLOW_SECONDS)
+            self.path = rest
+            super().do_GET()
+        elif kind in ('drop', 'stall', 'endless', 'trickle'):
             self.send_part(self.translate_path(rest), kind)
         elif kind == 'stall-head':
             time.sleep(STALL_SECONDS)
@@ -68,8 +82,22 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             return
         self.send_response(200)
         self.send_header('Content-Type', 'application/octet-stream')
-        self.send_header('Content-Length', str(len(data)))
+        if kind != 'endless':
+            self.send_header('Content-Length', str(len(data)))
         self.end_headers()
+        try:
+            if kind == 'endless':
+                self.wfile.write(data)
+                while True:
+                    self.wfile.write(bytes(65536))
+            if kind == 'trickle':
+                for i in range(0, len(data), 2):
+                    self.wfile.write(data[i:i + 2])
+                    self.wfile.flush()
+                    time.sleep(1)
+                return
+        except OSError:
+            return  # the client gave up
         self.wfile.write(data[:len(data) // 2 if kind == 'drop' else 65536])
         self.wfile.flush()
         if kind == 'stall':

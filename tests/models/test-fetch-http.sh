@@ -1,24 +1,24 @@
 #!/bin/sh
-# test-fetch-http.sh: models/fetch downloading from a real HTTP server on
+# test-fetch-http.sh: neural-style-fetch (models/fetch) downloading from a real HTTP server on
 # 127.0.0.1 (http-server.py, started here) that serves the real files of
 # ../shared: working, missing, redirected, broken-off, corrupt and stalled
 # downloads, ml5 folders, mirrors, and the Magenta networks.  Never the
 # internet: every proxy variable points at a closed port, except for
 # 127.0.0.1.
 #
-# Usage: test-fetch-http.sh SOURCE_ROOT SHARED_DIR (meson passes them; see
+# Usage: test-fetch-http.sh SOURCE_ROOT SHARED_DIR FETCH (meson passes them; see
 # tests/models/meson.build).  Prints TAP; exits nonzero if a test fails.
 
 set -u
 
 srcroot=${1:-}
 shared_dir=${2:-}
-if [ -z "$shared_dir" ]; then
-  echo "Bail out! usage: $0 SOURCE_ROOT SHARED_DIR"
+fetch=${3:-}
+if [ -z "$fetch" ]; then
+  echo "Bail out! usage: $0 SOURCE_ROOT SHARED_DIR FETCH"
   exit 2
 fi
 here=$(cd "$(dirname "$0")" && pwd)
-fetch=$srcroot/models/fetch
 shared=$(cd "$shared_dir" && pwd)
 models=$shared/models
 ml5=$shared/ml5
@@ -140,6 +140,12 @@ EOF
   ml5_style ml5-corrupt "$base/files/ml5-corrupt/wave/"
   ml5_style ml5-resume "$base/files/ml5-missing/wave/;$base/files/wave/"
   ml5_style ml5-mirrored "$base/files/ml5-corrupt/wave/"
+  single endless "$base/endless/wave.onnx"
+  single small "$base/files/wave.onnx" | sed 's/^size=.*/size=1000/'
+  single trickle "$base/trickle/wave.onnx"
+  single ftp "$base/redirect-ftp/wave.onnx"
+  ml5_style ml5-stall "$base/stall/wave/"
+  ml5_style ml5-slow "$base/slow/wave/"
 } > "$work/catalog/test.ini"
 catalog=$work/catalog/test.ini
 
@@ -516,6 +522,176 @@ test_wget_stall ()
     { diag "took longer than the timeout"; return 1; }
 }
 
+# Hostile servers
+
+# A body without end and no Content-Length: refused at the catalog's size,
+# at once, nothing kept.  Writing more than 8 MB (dash's ulimit counts
+# 512-byte blocks) would kill fetch.
+test_endless ()
+{
+  start=$(date +%s.%N)
+  dest=$work/dest-$number
+  capture env NEURAL_STYLE_FETCH_TIMEOUT="$timeout" \
+    sh -c 'ulimit -f 16000 && exec "$@"' sh \
+    "$fetch" --catalog "$catalog" --dest "$dest" endless
+  elapsed=$(seconds_since "$start")
+  diag "endless: refused after $elapsed s"
+  expect_rc 1 &&
+  expect_in err "more than the $wave_size bytes" &&
+  expect_in err "nothing installed" &&
+  expect_files "$dest" || return 1
+  awk -v e="$elapsed" 'BEGIN { exit !(e < 5) }' ||
+    { diag "took $elapsed s"; return 1; }
+}
+
+# A Content-Length larger than the catalog's size: refused before the
+# body.
+test_announced_too_large ()
+{
+  get small
+  expect_rc 1 &&
+  expect_in err "more than the 1000 bytes" &&
+  expect_files "$dest"
+}
+
+# 2 bytes a second: given up once the timeout's worth of seconds averaged
+# less than the minimum rate.
+test_trickle ()
+{
+  start=$(date +%s.%N)
+  get trickle
+  elapsed=$(seconds_since "$start")
+  diag "trickle: gave up after $elapsed s (timeout $timeout s)"
+  expect_rc 1 &&
+  expect_in err "too slow" &&
+  expect_files "$dest" || return 1
+  awk -v e="$elapsed" -v t="$timeout" 'BEGIN { exit !(e <= t + 2) }' ||
+    { diag "took longer than the timeout + 2 s"; return 1; }
+}
+
+# Killed in the middle of an ml5 style: its partial folder is never a
+# style, and the next run clears it.
+test_kill_then_rerun ()
+{
+  dest=$work/dest-$number
+  : > "$work/requests"
+  env NEURAL_STYLE_FETCH_TIMEOUT=600 "$fetch" --catalog "$catalog"     --dest "$dest" ml5-stall > /dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do
+    [ -f "$dest/.partial/wave/Variable_2" ] && break
+    sleep 0.1
+  done
+  [ -f "$dest/.partial/wave/Variable_2" ] ||
+    { diag "no partial folder"; kill -9 "$pid"; return 1; }
+  capture "$fetch" --catalog "$catalog" --dest "$dest" --list
+  kill -9 "$pid"
+  wait "$pid" 2> /dev/null
+  grep -q '^ml5-stall  *no ' "$work/out" ||
+    { diag "listed as installed"; diag_output; return 1; }
+  expect_files "$dest" .partial || return 1
+  get ml5-ok
+  expect_rc 0 &&
+  expect_ml5_wave
+}
+
+# Two runs install one ml5 style at once: the second waits, then finds
+# it installed.
+test_concurrent ()
+{
+  dest=$work/dest-$number
+  : > "$work/requests"
+  for run in 1 2; do
+    "$fetch" --catalog "$catalog" --dest "$dest" ml5-slow       > "$work/out-$run" 2> "$work/err-$run" &
+    eval "pid$run=\$!"
+  done
+  wait "$pid1"
+  rc1=$?
+  wait "$pid2"
+  rc2=$?
+  cat "$work/out-1" "$work/out-2" > "$work/out"
+  cat "$work/err-1" "$work/err-2" > "$work/err"
+  rc=$((rc1 + rc2))
+  expect_rc 0 &&
+  expect_in out "waiting for another install" &&
+  expect_in out "ml5-slow: already installed" &&
+  expect_ml5_wave &&
+  [ "$(requested /slow/wave/manifest.json)" -eq 1 ] ||
+    { diag "requests: $(wc -l < "$work/requests")"; return 1; }
+}
+
+# A second URL hidden in the mirror after a space is no URL at all.
+test_smuggled_mirror ()
+{
+  get --mirror "http://127.0.0.1:9/ file://$www/" ok
+  expect_rc 2 &&
+  expect_in err "is not an http:// or https:// URL" &&
+  [ ! -e "$dest" ] || return 1
+  get --mirror "file://$www/" ok
+  expect_rc 2 &&
+  [ ! -e "$dest" ]
+}
+
+# A redirect to ftp:// is refused as such, not taken for being offline.
+test_redirect_ftp ()
+{
+  get ftp
+  expect_rc 1 &&
+  expect_in err "redirected to a URL that is not http or https" &&
+  expect_in err '"ftp"' &&
+  expect_in err "nothing installed" &&
+  expect_files "$dest" || return 1
+  if grep -q offline "$work/err"; then
+    diag "said offline"
+    return 1
+  fi
+}
+
+# in_small_disk OPTIONS ID: fetch ID into a fresh tmpfs mounted with
+# OPTIONS in a mount namespace of its own; prints what it leaves in the
+# folder as a last line "left: NAMES".
+in_small_disk ()
+{
+  dest=$work/dest-$number
+  mkdir -p "$dest"
+  : > "$work/requests"
+  capture unshare -m sh -c '
+    mount -t tmpfs -o "$1" none "$2" || exit 99
+    dest=$2
+    shift 2
+    "$@" --dest "$dest"
+    status=$?
+    echo "left: $(ls -A "$dest" | tr "\n" " ")"
+    exit $status' sh "$1" "$dest" \
+    env NEURAL_STYLE_FETCH_TIMEOUT="$timeout" "$fetch" --catalog "$catalog" "$2"
+}
+
+can_mount ()
+{
+  mkdir -p "$work/mount-probe"
+  unshare -m sh -c 'mount -t tmpfs -o size=64k none "$1"' sh \
+    "$work/mount-probe" 2> /dev/null
+}
+
+# 6.7 MB into a 1 MB disk: "the disk is full", nothing left.
+test_disk_full ()
+{
+  in_small_disk size=1m ok
+  expect_rc 1 &&
+  expect_in err "The disk is full" &&
+  expect_in out "left: " || return 1
+  grep -qx "left: " "$work/out" || { diag_output; return 1; }
+}
+
+# A read-only destination: named, nothing tried.
+test_unwritable ()
+{
+  in_small_disk ro ok
+  expect_rc 1 &&
+  expect_in err "Cannot write into" &&
+  expect_in err "Read-only file system" || return 1
+  [ ! -s "$work/requests" ] || { diag "it downloaded"; return 1; }
+}
+
 t "a download installs the verified file" test_success
 t "a 404 moves on to the next URL" test_404_then_next
 t "a redirect (302) is followed" test_redirect
@@ -542,6 +718,25 @@ t "no ID: the free entries, not the optional or noncommercial ones" \
   test_default_set
 t "the real catalog through a mirror: real ml5 folders and Magenta files" \
   test_real_catalog_mirror
+t "an endless body without Content-Length: refused at the catalog's size" \
+  test_endless
+t "a Content-Length beyond the catalog's size: refused" \
+  test_announced_too_large
+t "a server trickling 2 bytes a second: given up as too slow" test_trickle
+t "killed mid-style: never listed, the next run cleans up and installs" \
+  test_kill_then_rerun
+t "two runs fetch one ml5 style at once: one waits, one folder" \
+  test_concurrent
+t "a file:// URL smuggled into --mirror is bad usage" test_smuggled_mirror
+t "a redirect to ftp:// is refused, named, not 'offline'" test_redirect_ftp
+if can_mount; then
+  t "a full disk is named, nothing left" test_disk_full
+  t "a read-only destination is named, nothing downloaded" test_unwritable
+else
+  skip "a full disk is named, nothing left" "cannot mount a tmpfs"
+  skip "a read-only destination is named, nothing downloaded" \
+    "cannot mount a tmpfs"
+fi
 if command -v wget > /dev/null 2>&1; then
   no_curl_path
   t "wget: a 404 moves on to the next URL" test_wget_fallback

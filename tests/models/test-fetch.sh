@@ -1,18 +1,19 @@
 #!/bin/sh
-# test-fetch.sh: models/fetch against the real models in ../shared/models.
+# test-fetch.sh: neural-style-fetch (models/fetch) against the real models in ../shared/models.
 #
-# Usage: test-fetch.sh SOURCE_ROOT SHARED_DIR (meson passes them; see
+# Usage: test-fetch.sh SOURCE_ROOT SHARED_DIR FETCH CLI (meson passes them; see
 # tests/models/meson.build).  Prints TAP; exits nonzero if a test fails.
 
 set -u
 
 srcroot=${1:-}
 shared_dir=${2:-}
-if [ -z "$shared_dir" ]; then
-  echo "Bail out! usage: $0 SOURCE_ROOT SHARED_DIR"
+fetch=${3:-}
+cli=${4:-}
+if [ -z "$fetch" ]; then
+  echo "Bail out! usage: $0 SOURCE_ROOT SHARED_DIR FETCH"
   exit 2
 fi
-fetch=$srcroot/models/fetch
 catalog=$srcroot/models/catalog.ini
 shared=$shared_dir/models
 
@@ -419,6 +420,44 @@ test_installed_layout ()
   diff -r "$work/dest-prefix/la_muse" "$shared_dir/ml5/la_muse" > /dev/null
 }
 
+# A malformed line in ml5-files.sha256 (a size that is no number, a path
+# out of the folder): refused, naming the line, nothing installed.
+test_ml5_sums_malformed ()
+{
+  for edit in 's/  \([0-9]*\)  /  \1x  /' 's|  [^ ]*$|  la_muse/../wave|'; do
+    mkdir -p "$work/bad-sums"
+    cp "$catalog" "$work/bad-sums/catalog.ini"
+    sed "2$edit" "$srcroot/models/ml5-files.sha256" \
+      > "$work/bad-sums/ml5-files.sha256"
+    run --catalog "$work/bad-sums/catalog.ini" --from "$shared_dir/ml5" \
+        --dest "$work/dest-bad-sums" wave
+    expect_rc 1 &&
+    expect_in err "ml5-files.sha256', line 2, is not" &&
+    expect_files "$work/dest-bad-sums" || return 1
+  done
+}
+
+# Half-made ml5 folders (one the old fetch script left, ".NAME.XXXXXX",
+# one in .partial/) are no styles to the engine's model scan.
+test_hidden_folders_no_styles ()
+{
+  dest=$work/dest-hidden
+  mkdir -p "$dest/.partial"
+  cp -r "$shared_dir/ml5/mathura" "$dest/.mathura.AbC123"
+  cp -r "$shared_dir/ml5/wave" "$dest/.partial/wave"
+  cp -r "$shared_dir/ml5/matta" "$dest/matta"
+  capture env NEURAL_STYLE_MODEL_PATH="$dest" NEURAL_STYLE_CATALOG="$catalog" \
+    XDG_DATA_HOME="$work/no-user-data" \
+    "$cli" --list-styles
+  expect_rc 0 &&
+  expect_in out "matta" || return 1
+  if grep -q '^\.\|^\(mathura\|wave\)  *installed' "$work/out"; then
+    diag "a hidden folder is a style"
+    diag_output
+    return 1
+  fi
+}
+
 write_test_catalog
 t "the catalog is well formed, free styles first" test_catalog_well_formed
 t "--from installs wave, checked against the catalog" test_from_installs_wave
@@ -456,5 +495,9 @@ t "--from an ml5 folder lacking a file or with a corrupt one: refused" \
 t "the default dest follows XDG_DATA_HOME" test_xdg_default_dest
 t "installed as bin/neural-style-fetch, finds share/neural-style" \
   test_installed_layout
+t "a malformed line in ml5-files.sha256 is refused, naming it" \
+  test_ml5_sums_malformed
+t "half-made ml5 folders under hidden names are no styles" \
+  test_hidden_folders_no_styles
 
 done_testing
