@@ -76,33 +76,39 @@ gimp_version_of ()
 #   gimp_api       3 or 2: the plug-in to build (meson -Dgimp=)
 #   gimp_console   the batch GIMP (gimp-console-3.2)
 #   gimp_gui       the GIMP with windows (gimp-3.2), if installed
-#   gimp_plugins   the plug-in folder in that GIMP's user profile
-# and fails (1) if there is none.
+#   gimp_profile   that GIMP's user profile: GIMP3_DIRECTORY (GIMP2_DIRECTORY)
+#                  if set, else the folder named after its version, which
+#                  a new minor version starts anew (~/.config/GIMP/3.2)
+#   gimp_plugins   the plug-in folder in that profile
+# and fails (1) if there is none.  Every variable it sets starts with gimp_.
 find_gimp ()
 {
   for gimp_api in ${1:-3 2}; do
     gimp_version=$(pkg-config --modversion "gimp-$gimp_api.0" 2> /dev/null | cut -d. -f1,2)
     [ -n "$gimp_version" ] || continue
     gimp_console='' gimp_gui=''
-    for command in "gimp-console-$gimp_version" "gimp-console-$gimp_api" gimp-console; do
-      if [ "$(gimp_version_of "$command")" = "$gimp_version" ]; then
-        gimp_console=$command
+    for gimp_command in "gimp-console-$gimp_version" "gimp-console-$gimp_api" gimp-console; do
+      if [ "$(gimp_version_of "$gimp_command")" = "$gimp_version" ]; then
+        gimp_console=$gimp_command
         break
       fi
     done
     [ -n "$gimp_console" ] || continue
-    for command in "gimp-$gimp_version" "gimp-$gimp_api" gimp; do
-      if [ "$(gimp_version_of "$command")" = "$gimp_version" ]; then
-        gimp_gui=$command
+    for gimp_command in "gimp-$gimp_version" "gimp-$gimp_api" gimp; do
+      if [ "$(gimp_version_of "$gimp_command")" = "$gimp_version" ]; then
+        gimp_gui=$gimp_command
         break
       fi
     done
-    # GIMP's profile: GIMP3_DIRECTORY (GIMP2_DIRECTORY) if set, else the
-    # folder named after its version, which a new minor version starts anew.
-    eval "profile=\${GIMP${gimp_api}_DIRECTORY:-}"
-    gimp_plugins=${profile:-${XDG_CONFIG_HOME:-$HOME/.config}/GIMP/$gimp_version}/plug-ins
+    if [ "$gimp_api" = 3 ]; then
+      gimp_profile=${GIMP3_DIRECTORY:-}
+    else
+      gimp_profile=${GIMP2_DIRECTORY:-}
+    fi
+    gimp_profile=${gimp_profile:-${XDG_CONFIG_HOME:-$HOME/.config}/GIMP/$gimp_version}
+    gimp_plugins=$gimp_profile/plug-ins
     return 0
   done
-  gimp_api='' gimp_version='' gimp_console='' gimp_gui='' gimp_plugins=''
+  gimp_api='' gimp_version='' gimp_console='' gimp_gui='' gimp_profile='' gimp_plugins=''
   return 1
 }
