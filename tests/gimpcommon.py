@@ -43,3 +43,33 @@ def plugin_runs(gimp_pid):
                 and b'-run' in argv):
             pids.append(int(entry))
     return pids
+
+
+def build_progress_watch(folder):
+    """Builds tests/progress-watch.c (with the system's cc) into @folder;
+    returns the environment that makes GIMP's plug-ins report their first
+    progress as a file in @folder (see progress_reported), or raises
+    subprocess.CalledProcessError."""
+    import subprocess
+    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'progress-watch.c')
+    library = os.path.join(folder, 'progress-watch.so')
+    os.makedirs(folder, exist_ok=True)
+    subprocess.run(['cc', '-shared', '-fPIC', '-O2', '-o', library, source, '-ldl'],
+                   check=True, capture_output=True)
+    return {'LD_PRELOAD': library, 'NS_PROGRESS_WATCH': folder}
+
+
+def wait_for_progress(folder, pid, timeout=300):
+    """Waits until the plug-in @pid reports progress (built with
+    build_progress_watch's environment): True, or False if it ended first
+    or @timeout seconds went by."""
+    import time
+    deadline = time.monotonic() + timeout
+    path = os.path.join(folder, str(pid))
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            return True
+        if not os.path.exists('/proc/%d' % pid):
+            return False
+        time.sleep(0.005)
+    return False

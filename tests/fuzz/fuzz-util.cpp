@@ -13,7 +13,15 @@ bool huge_allocation = false;
 
 } // namespace
 
-void *
+// The replacement operators are never inlined, new as well as delete.
+// GCC pairs the allocation and the release it sees at each call site:
+// with operator new inlined, a std::vector or std::string in this file
+// showed it new's malloc () released by operator delete, and GCC 16
+// reports that as -Wmismatched-new-delete (an error with -Dwerror=true);
+// with only delete inlined, it saw free () of what operator new returned.
+// Out of line, every site pairs operator new with operator delete, as
+// with the library's own.
+G_GNUC_NO_INLINE void *
 operator new (size_t n)
 {
   if (n > fuzz::kMaxAllocation)
@@ -26,8 +34,6 @@ operator new (size_t n)
   throw std::bad_alloc ();
 }
 
-// Not inlined: GCC would take free() of what operator new returned for a
-// mismatch.
 G_GNUC_NO_INLINE void operator delete (void *p) noexcept { std::free (p); }
 G_GNUC_NO_INLINE void operator delete (void *p, size_t) noexcept { std::free (p); }
 

@@ -2,9 +2,9 @@
 ;
 ; The driver defines ns-style (a style id or a picture's path) and the
 ; image's size, ns-width and ns-height (strings), and kills
-; gimp-neural-style about a second into the first run.
-; The second run, on the same image, shows how long a whole run takes and
-; that GIMP still works.
+; gimp-neural-style at the first run's first progress report.
+; The second run, on the same image, shows that GIMP still works (and
+; how long a whole run takes).
 
 (define image (ns-load-scaled "chelsea.png" (string->number ns-width)
                               (string->number ns-height)))

@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """test-kill.py: the plug-in killed halfway, in the real GIMP 2.10.
 
-SIGKILL to gimp-neural-style a second into painting a 1500x1000 image (a
-picture's style: 3000x2000, Magenta's network is that much faster):
-the call fails and the image is exactly as it was (no new layer, same
-pixels).  A second, whole run on the same image then shows that the
-kill came before the end and that GIMP still works.  Once with a trained
-network's style, once with a picture as the style (Magenta's networks).
+SIGKILL to gimp-neural-style at its first progress report while painting
+a 1500x1000 image (a picture's style: 3000x2000): it is painting, and
+not done, whatever the machine's speed (tests/progress-watch.c tells
+when).  The call fails and the image is exactly as it was (no new layer,
+same pixels).  A second, whole run on the same image then shows that
+GIMP still works.  Once with a trained network's style, once with a
+picture as the style (Magenta's networks).
 """
 
 import os
@@ -14,9 +15,8 @@ import signal
 import time
 
 import gimp2test as g
-from gimpcommon import plugin_runs  # tests/, which gimp2test puts on the path
-
-KILL_AFTER = 1.0
+# tests/, which gimp2test puts on the path
+from gimpcommon import build_progress_watch, plugin_runs, wait_for_progress
 
 
 def wait_for_plugin(gimp, timeout=120):
@@ -30,20 +30,24 @@ def wait_for_plugin(gimp, timeout=120):
     return None
 
 
-def kill_halfway(tap, gimp):
-    """Kills the plug-in KILL_AFTER seconds into its run; TRUE if it was
+def kill_halfway(tap, gimp, watch):
+    """Kills the plug-in at its first progress report; TRUE if it was
     still running then."""
     pid = wait_for_plugin(gimp)
     if not tap.ok(pid is not None, "GIMP starts the plug-in",
                   None if pid else "no gimp-neural-style -run process seen"):
         return False
-    time.sleep(KILL_AFTER)
-    running = plugin_runs(gimp.proc.pid) == [pid]
-    if running:
-        os.kill(pid, signal.SIGKILL)
-    return tap.ok(running, "the plug-in is killed while it runs",
-                  "killed pid %d %.1f s into its run" % (pid, KILL_AFTER) if running
-                  else "it had already ended after %.1f s" % KILL_AFTER)
+    start = time.monotonic()
+    reported = wait_for_progress(watch, pid)
+    try:
+        if reported:
+            os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        reported = False
+    seconds = time.monotonic() - start
+    return tap.ok(reported, "the plug-in is killed at its first progress report",
+                  "killed pid %d %.1f s into its run" % (pid, seconds) if reported
+                  else "it ended after %.1f s without reporting progress" % seconds)
 
 
 def check_image_unchanged(tap, fixture, run):
@@ -61,17 +65,15 @@ def check_whole_run(tap, gimp, run):
               int(run.fact("killed.layers-after", "0")) + 1,
               int(run.fact("whole.layers-after", "-1")))
     start, end = gimp.fact_time("whole.start"), gimp.fact_time("whole.result")
-    seconds = None if start is None or end is None else end - start
-    tap.ok(seconds is not None and seconds > KILL_AFTER + 1,
-           "a whole run takes well over %.0f s: the kill came halfway" % KILL_AFTER,
-           "a whole run took %s s" % (None if seconds is None else "%.1f" % seconds))
+    if start is not None and end is not None:
+        tap.comment("a whole run takes %.1f s" % (end - start))
 
 
-def kill_case(fixture, tap, style, size):
-    gimp = g.LiveGimp(fixture, "kill.scm",
+def kill_case(fixture, tap, style, size, watch):
+    gimp = g.LiveGimp(fixture, "kill.scm", env=fixture.env(**watch),
                       defines={"ns-style": style, "ns-width": str(size[0]),
                                "ns-height": str(size[1])})
-    killed = kill_halfway(tap, gimp)
+    killed = kill_halfway(tap, gimp, watch["NS_PROGRESS_WATCH"])
     run = gimp.wait()
     if not (g.check_batch_ran(tap, run, "GIMP ran the kill case") and killed):
         return
@@ -90,7 +92,8 @@ def test(fixture, tap):
     for label, style, size in (("wave", "wave", (1500, 1000)),
                                ("a picture", picture, (3000, 2000))):
         tap.prefix = "%s: " % label
-        kill_case(fixture, tap, style, size)
+        watch = build_progress_watch(fixture.path("progress-" + style.split("/")[-1]))
+        kill_case(fixture, tap, style, size, watch)
 
 
 if __name__ == "__main__":

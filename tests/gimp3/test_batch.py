@@ -11,7 +11,7 @@ import subprocess
 import threading
 import time
 
-from gimpcommon import plugin_runs
+from gimpcommon import plugin_runs, wait_for_progress
 from nstest import (CLI, FLOAT, PROCEDURE, SHARED, TMP, U8, Gegl, Gimp, check,
                     cli, comment, encoding, export_layer, export_profiled,
                     layer_above, load, photo, pixels, psnr, refused,
@@ -352,33 +352,37 @@ def plug_in_processes():
     return plugin_runs(os.getppid())
 
 
-def kill_plug_in_after(seconds, killed):
+def kill_plug_in_at_progress(killed):
     """What GIMP does when the user cancels the progress: kill the plug-in
-    while it paints."""
+    while it paints, at its first progress report (run-tests preloads
+    tests/progress-watch.c into GIMP, which tells it in
+    NS_PROGRESS_WATCH)."""
     end = time.time() + 30
     while not plug_in_processes() and time.time() < end:
-        time.sleep(0.05)
-    time.sleep(seconds)
+        time.sleep(0.01)
     for pid in plug_in_processes():
-        os.kill(pid, signal.SIGKILL)
-        killed.append(pid)
+        if wait_for_progress(os.environ['NS_PROGRESS_WATCH'], pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+            except ProcessLookupError:
+                pass
 
 
 def test_killed_mid_run():
-    # Large enough that the kill lands while it paints: Magenta paints 1.5
-    # MP in less than the 1.5 s the picture style waits.
-    for style, what, seconds, size in (('wave', 'a network', 3.0, (1500, 1000)),
-                                       (STARRY, 'a picture', 1.5, (3000, 2000))):
+    for style, what, size in (('wave', 'a network', (1500, 1000)),
+                              (STARRY, 'a picture', (3000, 2000))):
         image, layer = offset_photo('chelsea.png', *size)
         before = snapshot(image)
         killed = []
-        killer = threading.Thread(target=kill_plug_in_after, args=(seconds, killed))
+        killer = threading.Thread(target=kill_plug_in_at_progress, args=(killed,))
         killer.start()
         start = time.time()
         status, message = run_filter(image, [layer], style=style)
         killer.join()
         check(killed and status != Gimp.PDBStatusType.SUCCESS,
-              'the plug-in killed while it paints %s style: the filter fails' % what,
+              'the plug-in killed at its first progress report (%s style): the filter fails'
+              % what,
               'killed after %.1f s: %s' % (time.time() - start, message))
         unchanged(image, before, 'plug-in killed while it paints %s style' % what)
         image.select_rectangle(Gimp.ChannelOps.REPLACE, 100, 100, 64, 64)
