@@ -894,6 +894,9 @@ dialog_fill (GimpProcedureDialog *dialog,
   scale = gimp_procedure_dialog_get_scale_entry (dialog, "scale", 1.0);
   gimp_scale_entry_set_logarithmic (GIMP_SCALE_ENTRY (scale), TRUE);
   ui->file = gimp_procedure_dialog_get_widget (dialog, "style-file", G_TYPE_NONE);
+  /* A drop-down in every GIMP 3 (3.2 would make three radio buttons of a
+   * choice this short): the list, picture or layer sits right below it. */
+  gimp_procedure_dialog_get_widget (dialog, "style-source", GTK_TYPE_COMBO_BOX);
 
   settings = gimp_procedure_dialog_fill_box (dialog, "neural-style-settings",
                                              "style-source", "style-file",
