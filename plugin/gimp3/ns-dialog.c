@@ -545,13 +545,8 @@ mix_row_new (Dialog *ui)
 {
   GtkWidget *row   = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *label = gtk_label_new_with_mnemonic (_("_Mix with:"));
-  GList     *cells;
 
   ui->mix_combo = gtk_combo_box_text_new ();
-  /* A long title never widens the dialog: cut with an ellipsis. */
-  cells = gtk_cell_layout_get_cells (GTK_CELL_LAYOUT (ui->mix_combo));
-  g_object_set (cells->data, "ellipsize", PANGO_ELLIPSIZE_END, "width-chars", 12, NULL);
-  g_list_free (cells);
   gtk_widget_set_tooltip_text (ui->mix_combo, _(ns_procedure_mix_style_blurb ()));
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), ui->mix_combo);
   gtk_box_pack_start (GTK_BOX (row), label, FALSE, FALSE, 0);
