@@ -152,7 +152,7 @@ gegl_op_class_init (GeglOpClass *klass)
      * never needs a new version, and GIMP drops filters of another one. */
     "op-version",      "1",
     "gimp:menu-path",  "<Image>/Filters/Artistic",
-    "gimp:menu-label", _("Neural Style (Editable Filter)..."),
+    "gimp:menu-label", _("Neural Style (_Editable)..."),
     "description",
         _("Paints the layer in the style of a painting with a "
           "style-transfer network, as an editable filter: its opacity is "
