@@ -17,6 +17,7 @@ How often the network ran is read from this GIMP's own log
 ($NS_TEST_LOG): the module says so (G_MESSAGES_DEBUG=NeuralStyle).
 """
 import os
+import time
 
 from nstest import (TMP, Gimp, Gio, check, cli, comment, export_layer, load,
                     photo, pixels, psnr, run_tests, save, snapshot, U8)
@@ -257,7 +258,52 @@ def test_no_module():
     check(value >= SAME_PSNR, "the layer shows its own pixels", '%.1f dB' % value)
 
 
+# measure (not a test: run-tests runs it with NS_GEGL_ONLY=measure)
+
+def process_lines():
+    with open(LOG, errors='replace') as log:
+        return [line.split('neural-style:paint ', 1)[1].strip()
+                for line in log if 'neural-style:paint ' in line]
+
+
+def measure(what, action):
+    """Runs @action; comments on what the module did meanwhile."""
+    seen = len(process_lines())
+    start = time.time()
+    action()
+    lines = process_lines()[seen:]
+    comment('%s: %.2f s in all; the module: %s'
+            % (what, time.time() - start, '; '.join(lines) or 'not called'))
+
+
+def test_measure():
+    for width, height in ((2000, 1500), (4000, 3000)):
+        image = photo('rocket.jpg', width, height)
+        layer = image.get_layers()[0]
+        comment('%d x %d (%.0f MP)' % (width, height, width * height / 1e6))
+        holder = []
+        measure('filter added (wave) and shown',
+                lambda: (holder.append(add_filter(layer, style='wave')),
+                         rendered(image)))
+        drawable_filter = holder[0]
+
+        def opacity():
+            drawable_filter.set_opacity(0.5)
+            drawable_filter.update()
+            rendered(image)
+        measure('opacity 0.5', opacity)
+
+        def colors():
+            drawable_filter.get_config().set_property('preserve-colors', True)
+            drawable_filter.update()
+            rendered(image)
+        measure('preserve colors on', colors)
+        measure('flattened again', lambda: rendered(image))
+        image.delete()
+
+
 PARTS = {
+    'measure': [test_measure],
     'apply': [test_registration, test_apply, test_errors, test_tiny_layer],
     'reopen': [test_reopen],
     'no-module': [test_no_module],
