@@ -90,7 +90,10 @@ style_values (void)
           if (! style->path && style->in_catalog)
             add_style (values, catalog, style, FALSE);
         }
-      if (first)
+      /* The default must be in the list: the first installed style's
+       * number, unless another style took it. */
+      if (first && values->len > 0 &&
+          ns_paint_style_number (first->id) == g_array_index (values, GEnumValue, 0).value)
         default_number = ns_paint_style_number (first->id);
     }
   else
