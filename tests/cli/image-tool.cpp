@@ -7,6 +7,8 @@
 //   image-tool changed A B MIN    exit 0 if the colours differ by more than
 //                                 MIN (mean absolute difference, 0..1), 1 if
 //                                 not, 2 if A and B differ in size
+//   image-tool psnr A B           prints the colours' PSNR in dB (0..1
+//                                 full scale), exit 2 if sizes differ
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -121,6 +123,17 @@ main (int argc, char **argv)
       printf ("%.4f\n", change);
       return change > atof (argv[4]) ? 0 : 1;
     }
-  fprintf (stderr, "usage: image-tool make|info|same-alpha|changed ...\n");
+  if (command == "psnr" && argc == 4)
+    {
+      const cv::Mat a = colour_of (read (argv[2])), b = colour_of (read (argv[3]));
+      if (a.size () != b.size ())
+        {
+          fprintf (stderr, "image-tool: %s and %s differ in size\n", argv[2], argv[3]);
+          return 2;
+        }
+      printf ("%.2f\n", cv::PSNR (a, b, 1.0));
+      return 0;
+    }
+  fprintf (stderr, "usage: image-tool make|info|same-alpha|changed|psnr ...\n");
   return 2;
 }
