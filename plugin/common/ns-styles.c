@@ -190,26 +190,25 @@ ns_styles_mix (NsCatalog        *catalog,
                NsStyle         **second_cache,
                GError          **error)
 {
-  g_autoptr (NsStyle) second = NULL;
+  g_autoptr (NsStyle) own = NULL;
+  NsStyle           **second = second_cache ? second_cache : &own;
 
   g_return_val_if_fail (catalog != NULL && style != NULL && settings != NULL, NULL);
 
   if (! *settings->mix_style)
     return ns_style_copy (style);
 
-  if (second_cache && *second_cache && g_strcmp0 ((*second_cache)->id, settings->mix_style) == 0)
-    second = g_steal_pointer (second_cache);
-  else if (! (second = ns_styles_get (catalog, settings->mix_style, error)))
-    return NULL;
-
-  if (! keep_vector (style, error) || ! keep_vector (second, error))
-    return NULL;
-  if (second_cache)
+  /* The second style as last made, or made now (and kept). */
+  if (! *second || g_strcmp0 ((*second)->id, settings->mix_style) != 0)
     {
-      g_clear_pointer (second_cache, ns_style_free);
-      *second_cache = ns_style_copy (second);
+      g_clear_pointer (second, ns_style_free);
+      if (! (*second = ns_styles_get (catalog, settings->mix_style, error)))
+        return NULL;
     }
-  return ns_style_mix (style, second, settings->mix, error);
+
+  if (! keep_vector (style, error) || ! keep_vector (*second, error))
+    return NULL;
+  return ns_style_mix (style, *second, settings->mix, error);
 }
 
 /* The vector of a picture or vector @style.  (transfer full) */
