@@ -198,15 +198,14 @@ timeout_from_env (void)
 
   if (!text || !*text)
     return NS_FETCH_DEFAULT_TIMEOUT;
-  if (strspn (text, "0123456789") != strlen (text)
-      || !g_ascii_string_to_unsigned (text, 10, 1, G_MAXUINT64, &seconds, NULL))
+  if (!ns_fetch_parse_timeout (text, &seconds))
     {
       g_autofree gchar *message =
         g_strdup_printf (_("NEURAL_STYLE_FETCH_TIMEOUT must be a whole number of seconds, not '%s'"),
                          text);
       usage_error (message);
     }
-  return (guint) MIN (seconds, NS_FETCH_MAX_TIMEOUT);
+  return (guint) seconds;
 }
 
 static gchar *

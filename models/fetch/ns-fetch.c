@@ -59,6 +59,7 @@ struct _NsFetch
   guint               lock_depth;
   gboolean            cancelled;
   gchar              *why;       /* the last reason a download failed */
+  gboolean            why_answered; /* ... and a host answered to say it */
 
   /* the style being installed, for progress */
   const gchar        *style_id;
@@ -105,6 +106,7 @@ set_why (NsFetch     *fetch,
 {
   g_free (fetch->why);
   fetch->why = g_strdup (why);
+  fetch->why_answered = TRUE;
 }
 
 /* Progress of the current style; FALSE once cancelled. */
@@ -789,7 +791,15 @@ download (NsFetch      *fetch,
   if (outcome == GOT_FILE)
     outcome = NOT_GOT;
   say (fetch, TRUE, "%s: %s: %s", id, url, why);
-  set_why (fetch, why);
+  /* What a host that answered said (HTTP 404, a checksum mismatch) tells
+   * the user more than a later host that could not be reached. */
+  if (outcome != UNREACHABLE)
+    set_why (fetch, why);
+  else if (!fetch->why_answered)
+    {
+      g_free (fetch->why);
+      fetch->why = g_strdup (why);
+    }
   return outcome;
 }
 
@@ -1455,6 +1465,7 @@ ns_fetch_install (NsFetch      *fetch,
 
   fetch->cancelled = FALSE;
   g_clear_pointer (&fetch->why, g_free);
+  fetch->why_answered = FALSE;
   /* What the last install did or failed to do is to be done again. */
   g_hash_table_remove_all (fetch->done_ids);
   if (!ns_catalog_lookup_entry (fetch->catalog, id))
@@ -1603,6 +1614,17 @@ ns_fetch_default_ids (NsFetch  *fetch,
 }
 
 /* Making and freeing */
+
+gboolean
+ns_fetch_parse_timeout (const gchar *text,
+                        guint64     *seconds)
+{
+  if (!text || !*text || strspn (text, "0123456789") != strlen (text)
+      || !g_ascii_string_to_unsigned (text, 10, 1, G_MAXUINT64, seconds, NULL))
+    return FALSE;
+  *seconds = MIN (*seconds, NS_FETCH_MAX_TIMEOUT);
+  return TRUE;
+}
 
 NsFetch *
 ns_fetch_new (const NsFetchOptions  *options,

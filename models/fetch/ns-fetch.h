@@ -68,6 +68,11 @@ typedef struct
 
 GQuark     ns_fetch_error_quark (void);
 
+/* NEURAL_STYLE_FETCH_TIMEOUT's value @text as seconds (at most
+ * NS_FETCH_MAX_TIMEOUT); FALSE unless it is a whole number above 0. */
+gboolean   ns_fetch_parse_timeout (const gchar        *text,
+                                   guint64            *seconds);
+
 /* Checks the options (a mirror that is not one whole http(s) URL, a
  * --from that is not a folder) and reads the catalog; touches no file.
  * (transfer full) */

@@ -429,7 +429,6 @@ blank (void)
 /* Shared with the worker, which may outlive the NsSwatches. */
 typedef struct
 {
-  GPtrArray      *styles;   /* copies, by row; NULL for styles not installed */
   NsSwatchSample *sample;
   GCancellable   *cancellable;
   GMainContext   *context;
@@ -449,7 +448,6 @@ shared_clear (gpointer data)
 {
   Shared *shared = data;
 
-  g_ptr_array_unref (shared->styles);
   ns_swatch_sample_free (shared->sample);
   g_object_unref (shared->cancellable);
   g_main_context_unref (shared->context);
@@ -557,8 +555,10 @@ row_describe (NsSwatchRow   *row,
   if (! style->path)
     {
       g_autofree gchar *command = g_strdup_printf ("%s %s", FETCH_COMMAND, style->id);
-      /* TRANSLATORS: %s is the command that installs the style */
-      g_autofree gchar *text = g_strdup_printf (_("Not installed: %s"), command);
+      /* TRANSLATORS: %s is the command that installs the style in a
+       * terminal; "Download" is the dialog's button */
+      g_autofree gchar *text = g_strdup_printf (_("Not installed: Download it, or run %s"),
+                                                command);
       g_autofree gchar *escaped = g_markup_escape_text (text, -1);
 
       g_string_append_printf (markup, "\n<small><i>%s</i></small>", escaped);
@@ -569,8 +569,37 @@ row_describe (NsSwatchRow   *row,
   row->tooltip = g_string_free (g_steal_pointer (&tooltip), FALSE);
 }
 
+/* What a worker paints: copies of the styles, by row; NULL for rows it
+ * leaves alone. */
+typedef struct
+{
+  Shared    *shared;
+  GPtrArray *styles;
+} Job;
+
+static void
+job_free (gpointer data)
+{
+  Job *job = data;
+
+  g_rc_box_release_full (job->shared, shared_clear);
+  g_ptr_array_unref (job->styles);
+  g_free (job);
+}
+
+static Job *
+job_new (NsSwatches *swatches)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->shared = g_rc_box_acquire (swatches->shared);
+  job->styles = g_ptr_array_new_with_free_func ((GDestroyNotify) ns_style_free);
+  return job;
+}
+
 static void
 add_row (NsSwatches    *swatches,
+         Job           *job,
          const NsStyle *style,
          GPtrArray     *styles)
 {
@@ -583,7 +612,7 @@ add_row (NsSwatches    *swatches,
   row.ready = ! row.installed;
   row_describe (&row, style, styles);
   g_array_append_val (swatches->rows, row);
-  g_ptr_array_add (swatches->shared->styles, row.installed ? ns_style_copy (style) : NULL);
+  g_ptr_array_add (job->styles, row.installed ? ns_style_copy (style) : NULL);
 }
 
 /* One swatch, from the worker to the main thread. */
@@ -654,13 +683,14 @@ worker (GTask        *task,
         gpointer      task_data,
         GCancellable *cancellable)
 {
-  Shared              *shared = task_data;
+  Job                 *job = task_data;
+  Shared              *shared = job->shared;
   g_autoptr (NsEngine) engine = NULL;
 
   (void) source_object;
-  for (guint i = 0; i < shared->styles->len && ! g_cancellable_is_cancelled (cancellable); i++)
+  for (guint i = 0; i < job->styles->len && ! g_cancellable_is_cancelled (cancellable); i++)
     {
-      const NsStyle *style = g_ptr_array_index (shared->styles, i);
+      const NsStyle *style = g_ptr_array_index (job->styles, i);
       Result        *result;
 
       if (! style)
@@ -676,10 +706,15 @@ worker (GTask        *task,
   g_task_return_boolean (task, TRUE);
 }
 
+/* Paints @job's swatches in a worker thread; takes @job. */
 static void
-shared_release (gpointer data)
+paint_rows (NsSwatches *swatches,
+            Job        *job)
 {
-  g_rc_box_release_full (data, shared_clear);
+  g_autoptr (GTask) task = g_task_new (NULL, swatches->shared->cancellable, NULL, NULL);
+
+  g_task_set_task_data (task, job, job_free);
+  g_task_run_in_thread (task, worker);
 }
 
 NsSwatches *
@@ -690,8 +725,8 @@ ns_swatches_new (NsCatalog            *catalog,
 {
   GPtrArray        *styles = ns_catalog_get_styles (catalog);
   NsSwatches       *swatches = g_new0 (NsSwatches, 1);
-  g_autoptr (GTask) task = NULL;
   GdkPixbuf        *loaded = NULL;
+  Job              *job;
 
   g_return_val_if_fail (sample != NULL, NULL);
 
@@ -700,7 +735,6 @@ ns_swatches_new (NsCatalog            *catalog,
   swatches->changed = changed;
   swatches->user_data = user_data;
   swatches->shared = g_rc_box_new0 (Shared);
-  swatches->shared->styles = g_ptr_array_new_with_free_func ((GDestroyNotify) ns_style_free);
   swatches->shared->sample = g_memdup2 (sample, sizeof (NsSwatchSample));
   swatches->shared->sample->path = g_strdup (sample->path);
   swatches->shared->cancellable = g_cancellable_new ();
@@ -713,19 +747,51 @@ ns_swatches_new (NsCatalog            *catalog,
   loaded = gdk_pixbuf_new_from_file (sample->path, NULL);
   g_clear_object (&loaded);
 
+  job = job_new (swatches);
   for (gint installed = 1; installed >= 0; installed--)
     for (guint i = 0; i < styles->len; i++)
       {
         const NsStyle *style = g_ptr_array_index (styles, i);
 
         if ((style->path != NULL) == installed)
-          add_row (swatches, style, styles);
+          add_row (swatches, job, style, styles);
       }
-
-  task = g_task_new (NULL, swatches->shared->cancellable, NULL, NULL);
-  g_task_set_task_data (task, g_rc_box_acquire (swatches->shared), shared_release);
-  g_task_run_in_thread (task, worker);
+  paint_rows (swatches, job);
   return swatches;
+}
+
+gint
+ns_swatches_set_installed (NsSwatches *swatches,
+                           NsCatalog  *catalog,
+                           const gchar *id)
+{
+  GPtrArray     *styles = ns_catalog_get_styles (catalog);
+  const NsStyle *style = ns_catalog_lookup (catalog, id);
+  gint           index = ns_swatches_find (swatches, id);
+  NsSwatchRow   *row;
+  Job           *job;
+
+  if (index < 0 || ! style || ! style->path)
+    return -1;
+  row = &g_array_index (swatches->rows, NsSwatchRow, index);
+  if (row->installed)
+    return index;
+
+  /* The row stays where it is: rows moving under the pointer while the
+   * user looks would be worse than a list out of order until the next
+   * time the dialog opens. */
+  g_clear_pointer (&row->markup, g_free);
+  g_clear_pointer (&row->tooltip, g_free);
+  row->installed = TRUE;
+  row->ready = FALSE;
+  row->swatch = blank ();
+  row_describe (row, style, styles);
+
+  job = job_new (swatches);
+  g_ptr_array_set_size (job->styles, index + 1);
+  g_ptr_array_index (job->styles, index) = ns_style_copy (style);
+  paint_rows (swatches, job);
+  return index;
 }
 
 void

@@ -71,7 +71,8 @@ typedef struct
   gchar     *markup;     /* title, artist, licence, "non-commercial",
                           * and how to install it: Pango markup */
   gchar     *tooltip;    /* plain text: the same, and any error */
-  gboolean   installed;  /* not installed: show it greyed, insensitive */
+  gboolean   installed;  /* not installed: show it greyed; choosing it
+                          * offers the Download button */
   gboolean   noncommercial;
   GdkPixbuf *swatch;     /* a blank until made; the error mark if that
                           * failed; NULL for a style not installed */
@@ -101,6 +102,12 @@ const NsSwatchRow * ns_swatches_get_row (NsSwatches           *swatches,
                                          guint                 index);
 /* The row of style @id, or -1. */
 gint          ns_swatches_find          (NsSwatches           *swatches,
+                                         const gchar          *id);
+/* Style @id of @catalog (re-read since) is installed now: its row becomes
+ * a normal one and its swatch is painted (the changed callback says when).
+ * The row's index, or -1 when @catalog does not have @id installed. */
+gint          ns_swatches_set_installed (NsSwatches           *swatches,
+                                         NsCatalog            *catalog,
                                          const gchar          *id);
 /* TRUE when every installed style's swatch is ready. */
 gboolean      ns_swatches_done          (NsSwatches           *swatches);

@@ -40,7 +40,8 @@ remove_tree (const gchar *path)
   while (dir && (name = g_dir_read_name (dir)))
     {
       g_autofree gchar *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+      /* Links are removed, never followed (into the shared models). */
+      if (!g_file_test (child, G_FILE_TEST_IS_SYMLINK) && g_file_test (child, G_FILE_TEST_IS_DIR))
         remove_tree (child);
       else
         g_unlink (child);

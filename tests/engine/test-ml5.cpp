@@ -417,7 +417,9 @@ remove_tree (const std::string &path)
   while (const char *name = dir ? g_dir_read_name (dir) : NULL)
     {
       const std::string child = path + "/" + name;
-      if (g_file_test (child.c_str (), G_FILE_TEST_IS_DIR))
+      /* Links are removed, never followed (into the shared models). */
+      if (!g_file_test (child.c_str (), G_FILE_TEST_IS_SYMLINK)
+          && g_file_test (child.c_str (), G_FILE_TEST_IS_DIR))
         remove_tree (child);
       else
         g_unlink (child.c_str ());

@@ -364,7 +364,7 @@ test_rows_marked (void)
   g_assert_cmpstr (gone->id, ==, "gone");
   g_assert_false (gone->installed || gone->noncommercial);
   g_assert_null (gone->swatch);
-  g_assert_nonnull (strstr (gone->markup, "Not installed: neural-style-fetch gone"));
+  g_assert_nonnull (strstr (gone->markup, "Not installed: Download it, or run neural-style-fetch gone"));
   g_assert_null (strstr (gone->markup, "non-commercial"));
 }
 
