@@ -514,6 +514,7 @@ main (int    argc,
   const gchar *proxies[] = { "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY",
                              "ALL_PROXY", "all_proxy" };
   g_autofree gchar *server = NULL;
+  g_autofree gchar *python = NULL;
   int               status;
 
   tmp_dir = g_dir_make_tmp ("ns-download-XXXXXX", NULL);
@@ -537,7 +538,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   if (! shared_dir || ! server
       || ! g_file_test (shared_dir, G_FILE_TEST_IS_DIR)
-      || ! g_find_program_in_path ("python3"))
+      || ! (python = g_find_program_in_path ("python3")))
     {
       g_test_skip ("no ../shared, no http-server.py or no python3");
       return 0;
