@@ -55,11 +55,11 @@ run_avx2 (long iterations)
 {
   __m256 acc[CHAINS_AVX2];
   const __m256 m = _mm256_set1_ps (0.9999999f), a = _mm256_set1_ps (1e-7f);
-#pragma GCC unroll 16
+#pragma GCC unroll 12
   for (int j = 0; j < CHAINS_AVX2; j++)
     acc[j] = _mm256_set1_ps (1.0f + j);
   for (long i = 0; i < iterations; i++)
-#pragma GCC unroll 16
+#pragma GCC unroll 12
     for (int j = 0; j < CHAINS_AVX2; j++)
       acc[j] = _mm256_fmadd_ps (acc[j], m, a);
   __m256 sum = acc[0];
