@@ -6,7 +6,8 @@ painting against ONNX Runtime's.
       SRC upscaled (bicubic) to each size, as WORK/NAME.png, a 16-bit PNG
       of 8-bit values (v * 257: the CLI then writes a 16-bit PNG, and reads
       exactly the 8-bit values), and as WORK/NAME.f32, the same pixels as
-      the network's input for ONNX Runtime (raw float32, NCHW, RGB, 0..255).
+      the network's input for ONNX Runtime (raw float32, NCHW, RGB, 0..255);
+      NAME.jpg=WxH: only a JPEG (quality 95), as photos mostly come.
   images.py psnr REF.f32 WIDTH HEIGHT IMAGE
       PSNR in dB (peak 255) of IMAGE (a PNG, 8 or 16 bits) against REF, a
       network output (raw float32, NCHW, RGB), clamped to 0..255 as every
@@ -28,6 +29,9 @@ def photos(src, work, specs):
         name, size = spec.split("=")
         w, h = (int(v) for v in size.split("x"))
         big = cv2.resize(img, (w, h), interpolation=cv2.INTER_CUBIC)
+        if name.endswith(".jpg"):
+            cv2.imwrite(os.path.join(work, name), big, [cv2.IMWRITE_JPEG_QUALITY, 95])
+            continue
         cv2.imwrite(os.path.join(work, name + ".png"), big.astype(np.uint16) * 257)
         rgb = big[:, :, ::-1].astype(np.float32)
         rgb.transpose(2, 0, 1).tofile(os.path.join(work, name + ".f32"))
