@@ -158,6 +158,8 @@ def main(work):
                      fmt(flops, "%.0f") + (" (%.0f %%)" % (100 * flops / core_peak) if flops else ""),
                      " (%d failed)" % failed if failed else ""))
             if key == "cli" and cpu_ratio is not None:
+                rounds_ratio = ["%.2f" % (v[2] / ort[r][2]) for r, v in sorted(done.items()) if ort.get(r)]
+                print("%-34s CLI/ORT CPU time in each round: %s" % ("", " ".join(rounds_ratio)))
                 goals.append("%s: CLI/ORT CPU time %.2f (goal <= 0.50: %s), PSNR %s (goal >= 40 dB: %s)"
                              % (size, cpu_ratio, "met" if cpu_ratio <= 0.5 else "NOT MET", fmt(db, "%.1f dB"),
                                 "met" if db is not None and db >= 40 else "NOT MET"))
