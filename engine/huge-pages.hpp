@@ -19,6 +19,6 @@ void use_huge_pages ();
 
 // The freed buffers' bytes kept now (for the tests), and at most.
 size_t huge_pages_kept ();
-constexpr size_t huge_pages_kept_limit = (size_t) 192 << 20;
+constexpr size_t huge_pages_kept_limit = (size_t) 128 << 20;
 
 } // namespace ns
