@@ -39,8 +39,9 @@ public:
 private:
   int m_ = 0;
   int k_ = 0;
-  // Panels of kRows rows, each K x kRows (column by column), the last
-  // panel padded with zero rows.
+  int panel_rows_ = 8;
+  // Panels of panel_rows_ rows (8; 4 for 1 to 4 rows, 12 for 9 to 12), each K x
+  // panel_rows_ (column by column), the last panel padded with zero rows.
   std::vector<float> data_;
 };
 

@@ -5,13 +5,87 @@
 
 #include <sys/mman.h>
 
+#include <cstddef>
 #include <mutex>
+#include <vector>
 
 namespace ns {
 
 namespace {
 
 constexpr size_t kHugeFrom = (size_t) 4 << 20;
+constexpr size_t kHugePage = (size_t) 2 << 20;
+
+// Freed mappings kept for the next buffers of their size (in huge
+// pages).  Linux hands out every new page zeroed: exact tiling runs the
+// network piece by piece, tile after tile, and remade large buffers each
+// time (the kernel's page clearing took a fifth of the CPU time at 3 MP;
+// half of that with these kept).  Bounded, so that the peak memory grows
+// by at most this much.
+constexpr size_t kKeptBytes = huge_pages_kept_limit;
+
+class MappingCache
+{
+public:
+  // A kept mapping of `length` bytes (a multiple of kHugePage), or nullptr.
+  void *
+  take (size_t length)
+  {
+    std::lock_guard<std::mutex> lock (mutex_);
+    for (size_t i = kept_.size (); i-- > 0;)
+      if (kept_[i].length == length)
+        {
+          void *p = kept_[i].p;
+          kept_bytes_ -= length;
+          kept_.erase (kept_.begin () + (ptrdiff_t) i);
+          return p;
+        }
+    return nullptr;
+  }
+
+  // Keeps the mapping, or unmaps it (and the oldest kept ones when it
+  // needs their room).
+  void
+  give (void *p, size_t length)
+  {
+    std::vector<Mapping> unmap;
+    {
+      std::lock_guard<std::mutex> lock (mutex_);
+      if (length > kKeptBytes)
+        unmap.push_back ({ p, length });
+      else
+        {
+          while (kept_bytes_ + length > kKeptBytes)
+            {
+              unmap.push_back (kept_.front ());
+              kept_bytes_ -= kept_.front ().length;
+              kept_.erase (kept_.begin ());
+            }
+          kept_.push_back ({ p, length });
+          kept_bytes_ += length;
+        }
+    }
+    for (const Mapping &m : unmap)
+      munmap (m.p, m.length);
+  }
+
+  size_t
+  kept () const
+  {
+    std::lock_guard<std::mutex> lock (mutex_);
+    return kept_bytes_;
+  }
+
+private:
+  struct Mapping
+  {
+    void *p;
+    size_t length;
+  };
+  mutable std::mutex mutex_;
+  std::vector<Mapping> kept_; // oldest first
+  size_t kept_bytes_ = 0;
+};
 
 // OpenCV's standard allocator (modules/core/src/matrix.cpp), but for the
 // memory of large buffers.
@@ -39,10 +113,18 @@ public:
     bool mapped = false;
     if (!data && total >= kHugeFrom)
       {
-        void *p = mmap (nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p != MAP_FAILED)
+        const size_t length = (total + kHugePage - 1) / kHugePage * kHugePage;
+        void *p = cache_.take (length);
+        if (!p)
           {
-            madvise (p, total, MADV_HUGEPAGE); // only advice: fine if refused
+            p = mmap (nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (p != MAP_FAILED)
+              madvise (p, length, MADV_HUGEPAGE); // only advice: fine if refused
+            else
+              p = nullptr;
+          }
+        if (p)
+          {
             data = static_cast<uchar *> (p);
             mapped = true;
           }
@@ -75,14 +157,22 @@ public:
     if (!(u->flags & cv::UMatData::USER_ALLOCATED))
       {
         if (u->userdata == this)
-          munmap (u->origdata, u->size);
+          cache_.give (u->origdata, (u->size + kHugePage - 1) / kHugePage * kHugePage);
         else
           cv::fastFree (u->origdata);
         u->origdata = nullptr;
       }
     delete u;
   }
+
+  size_t kept () const { return cache_.kept (); }
+
+private:
+  mutable MappingCache cache_;
 };
+
+// Set once by use_huge_pages ().
+HugePageAllocator *huge_page_allocator = nullptr;
 
 } // namespace
 
@@ -97,9 +187,15 @@ use_huge_pages ()
   static std::once_flag once;
   std::call_once (once, [] {
     // Never freed: Mats allocated by it may live until the process ends.
-    static HugePageAllocator *allocator = new HugePageAllocator ();
-    cv::Mat::setDefaultAllocator (allocator);
+    huge_page_allocator = new HugePageAllocator ();
+    cv::Mat::setDefaultAllocator (huge_page_allocator);
   });
+}
+
+size_t
+huge_pages_kept ()
+{
+  return huge_page_allocator ? huge_page_allocator->kept () : 0;
 }
 
 } // namespace ns
