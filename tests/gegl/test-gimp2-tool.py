@@ -39,7 +39,9 @@ TOOL_TITLE = "^GEGL Operation$"
 # properties (GIMP 2.10.34's layout, see the screenshot).
 OPERATION_LIST_Y = 60
 STYLE_LIST = (400, 175)
+POPUP_MIN_HEIGHT = 20  # px: GTK's own hidden 10x10 window is not a popup
 MAX_STEPS = 20  # the operation list has 15 entries in GIMP 2.10.34
+ENTRY_SECONDS = 5  # for an entry's preview to start
 # The Style list's second entry: the default is the first installed style,
 # starry-night; one Down gives the next installed one.
 CHOSEN = "the-scream"
@@ -93,7 +95,8 @@ def geometry(display, window):
 
 def popup_height(display):
     """The height of the open combo box popup: GIMP's tallest visible
-    window named as the program, besides the image and dialog windows."""
+    window named as the program (besides a 10x10 one GTK keeps off the
+    screen)."""
     found = display.run("xdotool", "search", "--onlyvisible", "--name",
                         "^GNU Image Manipulation Program$").split()
     return max((geometry(display, window)[3] for window in found), default=0)
@@ -104,8 +107,13 @@ def pick_from_list(display, window, x, y, step):
     the highlighted one (@step) or the highlighted one (the first entry when
     none is chosen yet).  Returns the popup's height."""
     display.run("xdotool", "mousemove", "--window", window, str(x), str(y), "click", "1")
-    time.sleep(1.5)  # keys sent before the popup shows go to the dialog
+    # Keys sent before the popup shows go to the dialog (Return: OK).
+    deadline = time.monotonic() + 20
     height = popup_height(display)
+    while height <= POPUP_MIN_HEIGHT and time.monotonic() < deadline:
+        time.sleep(0.3)
+        height = popup_height(display)
+    time.sleep(0.5)
     display.run("xdotool", "key", "--delay", "400", *(["Down", "Return"] if step else ["Return"]))
     display.run("xdotool", "mousemove", "0", "1000")  # no hover highlight
     return height
@@ -129,12 +137,14 @@ def choose_operation(display, dialog, gimp, entries):
         if tried > 1:
             width = geometry(display, dialog)[2]
             pick_from_list(display, dialog, width // 2, OPERATION_LIST_Y, True)
-        wait_quiet(gimp.server, 1.5)
-        deadline = time.monotonic() + 3
+        # While the preview's render runs the network, GIMP's main loop
+        # answers no Script-Fu: each answer comes after a render.
+        deadline = time.monotonic() + ENTRY_SECONDS
         while time.monotonic() < deadline:
+            time.sleep(0.3)
+            gimp.server.call("(gimp-image-width image)")
             if log_count(gimp, PAINTED) > painted:
                 return True, tried, height
-            time.sleep(0.3)
     return False, entries, height
 
 
