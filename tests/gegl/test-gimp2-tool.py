@@ -7,14 +7,15 @@ from the user's GEGL folder ($XDG_DATA_HOME/gegl-0.4/plug-ins), and the
 GEGL Operation tool lists it.  The test opens a photo, opens the tool (a
 shortcut of the test's own menurc), steps through the tool's operation
 list (a GTK 2 combo box: click, Down, Return) until the module's log says
-neural-style:paint painted the preview, chooses the next style in the
-operation's Style list, takes a screenshot, presses OK, and reads the
-layer back through the Script-Fu server: the layer is painted, as the CLI
-paints the photo in that style, and OK did not run the network again.
+neural-style:paint painted the preview, takes the README's screenshot
+(--screenshot), chooses the next style in the operation's Style list,
+presses OK, and reads the layer back through the Script-Fu server: the
+layer is painted, as the CLI paints the photo in that style, and OK did
+not run the network again.
 
-Then GIMP again without the module: the same steps through the list, as
-far as the entry neural-style:paint was, paint nothing with it, and the
-list is shorter.
+Then GIMP again without the module: the same steps, through as many
+entries as it took to reach neural-style:paint, never reach it, and the
+list's popup is shorter.
 
 How often the module ran is read from GIMP's log (G_MESSAGES_DEBUG=
 NeuralStyle, see plugin/gegl/ns-paint-cache.c).
