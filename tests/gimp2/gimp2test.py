@@ -44,6 +44,7 @@ def parse_args():
     parser.add_argument("--installed-models", default="/usr/local/share/neural-style/models",
                         help="the models folder of the build's prefix")
     parser.add_argument("--screenshot", help="where the dialog test saves its screenshot")
+    parser.add_argument("--gegl-module", help="the built GEGL module, neural-style-gegl.so")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     return parser.parse_args()
 
