@@ -78,6 +78,7 @@ typedef struct
   GtkWidget    *download_button;
   GtkWidget    *download_all;
   GtkWidget    *progress_box;
+  GtkWidget    *progress_label;
   GtkWidget    *progress;
   GtkWidget    *error_box;
   GtkWidget    *error_label;
@@ -171,7 +172,7 @@ report_state (Dialog *d)
                          "download-all-tooltip", all_tooltip,
                          "download-state", d->download_state,
                          "download-text", gtk_widget_get_visible (d->progress_box)
-                                          ? gtk_progress_bar_get_text (GTK_PROGRESS_BAR (d->progress))
+                                          ? gtk_label_get_text (GTK_LABEL (d->progress_label))
                                           : "",
                          "download-error", gtk_widget_get_visible (d->error_box)
                                            ? gtk_label_get_text (GTK_LABEL (d->error_label)) : "",
@@ -630,8 +631,8 @@ on_download_progress (NsDownload *download,
   g_autofree gchar *text = ns_download_get_text (download);
   gdouble           fraction = ns_download_get_fraction (download);
 
-  gtk_progress_bar_set_text (GTK_PROGRESS_BAR (d->progress), text);
-  gtk_widget_set_tooltip_text (d->progress, text);
+  gtk_label_set_text (GTK_LABEL (d->progress_label), text);
+  gtk_widget_set_tooltip_text (d->progress_label, text);
   if (fraction < 0)
     gtk_progress_bar_pulse (GTK_PROGRESS_BAR (d->progress));
   else
@@ -835,15 +836,21 @@ download_box_new (Dialog *d)
   gtk_box_pack_start (GTK_BOX (hbox), d->download_all, FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (vbox), hbox, FALSE, FALSE, 0);
 
-  d->progress_box = gtk_hbox_new (FALSE, 6);
+  /* What downloads, above the bar and its Cancel button; a long title is
+   * cut, never widening the dialog. */
+  d->progress_box = gtk_vbox_new (FALSE, 3);
+  d->progress_label = gtk_label_new (NULL);
+  gtk_label_set_ellipsize (GTK_LABEL (d->progress_label), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_misc_set_alignment (GTK_MISC (d->progress_label), 0.0, 0.5);
+  gtk_box_pack_start (GTK_BOX (d->progress_box), d->progress_label, FALSE, FALSE, 0);
+  hbox = gtk_hbox_new (FALSE, 6);
   d->progress = gtk_progress_bar_new ();
-  /* A long title never widens the dialog. */
-  gtk_progress_bar_set_ellipsize (GTK_PROGRESS_BAR (d->progress), PANGO_ELLIPSIZE_MIDDLE);
   gtk_progress_bar_set_pulse_step (GTK_PROGRESS_BAR (d->progress), 0.1);
-  gtk_box_pack_start (GTK_BOX (d->progress_box), d->progress, TRUE, TRUE, 0);
+  gtk_box_pack_start (GTK_BOX (hbox), d->progress, TRUE, TRUE, 0);
   cancel = gtk_button_new_with_mnemonic (_("Ca_ncel Download"));
   g_signal_connect (cancel, "clicked", G_CALLBACK (on_cancel_download), d);
-  gtk_box_pack_start (GTK_BOX (d->progress_box), cancel, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (hbox), cancel, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (d->progress_box), hbox, FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (vbox), d->progress_box, FALSE, FALSE, 0);
 
   d->error_box = gtk_hbox_new (FALSE, 6);
