@@ -74,6 +74,8 @@ typedef struct
                                  * "cancelled", "unavailable" (tests) */
   gchar        *download_error; /* why the last one failed, or NULL */
   const gchar  *terms;        /* the terms on screen now, or NULL */
+  guint         n_downloads;  /* started so far (tests) */
+  gchar        *download_ids; /* what the last one installs (tests) */
   GtkWidget    *download_box;
   GtkWidget    *download_button;
   GtkWidget    *download_all;
@@ -131,6 +133,7 @@ report_state (Dialog *d)
   g_autofree gchar *layer = NULL;
   g_autofree gchar *strength_width = NULL;
   g_autofree gchar *all_tooltip = NULL;
+  g_autofree gchar *n_downloads = NULL;
   gchar             value[G_ASCII_DTOSTR_BUF_SIZE];
   gchar             mix[G_ASCII_DTOSTR_BUF_SIZE];
   GtkWidget        *amount;
@@ -145,6 +148,7 @@ report_state (Dialog *d)
   g_ascii_formatd (mix, sizeof (mix), "%.2f", d->settings->mix);
   strength_width = g_strdup_printf ("%d", d->strength->allocation.width);
   all_tooltip = gtk_widget_get_tooltip_text (d->download_all);
+  n_downloads = g_strdup_printf ("%u", d->n_downloads);
   ns_dialog_state_write (d->dialog,
                          "source", source_names[d->source],
                          "style", d->style ? d->style->id : "",
@@ -171,6 +175,8 @@ report_state (Dialog *d)
                          gtk_widget_get_sensitive (d->download_all) ? "1" : "0",
                          "download-all-tooltip", all_tooltip,
                          "download-state", d->download_state,
+                         "downloads-started", n_downloads,
+                         "download-ids", d->download_ids,
                          "download-text", gtk_widget_get_visible (d->progress_box)
                                           ? gtk_label_get_text (GTK_LABEL (d->progress_label))
                                           : "",
@@ -705,6 +711,9 @@ download_start (Dialog              *d,
   if (!ids[0] || !ns_download_start (d->download, ids))
     return;
   d->download_state = "running";
+  d->n_downloads++;
+  g_free (d->download_ids);
+  d->download_ids = g_strjoinv (" ", (gchar **) ids);
   g_clear_pointer (&d->download_error, g_free);
   gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (d->progress), 0);
   on_download_progress (d->download, d);
@@ -1240,6 +1249,7 @@ gimp2_dialog (gint32      drawable,
   g_free (d.base_error);
   g_free (d.error);
   g_free (d.download_error);
+  g_free (d.download_ids);
   *catalog = d.catalog;
   return ok;
 }

@@ -45,7 +45,7 @@ PRESET = "starry-night"
 RESEARCH = "wave"
 MAGENTA_FILES = ("magenta_arbitrary-image-stylization-v1-256_int8_prediction_1.tflite",
                  "magenta_arbitrary-image-stylization-v1-256_fp16_transfer_1.tflite")
-SWATCH_TIMEOUT = 300
+SWATCH_TIMEOUT = 120
 CLOSED = "http://127.0.0.1:9/"
 
 
@@ -236,6 +236,18 @@ def press_download(session):
     session.display.keys(session.window, "alt+d")
 
 
+def started(session):
+    """How many downloads the dialog has started so far."""
+    return int(gui.read_state(session.state).get("downloads-started", "0"))
+
+
+def wait_download(session, before, timeout=120):
+    """The state once the download after the @before ones has ended."""
+    return session.wait(lambda s: int(s.get("downloads-started", "0")) > before
+                        and s.get("download-state") in ("done", "failed", "cancelled"),
+                        timeout)
+
+
 def check_not_installed(tap, fixture, session):
     rows = wait_rows(session, lambda r: set(KEPT) - {"magenta-prediction",
                                                      "magenta-transfer"} <= set(r), 30)
@@ -260,9 +272,11 @@ def check_not_installed(tap, fixture, session):
 
 
 def check_download_preset(tap, fixture, session):
+    before = started(session)
     press_download(session)
-    state = session.wait(lambda s: s.get("download-state") in ("done", "failed"), 120)
-    tap.equal("Download installs the preset", "done", state.get("download-state"))
+    state = wait_download(session, before)
+    tap.ok(state.get("download-state") == "done" and state.get("download-ids") == PRESET,
+           "Download installs the preset", str(state))
     entries = model_entries(session)
     tap.ok(all(name in entries for name in MAGENTA_FILES),
            "Magenta's two networks are in the user's model folder", str(entries))
@@ -293,21 +307,23 @@ def check_terms(tap, fixture, session, catalog):
     tap.equal("the terms shown are the catalog's, exactly", license, state.get("terms"))
     shot = session.screenshot(window, "download-terms.png")
     tap.comment("the terms: %s" % shot)
+    before = started(session)
     session.display.keys(window, "alt+c")
     state = session.wait(lambda s: not s.get("terms"), 10)
     time.sleep(2)
     state = gui.read_state(session.state)
-    tap.ok(state.get("download-state") == "done" and RESEARCH not in model_entries(session),
+    tap.ok(started(session) == before and RESEARCH not in model_entries(session),
            "Cancel on the terms downloads nothing",
-           "state %s, folder %s" % (state.get("download-state"), model_entries(session)))
+           "downloads started %d then %d, folder %s"
+           % (before, started(session), model_entries(session)))
     press_download(session)
     window = session.display.find_window("^Terms of Use$", 20)
     if not tap.ok(window is not None, "the terms are asked again"):
         return
     session.display.keys(window, "alt+a")
-    state = session.wait(lambda s: s.get("download-state") == "running", 20)
-    state = session.wait(lambda s: s.get("download-state") in ("done", "failed"), 120)
-    tap.equal("Accept and Download installs wave", "done", state.get("download-state"))
+    state = wait_download(session, before)
+    tap.ok(state.get("download-state") == "done" and state.get("download-ids") == RESEARCH,
+           "Accept and Download installs wave", str(state))
     rows = wait_rows(session, lambda r: alive(r, RESEARCH))
     tap.ok(alive(rows, RESEARCH), "wave's row comes alive with its swatch", str(rows))
 
@@ -317,10 +333,11 @@ def check_download_all(tap, fixture, session):
     tap.ok(re.search(r"\b1 style\b", state.get("download-all-tooltip", "")),
            "Download All now offers the one free style left",
            state.get("download-all-tooltip"))
+    before = started(session)
     session.display.keys(session.window, "alt+a")
-    state = session.wait(lambda s: s.get("download-state") == "running", 20)
-    state = session.wait(lambda s: s.get("download-state") in ("done", "failed"), 120)
-    tap.equal("Download All Free Styles ends", "done", state.get("download-state"))
+    state = wait_download(session, before)
+    tap.ok(state.get("download-state") == "done" and state.get("download-ids") == FREE,
+           "Download All Free Styles installs the free style left", str(state))
     rows = wait_rows(session, lambda r: all(alive(r, i) for i in r))
     tap.ok(rows and all(alive(rows, i) for i in rows),
            "every style of the catalog is installed, with its swatch", str(rows))
@@ -439,8 +456,9 @@ def session_offline(tap, fixture, display, catalog):
         if not session.open_dialog(tap):
             return
         session.wait(lambda s: s.get("selected") == PRESET, 30)
+        before = started(session)
         press_download(session)
-        state = session.wait(lambda s: s.get("download-state") in ("done", "failed"), 60)
+        state = wait_download(session, before, 60)
         tap.equal("the download fails", "failed", state.get("download-state"))
         tap.contains("the dialog says why in words", state.get("download-error"),
                      ["offline"])
