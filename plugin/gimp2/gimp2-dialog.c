@@ -134,6 +134,8 @@ report_state (Dialog *d)
   g_autofree gchar *strength_width = NULL;
   g_autofree gchar *all_tooltip = NULL;
   g_autofree gchar *n_downloads = NULL;
+  g_autoptr (GString) mix_ids = g_string_new (NULL);
+  GPtrArray        *ids = g_object_get_data (G_OBJECT (d->mix_combo), "ids");
   gchar             value[G_ASCII_DTOSTR_BUF_SIZE];
   gchar             mix[G_ASCII_DTOSTR_BUF_SIZE];
   GtkWidget        *amount;
@@ -149,6 +151,8 @@ report_state (Dialog *d)
   strength_width = g_strdup_printf ("%d", d->strength->allocation.width);
   all_tooltip = gtk_widget_get_tooltip_text (d->download_all);
   n_downloads = g_strdup_printf ("%u", d->n_downloads);
+  for (guint i = 1; ids && i < ids->len; i++) /* after None */
+    g_string_append_printf (mix_ids, "%s ", (const gchar *) g_ptr_array_index (ids, i));
   ns_dialog_state_write (d->dialog,
                          "source", source_names[d->source],
                          "style", d->style ? d->style->id : "",
@@ -158,6 +162,7 @@ report_state (Dialog *d)
                          "amount-shown", gtk_widget_get_visible (amount) ? "1" : "0",
                          "mix-style", d->settings->mix_style,
                          "mix", mix,
+                         "mix-ids", mix_ids->str,
                          "mix-shown", gtk_widget_get_visible (d->mix_combo) ? "1" : "0",
                          "mix-sensitive",
                          gtk_widget_get_sensitive (GIMP_SCALE_ENTRY_SCALE (d->mix)) ? "1" : "0",

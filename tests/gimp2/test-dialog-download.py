@@ -285,6 +285,8 @@ def check_download_preset(tap, fixture, session):
     tap.ok(alive(rows, "great-wave"), "the other preset, which needs the same networks, "
            "comes alive too", str(rows))
     state = session.wait(lambda s: s.get("style") == PRESET and s.get("status") == "", 120)
+    tap.equal("Mix with gains both presets", [PRESET, "great-wave"],
+              [i for i in state.get("mix-ids", "").split() if i in (PRESET, "great-wave")])
     gui.check_state(tap, state, "the downloaded style chosen: previewed, OK on, Download off",
                     selected=PRESET, style=PRESET, ok_sensitive="1", download_sensitive="0",
                     download_error="")
