@@ -1,7 +1,8 @@
 /* gimp2-dialog.c: the GTK 2 dialog with its live preview.
  *
- * The style comes from the installed styles (a list with a swatch of each),
- * a picture file, or a layer of any open image.  The style amount applies
+ * The style comes from the installed styles (a list with a swatch of each,
+ * where a style not installed yet can be downloaded), a picture file, or a
+ * layer of any open image.  The style amount applies
  * to every style that is a style vector (presets, saved styles, pictures,
  * layers); pictures and layers can be saved as a style.
  */
@@ -12,6 +13,8 @@
 
 #include "gimp2-plugin.h"
 #include "ns-dialog-state.h"
+#include "ns-download.h"
+#include "ns-fetch.h"
 #include "ns-preview.h"
 #include "ns-styles.h"
 #include "ns-swatch.h"
@@ -64,6 +67,23 @@ typedef struct
   GtkWidget    *ok;
   GtkWidget    *area;
   GtkWidget    *status;
+  /* Downloads: the buttons under the style list, the progress bar with
+   * its Cancel button, and how the last download ended. */
+  NsDownload   *download;     /* NULL when the environment is wrong */
+  const gchar  *download_state; /* "idle", "running", "done", "failed",
+                                 * "cancelled", "unavailable" (tests) */
+  gchar        *download_error; /* why the last one failed, or NULL */
+  const gchar  *terms;        /* the terms on screen now, or NULL */
+  guint         n_downloads;  /* started so far (tests) */
+  gchar        *download_ids; /* what the last one installs (tests) */
+  GtkWidget    *download_box;
+  GtkWidget    *download_button;
+  GtkWidget    *download_all;
+  GtkWidget    *progress_box;
+  GtkWidget    *progress_label;
+  GtkWidget    *progress;
+  GtkWidget    *error_box;
+  GtkWidget    *error_label;
 } Dialog;
 
 /* The rows as the list shows them, for the tests:
@@ -103,6 +123,7 @@ static const gchar *source_names[N_SOURCES] = { "installed", "picture", "layer" 
 
 static gchar *chosen_id (Dialog *d);
 static gboolean chosen_label_greyed (Dialog *d);
+static void download_update (Dialog *d);
 
 /* For the tests: see ns-dialog-state.h. */
 static void
@@ -111,6 +132,10 @@ report_state (Dialog *d)
   g_autofree gchar *selected = NULL;
   g_autofree gchar *layer = NULL;
   g_autofree gchar *strength_width = NULL;
+  g_autofree gchar *all_tooltip = NULL;
+  g_autofree gchar *n_downloads = NULL;
+  g_autoptr (GString) mix_ids = g_string_new (NULL);
+  GPtrArray        *ids = g_object_get_data (G_OBJECT (d->mix_combo), "ids");
   gchar             value[G_ASCII_DTOSTR_BUF_SIZE];
   gchar             mix[G_ASCII_DTOSTR_BUF_SIZE];
   GtkWidget        *amount;
@@ -124,6 +149,10 @@ report_state (Dialog *d)
   g_ascii_formatd (value, sizeof (value), "%.2f", d->settings->style_amount);
   g_ascii_formatd (mix, sizeof (mix), "%.2f", d->settings->mix);
   strength_width = g_strdup_printf ("%d", d->strength->allocation.width);
+  all_tooltip = gtk_widget_get_tooltip_text (d->download_all);
+  n_downloads = g_strdup_printf ("%u", d->n_downloads);
+  for (guint i = 1; ids && i < ids->len; i++) /* after None */
+    g_string_append_printf (mix_ids, "%s ", (const gchar *) g_ptr_array_index (ids, i));
   ns_dialog_state_write (d->dialog,
                          "source", source_names[d->source],
                          "style", d->style ? d->style->id : "",
@@ -133,6 +162,7 @@ report_state (Dialog *d)
                          "amount-shown", gtk_widget_get_visible (amount) ? "1" : "0",
                          "mix-style", d->settings->mix_style,
                          "mix", mix,
+                         "mix-ids", mix_ids->str,
                          "mix-shown", gtk_widget_get_visible (d->mix_combo) ? "1" : "0",
                          "mix-sensitive",
                          gtk_widget_get_sensitive (GIMP_SCALE_ENTRY_SCALE (d->mix)) ? "1" : "0",
@@ -142,6 +172,22 @@ report_state (Dialog *d)
                          "status", gtk_label_get_text (GTK_LABEL (d->status)),
                          "strength-width", strength_width,
                          "chosen-label-greyed", chosen_label_greyed (d) ? "1" : "0",
+                         "download-shown", gtk_widget_get_visible (d->download_box) ? "1" : "0",
+                         "download-sensitive",
+                         gtk_widget_get_sensitive (d->download_button) ? "1" : "0",
+                         "download-label", gtk_button_get_label (GTK_BUTTON (d->download_button)),
+                         "download-all-sensitive",
+                         gtk_widget_get_sensitive (d->download_all) ? "1" : "0",
+                         "download-all-tooltip", all_tooltip,
+                         "download-state", d->download_state,
+                         "downloads-started", n_downloads,
+                         "download-ids", d->download_ids,
+                         "download-text", gtk_widget_get_visible (d->progress_box)
+                                          ? gtk_label_get_text (GTK_LABEL (d->progress_label))
+                                          : "",
+                         "download-error", gtk_widget_get_visible (d->error_box)
+                                           ? gtk_label_get_text (GTK_LABEL (d->error_label)) : "",
+                         "terms", d->terms,
                          NULL);
 }
 
@@ -169,6 +215,17 @@ chosen_id (Dialog *d)
   if (gtk_combo_box_get_active_iter (GTK_COMBO_BOX (d->choosers[SOURCE_INSTALLED]), &iter))
     gtk_tree_model_get (GTK_TREE_MODEL (d->store), &iter, COLUMN_ID, &id, -1);
   return id;
+}
+
+/* The style chosen in the list when it is not installed (yet), or NULL.
+ * (transfer none) */
+static const NsStyle *
+chosen_missing (Dialog *d)
+{
+  g_autofree gchar *id = d->source == SOURCE_INSTALLED ? chosen_id (d) : NULL;
+  const NsStyle    *style = id ? ns_catalog_lookup (d->catalog, id) : NULL;
+
+  return style && !style->path ? style : NULL;
 }
 
 /* The settings from the widgets. */
@@ -206,6 +263,7 @@ update_style (Dialog *d)
   g_autofree gchar *key = g_strdup_printf ("%d:%d:%s", d->source, d->settings->style_layer,
                                            d->settings->style);
   NsSettings mix = *d->settings;
+  const NsStyle *missing;
 
   if (g_strcmp0 (key, d->base_key) != 0)
     {
@@ -217,6 +275,10 @@ update_style (Dialog *d)
         d->base_error = g_strdup (_("Choose a picture"));
       else if (d->source == SOURCE_LAYER && !d->settings->style_layer)
         d->base_error = g_strdup (_("Choose a layer"));
+      else if ((missing = chosen_missing (d)))
+        /* TRANSLATORS: %s is the style's title; "Download" is the button */
+        d->base_error = g_strdup_printf (_("“%s” is not installed yet: Download gets it"),
+                                         missing->title);
       else if (!(d->base = gimp2_style_get (d->catalog, d->settings, &error)))
         d->base_error = g_strdup (error->message);
     }
@@ -270,6 +332,7 @@ settings_changed (Dialog *d)
   for (gint i = 0; i < N_SOURCES; i++)
     gtk_widget_set_visible (d->choosers[i], i == (gint) d->source);
   gtk_label_set_mnemonic_widget (GTK_LABEL (d->style_label), d->choosers[d->source]);
+  download_update (d);
   /* As small as what is shown now. */
   gtk_window_resize (GTK_WINDOW (gtk_widget_get_toplevel (d->area)), 1, 1);
 
@@ -373,6 +436,23 @@ choose_id (Dialog      *d,
     gtk_combo_box_set_active (GTK_COMBO_BOX (d->choosers[SOURCE_INSTALLED]), index);
 }
 
+/* A row not installed in the grey of insensitive text. */
+static void
+grey_missing (GtkCellLayout   *layout,
+              GtkCellRenderer *cell,
+              GtkTreeModel    *model,
+              GtkTreeIter     *iter,
+              gpointer         combo)
+{
+  GtkStyle *style = gtk_widget_get_style (GTK_WIDGET (combo));
+  gboolean  installed;
+
+  (void) layout;
+  gtk_tree_model_get (model, iter, COLUMN_INSTALLED, &installed, -1);
+  g_object_set (cell, "foreground-gdk", &style->text[GTK_STATE_INSENSITIVE],
+                "foreground-set", !installed, NULL);
+}
+
 static GtkWidget *
 style_list_new (Dialog *d)
 {
@@ -388,18 +468,19 @@ style_list_new (Dialog *d)
    * row, scroll arrows). */
   gtk_combo_box_set_wrap_width (GTK_COMBO_BOX (combo), 1);
 
-  /* A style that is not installed is greyed, and cannot be chosen. */
+  /* A style that is not installed has no swatch, and its text is greyed;
+   * it can be chosen (to download it): the cells stay sensitive, as an
+   * insensitive row could not be chosen. */
   cell = gtk_cell_renderer_pixbuf_new ();
   gtk_cell_renderer_set_fixed_size (cell, NS_SWATCH_WIDTH + 6, NS_SWATCH_HEIGHT + 4);
   gtk_cell_layout_pack_start (GTK_CELL_LAYOUT (combo), cell, FALSE);
-  gtk_cell_layout_set_attributes (GTK_CELL_LAYOUT (combo), cell,
-                                  "pixbuf", COLUMN_SWATCH, "sensitive", COLUMN_INSTALLED, NULL);
+  gtk_cell_layout_set_attributes (GTK_CELL_LAYOUT (combo), cell, "pixbuf", COLUMN_SWATCH, NULL);
   /* Wrapped: a licence's terms or the install command can be long. */
   cell = gtk_cell_renderer_text_new ();
   g_object_set (cell, "wrap-width", 300, "wrap-mode", PANGO_WRAP_WORD_CHAR, NULL);
   gtk_cell_layout_pack_start (GTK_CELL_LAYOUT (combo), cell, TRUE);
-  gtk_cell_layout_set_attributes (GTK_CELL_LAYOUT (combo), cell,
-                                  "markup", COLUMN_MARKUP, "sensitive", COLUMN_INSTALLED, NULL);
+  gtk_cell_layout_set_attributes (GTK_CELL_LAYOUT (combo), cell, "markup", COLUMN_MARKUP, NULL);
+  gtk_cell_layout_set_cell_data_func (GTK_CELL_LAYOUT (combo), cell, grey_missing, combo, NULL);
   return combo;
 }
 
@@ -496,6 +577,324 @@ on_mix_style (GtkComboBox *combo,
     return;
   ns_settings_set_mix_style (d->settings, g_ptr_array_index (ids, active));
   settings_changed (d);
+}
+
+/* Downloads */
+
+/* The styles not installed whose models are in now: a style's download
+ * may bring others (Magenta's presets all need its two networks). */
+static gboolean
+rows_set_installed (Dialog *d)
+{
+  gboolean chosen = FALSE;
+  gint     active = gtk_combo_box_get_active (GTK_COMBO_BOX (d->choosers[SOURCE_INSTALLED]));
+
+  for (guint i = 0; i < ns_swatches_get_n_rows (d->swatches); i++)
+    {
+      const NsSwatchRow *row = ns_swatches_get_row (d->swatches, i);
+      const NsStyle     *style = ns_catalog_lookup (d->catalog, row->id);
+      gint               index;
+
+      if (row->installed || !style || !style->path)
+        continue;
+      index = ns_swatches_set_installed (d->swatches, d->catalog, row->id);
+      if (index < 0)
+        continue;
+      store_row (d, index);
+      chosen |= index == active;
+    }
+  return chosen;
+}
+
+static void
+on_download_installed (NsDownload  *download,
+                       const gchar *id,
+                       gpointer     user_data)
+{
+  Dialog            *d = user_data;
+  g_autoptr (GError) error = NULL;
+  NsCatalog         *catalog = ns_styles_open (&error);
+
+  (void) download;
+  (void) id;
+  if (!catalog)
+    {
+      g_free (d->download_error);
+      d->download_error = g_strdup (error->message);
+      return;
+    }
+  /* The caller's catalog is swapped for one that has the style. */
+  ns_catalog_free (d->catalog);
+  d->catalog = catalog;
+  if (rows_set_installed (d))
+    g_clear_pointer (&d->base_key, g_free); /* the chosen style: made again */
+  report_rows (d);
+  /* Mix with gains the styles with a style vector; it keeps its choice. */
+  mix_combo_fill (d);
+  settings_changed (d);
+}
+
+static void
+on_download_progress (NsDownload *download,
+                      gpointer    user_data)
+{
+  Dialog           *d = user_data;
+  g_autofree gchar *text = ns_download_get_text (download);
+  gdouble           fraction = ns_download_get_fraction (download);
+
+  gtk_label_set_text (GTK_LABEL (d->progress_label), text);
+  gtk_widget_set_tooltip_text (d->progress_label, text);
+  if (fraction < 0)
+    gtk_progress_bar_pulse (GTK_PROGRESS_BAR (d->progress));
+  else
+    gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (d->progress), fraction);
+  report_state (d);
+}
+
+static void
+on_download_done (NsDownload   *download,
+                  const GError *error,
+                  gpointer      user_data)
+{
+  Dialog *d = user_data;
+
+  (void) download;
+  if (!error)
+    d->download_state = "done";
+  else if (g_error_matches (error, NS_FETCH_ERROR, NS_FETCH_ERROR_CANCELLED))
+    d->download_state = "cancelled";
+  else
+    d->download_state = "failed";
+  if (error && !d->download_error)
+    d->download_error = g_strdup (error->message);
+  download_update (d);
+  report_state (d);
+}
+
+/* Before a style whose licence forbids commercial use is downloaded, its
+ * terms, exactly as its author wrote them, must be accepted. */
+static gboolean
+accept_terms (Dialog      *d,
+              const gchar *id)
+{
+  const gchar   *terms = ns_download_terms (d->download, id);
+  const NsStyle *style = ns_catalog_lookup (d->catalog, id);
+  GtkWidget     *message;
+  gboolean       accepted;
+
+  if (!terms)
+    return TRUE;
+
+  message = gtk_message_dialog_new (GTK_WINDOW (d->dialog),
+                                    GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                    GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
+                                    /* TRANSLATORS: %s is the style's title */
+                                    _("“%s” may be used only as its author's terms allow"),
+                                    style ? style->title : id);
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (message), "%s", terms);
+  gtk_window_set_title (GTK_WINDOW (message), _("Terms of Use"));
+  gtk_dialog_add_buttons (GTK_DIALOG (message),
+                          _("_Cancel"), GTK_RESPONSE_CANCEL,
+                          _("_Accept and Download"), GTK_RESPONSE_ACCEPT,
+                          NULL);
+  /* Only an explicit choice accepts. */
+  gtk_dialog_set_default_response (GTK_DIALOG (message), GTK_RESPONSE_CANCEL);
+
+  d->terms = terms;
+  report_state (d);
+  accepted = gtk_dialog_run (GTK_DIALOG (message)) == GTK_RESPONSE_ACCEPT;
+  d->terms = NULL;
+  gtk_widget_destroy (message);
+  report_state (d);
+  return accepted;
+}
+
+static void
+download_start (Dialog              *d,
+                const gchar * const *ids)
+{
+  if (!ids[0] || !ns_download_start (d->download, ids))
+    return;
+  d->download_state = "running";
+  d->n_downloads++;
+  g_free (d->download_ids);
+  d->download_ids = g_strjoinv (" ", (gchar **) ids);
+  g_clear_pointer (&d->download_error, g_free);
+  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (d->progress), 0);
+  on_download_progress (d->download, d);
+  download_update (d);
+  report_state (d);
+}
+
+static void
+on_download (GtkButton *button,
+             Dialog    *d)
+{
+  const NsStyle *style = chosen_missing (d);
+  g_autofree gchar *id = style ? g_strdup (style->id) : NULL;
+  const gchar   *ids[] = { id, NULL };
+
+  (void) button;
+  if (id && accept_terms (d, id))
+    download_start (d, ids);
+}
+
+static void
+on_download_all (GtkButton *button,
+                 Dialog    *d)
+{
+  g_auto (GStrv) ids = ns_download_free_ids (d->download, d->catalog);
+
+  (void) button;
+  download_start (d, (const gchar * const *) ids);
+}
+
+static void
+on_cancel_download (GtkButton *button,
+                    Dialog    *d)
+{
+  (void) button;
+  ns_download_cancel (d->download);
+}
+
+/* The bytes of @ids: Magenta's presets share its two networks, counted
+ * once. */
+static guint64
+download_bytes (Dialog              *d,
+                const gchar * const *ids)
+{
+  guint64  total = 0;
+  gboolean vector = FALSE;
+
+  for (guint i = 0; ids[i]; i++)
+    {
+      const NsStyle *style = ns_catalog_lookup (d->catalog, ids[i]);
+
+      if (style && style->kind == NS_STYLE_KIND_VECTOR)
+        {
+          if (vector)
+            continue;
+          vector = TRUE;
+        }
+      total += ns_download_style_bytes (d->download, ids[i]);
+    }
+  return total;
+}
+
+/* The Download buttons, the progress bar and the last error, as the
+ * chosen style and the download are now. */
+static void
+download_update (Dialog *d)
+{
+  const gboolean    running = d->download && ns_download_is_running (d->download);
+  const NsStyle    *missing = chosen_missing (d);
+  g_auto (GStrv)    free_ids = NULL;
+  g_autofree gchar *label = NULL;
+  g_autofree gchar *tooltip = NULL;
+
+  gtk_widget_set_visible (d->download_box, d->source == SOURCE_INSTALLED);
+  gtk_widget_set_visible (d->progress_box, running);
+  gtk_widget_set_visible (d->error_box, !running && d->download_error);
+  gtk_label_set_text (GTK_LABEL (d->error_label), d->download_error ? d->download_error : "");
+
+  if (missing && d->download)
+    {
+      g_autofree gchar *size =
+        ns_download_format_size (ns_download_style_bytes (d->download, missing->id));
+
+      /* TRANSLATORS: the button that downloads the chosen style; %s is
+       * its size, as in "6.6 MB" */
+      label = g_strdup_printf (_("_Download (%s)"), size);
+    }
+  gtk_button_set_label (GTK_BUTTON (d->download_button), label ? label : _("_Download"));
+  gtk_widget_set_sensitive (d->download_button, missing && d->download && !running);
+
+  free_ids = d->download ? ns_download_free_ids (d->download, d->catalog) : g_new0 (gchar *, 1);
+  if (free_ids[0])
+    {
+      guint             count = g_strv_length (free_ids);
+      g_autofree gchar *size =
+        ns_download_format_size (download_bytes (d, (const gchar * const *) free_ids));
+
+      /* TRANSLATORS: %u is how many styles, %s their size, as in "6.6 MB" */
+      tooltip = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                             "Download the freely licensed style not "
+                                             "installed yet (%u style, %s)",
+                                             "Download the %u freely licensed styles not "
+                                             "installed yet (%s)", count),
+                                 count, size);
+    }
+  else
+    tooltip = g_strdup (_("Every freely licensed style is installed"));
+  gimp_help_set_help_data (d->download_all, tooltip, NULL);
+  gtk_widget_set_sensitive (d->download_all, free_ids[0] && !running);
+}
+
+/* The buttons under the style list, the progress bar with its Cancel
+ * button, and a row for an error. */
+static GtkWidget *
+download_box_new (Dialog *d)
+{
+  GtkWidget *vbox = gtk_vbox_new (FALSE, 6);
+  GtkWidget *hbox = gtk_hbox_new (FALSE, 6);
+  GtkWidget *cancel;
+  GtkWidget *icon;
+
+  d->download_button = gtk_button_new_with_mnemonic (_("_Download"));
+  gimp_help_set_help_data (d->download_button,
+                           _("Download the chosen style into your model folder"), NULL);
+  g_signal_connect (d->download_button, "clicked", G_CALLBACK (on_download), d);
+  gtk_box_pack_start (GTK_BOX (hbox), d->download_button, FALSE, FALSE, 0);
+  d->download_all = gtk_button_new_with_mnemonic (_("Download _All Free Styles"));
+  g_signal_connect (d->download_all, "clicked", G_CALLBACK (on_download_all), d);
+  gtk_box_pack_start (GTK_BOX (hbox), d->download_all, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (vbox), hbox, FALSE, FALSE, 0);
+
+  /* What downloads, above the bar and its Cancel button; a long title is
+   * cut, never widening the dialog. */
+  d->progress_box = gtk_vbox_new (FALSE, 3);
+  d->progress_label = gtk_label_new (NULL);
+  gtk_label_set_ellipsize (GTK_LABEL (d->progress_label), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_misc_set_alignment (GTK_MISC (d->progress_label), 0.0, 0.5);
+  gtk_box_pack_start (GTK_BOX (d->progress_box), d->progress_label, FALSE, FALSE, 0);
+  hbox = gtk_hbox_new (FALSE, 6);
+  d->progress = gtk_progress_bar_new ();
+  gtk_progress_bar_set_pulse_step (GTK_PROGRESS_BAR (d->progress), 0.1);
+  gtk_box_pack_start (GTK_BOX (hbox), d->progress, TRUE, TRUE, 0);
+  cancel = gtk_button_new_with_mnemonic (_("Ca_ncel Download"));
+  g_signal_connect (cancel, "clicked", G_CALLBACK (on_cancel_download), d);
+  gtk_box_pack_start (GTK_BOX (hbox), cancel, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (d->progress_box), hbox, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (vbox), d->progress_box, FALSE, FALSE, 0);
+
+  d->error_box = gtk_hbox_new (FALSE, 6);
+  icon = gtk_image_new_from_stock (GTK_STOCK_DIALOG_ERROR, GTK_ICON_SIZE_BUTTON);
+  gtk_misc_set_alignment (GTK_MISC (icon), 0.5, 0.0);
+  gtk_box_pack_start (GTK_BOX (d->error_box), icon, FALSE, FALSE, 0);
+  d->error_label = gtk_label_new (NULL);
+  gtk_label_set_line_wrap (GTK_LABEL (d->error_label), TRUE);
+  gtk_label_set_selectable (GTK_LABEL (d->error_label), TRUE);
+  gtk_misc_set_alignment (GTK_MISC (d->error_label), 0.0, 0.5);
+  gtk_widget_set_size_request (d->error_label, 360, -1);
+  gtk_box_pack_start (GTK_BOX (d->error_box), d->error_label, TRUE, TRUE, 0);
+  gtk_box_pack_start (GTK_BOX (vbox), d->error_box, FALSE, FALSE, 0);
+
+  d->download_box = vbox;
+  return vbox;
+}
+
+/* The downloader, or its error in the dialog: a wrong mirror or timeout
+ * in the environment. */
+static void
+download_init (Dialog *d)
+{
+  g_autoptr (GError) error = NULL;
+
+  d->download = ns_download_new (on_download_progress, on_download_installed, on_download_done,
+                                 d, &error);
+  d->download_state = d->download ? "idle" : "unavailable";
+  if (!d->download)
+    d->download_error = g_strdup (error->message);
 }
 
 /* Saves the picture, layer or mixed style; the list then shows it. */
@@ -684,7 +1083,7 @@ static GtkWidget *
 controls_new (Dialog *d)
 {
   GtkWidget *vbox = gtk_vbox_new (FALSE, 12);
-  GtkWidget *table = gtk_table_new (7, 3, FALSE);
+  GtkWidget *table = gtk_table_new (8, 3, FALSE);
   GtkWidget *choosers = gtk_hbox_new (FALSE, 0);
   GtkObject *strength;
   GtkWidget *toggle;
@@ -700,7 +1099,9 @@ controls_new (Dialog *d)
   choosers_new (d, choosers);
   d->style_label = gimp_table_attach_aligned (GTK_TABLE (table), 0, 1, _("_Style:"), 0.0, 0.5,
                                               choosers, 2, FALSE);
-  d->amount = add_slider (d, GTK_TABLE (table), 2, _("Style a_mount:"),
+  gtk_table_attach (GTK_TABLE (table), download_box_new (d), 1, 3, 2, 3,
+                    GTK_FILL, GTK_FILL, 0, 0);
+  d->amount = add_slider (d, GTK_TABLE (table), 3, _("Style a_mount:"),
                           &d->settings->style_amount, 0.0, 1.0,
                           _("How much of the style; below 1 the photo's own style is "
                             "mixed in (trained networks have none to mix)"));
@@ -711,16 +1112,16 @@ controls_new (Dialog *d)
   g_object_set (cells->data, "ellipsize", PANGO_ELLIPSIZE_END, "width-chars", 12, NULL);
   g_list_free (cells);
   gimp_help_set_help_data (d->mix_combo, _(ns_procedure_mix_style_blurb ()), NULL);
-  d->mix_label = gimp_table_attach_aligned (GTK_TABLE (table), 0, 3, _("Mix _with:"), 0.0, 0.5,
+  d->mix_label = gimp_table_attach_aligned (GTK_TABLE (table), 0, 4, _("Mix _with:"), 0.0, 0.5,
                                             d->mix_combo, 2, FALSE);
-  d->mix = add_slider (d, GTK_TABLE (table), 4, _("Mi_x:"), &d->settings->mix, 0.0, 1.0,
+  d->mix = add_slider (d, GTK_TABLE (table), 5, _("Mi_x:"), &d->settings->mix, 0.0, 1.0,
                        _(ns_procedure_mix_blurb ()));
-  strength = add_slider (d, GTK_TABLE (table), 5, _("S_trength:"), &d->settings->strength,
+  strength = add_slider (d, GTK_TABLE (table), 6, _("S_trength:"), &d->settings->strength,
                          0.0, 1.0, _("The new layer's opacity: how much of the painting shows"));
   d->strength = GIMP_SCALE_ENTRY_SCALE (strength);
   /* For the tests: the slider's width after each change of mode. */
   g_signal_connect_swapped (d->strength, "size-allocate", G_CALLBACK (report_state), d);
-  add_slider (d, GTK_TABLE (table), 6, _("Stroke sca_le:"), &d->settings->scale,
+  add_slider (d, GTK_TABLE (table), 7, _("Stroke sca_le:"), &d->settings->scale,
               NS_SCALE_MIN, NS_SCALE_MAX,
               _("Larger values paint larger strokes; 1 is the style's own size"));
 
@@ -795,6 +1196,7 @@ gimp2_dialog (gint32      drawable,
   d.catalog = *catalog;
   d.image = gimp_item_get_image (drawable);
   d.source = settings_source (d.catalog, settings);
+  download_init (&d);
 
   dialog = gimp_dialog_new (_("Neural Style"), NS_PLUGIN_BINARY, NULL, 0,
                             gimp_standard_help_func, NS_PROCEDURE_NAME,
@@ -818,6 +1220,10 @@ gimp2_dialog (gint32      drawable,
   if (gtk_combo_box_get_active (GTK_COMBO_BOX (d.choosers[SOURCE_INSTALLED])) < 0)
     choose_id (&d, ns_catalog_default_style (d.catalog)
                    ? ns_catalog_default_style (d.catalog)->id : NULL);
+  /* Nothing installed: the first style, with its Download button. */
+  if (gtk_combo_box_get_active (GTK_COMBO_BOX (d.choosers[SOURCE_INSTALLED])) < 0
+      && ns_swatches_get_n_rows (d.swatches) > 0)
+    gtk_combo_box_set_active (GTK_COMBO_BOX (d.choosers[SOURCE_INSTALLED]), 0);
 
   gtk_widget_show_all (dialog);
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (d.sources[d.source]), TRUE);
@@ -832,6 +1238,8 @@ gimp2_dialog (gint32      drawable,
   settings_changed (&d);
 
   ok = gimp_dialog_run (GIMP_DIALOG (dialog)) == GTK_RESPONSE_OK;
+  /* A download still running stops; what it installed stays. */
+  g_clear_pointer (&d.download, ns_download_free);
   /* A trained network mixes with nothing: the mix, hidden, is not kept. */
   if (ok && d.base && !ns_styles_takes_amount (d.base))
     ns_settings_set_mix_style (settings, NULL);
@@ -845,6 +1253,8 @@ gimp2_dialog (gint32      drawable,
   g_free (d.base_key);
   g_free (d.base_error);
   g_free (d.error);
+  g_free (d.download_error);
+  g_free (d.download_ids);
   *catalog = d.catalog;
   return ok;
 }

@@ -194,7 +194,6 @@ run_filter (const gchar     *name,
   else
     load_last_settings (&settings);
 
-  /* Checked before the dialog: no point choosing among no styles. */
   style = gimp2_style_get (catalog, &settings, error);
   if (!style && run_mode == GIMP_RUN_INTERACTIVE && (*settings.style || settings.style_layer))
     {
@@ -205,12 +204,15 @@ run_filter (const gchar     *name,
       settings.style_layer = 0;
       style = gimp2_style_get (catalog, &settings, error);
     }
-  if (!style)
+  /* With no style installed, the dialog offers to download one. */
+  if (!style && run_mode == GIMP_RUN_INTERACTIVE)
+    g_clear_error (error);
+  else if (!style)
     return GIMP_PDB_EXECUTION_ERROR;
 
   if (run_mode == GIMP_RUN_INTERACTIVE)
     {
-      if (!*settings.style && !settings.style_layer)
+      if (style && !*settings.style && !settings.style_layer)
         ns_settings_set_style (&settings, style->id);
       g_clear_pointer (&style, ns_style_free);
       if (!gimp2_dialog (drawable, &catalog, &settings))
