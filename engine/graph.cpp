@@ -537,7 +537,9 @@ Graph::run_from (Snapshot &from)
 {
   restore (from);
   run_nodes (norm_nodes_.back (), (int) nodes_.size ());
-  cv::Mat result = values_.back ().clone ();
+  // The pool's buffer itself, not a copy: take () passes over it while the
+  // caller holds it.
+  cv::Mat result = values_.back ();
   drop_values ();
   return result;
 }

@@ -79,7 +79,8 @@ public:
   // own buffers.
   void run_to_norm (const cv::Mat &blob, Snapshot *from, int k,
                     const std::function<void (const Snapshot &)> &keep);
-  // From the snapshot at the last normalization layer to the output.
+  // From the snapshot at the last normalization layer to the output, in a
+  // buffer of the pool that no pass uses while the caller holds it.
   cv::Mat run_from (Snapshot &from);
 
   // A buffer of the graph's pool, for a snapshot read from a file straight

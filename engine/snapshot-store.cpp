@@ -11,10 +11,28 @@
 
 namespace ns {
 
-SnapshotStore::SnapshotStore (size_t tiles, size_t memory_limit)
+namespace {
+
+// An arena's bytes: whole rows of a MiB.
+constexpr size_t kArenaRow = 1 << 20;
+
+size_t
+arena_bytes (size_t bytes)
+{
+  return (bytes + kArenaRow - 1) / kArenaRow * kArenaRow;
+}
+
+} // namespace
+
+SnapshotStore::SnapshotStore (size_t tiles, size_t memory_limit, const std::vector<size_t> &largest)
   : limit_ (memory_limit), memory_ (tiles), arenas_ (tiles), places_ (tiles),
     lanes_ (std::max (1, std::min (8, cv::getNumThreads ()))), fds_ (lanes_, -1)
 {
+  size_t all = 0;
+  for (size_t bytes : largest)
+    all += arena_bytes (bytes);
+  if (largest.size () == tiles && all <= limit_)
+    largest_ = largest;
 }
 
 SnapshotStore::~SnapshotStore ()
@@ -146,17 +164,25 @@ SnapshotStore::put (size_t i, const Snapshot &snapshot)
   kept.ids = snapshot.ids;
 
   // In memory, in the tile's bytes from the last round when they are
-  // enough and not twice too many (their pages are made already).
+  // enough (their pages are made already: new ones cost the kernel's
+  // clearing) and, unless every tile's largest snapshot fits, not twice too
+  // many.
   const size_t bytes = snapshot.bytes ();
+  const size_t largest = largest_.empty () ? 0 : largest_[i];
   cv::Mat &arena = arenas_[i];
   in_memory_ -= arena.total ();
-  if (arena.total () < bytes || arena.total () > 2 * bytes || in_memory_ + arena.total () > limit_)
+  if (arena.total () < bytes || (largest == 0 && arena.total () > 2 * arena_bytes (bytes))
+      || in_memory_ + arena.total () > limit_)
     arena.release ();
-  if (in_memory_ + (arena.empty () ? bytes : arena.total ()) <= limit_)
+  if (in_memory_ + (arena.empty () ? arena_bytes (bytes) : arena.total ()) <= limit_)
     {
-      const size_t row = 1 << 20;
       if (arena.empty () && bytes > 0)
-        arena.create ((int) ((bytes + row - 1) / row), (int) row, CV_8U);
+        {
+          // Made once, at the largest size the tile needs, when all fit.
+          const size_t made = arena_bytes (std::max (bytes, largest));
+          arena.create ((int) (made / kArenaRow), (int) kArenaRow, CV_8U);
+          made_ += made;
+        }
       in_memory_ += arena.total ();
       size_t offset = 0;
       for (const cv::Mat &m : snapshot.values)

@@ -16,7 +16,10 @@ namespace ns {
 class SnapshotStore
 {
 public:
-  SnapshotStore (size_t tiles, size_t memory_limit);
+  // `largest`, when given, is each tile's largest snapshot in bytes: when
+  // they all fit in the limit, each tile's memory is made once, at that
+  // size, and kept round after round.
+  SnapshotStore (size_t tiles, size_t memory_limit, const std::vector<size_t> &largest = {});
   ~SnapshotStore ();
   SnapshotStore (const SnapshotStore &) = delete;
   SnapshotStore &operator= (const SnapshotStore &) = delete;
@@ -34,6 +37,8 @@ public:
   // Bytes written to the files so far, and the files' size (for the tests).
   guint64 spilled () const { return spilled_; }
   guint64 file_size () const { return end_ * lanes_; }
+  // Bytes of memory made for snapshots so far (for the tests).
+  guint64 made () const { return made_; }
 
 private:
   struct Place
@@ -54,6 +59,8 @@ private:
   size_t in_memory_ = 0;
   std::vector<Snapshot> memory_;
   std::vector<cv::Mat> arenas_; // per tile: the bytes its snapshot in memory lives in
+  std::vector<size_t> largest_;  // per tile, when every one fits; else empty
+  guint64 made_ = 0;
   std::vector<Place> places_;
   // Each value spilled is split into one part per lane, each in its own
   // file at the same offset, so that the threads write them at once (writes

@@ -419,7 +419,9 @@ private:
   }
 
   // Exact tiling's store: what the budget leaves beside a pass's buffers
-  // (made now, at the tiles' size) and the kernels' scratch.
+  // (made now, at the tiles' size) and the kernels' scratch; told each
+  // tile's largest snapshot (the first layer's round keeps none when
+  // another follows).
   std::unique_ptr<SnapshotStore>
   exact_store ()
   {
@@ -428,9 +430,16 @@ private:
     const double used = (double) e_.graph->pool_bytes ()
                         + e_.graph->extra_bytes_per_pixel () * size.area ();
     const double budget = (double) memory_budget (o_);
+    std::vector<size_t> largest;
+    for (const Tile &t : plan_.tiles)
+      {
+        const std::vector<double> b = e_.graph->snapshot_bytes ({ 1, 3, t.input.height, t.input.width });
+        const auto from = b.size () > 1 ? b.begin () + 1 : b.begin ();
+        largest.push_back (from == b.end () ? 0 : (size_t) *std::max_element (from, b.end ()));
+      }
     return std::make_unique<SnapshotStore> (
       plan_.tiles.size (),
-      (size_t) std::max (budget - used, std::min (budget, (double) kMinSnapshotMemory)));
+      (size_t) std::max (budget - used, std::min (budget, (double) kMinSnapshotMemory)), largest);
   }
 
   // Every normalization layer's whole-image statistics into norm.fixed,

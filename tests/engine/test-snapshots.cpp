@@ -1,7 +1,8 @@
 // test-snapshots.cpp: exact tiling's snapshots (engine/snapshot-store.cpp)
 // come back as they went in, from memory or from the temporary files, with
 // any number of threads; the files do not grow round after round, and are
-// never seen in the temporary folder nor left open.
+// never seen in the temporary folder nor left open; the memory of each
+// tile is made once.
 #include "snapshot-store.hpp"
 #include "test-util.hpp"
 
@@ -107,6 +108,38 @@ test_space_reused ()
   g_assert_cmpuint (first_round, >=, store.spilled () / 5);
 }
 
+// Exact tiling's rounds hold snapshots of changing sizes (wave's: 64, 32,
+// then 64 bytes a pixel for ten rounds, 128, then 14): told each tile's
+// largest, the store makes each tile's memory once, whatever the order,
+// since every new page costs the kernel's clearing.
+void
+test_memory_kept ()
+{
+  const int channels[] = { 8, 4, 8, 8, 16, 2 };
+  const size_t mib = 1 << 20;
+  std::vector<size_t> largest;
+  for (size_t i = 0; i < 3; i++)
+    largest.push_back (random_snapshot (0, 16, 256, 256 + (int) i).bytes ());
+  size_t all = 0;
+  for (size_t bytes : largest)
+    all += (bytes + mib - 1) / mib * mib;
+  ns::SnapshotStore store (3, all, largest);
+  for (size_t round = 0; round < G_N_ELEMENTS (channels); round++)
+    for (size_t i = 0; i < 3; i++)
+      {
+        if (round > 0)
+          g_assert_true (same (store.get (i), random_snapshot (10 * (int) round - 10 + (int) i,
+                                                               channels[round - 1], 256, 256 + (int) i)));
+        store.put (i, random_snapshot (10 * (int) round + (int) i, channels[round], 256, 256 + (int) i));
+      }
+  g_test_message ("%" G_GUINT64_FORMAT " bytes made for %zu bytes of largest snapshots",
+                  store.made (), all);
+  g_assert_cmpuint (store.made (), ==, all);
+  g_assert_cmpuint (store.spilled (), ==, 0);
+  for (size_t i = 0; i < 3; i++)
+    g_assert_true (same (store.get (i), random_snapshot (50 + (int) i, 2, 256, 256 + (int) i)));
+}
+
 // The threads write and read a value's parts at once, one file each: a
 // value of any size comes back whole with any number of them.
 void
@@ -137,6 +170,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/snapshots/in-memory", GSIZE_TO_POINTER (1 << 30), test_round_trip);
   g_test_add_data_func ("/snapshots/spilled", GSIZE_TO_POINTER (0), test_round_trip);
   g_test_add_func ("/snapshots/space-reused", test_space_reused);
+  g_test_add_func ("/snapshots/memory-kept", test_memory_kept);
   for (int threads : { 1, 3, 8 })
     {
       g_autofree char *path = g_strdup_printf ("/snapshots/threads-%d", threads);
