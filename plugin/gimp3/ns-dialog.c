@@ -261,6 +261,8 @@ swatch_arrived (guint    index,
                         COLUMN_SWATCH,  row->swatch,
                         COLUMN_TOOLTIP, row->tooltip,
                         -1);
+  /* For the tests: the rows' swatches are ready. */
+  report_state (ui);
 }
 
 static NsSwatches *
@@ -711,8 +713,9 @@ download_buttons_update (Dialog *ui)
   else
     {
       label = g_strdup (_("_Download"));
-      tooltip = g_strdup (style ? _("Download the style selected and install it")
-                                : _("The style selected is installed"));
+      /* Nothing to say of an installed style (a tooltip over an
+       * insensitive button would only hide the dialog). */
+      tooltip = style ? g_strdup (_("Download the style selected and install it")) : NULL;
     }
   gtk_button_set_label (GTK_BUTTON (ui->download_button), label);
   gtk_widget_set_tooltip_text (ui->download_button, tooltip);
@@ -915,7 +918,7 @@ download_widgets_new (Dialog *ui)
   GtkWidget *cancel;
 
   ui->download_button = gtk_button_new_with_mnemonic (_("_Download"));
-  ui->download_all = gtk_button_new_with_mnemonic (_("Download a_ll Free Styles"));
+  ui->download_all = gtk_button_new_with_mnemonic (_("Download All Fr_ee Styles"));
   g_signal_connect (ui->download_button, "clicked", G_CALLBACK (download_clicked), ui);
   g_signal_connect (ui->download_all, "clicked", G_CALLBACK (download_all_clicked), ui);
   gtk_box_pack_start (GTK_BOX (buttons), ui->download_button, FALSE, FALSE, 0);
