@@ -1319,9 +1319,8 @@ ns_dialog_run (GimpProcedure        *procedure,
   ui.catalog = catalog;
   ui.image = gimp_item_get_image (GIMP_ITEM (drawable));
 
-  if (! ns_styles_resolve (catalog, NULL, error))
-    return FALSE;
-
+  /* With no style installed yet the dialog opens all the same: its
+   * Download buttons install one. */
   guess_source (&ui);
   ui.preview = preview_new (drawable, &ui);
   ui.download_state = "idle";
