@@ -90,6 +90,7 @@ typedef struct
   GtkWidget           *download_all;
   GtkWidget           *progress;      /* the bar and its Cancel, in a row */
   GtkWidget           *progress_bar;
+  GtkWidget           *stop;
   GtkWidget           *download_error; /* an icon and why, in a row */
   GtkWidget           *download_error_icon;
   GtkWidget           *download_error_label;
@@ -421,6 +422,9 @@ style_list_new (Dialog *ui)
   gtk_widget_show_all (box);
   gtk_box_pack_start (GTK_BOX (box), download_widgets_new (ui), FALSE, FALSE, 0);
 
+  /* Nothing installed: the first style to download. */
+  if (! ui->installed_id && ns_swatches_get_n_rows (ui->swatches) > 0)
+    ui->installed_id = g_strdup (ns_swatches_get_row (ui->swatches, 0)->id);
   list_select (ui, ui->installed_id);
   g_signal_connect (selection, "changed", G_CALLBACK (list_selection_changed), ui);
   g_signal_connect (ui->list, "row-activated", G_CALLBACK (list_row_activated), ui);
@@ -788,6 +792,8 @@ download_start (Dialog             *ui,
   gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (ui->progress_bar), 0.0);
   gtk_widget_hide (ui->download_error);
   gtk_widget_show (ui->progress);
+  /* The focus on Stop, not left on a button that turns insensitive. */
+  gtk_widget_grab_focus (ui->stop);
   download_buttons_update (ui);
   report_state (ui);
 }
@@ -889,6 +895,8 @@ download_done (NsDownload   *download,
   Dialog *ui = user_data;
 
   gtk_widget_hide (ui->progress);
+  /* Back in the list: Return paints with the style just installed. */
+  gtk_widget_grab_focus (ui->list);
   if (! error)
     ui->download_state = "done";
   else
@@ -915,7 +923,6 @@ download_widgets_new (Dialog *ui)
 {
   GtkWidget *box     = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *cancel;
 
   ui->download_button = gtk_button_new_with_mnemonic (_("_Download"));
   ui->download_all = gtk_button_new_with_mnemonic (_("Download All Fr_ee Styles"));
@@ -925,15 +932,16 @@ download_widgets_new (Dialog *ui)
   gtk_box_pack_end (GTK_BOX (buttons), ui->download_all, FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (box), buttons, FALSE, FALSE, 0);
 
-  ui->progress = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  /* The bar as wide as the list, for its words; Stop under its end. */
+  ui->progress = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   ui->progress_bar = gtk_progress_bar_new ();
   gtk_progress_bar_set_show_text (GTK_PROGRESS_BAR (ui->progress_bar), TRUE);
   gtk_progress_bar_set_ellipsize (GTK_PROGRESS_BAR (ui->progress_bar), PANGO_ELLIPSIZE_MIDDLE);
-  gtk_widget_set_valign (ui->progress_bar, GTK_ALIGN_CENTER);
-  cancel = gtk_button_new_with_mnemonic (_("Stop Do_wnload"));
-  g_signal_connect (cancel, "clicked", G_CALLBACK (cancel_download_clicked), ui);
-  gtk_box_pack_start (GTK_BOX (ui->progress), ui->progress_bar, TRUE, TRUE, 0);
-  gtk_box_pack_start (GTK_BOX (ui->progress), cancel, FALSE, FALSE, 0);
+  ui->stop = gtk_button_new_with_mnemonic (_("Stop Do_wnload"));
+  gtk_widget_set_halign (ui->stop, GTK_ALIGN_END);
+  g_signal_connect (ui->stop, "clicked", G_CALLBACK (cancel_download_clicked), ui);
+  gtk_box_pack_start (GTK_BOX (ui->progress), ui->progress_bar, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (ui->progress), ui->stop, FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (box), ui->progress, FALSE, FALSE, 0);
 
   ui->download_error = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);

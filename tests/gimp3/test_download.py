@@ -193,10 +193,11 @@ def test_cancel():
     check(status == Gimp.PDBStatusType.CANCEL, 'download, trickle: Escape closes the dialog',
           message)
     state = read_state('running')
-    check(not any(installed for installed, _ in rows(read_state('running')).values())
-          and 'starry-night' in rows(read_state('running')),
-          'download, trickle: with no style installed the dialog opens, to download one',
-          read_state('running').get('status'))
+    check_state('open', 'with no style installed the dialog opens at the first style to '
+                'download', selected='starry-night', style='', ok_sensitive='0',
+                download_sensitive='1')
+    check(not any(installed for installed, _ in rows(read_state('open')).values()),
+          'download, trickle: no row is installed', read_state('open').get('rows'))
     check(state.get('download-state') == 'running'
           and state.get('download-sensitive') == '0'
           and state.get('download-all-sensitive') == '0'
