@@ -16,7 +16,8 @@
  *     worker thread;
  *   - under the list, Download for the style selected when it is not
  *     installed and "Download all free styles" (ns-download, in a worker
- *     thread), its progress, Cancel, and why a download failed.
+ *     thread): the terms of a non-commercial style to accept first, the
+ *     progress and Stop, and why a download failed.
  */
 #include "ns-i18n.h"
 
@@ -88,7 +89,8 @@ typedef struct
   gchar               *download_setup_error;
   GtkWidget           *download_button;
   GtkWidget           *download_all;
-  GtkWidget           *progress;      /* the bar and its Cancel, in a row */
+  GtkWidget           *progress;      /* the bar and Stop, shown while a
+                                       * download runs */
   GtkWidget           *progress_bar;
   GtkWidget           *stop;
   GtkWidget           *download_error; /* an icon and why, in a row */
