@@ -1080,6 +1080,29 @@ rows_state (Dialog *ui)
   return g_string_free (rows, FALSE);
 }
 
+/* For the tests: the styles "Mix with" offers, by spaces.  (transfer
+ * full) */
+static gchar *
+mix_choices_state (Dialog *ui)
+{
+  GtkComboBox  *combo = GTK_COMBO_BOX (ui->mix_combo);
+  GtkTreeModel *model = gtk_combo_box_get_model (combo);
+  GString      *ids = g_string_new (NULL);
+  GtkTreeIter   iter;
+  gboolean      more;
+
+  for (more = gtk_tree_model_get_iter_first (model, &iter); more;
+       more = gtk_tree_model_iter_next (model, &iter))
+    {
+      g_autofree gchar *id = NULL;
+
+      gtk_tree_model_get (model, &iter, gtk_combo_box_get_id_column (combo), &id, -1);
+      if (id && *id)
+        g_string_append_printf (ids, "%s%s", ids->len ? " " : "", id);
+    }
+  return g_string_free (ids, FALSE);
+}
+
 static void
 report_state (Dialog *ui)
 {
@@ -1090,6 +1113,7 @@ report_state (Dialog *ui)
   g_autofree gchar *mix_style = NULL;
   g_autofree gchar *rows = NULL;
   g_autofree gchar *all_tooltip = NULL;
+  g_autofree gchar *mix_choices = NULL;
   gchar             amount[G_ASCII_DTOSTR_BUF_SIZE];
   gchar             mix_text[G_ASCII_DTOSTR_BUF_SIZE];
   gdouble           style_amount;
@@ -1110,6 +1134,7 @@ report_state (Dialog *ui)
   ok = gtk_dialog_get_widget_for_response (GTK_DIALOG (ui->dialog), GTK_RESPONSE_OK);
   rows = rows_state (ui);
   all_tooltip = gtk_widget_get_tooltip_text (ui->download_all);
+  mix_choices = mix_choices_state (ui);
   ns_dialog_state_write (ui->dialog,
                          "source",          source_names[get_source (ui)],
                          "style",           ui->style ? ui->style->id : "",
@@ -1140,6 +1165,7 @@ report_state (Dialog *ui)
                          "download-all-sensitive", gtk_widget_get_sensitive (ui->download_all) ? "1" : "0",
                          "download-all-tooltip", all_tooltip,
                          "terms",           ui->terms,
+                         "mix-choices",     mix_choices,
                          NULL);
 }
 

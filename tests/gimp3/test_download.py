@@ -126,6 +126,11 @@ def test_download_and_paint():
           and rows(state).get('great-wave', (False,))[0],
           "download: starry-night's row installed and its swatch ready; great-wave, whose "
           'networks came with it, installed too', state.get('rows'))
+    before = read_state('not-installed').get('mix-choices', '').split()
+    after = state.get('mix-choices', '').split()
+    check('starry-night' not in before and {'starry-night', 'great-wave'} <= set(after),
+          '"Mix with" offers the presets once they are installed',
+          'before: %s; after: %s' % (before, after))
     check(MAGENTA <= in_models(), 'download: the Magenta networks are in the model folder',
           ' '.join(sorted(in_models())))
     new = layer_above(layer)
