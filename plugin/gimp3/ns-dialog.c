@@ -13,7 +13,11 @@
  *     "style-layer");
  *   - "Save as Style...", which keeps a picture or layer style under an id;
  *   - a live preview of a crop of the layer, painted by ns-preview in a
- *     worker thread.
+ *     worker thread;
+ *   - under the list, Download for the style selected when it is not
+ *     installed and "Download all free styles" (ns-download, in a worker
+ *     thread): the terms of a non-commercial style to accept first, the
+ *     progress and Stop, and why a download failed.
  */
 #include "ns-i18n.h"
 
@@ -23,6 +27,8 @@
 #include "ns-config.h"
 #include "ns-dialog.h"
 #include "ns-dialog-state.h"
+#include "ns-download.h"
+#include "ns-fetch.h"
 #include "ns-preview.h"
 #include "ns-styles.h"
 #include "ns-swatch.h"
@@ -78,6 +84,21 @@ typedef struct
   NsStyle             *style;         /* what the preview paints, or NULL */
   gchar               *error;         /* why there is no style, or NULL */
   gboolean             syncing;
+  /* Downloads: */
+  NsDownload          *download;      /* NULL when the environment is wrong */
+  gchar               *download_setup_error;
+  GtkWidget           *download_button;
+  GtkWidget           *download_all;
+  GtkWidget           *progress;      /* the bar and Stop, shown while a
+                                       * download runs */
+  GtkWidget           *progress_bar;
+  GtkWidget           *stop;
+  GtkWidget           *download_error; /* an icon and why, in a row */
+  GtkWidget           *download_error_icon;
+  GtkWidget           *download_error_label;
+  const gchar         *download_state; /* for the tests: idle, running,
+                                        * done, failed, cancelled */
+  const gchar         *terms;         /* the terms on screen, or NULL */
 } Dialog;
 
 
@@ -219,6 +240,17 @@ guess_source (Dialog *ui)
 
 /* The style list */
 
+/* Style @id of the catalog when it is one not installed, else NULL: the
+ * Download button's. */
+static const NsStyle *
+style_to_download (Dialog      *ui,
+                   const gchar *id)
+{
+  const NsStyle *style = id && *id ? ns_catalog_lookup (ui->catalog, id) : NULL;
+
+  return style && ! style->path ? style : NULL;
+}
+
 static void
 swatch_arrived (guint    index,
                 gpointer user_data)
@@ -232,6 +264,8 @@ swatch_arrived (guint    index,
                         COLUMN_SWATCH,  row->swatch,
                         COLUMN_TOOLTIP, row->tooltip,
                         -1);
+  /* For the tests: the rows' swatches are ready. */
+  report_state (ui);
 }
 
 static NsSwatches *
@@ -248,21 +282,6 @@ swatches_new (Dialog *ui)
   sample = ns_swatch_sample_new (splash, &crop);
 
   return ns_swatches_new (ui->catalog, sample, swatch_arrived, ui);
-}
-
-static gboolean
-row_selectable (GtkTreeSelection *selection,
-                GtkTreeModel     *model,
-                GtkTreePath      *path,
-                gboolean          selected,
-                gpointer          data)
-{
-  GtkTreeIter iter;
-  gboolean    sensitive = FALSE;
-
-  if (gtk_tree_model_get_iter (model, &iter, path))
-    gtk_tree_model_get (model, &iter, COLUMN_SENSITIVE, &sensitive, -1);
-  return sensitive;
 }
 
 static void
@@ -289,7 +308,10 @@ list_row_activated (GtkTreeView       *list,
 {
   GtkWidget *dialog = gtk_widget_get_toplevel (GTK_WIDGET (list));
 
-  if (GTK_IS_DIALOG (dialog))
+  /* A style not installed: OK could not paint it, Download can. */
+  if (style_to_download (ui, ui->installed_id))
+    gtk_widget_activate (ui->download_button);
+  else if (GTK_IS_DIALOG (dialog))
     gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
 }
 
@@ -325,6 +347,25 @@ list_fill (Dialog *ui)
                                          -1);
     }
 }
+
+/* Row @index again, from its NsSwatchRow: a style just installed. */
+static void
+list_row_update (Dialog *ui,
+                 guint   index)
+{
+  const NsSwatchRow *row = ns_swatches_get_row (ui->swatches, index);
+  GtkTreeIter        iter;
+
+  if (gtk_tree_model_iter_nth_child (GTK_TREE_MODEL (ui->store), &iter, NULL, index))
+    gtk_list_store_set (ui->store, &iter,
+                        COLUMN_SWATCH,    row->swatch,
+                        COLUMN_MARKUP,    row->markup,
+                        COLUMN_TOOLTIP,   row->tooltip,
+                        COLUMN_SENSITIVE, row->installed,
+                        -1);
+}
+
+static GtkWidget *download_widgets_new (Dialog *ui);
 
 static GtkWidget *
 style_list_new (Dialog *ui)
@@ -366,7 +407,6 @@ style_list_new (Dialog *ui)
 
   selection = gtk_tree_view_get_selection (GTK_TREE_VIEW (ui->list));
   gtk_tree_selection_set_mode (selection, GTK_SELECTION_BROWSE);
-  gtk_tree_selection_set_select_function (selection, row_selectable, NULL, NULL);
 
   scrolled = gtk_scrolled_window_new (NULL, NULL);
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled),
@@ -382,7 +422,11 @@ style_list_new (Dialog *ui)
   gtk_box_pack_start (GTK_BOX (box), label, FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (box), scrolled, TRUE, TRUE, 0);
   gtk_widget_show_all (box);
+  gtk_box_pack_start (GTK_BOX (box), download_widgets_new (ui), FALSE, FALSE, 0);
 
+  /* Nothing installed: the first style to download. */
+  if (! ui->installed_id && ns_swatches_get_n_rows (ui->swatches) > 0)
+    ui->installed_id = g_strdup (ns_swatches_get_row (ui->swatches, 0)->id);
   list_select (ui, ui->installed_id);
   g_signal_connect (selection, "changed", G_CALLBACK (list_selection_changed), ui);
   g_signal_connect (ui->list, "row-activated", G_CALLBACK (list_row_activated), ui);
@@ -635,6 +679,294 @@ save_clicked (GtkWidget *button,
 }
 
 
+/* Downloads */
+
+static void settings_changed (Dialog *ui);
+
+/* The Download buttons say what they would download, and only one
+ * download runs at a time. */
+static void
+download_buttons_update (Dialog *ui)
+{
+  const NsStyle    *style = style_to_download (ui, ui->installed_id);
+  const gboolean    running = ui->download && ns_download_is_running (ui->download);
+  g_auto (GStrv)    free_ids = NULL;
+  g_autofree gchar *label = NULL;
+  g_autofree gchar *tooltip = NULL;
+  g_autofree gchar *all_tooltip = NULL;
+  guint64           bytes = 0;
+  guint             n;
+
+  if (! ui->download)
+    {
+      gtk_widget_set_sensitive (ui->download_button, FALSE);
+      gtk_widget_set_sensitive (ui->download_all, FALSE);
+      gtk_widget_set_tooltip_text (ui->download_button, ui->download_setup_error);
+      gtk_widget_set_tooltip_text (ui->download_all, ui->download_setup_error);
+      return;
+    }
+
+  if (style && (bytes = ns_download_style_bytes (ui->download, style->id)))
+    {
+      g_autofree gchar *size = ns_download_format_size (bytes);
+
+      /* TRANSLATORS: the button that downloads the style selected; %s is
+       * its size, as in "3.3 MB" */
+      label = g_strdup_printf (_("_Download (%s)"), size);
+      tooltip = g_strdup_printf (_("Download “%s” (%s) and install it"),
+                                 style->title ? style->title : style->id, size);
+    }
+  else
+    {
+      label = g_strdup (_("_Download"));
+      /* Nothing to say of an installed style (a tooltip over an
+       * insensitive button would only hide the dialog). */
+      tooltip = style ? g_strdup (_("Download the style selected and install it")) : NULL;
+    }
+  gtk_button_set_label (GTK_BUTTON (ui->download_button), label);
+  gtk_widget_set_tooltip_text (ui->download_button, tooltip);
+  gtk_widget_set_sensitive (ui->download_button, style && ! running);
+
+  /* The sizes of styles that share networks add up to more than comes
+   * in: "up to". */
+  free_ids = ns_download_free_ids (ui->download, ui->catalog);
+  n = g_strv_length (free_ids);
+  bytes = 0;
+  for (guint i = 0; i < n; i++)
+    bytes += ns_download_style_bytes (ui->download, free_ids[i]);
+  if (n)
+    {
+      g_autofree gchar *size = ns_download_format_size (bytes);
+
+      all_tooltip = g_strdup_printf (ngettext ("%u freely licensed style, up to %s",
+                                               "%u freely licensed styles, up to %s", n),
+                                     n, size);
+    }
+  else
+    all_tooltip = g_strdup (_("Every freely licensed style is installed"));
+  gtk_widget_set_tooltip_text (ui->download_all, all_tooltip);
+  gtk_widget_set_sensitive (ui->download_all, n > 0 && ! running);
+}
+
+/* The terms of a non-commercial style, exactly as its author wrote them:
+ * TRUE when the user accepts them. */
+static gboolean
+terms_accepted (Dialog        *ui,
+                const NsStyle *style,
+                const gchar   *terms)
+{
+  GtkWidget *message;
+  gint       response;
+
+  message = gtk_message_dialog_new (GTK_WINDOW (ui->dialog),
+                                    GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                    GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
+                                    _("“%s” is for non-commercial use only: accept its terms?"),
+                                    style->title ? style->title : style->id);
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (message), "%s", terms);
+  gtk_dialog_add_buttons (GTK_DIALOG (message),
+                          _("_Cancel"),               GTK_RESPONSE_CANCEL,
+                          _("_Accept and Download"),  GTK_RESPONSE_ACCEPT,
+                          NULL);
+  gtk_window_set_title (GTK_WINDOW (message), _("Terms of Use"));
+
+  ui->terms = terms;
+  report_state (ui);
+  response = gtk_dialog_run (GTK_DIALOG (message));
+  gtk_widget_destroy (message);
+  ui->terms = NULL;
+  report_state (ui);
+  return response == GTK_RESPONSE_ACCEPT;
+}
+
+static void
+download_start (Dialog             *ui,
+                const gchar *const *ids)
+{
+  g_autofree gchar *text = NULL;
+
+  if (! ids[0] || ! ns_download_start (ui->download, ids))
+    return;
+
+  ui->download_state = "running";
+  text = ns_download_get_text (ui->download);
+  gtk_progress_bar_set_text (GTK_PROGRESS_BAR (ui->progress_bar), text);
+  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (ui->progress_bar), 0.0);
+  gtk_widget_hide (ui->download_error);
+  gtk_widget_show (ui->progress);
+  /* The focus on Stop, not left on a button that turns insensitive. */
+  gtk_widget_grab_focus (ui->stop);
+  download_buttons_update (ui);
+  report_state (ui);
+}
+
+static void
+download_clicked (GtkWidget *button,
+                  Dialog    *ui)
+{
+  const NsStyle *style = style_to_download (ui, ui->installed_id);
+  const gchar   *terms;
+  const gchar   *ids[2] = { NULL, NULL };
+
+  if (! style || ! ui->download || ns_download_is_running (ui->download))
+    return;
+
+  terms = ns_download_terms (ui->download, style->id);
+  if (terms && ! terms_accepted (ui, style, terms))
+    return;
+  ids[0] = style->id;
+  download_start (ui, ids);
+}
+
+/* Never a non-commercial style: nobody accepted its terms. */
+static void
+download_all_clicked (GtkWidget *button,
+                      Dialog    *ui)
+{
+  g_auto (GStrv) ids = NULL;
+
+  if (! ui->download || ns_download_is_running (ui->download))
+    return;
+  ids = ns_download_free_ids (ui->download, ui->catalog);
+  download_start (ui, (const gchar *const *) ids);
+}
+
+static void
+cancel_download_clicked (GtkWidget *button,
+                         Dialog    *ui)
+{
+  ns_download_cancel (ui->download);
+}
+
+static void
+download_progress (NsDownload *download,
+                   gpointer    user_data)
+{
+  Dialog           *ui = user_data;
+  g_autofree gchar *text = ns_download_get_text (download);
+  const gdouble     fraction = ns_download_get_fraction (download);
+
+  gtk_progress_bar_set_text (GTK_PROGRESS_BAR (ui->progress_bar), text);
+  if (fraction < 0)
+    gtk_progress_bar_pulse (GTK_PROGRESS_BAR (ui->progress_bar));
+  else
+    gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (ui->progress_bar), fraction);
+  report_state (ui);
+}
+
+/* Style @id is in: the catalog read again, and every row it brings alive
+ * updated (a Magenta preset's networks bring the other presets too); the
+ * style selected paints, and "Mix with" offers the new style vectors. */
+static void
+download_installed (NsDownload  *download,
+                    const gchar *id,
+                    gpointer     user_data)
+{
+  Dialog            *ui = user_data;
+  g_autoptr (GError) error = NULL;
+  NsCatalog         *catalog = ns_styles_open (&error);
+
+  if (! catalog)
+    {
+      gtk_label_set_text (GTK_LABEL (ui->download_error_label), error->message);
+      gtk_widget_show (ui->download_error);
+      return;
+    }
+  ns_catalog_free (ui->own_catalog);
+  ui->catalog = ui->own_catalog = catalog;
+
+  for (guint i = 0; i < ns_swatches_get_n_rows (ui->swatches); i++)
+    {
+      const NsSwatchRow *row = ns_swatches_get_row (ui->swatches, i);
+
+      if (! row->installed && ns_swatches_set_installed (ui->swatches, catalog, row->id) >= 0)
+        list_row_update (ui, i);
+    }
+
+  /* The style the settings name may be installed now. */
+  g_clear_pointer (&ui->base_key, g_free);
+  mix_combo_fill (ui);
+  settings_changed (ui);
+}
+
+static void
+download_done (NsDownload   *download,
+               const GError *error,
+               gpointer      user_data)
+{
+  Dialog *ui = user_data;
+
+  gtk_widget_hide (ui->progress);
+  /* Back in the list: Return paints with the style just installed. */
+  gtk_widget_grab_focus (ui->list);
+  if (! error)
+    ui->download_state = "done";
+  else
+    {
+      const gboolean cancelled = g_error_matches (error, NS_FETCH_ERROR,
+                                                  NS_FETCH_ERROR_CANCELLED);
+
+      ui->download_state = cancelled ? "cancelled" : "failed";
+      gtk_label_set_text (GTK_LABEL (ui->download_error_label), error->message);
+      gtk_image_set_from_icon_name (GTK_IMAGE (ui->download_error_icon),
+                                    cancelled ? "dialog-information" : "dialog-error",
+                                    GTK_ICON_SIZE_BUTTON);
+      gtk_widget_show (ui->download_error);
+    }
+  download_buttons_update (ui);
+  report_state (ui);
+}
+
+/* Under the style list: the two buttons, the progress bar and its Cancel
+ * while a download runs, and why the last one failed.  Sets ui's
+ * download widgets. */
+static GtkWidget *
+download_widgets_new (Dialog *ui)
+{
+  GtkWidget *box     = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
+  ui->download_button = gtk_button_new_with_mnemonic (_("_Download"));
+  ui->download_all = gtk_button_new_with_mnemonic (_("Download All Fr_ee Styles"));
+  g_signal_connect (ui->download_button, "clicked", G_CALLBACK (download_clicked), ui);
+  g_signal_connect (ui->download_all, "clicked", G_CALLBACK (download_all_clicked), ui);
+  gtk_box_pack_start (GTK_BOX (buttons), ui->download_button, FALSE, FALSE, 0);
+  gtk_box_pack_end (GTK_BOX (buttons), ui->download_all, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (box), buttons, FALSE, FALSE, 0);
+
+  /* The bar as wide as the list, for its words; Stop under its end. */
+  ui->progress = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  ui->progress_bar = gtk_progress_bar_new ();
+  gtk_progress_bar_set_show_text (GTK_PROGRESS_BAR (ui->progress_bar), TRUE);
+  gtk_progress_bar_set_ellipsize (GTK_PROGRESS_BAR (ui->progress_bar), PANGO_ELLIPSIZE_MIDDLE);
+  ui->stop = gtk_button_new_with_mnemonic (_("Stop Do_wnload"));
+  gtk_widget_set_halign (ui->stop, GTK_ALIGN_END);
+  g_signal_connect (ui->stop, "clicked", G_CALLBACK (cancel_download_clicked), ui);
+  gtk_box_pack_start (GTK_BOX (ui->progress), ui->progress_bar, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (ui->progress), ui->stop, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (box), ui->progress, FALSE, FALSE, 0);
+
+  ui->download_error = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  ui->download_error_icon = gtk_image_new_from_icon_name ("dialog-error", GTK_ICON_SIZE_BUTTON);
+  gtk_widget_set_valign (ui->download_error_icon, GTK_ALIGN_START);
+  ui->download_error_label = gtk_label_new (ui->download_setup_error);
+  gtk_label_set_line_wrap (GTK_LABEL (ui->download_error_label), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (ui->download_error_label), 0.0);
+  gtk_label_set_max_width_chars (GTK_LABEL (ui->download_error_label), 48);
+  gtk_label_set_selectable (GTK_LABEL (ui->download_error_label), TRUE);
+  gtk_box_pack_start (GTK_BOX (ui->download_error), ui->download_error_icon, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (ui->download_error), ui->download_error_label, TRUE, TRUE, 0);
+  gtk_box_pack_start (GTK_BOX (box), ui->download_error, FALSE, FALSE, 0);
+
+  gtk_widget_show_all (box);
+  gtk_widget_hide (ui->progress);
+  if (! ui->download_setup_error)
+    gtk_widget_hide (ui->download_error);
+  download_buttons_update (ui);
+  return box;
+}
+
+
 /* The preview */
 
 /* Called by ns-preview whenever its pixels or status change. */
@@ -665,6 +997,7 @@ update_style (Dialog           *ui,
   g_autofree gchar  *key = g_strdup_printf ("%d:%d:%s", get_source (ui),
                                              settings->style_layer, settings->style);
   NsSettings         mix = *settings;
+  const NsStyle     *missing;
 
   if (g_strcmp0 (key, ui->base_key) != 0)
     {
@@ -677,6 +1010,10 @@ update_style (Dialog           *ui,
         ui->base_error = g_strdup (_("Choose a picture"));
       else if (get_source (ui) == SOURCE_LAYER && ! settings->style_layer)
         ui->base_error = g_strdup (_("Choose a layer"));
+      else if (get_source (ui) == SOURCE_INSTALLED
+               && (missing = style_to_download (ui, settings->style)))
+        ui->base_error = g_strdup_printf (_("“%s” is not installed: press Download"),
+                                          missing->title ? missing->title : missing->id);
       else if (! (ui->base = ns_config_get_style (ui->catalog, settings, &error)))
         ui->base_error = g_strdup (error->message);
     }
@@ -726,6 +1063,46 @@ visible_rows (Dialog *ui)
   return cell.height > 0 ? visible.height / cell.height : 0;
 }
 
+/* For the tests: each row as "id:installed:swatch ready", by spaces.
+ * (transfer full) */
+static gchar *
+rows_state (Dialog *ui)
+{
+  GString *rows = g_string_new (NULL);
+
+  for (guint i = 0; i < ns_swatches_get_n_rows (ui->swatches); i++)
+    {
+      const NsSwatchRow *row = ns_swatches_get_row (ui->swatches, i);
+
+      g_string_append_printf (rows, "%s%s:%d:%d", i ? " " : "", row->id,
+                              row->installed, row->ready);
+    }
+  return g_string_free (rows, FALSE);
+}
+
+/* For the tests: the styles "Mix with" offers, by spaces.  (transfer
+ * full) */
+static gchar *
+mix_choices_state (Dialog *ui)
+{
+  GtkComboBox  *combo = GTK_COMBO_BOX (ui->mix_combo);
+  GtkTreeModel *model = gtk_combo_box_get_model (combo);
+  GString      *ids = g_string_new (NULL);
+  GtkTreeIter   iter;
+  gboolean      more;
+
+  for (more = gtk_tree_model_get_iter_first (model, &iter); more;
+       more = gtk_tree_model_iter_next (model, &iter))
+    {
+      g_autofree gchar *id = NULL;
+
+      gtk_tree_model_get (model, &iter, gtk_combo_box_get_id_column (combo), &id, -1);
+      if (id && *id)
+        g_string_append_printf (ids, "%s%s", ids->len ? " " : "", id);
+    }
+  return g_string_free (ids, FALSE);
+}
+
 static void
 report_state (Dialog *ui)
 {
@@ -734,6 +1111,9 @@ report_state (Dialog *ui)
   g_autofree gchar *strength_width = NULL;
   g_autofree gchar *list_rows = NULL;
   g_autofree gchar *mix_style = NULL;
+  g_autofree gchar *rows = NULL;
+  g_autofree gchar *all_tooltip = NULL;
+  g_autofree gchar *mix_choices = NULL;
   gchar             amount[G_ASCII_DTOSTR_BUF_SIZE];
   gchar             mix_text[G_ASCII_DTOSTR_BUF_SIZE];
   gdouble           style_amount;
@@ -752,6 +1132,9 @@ report_state (Dialog *ui)
   strength_width = g_strdup_printf ("%d", gtk_widget_get_allocated_width (ui->strength));
   list_rows = g_strdup_printf ("%d", visible_rows (ui));
   ok = gtk_dialog_get_widget_for_response (GTK_DIALOG (ui->dialog), GTK_RESPONSE_OK);
+  rows = rows_state (ui);
+  all_tooltip = gtk_widget_get_tooltip_text (ui->download_all);
+  mix_choices = mix_choices_state (ui);
   ns_dialog_state_write (ui->dialog,
                          "source",          source_names[get_source (ui)],
                          "style",           ui->style ? ui->style->id : "",
@@ -769,6 +1152,20 @@ report_state (Dialog *ui)
                          "status",          gtk_label_get_text (GTK_LABEL (ui->status)),
                          "strength-width",  strength_width,
                          "list-rows",       list_rows,
+                         "rows",            rows,
+                         "download-state",  ui->download_state,
+                         "download-text",   gtk_widget_get_visible (ui->progress)
+                                            ? gtk_progress_bar_get_text (GTK_PROGRESS_BAR (ui->progress_bar))
+                                            : "",
+                         "download-error",  gtk_widget_get_visible (ui->download_error)
+                                            ? gtk_label_get_text (GTK_LABEL (ui->download_error_label))
+                                            : "",
+                         "download-label",  gtk_button_get_label (GTK_BUTTON (ui->download_button)),
+                         "download-sensitive", gtk_widget_get_sensitive (ui->download_button) ? "1" : "0",
+                         "download-all-sensitive", gtk_widget_get_sensitive (ui->download_all) ? "1" : "0",
+                         "download-all-tooltip", all_tooltip,
+                         "terms",           ui->terms,
+                         "mix-choices",     mix_choices,
                          NULL);
 }
 
@@ -797,6 +1194,7 @@ settings_changed (Dialog *ui)
   gtk_widget_set_sensitive (ui->save, ui->style != NULL);
   /* No picture or layer yet: OK would paint something else. */
   gtk_dialog_set_response_sensitive (GTK_DIALOG (ui->dialog), GTK_RESPONSE_OK, ui->style != NULL);
+  download_buttons_update (ui);
   ns_preview_update (ui->preview, ui->style, &settings);
   report_state (ui);
 }
@@ -957,11 +1355,19 @@ ns_dialog_run (GimpProcedure        *procedure,
   ui.catalog = catalog;
   ui.image = gimp_item_get_image (GIMP_ITEM (drawable));
 
-  if (! ns_styles_resolve (catalog, NULL, error))
-    return FALSE;
-
+  /* With no style installed yet the dialog opens all the same: its
+   * Download buttons install one. */
   guess_source (&ui);
   ui.preview = preview_new (drawable, &ui);
+  ui.download_state = "idle";
+  {
+    g_autoptr (GError) download_error = NULL;
+
+    ui.download = ns_download_new (download_progress, download_installed, download_done,
+                                   &ui, &download_error);
+    if (! ui.download)
+      ui.download_setup_error = g_strdup (download_error->message);
+  }
 
   dialog = gimp_procedure_dialog_new (procedure, config, _("Neural Style"));
   dialog_fill (GIMP_PROCEDURE_DIALOG (dialog), &ui);
@@ -980,6 +1386,8 @@ ns_dialog_run (GimpProcedure        *procedure,
     g_object_set (config, "mix-style", "", NULL);
 
   g_signal_handler_disconnect (config, handler);
+  /* Closing the dialog stops a download that runs. */
+  ns_download_free (ui.download);
   ns_swatches_free (ui.swatches);
   ns_preview_free (ui.preview);
   gtk_widget_destroy (dialog);
@@ -991,6 +1399,7 @@ ns_dialog_run (GimpProcedure        *procedure,
   g_free (ui.base_error);
   g_free (ui.error);
   g_free (ui.installed_id);
+  g_free (ui.download_setup_error);
 
   return run;
 }
