@@ -7,7 +7,8 @@
 //
 //   g++ -O2 -std=c++17 -Iengine bench/conv-gemm-bench.cpp engine/conv-gemm.cpp engine/gemm.cpp
 //       $(pkg-config --cflags --libs opencv4) -o /tmp/conv-gemm-bench
-//   /tmp/conv-gemm-bench [avx512|avx2|generic]
+//   /tmp/conv-gemm-bench [avx512|avx2|generic] [half]
+// ("half": products in half precision where the CPU has AVX512-FP16.)
 #include "conv-gemm.hpp"
 #include "gemm.hpp"
 
@@ -57,6 +58,30 @@ main (int argc, char **argv)
       std::fprintf (stderr, "%s: not on this CPU\n", argv[1]);
       return 1;
     }
+  if (argc > 2 && !ns::gemm_set_half (true))
+    {
+      std::fprintf (stderr, "half precision: not on this CPU\n");
+      return 1;
+    }
+  const char *isa = ns::gemm_half () ? "half" : ns::gemm_isa ();
+  {
+    // One of a Winograd layer's 36 products (128 x 128 by 128 x N).
+    const int n = 100 * 133, c = 128;
+    cv::Mat a (c, c, CV_32F), bm (c, n, CV_32F), cm (c, n, CV_32F);
+    cv::randu (a, -0.1, 0.1);
+    cv::randu (bm, -1, 1);
+    const ns::PackedWeights w (a.ptr<float> (), c, c, c);
+    double best = 1e30;
+    for (int r = 0; r < 5; r++)
+      {
+        const double start = thread_seconds ();
+        for (int j = 0; j < n; j += 128)
+          w.multiply (bm.ptr<float> () + j, n, std::min (128, n - j), cm.ptr<float> () + j, n);
+        best = std::min (best, thread_seconds () - start);
+      }
+    std::printf ("%-7s %-28s %8.1f ms %7.1f GFLOP/s\n", isa, "winograd product 128x128", best * 1e3,
+                 2.0 * c * c * n / best / 1e9);
+  }
   for (const Shape &s : kShapes)
     {
       const int wsizes[] = { s.out, s.in, s.kernel, s.kernel };
@@ -77,7 +102,7 @@ main (int argc, char **argv)
           best = std::min (best, thread_seconds () - start);
         }
       const double flop = 2.0 * s.out * s.in * s.kernel * s.kernel * os[2] * os[3];
-      std::printf ("%-7s %-28s %8.1f ms %7.1f GFLOP/s\n", ns::gemm_isa (), s.name, best * 1e3,
+      std::printf ("%-7s %-28s %8.1f ms %7.1f GFLOP/s\n", isa, s.name, best * 1e3,
                    flop / best / 1e9);
     }
   return 0;

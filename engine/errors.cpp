@@ -81,6 +81,7 @@ ns_options_init (NsOptions *options)
   options->memory_budget = 0;
   options->statistics = NS_STATISTICS_AUTO;
   options->style_amount = 1.0;
+  options->full_precision = FALSE;
 }
 
 guint64

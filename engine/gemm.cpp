@@ -179,6 +179,110 @@ kernel_avx2 (const float *a, int k, const float *b, const ptrdiff_t *at, float *
       block_avx2<R, 1> (a, k, b + j, at, c + j, ldc, rows, std::min (8, cols - j), bias);
 }
 
+// Half precision (AVX512-FP16): a panel of R rows (16, or 12) times 32
+// columns, one vector of 32 halves per row.  B is a panel converted to
+// half precision beforehand (K x 32, contiguous), A a panel of R halves
+// per step.  Products are summed in half precision over kHalfChunk steps
+// at most, then added to float32 sums: rounding errors stay those of
+// short sums.  Returns false, writing nothing, when a half-precision sum
+// overflowed (or B held an infinity or NaN): the caller computes the
+// block again in float32.
+constexpr int kHalfChunk = 32;
+
+// GCC 12's intrinsics leave the unused halves of some vectors undefined
+// on purpose, which -Wmaybe-uninitialized reports.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+constexpr int kHalfColumns = 32;
+
+// The lanes of `cols` columns (0..32) in each of two float32 vectors.
+struct HalfMasks
+{
+  __mmask16 lo, hi;
+  explicit HalfMasks (int cols)
+    : lo ((__mmask16) (cols >= 16 ? 0xffff : (1u << cols) - 1)),
+      hi ((__mmask16) (cols >= 32 ? 0xffff : cols <= 16 ? 0 : (1u << (cols - 16)) - 1))
+  {
+  }
+};
+
+template <int R>
+__attribute__ ((target ("avx512f,avx512bw,avx512vl,avx512fp16"))) bool
+kernel_half (const _Float16 *a, int k, const _Float16 *b, float *c, size_t ldc, int rows, int cols,
+             const float *bias)
+{
+  __m512 sum[R][2];
+#pragma GCC unroll 16
+  for (int i = 0; i < R; i++)
+    sum[i][0] = sum[i][1] = _mm512_set1_ps (bias && i < rows ? bias[i] : 0.0f);
+  __mmask32 bad = 0;
+  for (int p0 = 0; p0 < k; p0 += kHalfChunk)
+    {
+      const int p1 = std::min (k, p0 + kHalfChunk);
+      __m512h acc[R];
+#pragma GCC unroll 16
+      for (int i = 0; i < R; i++)
+        acc[i] = _mm512_setzero_ph ();
+      for (int p = p0; p < p1; p++)
+        {
+          const __m512h bv = _mm512_loadu_ph (b + (size_t) p * kHalfColumns);
+          // A's value broadcast by the multiply-add itself, from memory (a
+          // broadcast of one half into a register first was slower).
+#pragma GCC unroll 16
+          for (int i = 0; i < R; i++)
+            acc[i] = _mm512_fmadd_ph (_mm512_set1_ph (a[p * R + i]), bv, acc[i]);
+        }
+      // Infinities and NaNs (quiet 0x01, signalling 0x80, +inf 0x08,
+      // -inf 0x10); then each half of the 32 sums into float32.
+#pragma GCC unroll 16
+      for (int i = 0; i < R; i++)
+        {
+          bad |= _mm512_fpclass_ph_mask (acc[i], 0x99);
+          const __m512i bits = _mm512_castph_si512 (acc[i]);
+          const __m512i upper = _mm512_shuffle_i64x2 (bits, bits, 0xee);
+          sum[i][0] = _mm512_add_ps (sum[i][0], _mm512_cvtxph_ps (_mm256_castsi256_ph (_mm512_castsi512_si256 (bits))));
+          sum[i][1] = _mm512_add_ps (sum[i][1], _mm512_cvtxph_ps (_mm256_castsi256_ph (_mm512_castsi512_si256 (upper))));
+        }
+    }
+  if (bad)
+    return false;
+  const HalfMasks masks (cols);
+#pragma GCC unroll 16
+  for (int i = 0; i < R; i++)
+    if (i < rows)
+      {
+        _mm512_mask_storeu_ps (c + i * ldc, masks.lo, sum[i][0]);
+        _mm512_mask_storeu_ps (c + i * ldc + 16, masks.hi, sum[i][1]);
+      }
+  return true;
+}
+
+// B's rows (b + at[p], `cols` <= 32 floats each) as a K x 32 panel of
+// halves, zeros past `cols`.
+__attribute__ ((target ("avx512f,avx512bw,avx512vl,avx512fp16"))) void
+to_half_panel (const float *b, const ptrdiff_t *at, int k, int cols, _Float16 *panel)
+{
+  const HalfMasks masks (cols);
+  for (int p = 0; p < k; p++)
+    {
+      prefetch_row (b, at, p, k);
+      const __m256h lo = _mm512_cvtxps_ph (_mm512_maskz_loadu_ps (masks.lo, b + at[p]));
+      const __m256h hi = _mm512_cvtxps_ph (_mm512_maskz_loadu_ps (masks.hi, b + at[p] + 16));
+      const __m512i both = _mm512_shuffle_i64x2 (_mm512_zextsi256_si512 (_mm256_castph_si256 (lo)),
+                                                 _mm512_zextsi256_si512 (_mm256_castph_si256 (hi)), 0x44);
+      _mm512_storeu_si512 (panel + (size_t) p * kHalfColumns, both);
+    }
+}
+
+__attribute__ ((target ("avx512fp16"))) void
+to_half (const float *from, size_t n, _Float16 *to)
+{
+  for (size_t i = 0; i < n; i++)
+    to[i] = (_Float16) from[i];
+}
+#pragma GCC diagnostic pop
+
 #endif
 
 struct Isa
@@ -228,16 +332,52 @@ isa ()
   return *i;
 }
 
+// Rows of A in panels of r, each K x r (column by column), the last
+// padded with zero rows.
+template <typename T>
+std::vector<T>
+pack (const float *a, int m, int k, size_t lda, int r)
+{
+  std::vector<T> data ((size_t) (m + r - 1) / r * r * k, T (0));
+  for (int i = 0; i < m; i++)
+    for (int p = 0; p < k; p++)
+      data[((size_t) (i / r) * k + p) * r + i % r] = (T) a[i * lda + p];
+  return data;
+}
+
+// Products from this many rows may run in half precision: with fewer, the
+// conversion of B to halves costs more than the products save.
+constexpr int kHalfMinRows = 9;
+
+std::atomic<bool> half_on { false };
+std::atomic<unsigned long> half_overflows { 0 };
+
+bool
+cpu_has_half ()
+{
+#ifdef NS_GEMM_X86
+  __builtin_cpu_init ();
+  return __builtin_cpu_supports ("avx512fp16") && __builtin_cpu_supports ("avx512bw")
+         && __builtin_cpu_supports ("avx512vl");
+#else
+  return false;
+#endif
+}
+
 } // namespace
 
 PackedWeights::PackedWeights (const float *a, int m, int k, size_t lda)
-  : m_ (m), k_ (k), panel_rows_ (panel_rows (m)),
-    data_ ((size_t) (m + panel_rows_ - 1) / panel_rows_ * panel_rows_ * k, 0.0f)
+  : m_ (m), k_ (k), panel_rows_ (panel_rows (m)), data_ (pack<float> (a, m, k, lda, panel_rows_))
 {
-  const int r = panel_rows_;
-  for (int i = 0; i < m; i++)
-    for (int p = 0; p < k; p++)
-      data_[((size_t) (i / r) * k + p) * r + i % r] = a[i * lda + p];
+#ifdef NS_GEMM_X86
+  if (m >= kHalfMinRows && cpu_has_half ())
+    {
+      half_rows_ = m <= 12 ? 12 : 16;
+      const std::vector<float> panels = pack<float> (a, m, k, lda, half_rows_);
+      half_.resize (panels.size ());
+      to_half (panels.data (), panels.size (), reinterpret_cast<_Float16 *> (half_.data ()));
+    }
+#endif
 }
 
 void
@@ -245,12 +385,20 @@ PackedWeights::multiply (const float *b, size_t ldb, int n, float *c, size_t ldc
                          const float *bias) const
 {
   const int nr = panel_columns ();
-  // Each panel of B copied together first: B's rows are often a power of
-  // two apart, and K of them would then share a few cache sets.
   thread_local std::vector<float> panel;
   thread_local std::vector<ptrdiff_t> at;
-  panel.resize ((size_t) k_ * nr);
   at.resize (k_);
+  if (!half_.empty () && half_on.load (std::memory_order_relaxed) && isa ().kernel == kIsas[0].kernel)
+    {
+      // Half precision converts B into a panel of its own anyway.
+      for (int p = 0; p < k_; p++)
+        at[p] = (ptrdiff_t) p * (ptrdiff_t) ldb;
+      multiply_half (b, at.data (), n, c, ldc, bias);
+      return;
+    }
+  // Each panel of B copied together first: B's rows are often a power of
+  // two apart, and K of them would then share a few cache sets.
+  panel.resize ((size_t) k_ * nr);
   for (int p = 0; p < k_; p++)
     at[p] = (ptrdiff_t) p * nr;
   for (int j = 0; j < n; j += nr)
@@ -265,6 +413,56 @@ PackedWeights::multiply (const float *b, size_t ldb, int n, float *c, size_t ldc
 void
 PackedWeights::multiply_rows (const float *b, const ptrdiff_t *at, int n, float *c, size_t ldc,
                               const float *bias) const
+{
+  if (!half_.empty () && half_on.load (std::memory_order_relaxed) && isa ().kernel == kIsas[0].kernel)
+    multiply_half (b, at, n, c, ldc, bias);
+  else
+    multiply_panels (b, at, n, c, ldc, bias);
+}
+
+void
+PackedWeights::multiply_half (const float *b, const ptrdiff_t *at, int n, float *c, size_t ldc,
+                              const float *bias) const
+{
+#ifdef NS_GEMM_X86
+  constexpr int nr = kHalfColumns;
+  thread_local std::vector<_Float16> panel;
+  thread_local std::vector<ptrdiff_t> shifted;
+  panel.resize ((size_t) k_ * nr);
+  shifted.resize (k_);
+  const _Float16 *a = reinterpret_cast<const _Float16 *> (half_.data ());
+  for (int j = 0; j < n; j += nr)
+    {
+      const int cols = std::min (nr, n - j);
+      for (int p = 0; p < k_; p++)
+        shifted[p] = at[p] + j;
+      to_half_panel (b, shifted.data (), k_, cols, panel.data ());
+      for (int i = 0; i < m_; i += half_rows_)
+        {
+          const int rows = std::min (half_rows_, m_ - i);
+          const _Float16 *ai = a + (size_t) i * k_;
+          float *ci = c + i * ldc + j;
+          const float *bi = bias ? bias + i : nullptr;
+          const bool ok = half_rows_ == 12 ? kernel_half<12> (ai, k_, panel.data (), ci, ldc, rows, cols, bi)
+                                           : kernel_half<16> (ai, k_, panel.data (), ci, ldc, rows, cols, bi);
+          if (!ok)
+            {
+              // Too large for half precision: these columns again in
+              // float32, all rows.
+              half_overflows++;
+              multiply_panels (b, shifted.data (), cols, c + j, ldc, bias);
+              break;
+            }
+        }
+    }
+#else
+  multiply_panels (b, at, n, c, ldc, bias);
+#endif
+}
+
+void
+PackedWeights::multiply_panels (const float *b, const ptrdiff_t *at, int n, float *c, size_t ldc,
+                                const float *bias) const
 {
   const Isa &chosen = isa ();
   const Kernel kernel = panel_rows_ == kWideRows     ? chosen.wide_kernel
@@ -287,6 +485,31 @@ const char *
 gemm_isa ()
 {
   return isa ().name;
+}
+
+bool
+gemm_half_available ()
+{
+  return cpu_has_half ();
+}
+
+bool
+gemm_set_half (bool on)
+{
+  half_on.store (on && cpu_has_half ());
+  return half_on.load ();
+}
+
+bool
+gemm_half ()
+{
+  return half_on.load ();
+}
+
+unsigned long
+gemm_half_overflows ()
+{
+  return half_overflows.load ();
 }
 
 bool

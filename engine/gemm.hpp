@@ -6,6 +6,13 @@
 // M x N, N pixels).  One thread; the caller splits N or runs several
 // products side by side.  AVX-512 or AVX2 + FMA when the CPU has them
 // (chosen at run time), plain C++ otherwise.
+//
+// Half precision: on a CPU with AVX512-FP16, products of at least 9 rows
+// may run in IEEE half precision (A and B rounded to 11 significant bits,
+// sums of up to 32 products in half precision, added up in
+// float32): 2.5 times the multiply-adds per cycle of float32.  Off unless
+// gemm_set_half (true); a block whose half-precision sums overflow is
+// computed again in float32.
 #pragma once
 
 #include <cstddef>
@@ -37,8 +44,17 @@ public:
   static int panel_columns ();
 
 private:
+  void multiply_half (const float *b, const ptrdiff_t *at, int n, float *c, size_t ldc,
+                      const float *bias) const;
+  void multiply_panels (const float *b, const ptrdiff_t *at, int n, float *c, size_t ldc,
+                        const float *bias) const;
+
   int m_ = 0;
   int k_ = 0;
+  // A again in half precision, in panels of half_rows_ (16, or 12 for 9
+  // to 12 rows), when the CPU has AVX512-FP16 and M >= 9; else empty.
+  int half_rows_ = 16;
+  std::vector<unsigned short> half_;
   int panel_rows_ = 8;
   // Panels of panel_rows_ rows (8; 4 for 1 to 4 rows, 12 for 9 to 12), each K x
   // panel_rows_ (column by column), the last panel padded with zero rows.
@@ -51,5 +67,15 @@ const char *gemm_isa ();
 // For the tests: makes multiply() use `name` from now on, if this CPU has
 // it (says whether it does).
 bool gemm_select_isa (const char *name);
+
+// Whether this CPU has half-precision arithmetic (AVX512-FP16).
+bool gemm_half_available ();
+// Lets products run in half precision from now on (where the CPU has it;
+// see above), or not; says whether they will.
+bool gemm_set_half (bool on);
+bool gemm_half ();
+// Blocks computed again in float32 after their half-precision sums
+// overflowed, so far (for the tests).
+unsigned long gemm_half_overflows ();
 
 } // namespace ns

@@ -88,6 +88,9 @@ typedef struct
   gdouble  style_amount;    /* 0..1, arbitrary styles only: the vector used is
                              * amount * style + (1 - amount) * the photo's own
                              * vector; 1 = all style (the default) */
+  gboolean full_precision;  /* float32 products everywhere; FALSE (the
+                             * default): half precision where the CPU has
+                             * it (AVX512-FP16), within 40 dB of float32 */
 } NsOptions;
 
 void          ns_options_init              (NsOptions       *options);

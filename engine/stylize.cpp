@@ -539,6 +539,26 @@ copy_through (const NsImageIO &io, Progress &progress)
 // The network's input must stay addressable by int and finish this century.
 constexpr double kMaxNetworkPixels = 1e9;
 
+// NEURAL_STYLE_FULL_PRECISION=1 (any value but empty and 0): float32
+// throughout, whatever the options say (for scripts and GIMP, which
+// have no option for it, and for the tests that compare against float32
+// references).
+bool
+full_precision_forced ()
+{
+  const char *v = g_getenv ("NEURAL_STYLE_FULL_PRECISION");
+  return v && *v && g_strcmp0 (v, "0") != 0;
+}
+
+// What the options say for the whole process: OpenCV's threads, and
+// whether matrix products may run in half precision.
+void
+use_options_everywhere (const NsOptions &options)
+{
+  cv::setNumThreads (options.threads > 0 ? options.threads : -1);
+  gemm_set_half (!options.full_precision && !full_precision_forced ());
+}
+
 void
 check_image (const NsImageIO &io, const NsOptions &options)
 {
@@ -583,7 +603,7 @@ ns_engine_stylize (NsEngine        *engine,
         return;
       }
 
-    cv::setNumThreads (options->threads > 0 ? options->threads : -1);
+    ns::use_options_everywhere (*options);
     if (engine->arbitrary)
       ns::prepare_arbitrary_style (*engine, *options, *io);
     ns::Stylizer (*engine, *options, *io, p).run ();
@@ -652,7 +672,7 @@ ns_engine_measure_statistics (NsEngine        *engine,
   const gboolean ok = ns::guard (error, [&] {
     ns::check_image (*io, *options);
     ns::Progress p (progress, progress_data);
-    cv::setNumThreads (options->threads > 0 ? options->threads : -1);
+    ns::use_options_everywhere (*options);
     if (engine->arbitrary)
       result->vector = ns::prepare_arbitrary_style (*engine, *options, *io);
     result->stats = ns::Stylizer (*engine, *options, *io, p).measure ();
@@ -753,7 +773,7 @@ ns_engine_stylize_region (NsEngine               *engine,
               ns::fail (NS_ENGINE_ERROR_FAILED, "%s", _("The image could not be read"));
             return;
           }
-        cv::setNumThreads (options->threads > 0 ? options->threads : -1);
+        ns::use_options_everywhere (*options);
         if (engine->arbitrary)
           ns::paint_with_vector (*engine, statistics->vector);
         ns::Stylizer (*engine, *options, through, p)

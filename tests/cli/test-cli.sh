@@ -155,6 +155,36 @@ test_alpha ()
   return 1
 }
 
+# --full-precision and NEURAL_STYLE_FULL_PRECISION=1 give the same pixels;
+# the default differs from them where the CPU has AVX512-FP16 (its large
+# products in half precision), and is the same elsewhere.  (The test
+# suite's environment asks for float32: unset here.)
+test_full_precision ()
+{
+  env -u NEURAL_STYLE_FULL_PRECISION "$cli" -q --full-precision "$work/small16.png" "$work/full.png" &&
+    env NEURAL_STYLE_FULL_PRECISION=1 "$cli" -q "$work/small16.png" "$work/full-env.png" &&
+    env -u NEURAL_STYLE_FULL_PRECISION "$cli" -q "$work/small16.png" "$work/default.png" || {
+      diag "a run failed"
+      return 1
+    }
+  cmp -s "$work/full.png" "$work/full-env.png" || {
+    diag "--full-precision and NEURAL_STYLE_FULL_PRECISION=1 differ"
+    return 1
+  }
+  if grep -qw avx512_fp16 /proc/cpuinfo; then
+    cmp -s "$work/full.png" "$work/default.png" && {
+      diag "the default is float32 on a CPU with AVX512-FP16"
+      return 1
+    }
+    expect_close "$work/full.png" "$work/default.png" 0.002
+  else
+    cmp -s "$work/full.png" "$work/default.png" || {
+      diag "the default differs from float32 on a CPU without AVX512-FP16"
+      return 1
+    }
+  fi
+}
+
 # --strength 0 gives the input back exactly: 16 bits, alpha and all.
 test_strength_zero ()
 {
@@ -605,6 +635,7 @@ t "TIFF in, TIFF out" test_tiff
 t "a 16-bit PNG stays 16-bit, the 8-bit result to 8-bit rounding" test_16bit
 t "an RGBA PNG keeps its alpha channel exactly" test_alpha
 t "--strength 0 gives 16-bit and RGBA inputs back exactly" test_strength_zero
+t "--full-precision and NEURAL_STYLE_FULL_PRECISION=1: float32; the default: half precision on AVX512-FP16" test_full_precision
 t "bad usage exits 2, says why, writes nothing" test_usage
 t "a missing input fails, OUT untouched or absent" test_missing_input
 t "an unreadable input fails, OUT untouched" test_unreadable_input

@@ -28,27 +28,11 @@ const Colour kColours[] = {
   { "terracotta", cv::Scalar (0.8, 0.35, 0.2, 1) },
 };
 
-NsEngine *
-open_style (const std::string &id)
-{
-  const std::string magenta = test::shared_model ("magenta");
-  const std::string models = test::shared_model ("");
-  const char *const path[] = { models.c_str (), magenta.c_str (), NULL };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (NsCatalog) catalog = ns_catalog_new (NULL, path, &error);
-  g_assert_no_error (error);
-  const NsStyle *style = ns_catalog_find_installed (catalog, id.c_str (), &error);
-  g_assert_no_error (error);
-  NsEngine *engine = ns_engine_new_for_style (style, &error);
-  g_assert_no_error (error);
-  return engine;
-}
-
 // A style: a catalog id (Magenta's presets), else a model path.
 NsEngine *
 open (const std::string &style)
 {
-  return style.find ('/') == std::string::npos ? open_style (style) : test::open_engine (style);
+  return style.find ('/') == std::string::npos ? test::open_style (style) : test::open_engine (style);
 }
 
 // The painting `tiled` against `one`, the one-pass painting: equal with

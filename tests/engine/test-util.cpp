@@ -122,6 +122,22 @@ open_engine (const std::string &path, NsConvention convention)
 }
 
 NsEngine *
+open_style (const std::string &id)
+{
+  const std::string magenta = test::shared_model ("magenta");
+  const std::string models = test::shared_model ("");
+  const char *const path[] = { models.c_str (), magenta.c_str (), NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NsCatalog) catalog = ns_catalog_new (NULL, path, &error);
+  g_assert_no_error (error);
+  const NsStyle *style = ns_catalog_find_installed (catalog, id.c_str (), &error);
+  g_assert_no_error (error);
+  NsEngine *engine = ns_engine_new_for_style (style, &error);
+  g_assert_no_error (error);
+  return engine;
+}
+
+NsEngine *
 wave_engine ()
 {
   static NsEngine *wave = open_engine (shared_model ("wave.onnx"));

@@ -41,6 +41,9 @@ NsOptions options_for (guint64 budget, NsStatistics statistics);
 // Loads a model; fails the test with the GError's message otherwise.
 NsEngine *open_engine (const std::string &path, NsConvention convention = NS_CONVENTION_AUTO);
 
+// An installed style of the catalog (Magenta's presets, from the shared
+// models and their magenta folder); fails the test otherwise.
+NsEngine *open_style (const std::string &id);
 // The shared wave.onnx, loaded once per test program.  (transfer none)
 NsEngine *wave_engine ();
 
