@@ -29,6 +29,7 @@ import images  # noqa: E402  (bench/images.py: the PSNR)
 LABELS = [
     ("ort", "ONNX Runtime (node, 2 threads)"),
     ("cli", "CLI, default"),
+    ("full", "CLI, --full-precision"),
     ("loaded", "CLI, NEURAL_STYLE_NO_REWRITE=1"),
     ("seed", "seed pipeline (bench/seed.py)"),
     ("magenta", "Magenta great-wave (CLI)"),
@@ -148,13 +149,13 @@ def main(work):
             wall_ratio = median([v[0] / ort[r][0] for r, v in done.items() if ort.get(r)])
             db = None
             painting = os.path.join(work, "out", name + ".png")
-            if key in ("cli", "loaded", "seed") and os.path.exists(ort_ref) and os.path.exists(painting):
+            if key in ("cli", "full", "loaded", "seed") and os.path.exists(ort_ref) and os.path.exists(painting):
                 db = images.psnr(images.read_output(ort_ref, w, h), images.read_painting(painting))
             flops = None if key in ("magenta", "predict") else 2 * total / cpu * 1e-9
             print("%-34s %7.1f %7.1f %9.0f %9s %8s %8s %14s%s"
                   % (label, wall, cpu, kib / 1024, fmt(db, "%.1f dB"),
-                     fmt(cpu_ratio if key in ("cli", "loaded", "seed") else None, "%.2f"),
-                     fmt(wall_ratio if key in ("cli", "loaded", "seed") else None, "%.2f"),
+                     fmt(cpu_ratio if key in ("cli", "full", "loaded", "seed") else None, "%.2f"),
+                     fmt(wall_ratio if key in ("cli", "full", "loaded", "seed") else None, "%.2f"),
                      fmt(flops, "%.0f") + (" (%.0f %%)" % (100 * flops / core_peak) if flops else ""),
                      " (%d failed)" % failed if failed else ""))
             if key == "cli" and cpu_ratio is not None:

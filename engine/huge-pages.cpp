@@ -117,10 +117,9 @@ public:
         void *p = cache_.take (length);
         if (!p)
           {
+            // No MADV_HUGEPAGE: see huge-pages.hpp.
             p = mmap (nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-            if (p != MAP_FAILED)
-              madvise (p, length, MADV_HUGEPAGE); // only advice: fine if refused
-            else
+            if (p == MAP_FAILED)
               p = nullptr;
           }
         if (p)
