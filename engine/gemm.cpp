@@ -208,7 +208,7 @@ struct HalfMasks
 };
 
 template <int R>
-__attribute__ ((target ("avx512f,avx512bw,avx512vl,avx512fp16"))) bool
+__attribute__ ((target ("avx512f,avx512bw,avx512dq,avx512vl,avx512fp16"))) bool
 kernel_half (const _Float16 *a, int k, const _Float16 *b, float *c, size_t ldc, int rows, int cols,
              const float *bias)
 {
@@ -216,7 +216,6 @@ kernel_half (const _Float16 *a, int k, const _Float16 *b, float *c, size_t ldc, 
 #pragma GCC unroll 16
   for (int i = 0; i < R; i++)
     sum[i][0] = sum[i][1] = _mm512_set1_ps (bias && i < rows ? bias[i] : 0.0f);
-  __mmask32 bad = 0;
   for (int p0 = 0; p0 < k; p0 += kHalfChunk)
     {
       const int p1 = std::min (k, p0 + kHalfChunk);
@@ -233,18 +232,23 @@ kernel_half (const _Float16 *a, int k, const _Float16 *b, float *c, size_t ldc, 
           for (int i = 0; i < R; i++)
             acc[i] = _mm512_fmadd_ph (_mm512_set1_ph (a[p * R + i]), bv, acc[i]);
         }
-      // Infinities and NaNs (quiet 0x01, signalling 0x80, +inf 0x08,
-      // -inf 0x10); then each half of the 32 sums into float32.
+      // Each half of the 32 sums into float32.
 #pragma GCC unroll 16
       for (int i = 0; i < R; i++)
         {
-          bad |= _mm512_fpclass_ph_mask (acc[i], 0x99);
           const __m512i bits = _mm512_castph_si512 (acc[i]);
           const __m512i upper = _mm512_shuffle_i64x2 (bits, bits, 0xee);
           sum[i][0] = _mm512_add_ps (sum[i][0], _mm512_cvtxph_ps (_mm256_castsi256_ph (_mm512_castsi512_si256 (bits))));
           sum[i][1] = _mm512_add_ps (sum[i][1], _mm512_cvtxph_ps (_mm256_castsi256_ph (_mm512_castsi512_si256 (upper))));
         }
     }
+  // A half sum that overflowed (or a NaN or infinity in B) left an
+  // infinity or a NaN in the float32 sums: quiet 0x01, signalling 0x80,
+  // +inf 0x08, -inf 0x10.
+  __mmask16 bad = 0;
+#pragma GCC unroll 16
+  for (int i = 0; i < R; i++)
+    bad |= _mm512_fpclass_ps_mask (sum[i][0], 0x99) | _mm512_fpclass_ps_mask (sum[i][1], 0x99);
   if (bad)
     return false;
   const HalfMasks masks (cols);
@@ -358,7 +362,7 @@ cpu_has_half ()
 #ifdef NS_GEMM_X86
   __builtin_cpu_init ();
   return __builtin_cpu_supports ("avx512fp16") && __builtin_cpu_supports ("avx512bw")
-         && __builtin_cpu_supports ("avx512vl");
+         && __builtin_cpu_supports ("avx512dq") && __builtin_cpu_supports ("avx512vl");
 #else
   return false;
 #endif
