@@ -655,8 +655,11 @@ on_download_done (NsDownload   *download,
     d->download_state = "cancelled";
   else
     d->download_state = "failed";
-  if (error && !d->download_error)
-    d->download_error = g_strdup (error->message);
+  if (error)
+    {
+      g_free (d->download_error);
+      d->download_error = g_strdup (error->message);
+    }
   download_update (d);
   report_state (d);
 }

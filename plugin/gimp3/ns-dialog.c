@@ -16,8 +16,9 @@
  *     worker thread;
  *   - under the list, Download for the style selected when it is not
  *     installed and "Download all free styles" (ns-download, in a worker
- *     thread): the terms of a non-commercial style to accept first, the
- *     progress and Stop, and why a download failed.
+ *     thread): the terms of a non-commercial style to accept first and
+ *     the progress (ns-download-ui, as GIMP 2.10 shows them), Stop, and
+ *     why a download failed.
  */
 #include "ns-i18n.h"
 
