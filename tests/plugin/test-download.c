@@ -5,8 +5,8 @@
  * again, the row of the style chooser coming alive with its swatch
  * painted, "Download all free styles", a preset whose one network is in
  * already, cancel, failures in words, and a catalog that cannot be read
- * when the download starts or after a style is in.  Every proxy variable points at
- * a closed port: nothing leaves the machine.
+ * when the download starts or after a style is in.  Every proxy variable
+ * points at a closed port: nothing leaves the machine.
  *
  * The catalog is the project's, cut down to what ../shared holds: the
  * Magenta networks, two of their presets, the ml5 styles mathura (MIT) and
