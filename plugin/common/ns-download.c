@@ -1,7 +1,11 @@
 /* ns-download.c: see ns-download.h. */
 #include "ns-i18n.h"
+#include "ns-deliver.h"
 #include "ns-download.h"
 #include "ns-fetch.h"
+#include "ns-styles.h"
+
+#include <glib/gstdio.h>
 
 /* The progress callback runs at most this often (microseconds): a
  * progress bar need not redraw for every 16 KiB. */
@@ -60,10 +64,11 @@ typedef enum
 
 typedef struct
 {
-  Shared *shared;
-  Kind    kind;
-  gchar  *id;
-  GError *error;
+  Shared    *shared;
+  Kind       kind;
+  gchar     *id;
+  NsCatalog *catalog;  /* INSTALLED: the catalog read again */
+  GError    *error;
 } Message;
 
 static void
@@ -73,6 +78,7 @@ message_free (gpointer data)
 
   g_rc_box_release_full (message->shared, shared_clear);
   g_free (message->id);
+  g_clear_pointer (&message->catalog, ns_catalog_free);
   g_clear_error (&message->error);
   g_free (message);
 }
@@ -100,7 +106,8 @@ message_deliver (gpointer data)
       break;
     case INSTALLED:
       if (download->installed)
-        download->installed (download, message->id, download->user_data);
+        download->installed (download, message->id, g_steal_pointer (&message->catalog),
+                             download->user_data);
       break;
     case DONE:
       download->running = FALSE;
@@ -111,23 +118,23 @@ message_deliver (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Queued in the main thread's context, never run in the worker. */
+/* Queued in the main thread's context, never run in the worker; takes
+ * @id, @catalog and @error. */
 static void
-send (Shared  *shared,
-      Kind     kind,
-      gchar   *id,
-      GError  *error)
+send (Shared    *shared,
+      Kind       kind,
+      gchar     *id,
+      NsCatalog *catalog,
+      GError    *error)
 {
   Message *message = g_new0 (Message, 1);
-  GSource *source = g_idle_source_new ();
 
   message->shared = g_rc_box_acquire (shared);
   message->kind = kind;
   message->id = id;
+  message->catalog = catalog;
   message->error = error;
-  g_source_set_callback (source, message_deliver, message, message_free);
-  g_source_attach (source, shared->context);
-  g_source_unref (source);
+  ns_deliver_later (shared->context, message_deliver, message, message_free);
 }
 
 /* The worker */
@@ -187,8 +194,58 @@ on_fetch_progress (const gchar *id,
     }
   g_mutex_unlock (&shared->lock);
   if (queue)
-    send (shared, PROGRESS, NULL, NULL);
+    send (shared, PROGRESS, NULL, NULL, NULL);
   return ! g_atomic_int_get (&shared->cancelled);
+}
+
+/* The bytes installing @id brings in.  A preset (a style vector) needs
+ * Magenta's networks, and only those not in the destination download:
+ * @fetch's catalog looks there only, and its preset has the path of each
+ * network it found.  (One found there with a wrong checksum downloads
+ * again: the bar's total then grows as it comes.) */
+static guint64
+missing_bytes (NsFetch     *fetch,
+               const gchar *id)
+{
+  const NsStyle *style = ns_catalog_lookup (ns_fetch_get_catalog (fetch), id);
+  guint64        bytes = ns_fetch_style_bytes (fetch, id);
+
+  if (style && style->kind == NS_STYLE_KIND_VECTOR)
+    {
+      const gchar *in[] = { style->prediction_path, style->transfer_path };
+
+      for (guint i = 0; i < G_N_ELEMENTS (in); i++)
+        {
+          GStatBuf info;
+
+          if (in[i] && g_stat (in[i], &info) == 0)
+            bytes -= MIN (bytes, (guint64) info.st_size);
+        }
+    }
+  return bytes;
+}
+
+/* The catalog as the dialog reads it, @id installed in it now; else an
+ * error that says @id is in but the dialog cannot see it.  (transfer
+ * full) */
+static NsCatalog *
+catalog_read_again (NsFetch      *fetch,
+                    const gchar  *id,
+                    GError      **error)
+{
+  g_autoptr (GError) why = NULL;
+  NsCatalog         *catalog = ns_styles_open (&why);
+  const NsStyle     *style;
+
+  if (catalog)
+    return catalog;
+  style = ns_catalog_lookup (ns_fetch_get_catalog (fetch), id);
+  g_set_error (error, NS_FETCH_ERROR, NS_FETCH_ERROR_BAD_CATALOG,
+               /* TRANSLATORS: the style's title, then why the catalog
+                * cannot be read */
+               _("“%s” is installed, but the style catalog cannot be read again: %s"),
+               style && style->title ? style->title : id, why->message);
+  return NULL;
 }
 
 static gpointer
@@ -199,6 +256,7 @@ worker (gpointer data)
   GError           *error = NULL;
   g_autoptr (NsFetch) fetch = NULL;
   NsFetchOptions    options = { 0 };
+  NsCatalog        *catalog;
 
   options.mirror = job->mirror;
   options.timeout = job->timeout;
@@ -215,25 +273,26 @@ worker (gpointer data)
       shared->done = shared->total = 0;
       g_mutex_unlock (&shared->lock);
       job->last_progress = 0;
-      job->style_total = ns_fetch_style_bytes (fetch, job->ids[i]);
+      job->style_total = missing_bytes (fetch, job->ids[i]);
       job->base = job->entry_total = 0;
       g_clear_pointer (&job->entry, g_free);
       on_fetch_progress (job->ids[i], 0, 0, job);
 
       if (g_atomic_int_get (&shared->cancelled))
         g_set_error_literal (&error, NS_FETCH_ERROR, NS_FETCH_ERROR_CANCELLED, _("Cancelled"));
-      else if (ns_fetch_install (fetch, job->ids[i], &error))
+      else if (ns_fetch_install (fetch, job->ids[i], &error)
+               && (catalog = catalog_read_again (fetch, job->ids[i], &error)))
         {
           /* The bar full, however fast it went. */
           g_mutex_lock (&shared->lock);
           shared->done = shared->total;
           shared->progress_queued = TRUE;
           g_mutex_unlock (&shared->lock);
-          send (shared, PROGRESS, NULL, NULL);
-          send (shared, INSTALLED, g_strdup (job->ids[i]), NULL);
+          send (shared, PROGRESS, NULL, NULL, NULL);
+          send (shared, INSTALLED, g_strdup (job->ids[i]), catalog, NULL);
         }
     }
-  send (shared, DONE, NULL, error);
+  send (shared, DONE, NULL, NULL, error);
   job_free (job);
   return NULL;
 }
@@ -430,7 +489,20 @@ guint64
 ns_download_style_bytes (NsDownload  *download,
                          const gchar *id)
 {
-  return ns_fetch_style_bytes (download->fetch, id);
+  return missing_bytes (download->fetch, id);
+}
+
+gchar *
+ns_download_terms_question (NsDownload  *download,
+                            const gchar *id)
+{
+  const NsStyle *style = ns_catalog_lookup (ns_fetch_get_catalog (download->fetch), id);
+
+  /* Not "for non-commercial use only": some authors allow research use
+   * only, and the terms below say which. */
+  /* TRANSLATORS: %s is the style's title */
+  return g_strdup_printf (_("“%s” may be used only as its author's terms allow"),
+                          style && style->title ? style->title : id);
 }
 
 const gchar *

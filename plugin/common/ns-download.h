@@ -19,11 +19,14 @@ typedef struct _NsDownload NsDownload;
  * read what to show with ns_download_get_text() and _get_fraction(). */
 typedef void (*NsDownloadProgress)  (NsDownload   *download,
                                      gpointer      user_data);
-/* In the main thread: style @id is installed now (its catalog entry has
- * a path: re-read the catalog).  Each style of a "Download all" as soon
- * as it is in, not only at the end. */
+/* In the main thread: style @id is installed now, and @catalog is the
+ * catalog read again as the dialog reads it (ns_styles_open()), where @id
+ * has a path.  (transfer full) @catalog.  Each style of a "Download all"
+ * as soon as it is in, not only at the end; when the catalog cannot be
+ * read again, the download ends there with why. */
 typedef void (*NsDownloadInstalled) (NsDownload   *download,
                                      const gchar  *id,
+                                     NsCatalog    *catalog,
                                      gpointer      user_data);
 /* In the main thread, once per ns_download_start(): @error is NULL when
  * every style is in, else why not, in words (NS_FETCH_ERROR_CANCELLED
@@ -67,7 +70,9 @@ gdouble       ns_download_get_fraction (NsDownload          *download);
  * have yet.  (transfer full) */
 GStrv         ns_download_free_ids     (NsDownload          *download,
                                         NsCatalog           *installed);
-/* The bytes @id downloads, or 0 when the catalog does not say. */
+/* The bytes @id downloads: only what is missing (a preset whose
+ * prediction network is in downloads the transfer network alone), or 0
+ * when the catalog does not say. */
 guint64       ns_download_style_bytes  (NsDownload          *download,
                                         const gchar         *id);
 /* The terms to accept before @id is downloaded, exactly as the catalog
@@ -75,6 +80,11 @@ guint64       ns_download_style_bytes  (NsDownload          *download,
  * none) */
 const gchar * ns_download_terms        (NsDownload          *download,
                                         const gchar         *id);
+
+/* The question above those terms: "“The Great Wave off Kanagawa” may be
+ * used only as its author's terms allow".  (transfer full) */
+gchar *       ns_download_terms_question (NsDownload        *download,
+                                          const gchar       *id);
 
 /* "6.6 MB", "420 kB".  (transfer full) */
 gchar *       ns_download_format_size  (guint64              bytes);

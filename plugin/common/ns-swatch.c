@@ -1,5 +1,6 @@
 /* ns-swatch.c: see ns-swatch.h. */
 #include "ns-i18n.h"
+#include "ns-deliver.h"
 #include "ns-styles.h"
 #include "ns-swatch.h"
 
@@ -663,20 +664,6 @@ result_deliver (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* In the thread that iterates @context, never in the worker:
- * g_main_context_invoke() would run it here when nobody iterates @context
- * at that moment (before the dialog's main loop starts, say). */
-static void
-deliver_later (GMainContext *context,
-               Result       *result)
-{
-  GSource *source = g_idle_source_new ();
-
-  g_source_set_callback (source, result_deliver, result, result_free);
-  g_source_attach (source, context);
-  g_source_unref (source);
-}
-
 static void
 worker (GTask        *task,
         gpointer      source_object,
@@ -701,7 +688,7 @@ worker (GTask        *task,
       result->index = i;
       result->swatch = ns_swatch_make (style, shared->sample, &engine, NULL,
                                        cancellable, &result->error);
-      deliver_later (shared->context, result);
+      ns_deliver_later (shared->context, result_deliver, result, result_free);
     }
   g_task_return_boolean (task, TRUE);
 }

@@ -14,6 +14,7 @@
 #include "gimp2-plugin.h"
 #include "ns-dialog-state.h"
 #include "ns-download.h"
+#include "ns-download-ui.h"
 #include "ns-fetch.h"
 #include "ns-preview.h"
 #include "ns-styles.h"
@@ -74,6 +75,7 @@ typedef struct
                                  * "cancelled", "unavailable" (tests) */
   gchar        *download_error; /* why the last one failed, or NULL */
   const gchar  *terms;        /* the terms on screen now, or NULL */
+  const gchar  *terms_question; /* ... and the question above them */
   guint         n_downloads;  /* started so far (tests) */
   gchar        *download_ids; /* what the last one installs (tests) */
   GtkWidget    *download_box;
@@ -188,6 +190,7 @@ report_state (Dialog *d)
                          "download-error", gtk_widget_get_visible (d->error_box)
                                            ? gtk_label_get_text (GTK_LABEL (d->error_label)) : "",
                          "terms", d->terms,
+                         "terms-question", d->terms_question,
                          NULL);
 }
 
@@ -609,20 +612,13 @@ rows_set_installed (Dialog *d)
 static void
 on_download_installed (NsDownload  *download,
                        const gchar *id,
+                       NsCatalog   *catalog,
                        gpointer     user_data)
 {
-  Dialog            *d = user_data;
-  g_autoptr (GError) error = NULL;
-  NsCatalog         *catalog = ns_styles_open (&error);
+  Dialog *d = user_data;
 
   (void) download;
   (void) id;
-  if (!catalog)
-    {
-      g_free (d->download_error);
-      d->download_error = g_strdup (error->message);
-      return;
-    }
   /* The caller's catalog is swapped for one that has the style. */
   ns_catalog_free (d->catalog);
   d->catalog = catalog;
@@ -638,16 +634,10 @@ static void
 on_download_progress (NsDownload *download,
                       gpointer    user_data)
 {
-  Dialog           *d = user_data;
-  g_autofree gchar *text = ns_download_get_text (download);
-  gdouble           fraction = ns_download_get_fraction (download);
+  Dialog *d = user_data;
 
-  gtk_label_set_text (GTK_LABEL (d->progress_label), text);
-  gtk_widget_set_tooltip_text (d->progress_label, text);
-  if (fraction < 0)
-    gtk_progress_bar_pulse (GTK_PROGRESS_BAR (d->progress));
-  else
-    gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (d->progress), fraction);
+  ns_download_ui_show_progress (download, GTK_PROGRESS_BAR (d->progress),
+                                GTK_LABEL (d->progress_label));
   report_state (d);
 }
 
@@ -665,48 +655,25 @@ on_download_done (NsDownload   *download,
     d->download_state = "cancelled";
   else
     d->download_state = "failed";
-  if (error && !d->download_error)
-    d->download_error = g_strdup (error->message);
+  if (error)
+    {
+      g_free (d->download_error);
+      d->download_error = g_strdup (error->message);
+    }
   download_update (d);
   report_state (d);
 }
 
-/* Before a style whose licence forbids commercial use is downloaded, its
- * terms, exactly as its author wrote them, must be accepted. */
-static gboolean
-accept_terms (Dialog      *d,
-              const gchar *id)
+static void
+on_terms_shown (const gchar *question,
+                const gchar *terms,
+                gpointer     user_data)
 {
-  const gchar   *terms = ns_download_terms (d->download, id);
-  const NsStyle *style = ns_catalog_lookup (d->catalog, id);
-  GtkWidget     *message;
-  gboolean       accepted;
+  Dialog *d = user_data;
 
-  if (!terms)
-    return TRUE;
-
-  message = gtk_message_dialog_new (GTK_WINDOW (d->dialog),
-                                    GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                    GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
-                                    /* TRANSLATORS: %s is the style's title */
-                                    _("“%s” may be used only as its author's terms allow"),
-                                    style ? style->title : id);
-  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (message), "%s", terms);
-  gtk_window_set_title (GTK_WINDOW (message), _("Terms of Use"));
-  gtk_dialog_add_buttons (GTK_DIALOG (message),
-                          _("_Cancel"), GTK_RESPONSE_CANCEL,
-                          _("_Accept and Download"), GTK_RESPONSE_ACCEPT,
-                          NULL);
-  /* Only an explicit choice accepts. */
-  gtk_dialog_set_default_response (GTK_DIALOG (message), GTK_RESPONSE_CANCEL);
-
+  d->terms_question = question;
   d->terms = terms;
   report_state (d);
-  accepted = gtk_dialog_run (GTK_DIALOG (message)) == GTK_RESPONSE_ACCEPT;
-  d->terms = NULL;
-  gtk_widget_destroy (message);
-  report_state (d);
-  return accepted;
 }
 
 static void
@@ -735,7 +702,8 @@ on_download (GtkButton *button,
   const gchar   *ids[] = { id, NULL };
 
   (void) button;
-  if (id && accept_terms (d, id))
+  if (id && ns_download_ui_accept_terms (d->download, GTK_WINDOW (d->dialog), id,
+                                         on_terms_shown, d))
     download_start (d, ids);
 }
 

@@ -16,8 +16,9 @@
  *     worker thread;
  *   - under the list, Download for the style selected when it is not
  *     installed and "Download all free styles" (ns-download, in a worker
- *     thread): the terms of a non-commercial style to accept first, the
- *     progress and Stop, and why a download failed.
+ *     thread): the terms of a non-commercial style to accept first and
+ *     the progress (ns-download-ui, as GIMP 2.10 shows them), Stop, and
+ *     why a download failed.
  */
 #include "ns-i18n.h"
 
@@ -28,6 +29,7 @@
 #include "ns-dialog.h"
 #include "ns-dialog-state.h"
 #include "ns-download.h"
+#include "ns-download-ui.h"
 #include "ns-fetch.h"
 #include "ns-preview.h"
 #include "ns-styles.h"
@@ -99,6 +101,7 @@ typedef struct
   const gchar         *download_state; /* for the tests: idle, running,
                                         * done, failed, cancelled */
   const gchar         *terms;         /* the terms on screen, or NULL */
+  const gchar         *terms_question; /* ... and the question above them */
 } Dialog;
 
 
@@ -748,50 +751,28 @@ download_buttons_update (Dialog *ui)
   gtk_widget_set_sensitive (ui->download_all, n > 0 && ! running);
 }
 
-/* The terms of a non-commercial style, exactly as its author wrote them:
- * TRUE when the user accepts them. */
-static gboolean
-terms_accepted (Dialog        *ui,
-                const NsStyle *style,
-                const gchar   *terms)
+static void
+terms_shown (const gchar *question,
+             const gchar *terms,
+             gpointer     user_data)
 {
-  GtkWidget *message;
-  gint       response;
+  Dialog *ui = user_data;
 
-  message = gtk_message_dialog_new (GTK_WINDOW (ui->dialog),
-                                    GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                    GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
-                                    _("“%s” is for non-commercial use only: accept its terms?"),
-                                    style->title ? style->title : style->id);
-  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (message), "%s", terms);
-  gtk_dialog_add_buttons (GTK_DIALOG (message),
-                          _("_Cancel"),               GTK_RESPONSE_CANCEL,
-                          _("_Accept and Download"),  GTK_RESPONSE_ACCEPT,
-                          NULL);
-  gtk_window_set_title (GTK_WINDOW (message), _("Terms of Use"));
-
+  ui->terms_question = question;
   ui->terms = terms;
   report_state (ui);
-  response = gtk_dialog_run (GTK_DIALOG (message));
-  gtk_widget_destroy (message);
-  ui->terms = NULL;
-  report_state (ui);
-  return response == GTK_RESPONSE_ACCEPT;
 }
 
 static void
 download_start (Dialog             *ui,
                 const gchar *const *ids)
 {
-  g_autofree gchar *text = NULL;
-
   if (! ids[0] || ! ns_download_start (ui->download, ids))
     return;
 
   ui->download_state = "running";
-  text = ns_download_get_text (ui->download);
-  gtk_progress_bar_set_text (GTK_PROGRESS_BAR (ui->progress_bar), text);
   gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (ui->progress_bar), 0.0);
+  ns_download_ui_show_progress (ui->download, GTK_PROGRESS_BAR (ui->progress_bar), NULL);
   gtk_widget_hide (ui->download_error);
   gtk_widget_show (ui->progress);
   /* The focus on Stop, not left on a button that turns insensitive. */
@@ -805,14 +786,11 @@ download_clicked (GtkWidget *button,
                   Dialog    *ui)
 {
   const NsStyle *style = style_to_download (ui, ui->installed_id);
-  const gchar   *terms;
   const gchar   *ids[2] = { NULL, NULL };
 
-  if (! style || ! ui->download || ns_download_is_running (ui->download))
-    return;
-
-  terms = ns_download_terms (ui->download, style->id);
-  if (terms && ! terms_accepted (ui, style, terms))
+  if (! style || ! ui->download || ns_download_is_running (ui->download)
+      || ! ns_download_ui_accept_terms (ui->download, GTK_WINDOW (ui->dialog), style->id,
+                                        terms_shown, ui))
     return;
   ids[0] = style->id;
   download_start (ui, ids);
@@ -842,36 +820,23 @@ static void
 download_progress (NsDownload *download,
                    gpointer    user_data)
 {
-  Dialog           *ui = user_data;
-  g_autofree gchar *text = ns_download_get_text (download);
-  const gdouble     fraction = ns_download_get_fraction (download);
+  Dialog *ui = user_data;
 
-  gtk_progress_bar_set_text (GTK_PROGRESS_BAR (ui->progress_bar), text);
-  if (fraction < 0)
-    gtk_progress_bar_pulse (GTK_PROGRESS_BAR (ui->progress_bar));
-  else
-    gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (ui->progress_bar), fraction);
+  ns_download_ui_show_progress (download, GTK_PROGRESS_BAR (ui->progress_bar), NULL);
   report_state (ui);
 }
 
-/* Style @id is in: the catalog read again, and every row it brings alive
+/* Style @id is in, and @catalog has it: every row it brings alive
  * updated (a Magenta preset's networks bring the other presets too); the
  * style selected paints, and "Mix with" offers the new style vectors. */
 static void
 download_installed (NsDownload  *download,
                     const gchar *id,
+                    NsCatalog   *catalog,
                     gpointer     user_data)
 {
-  Dialog            *ui = user_data;
-  g_autoptr (GError) error = NULL;
-  NsCatalog         *catalog = ns_styles_open (&error);
+  Dialog *ui = user_data;
 
-  if (! catalog)
-    {
-      gtk_label_set_text (GTK_LABEL (ui->download_error_label), error->message);
-      gtk_widget_show (ui->download_error);
-      return;
-    }
   ns_catalog_free (ui->own_catalog);
   ui->catalog = ui->own_catalog = catalog;
 
@@ -1165,6 +1130,7 @@ report_state (Dialog *ui)
                          "download-all-sensitive", gtk_widget_get_sensitive (ui->download_all) ? "1" : "0",
                          "download-all-tooltip", all_tooltip,
                          "terms",           ui->terms,
+                         "terms-question",  ui->terms_question,
                          "mix-choices",     mix_choices,
                          NULL);
 }

@@ -23,7 +23,7 @@ read from GIMP's environment):
   but .partial/, nor in the CLI's list; closing the dialog mid-download
   leaves nothing either.
 - a closed port: the failure is shown in words ("offline").
-The dialog reports through $NEURAL_STYLE_DIALOG_STATE (download-*, terms)
+The dialog reports through $NEURAL_STYLE_DIALOG_STATE (download-*, terms, terms-question)
 and $NEURAL_STYLE_DIALOG_ROWS (installed, swatch ready).
 """
 
@@ -309,6 +309,11 @@ def check_terms(tap, fixture, session, catalog):
         return
     state = session.wait(lambda s: s.get("terms"), 10)
     tap.equal("the terms shown are the catalog's, exactly", license, state.get("terms"))
+    # The author's terms, not only "non-commercial": wave's allow research
+    # use only.
+    tap.equal("the question above them",
+              "\u201c%s\u201d may be used only as its author's terms allow"
+              % keys.get(RESEARCH, "title"), state.get("terms-question"))
     shot = session.screenshot(window, "download-terms.png")
     tap.comment("the terms: %s" % shot)
     before = started(session)

@@ -72,11 +72,21 @@ def check_state(name, what, **expected):
                  'expected %s, saw %s (mnemonics: %s)' % (expected, seen, state.get('mnemonics')))
 
 
-def license_of(style):
-    """@style's licence in the catalog, as written there."""
+def catalog_value(style, key):
+    """@style's @key in the catalog, as written there."""
     catalog = open(os.environ['NEURAL_STYLE_CATALOG'], encoding='utf-8').read()
     group = re.search(r'^\[%s\]\n((?:[^[].*\n)*)' % re.escape(style), catalog, re.M).group(1)
-    return re.search(r'^license=(.*)$', group, re.M).group(1)
+    return re.search(r'^%s=(.*)$' % key, group, re.M).group(1)
+
+
+def license_of(style):
+    return catalog_value(style, 'license')
+
+
+def question_of(style):
+    """The question above @style's terms: the author's terms, not only
+    "non-commercial" (wave's and la_muse's allow research use only)."""
+    return "\u201c%s\u201d may be used only as its author's terms allow" % catalog_value(style, 'title')
 
 
 def in_models():
@@ -153,9 +163,10 @@ def test_terms_failure_and_all():
           message)
     terms = license_of('wave')
     check_state('terms', "wave's terms shown exactly as the catalog quotes them",
-                terms=terms, selected='wave', download_state='idle')
+                terms=terms, terms_question=question_of('wave'), selected='wave',
+                download_state='idle')
     check_state('terms-cancelled', 'Cancel in the terms: nothing downloads', terms='',
-                download_state='idle', ok_sensitive='0')
+                terms_question='', download_state='idle', ok_sensitive='0')
     with open(os.path.join(DIALOG, 'models-terms-cancelled')) as listing:
         then = set(listing.read().split())
     check(MAGENTA <= then and 'wave' not in then,
@@ -166,7 +177,8 @@ def test_terms_failure_and_all():
     check(rows(state).get('wave') == (True, True), "download: wave's row alive, its swatch ready",
           state.get('rows'))
     state = read_state('failed')
-    check_state('terms-la-muse', "la_muse's terms shown", terms=license_of('la_muse'))
+    check_state('terms-la-muse', "la_muse's terms shown", terms=license_of('la_muse'),
+                terms_question=question_of('la_muse'))
     check(state.get('download-state') == 'failed'
           and 'checksum' in state.get('download-error', '')
           and 'la_muse' not in in_models() and rows(state).get('la_muse', (True,))[0] is False

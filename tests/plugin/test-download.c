@@ -1,10 +1,12 @@
 /* test-download.c: the dialogs' Download button's code
  * (plugin/common/ns-download), downloading real models from a real HTTP
  * server on 127.0.0.1 (tests/models/http-server.py) into a fresh model
- * folder: progress, each style as it comes in, the row of the style
- * chooser coming alive with its swatch painted, "Download all free
- * styles", cancel, and failures in words.  Every proxy variable points at
- * a closed port: nothing leaves the machine.
+ * folder: progress, each style as it comes in with the catalog read
+ * again, the row of the style chooser coming alive with its swatch
+ * painted, "Download all free styles", a preset whose one network is in
+ * already, cancel, failures in words, and a catalog that cannot be read
+ * when the download starts or after a style is in.  Every proxy variable
+ * points at a closed port: nothing leaves the machine.
  *
  * The catalog is the project's, cut down to what ../shared holds: the
  * Magenta networks, two of their presets, the ml5 styles mathura (MIT) and
@@ -164,20 +166,42 @@ catalog_open (void)
   return catalog;
 }
 
+/* The catalog: what it says, while a test breaks it. */
+static gchar *catalog_text;
+
+static void
+catalog_break (void)
+{
+  g_assert_null (catalog_text);
+  g_assert_true (g_file_get_contents (catalog_file, &catalog_text, NULL, NULL));
+  g_assert_true (g_file_set_contents (catalog_file, "this is not a catalog\n", -1, NULL));
+}
+
+static void
+catalog_restore (void)
+{
+  g_assert_true (g_file_set_contents (catalog_file, catalog_text, -1, NULL));
+  g_clear_pointer (&catalog_text, g_free);
+}
+
 /* A download, and what it reported */
 
 typedef struct
 {
   NsDownload *download;
   gint        progress;       /* calls */
+  gdouble     first_fraction; /* the first one known, or -1 */
   gdouble     last_fraction;
   gboolean    fraction_went_back;
   gchar      *text;           /* the progress text last read */
-  gboolean    saw_of_total;   /* a text said "... MB of ... MB" */
+  gboolean    saw_of_total;   /* a text said "... MB of 3.3 MB" */
+  const gchar *expect_total;  /* every "of N" should say this, or NULL */
+  gchar      *wrong_total;    /* the first text that did not */
   GPtrArray  *installed;      /* ids, in order */
   gboolean    done;
   GError     *error;
   gboolean    cancel_at_progress;
+  gboolean    break_catalog_at_progress;
   gint64      cancelled_at;
   gint64      done_at;
 } Run;
@@ -194,6 +218,11 @@ on_progress (NsDownload *download,
   run->text = ns_download_get_text (download);
   if (g_regex_match_simple ("[0-9.]+\\s[kM]B of 3\\.3\\sMB$", run->text, 0, 0))
     run->saw_of_total = TRUE;
+  if (run->expect_total && strstr (run->text, " of ")
+      && ! g_str_has_suffix (run->text, run->expect_total) && ! run->wrong_total)
+    run->wrong_total = g_strdup (run->text);
+  if (fraction >= 0 && run->first_fraction < 0)
+    run->first_fraction = fraction;
   if (fraction >= 0 && fraction < run->last_fraction && run->installed->len == 0)
     run->fraction_went_back = TRUE;
   run->last_fraction = MAX (fraction, run->last_fraction);
@@ -202,16 +231,24 @@ on_progress (NsDownload *download,
       ns_download_cancel (download);
       run->cancelled_at = g_get_monotonic_time ();
     }
+  /* The worker's downloader has read the catalog by now. */
+  if (run->break_catalog_at_progress && ! catalog_text)
+    catalog_break ();
 }
 
 static void
 on_installed (NsDownload  *download,
               const gchar *id,
+              NsCatalog   *catalog,
               gpointer     user_data)
 {
-  Run *run = user_data;
+  Run                  *run = user_data;
+  g_autoptr (NsCatalog) taken = catalog;
 
   (void) download;
+  /* The catalog as the dialog reads it, with the style in. */
+  g_assert_nonnull (ns_catalog_lookup (taken, id));
+  g_assert_nonnull (ns_catalog_lookup (taken, id)->path);
   g_ptr_array_add (run->installed, g_strdup (id));
   run->last_fraction = 0;
 }
@@ -238,6 +275,7 @@ run_new (const gchar *mirror)
 
   g_setenv ("NEURAL_STYLE_MIRROR", mirror, TRUE);
   run->installed = g_ptr_array_new_with_free_func (g_free);
+  run->first_fraction = -1;
   run->download = ns_download_new (on_progress, on_installed, on_done, run, &error);
   g_assert_no_error (error);
   return run;
@@ -250,6 +288,7 @@ run_free (Run *run)
   g_ptr_array_unref (run->installed);
   g_clear_error (&run->error);
   g_free (run->text);
+  g_free (run->wrong_total);
   g_free (run);
 }
 
@@ -297,6 +336,14 @@ test_terms (void)
   g_assert_cmpstr (ns_download_terms (run->download, "wave"), ==, license);
   g_assert_null (ns_download_terms (run->download, "mathura"));
   g_assert_null (ns_download_terms (run->download, "starry-night"));
+  /* The question above them: its author's terms, which may allow less
+   * than all non-commercial use (wave's: research only). */
+  {
+    g_autofree gchar *question = ns_download_terms_question (run->download, "wave");
+
+    g_assert_cmpstr (question, ==, "“The Great Wave off Kanagawa” may be used only as "
+                                   "its author's terms allow");
+  }
   /* The bytes a style costs: a preset, the networks it needs. */
   g_assert_cmpuint (ns_download_style_bytes (run->download, "starry-night"), ==,
                     422086 + 2828838);
@@ -404,6 +451,43 @@ test_all_free (void)
   run_free (run);
 }
 
+/* A preset needs two networks; with one in already, the other alone
+ * downloads, and the bar counts only it: from 0 to its size. */
+static void
+test_preset_half_installed (void)
+{
+  g_autofree gchar *transfer = g_build_filename (models_dir,
+                                                 "magenta_arbitrary-image-stylization-v1-256_fp16_transfer_1.tflite",
+                                                 NULL);
+  g_autofree gchar *mirror = mirror_of ("files");
+  g_autofree gchar *size = ns_download_format_size (422086);
+  g_autofree gchar *of_size = g_strdup_printf ("of %s", size);
+  g_autofree gchar *text = g_strdup_printf ("Downloading “The Great Wave off Kanagawa”: %s of %s",
+                                            size, size);
+  const gchar      *ids[] = { "great-wave", NULL };
+  Run              *run;
+
+  /* A file one-style downloaded, never a link into ../shared. */
+  g_assert_true (g_file_test (transfer, G_FILE_TEST_IS_REGULAR));
+  g_assert_false (g_file_test (transfer, G_FILE_TEST_IS_SYMLINK));
+  g_assert_cmpint (g_unlink (transfer), ==, 0);
+
+  run = run_new (mirror);
+  run->expect_total = of_size;
+  g_assert_cmpuint (ns_download_style_bytes (run->download, "great-wave"), ==, 422086);
+  g_assert_true (ns_download_start (run->download, ids));
+  run_wait (run, 120);
+  g_assert_no_error (run->error);
+  g_assert_cmpuint (run->installed->len, ==, 1);
+  g_test_message ("said: %s; first fraction %.3f", run->text, run->first_fraction);
+  g_assert_null (run->wrong_total);
+  g_assert_cmpstr (run->text, ==, text);
+  g_assert_cmpfloat (run->first_fraction, ==, 0);
+  g_assert_false (run->fraction_went_back);
+  g_assert_true (g_file_test (transfer, G_FILE_TEST_IS_REGULAR));
+  run_free (run);
+}
+
 static void
 test_cancel (void)
 {
@@ -487,6 +571,62 @@ test_failures (void)
     }
 }
 
+/* The worker reads the catalog again for its own downloader: when it
+ * cannot, the download ends at once in words, nothing installed. */
+static void
+test_catalog_unreadable_at_start (void)
+{
+  g_autofree gchar *mirror = mirror_of ("files");
+  Run              *run = run_new (mirror);
+  const gchar      *ids[] = { "wave", NULL };
+
+  catalog_break ();
+  g_assert_true (ns_download_start (run->download, ids));
+  run_wait (run, 60);
+  catalog_restore ();
+  g_assert_nonnull (run->error);
+  g_test_message ("said: %s", run->error->message);
+  g_assert_nonnull (strstr (run->error->message, catalog_file));
+  g_assert_nonnull (strstr (run->error->message, "cannot be read"));
+  g_assert_cmpint (run->progress, ==, 0);
+  g_assert_cmpuint (run->installed->len, ==, 0);
+  g_assert_false (ns_download_is_running (run->download));
+  assert_absent ("wave");
+  run_free (run);
+}
+
+/* After a style is in, the catalog is read again as the dialog reads it;
+ * when that fails, the download ends with why, the style installed. */
+static void
+test_catalog_unreadable_after_install (void)
+{
+  /* A pause before each of wave's 49 files: the catalog breaks at the
+   * first progress report, seconds before the last file is in. */
+  g_autofree gchar *mirror = mirror_of ("slow");
+  Run              *run = run_new (mirror);
+  const gchar      *ids[] = { "wave", NULL };
+
+  run->break_catalog_at_progress = TRUE;
+  g_assert_true (ns_download_start (run->download, ids));
+  run_wait (run, 120);
+  g_assert_nonnull (catalog_text);
+  catalog_restore ();
+  g_assert_error (run->error, NS_FETCH_ERROR, NS_FETCH_ERROR_BAD_CATALOG);
+  g_test_message ("said: %s", run->error->message);
+  g_assert_true (g_str_has_prefix (run->error->message,
+                                   "“The Great Wave off Kanagawa” is installed, but the style "
+                                   "catalog cannot be read again: "));
+  g_assert_nonnull (strstr (run->error->message, catalog_file));
+  g_assert_cmpuint (run->installed->len, ==, 0);
+  /* In the model folder all the same. */
+  {
+    g_autoptr (NsCatalog) catalog = catalog_open ();
+
+    g_assert_nonnull (ns_catalog_lookup (catalog, "wave")->path);
+  }
+  run_free (run);
+}
+
 static void
 test_bad_environment (void)
 {
@@ -551,9 +691,13 @@ main (int    argc,
   g_test_add_func ("/download/free-ids", test_free_ids);
   g_test_add_func ("/download/one-style", test_one_style);
   g_test_add_func ("/download/all-free", test_all_free);
+  g_test_add_func ("/download/preset-half-installed", test_preset_half_installed);
   g_test_add_func ("/download/cancel", test_cancel);
   g_test_add_func ("/download/free-while-running", test_free_while_running);
   g_test_add_func ("/download/failures", test_failures);
+  g_test_add_func ("/download/catalog-unreadable-at-start", test_catalog_unreadable_at_start);
+  g_test_add_func ("/download/catalog-unreadable-after-install",
+                   test_catalog_unreadable_after_install);
   g_test_add_func ("/download/bad-environment", test_bad_environment);
   status = g_test_run ();
 
