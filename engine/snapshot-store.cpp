@@ -6,10 +6,33 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 
 namespace ns {
+
+namespace {
+
+// The memory `snapshot` holds: its values' whole buffers (a value may be a
+// view of a larger buffer of the graph's pool), each once.
+size_t
+held_bytes (const Snapshot &snapshot)
+{
+  std::vector<const cv::UMatData *> seen;
+  size_t n = 0;
+  for (const cv::Mat &m : snapshot.values)
+    if (!m.u)
+      n += m.total () * m.elemSize ();
+    else if (std::find (seen.begin (), seen.end (), m.u) == seen.end ())
+      {
+        seen.push_back (m.u);
+        n += m.u->size;
+      }
+  return n;
+}
+
+} // namespace
 
 SnapshotStore::SnapshotStore (size_t tiles, size_t memory_limit)
   : limit_ (memory_limit), memory_ (tiles), memory_bytes_ (tiles, 0), places_ (tiles),
@@ -147,7 +170,7 @@ SnapshotStore::put (size_t i, const Snapshot &snapshot)
   memory_[i] = Snapshot ();
   memory_[i].ids = snapshot.ids;
 
-  const size_t bytes = snapshot.bytes ();
+  const size_t bytes = held_bytes (snapshot);
   if (in_memory_ + bytes <= limit_)
     {
       place.where = Place::Where::memory;

@@ -26,8 +26,8 @@ public:
   // copy: the graph's, which its pool passes over while the store holds
   // them (copying each snapshot in and out cost a tenth of exact tiling's
   // time).  Whoever put it must not write into them until it is got back.
-  // Beyond the limit (in the snapshots' bytes, as the graph's
-  // snapshot_bytes () counts them) it goes to the files.
+  // Beyond the limit (in the bytes of the whole buffers held: the pool
+  // makes up for each one held) it goes to the files.
   void put (size_t i, const Snapshot &snapshot);
   // Tile `i`'s snapshot, once per put.  One kept in memory comes back in
   // the buffers it was put in, which the store lets go of; one read from
@@ -42,7 +42,7 @@ public:
   // Bytes written to the files so far, and the files' size (for the tests).
   guint64 spilled () const { return spilled_; }
   guint64 file_size () const { return end_ * lanes_; }
-  // Bytes of the snapshots held in memory now (for the tests).
+  // Bytes of the buffers held in memory now (for the tests).
   size_t held () const { return in_memory_; }
 
 private:
@@ -61,7 +61,7 @@ private:
   void transfer (void *data, size_t size, guint64 offset, bool write);
 
   size_t limit_;
-  size_t in_memory_ = 0;             // bytes of the snapshots memory_ holds
+  size_t in_memory_ = 0;             // bytes of the buffers memory_ holds
   std::vector<Snapshot> memory_;
   std::vector<size_t> memory_bytes_; // per tile
   std::vector<Place> places_;

@@ -140,6 +140,22 @@ test_buffers_kept ()
   g_assert_cmpuint (given.size (), ==, b.values.size ());
   for (size_t v = 0; v < b.values.size (); v++)
     g_assert_true (read.values[v].data == given[v].data);
+
+  // Values in part of a larger buffer hold all of it, once.
+  cv::Mat buffer (1, 4000, CV_32F, cv::Scalar (0));
+  ns::Snapshot views;
+  views.ids = { 0, 1 };
+  views.values = { buffer.colRange (0, 1000), buffer.colRange (1000, 1500) };
+  ns::SnapshotStore store2 (1, 4000 * sizeof (float));
+  store2.put (0, views);
+  g_assert_cmpuint (store2.held (), ==, 4000 * sizeof (float));
+  g_assert_cmpuint (store2.spilled (), ==, 0);
+  store2.get (0);
+  store2.put (0, views);
+  ns::SnapshotStore store3 (1, 4000 * sizeof (float) - 1);
+  store3.put (0, views);
+  g_assert_cmpuint (store3.held (), ==, 0);
+  g_assert_cmpuint (store3.spilled (), ==, 1500 * sizeof (float));
 }
 
 // Exact tiling's rounds through the graph of the shared wave.onnx, every
