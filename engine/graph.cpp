@@ -204,6 +204,16 @@ Graph::take (const MatShape &shape)
       best = &m;
   if (!best)
     {
+      // Past the limit, free buffers (of other sizes) make room first.
+      size_t bytes = pool_bytes () + std::max<size_t> (total, 1) * sizeof (float);
+      for (auto it = pool_.begin (); pool_limit_ > 0 && bytes > pool_limit_ && it != pool_.end ();)
+        if (it->u->refcount == 1)
+          {
+            bytes -= it->total () * it->elemSize ();
+            it = pool_.erase (it);
+          }
+        else
+          ++it;
       pool_.emplace_back (1, (int) std::max<size_t> (total, 1), CV_32F);
       best = &pool_.back ();
     }
@@ -555,6 +565,7 @@ Graph::release ()
 {
   drop_values ();
   pool_.clear ();
+  pool_limit_ = 0;
   scratch_->buffer.release ();
   if (!profile_)
     return;

@@ -101,6 +101,11 @@ public:
 
   // Bytes held by the pool (reserve () makes it a pass's).
   size_t pool_bytes () const;
+  // Past `bytes` (0: no limit, as after release ()), the pool drops free
+  // buffers before it makes a new one.  Exact tiling's store holds buffers
+  // of the pool: the pool makes up for them, and for their waste when a
+  // value lives in a larger buffer, with new ones, which this bounds.
+  void limit_pool (size_t bytes) { pool_limit_ = bytes; }
 
   // Number of nodes replaced by engine kernels.
   int rewritten () const { return rewritten_; }
@@ -140,6 +145,7 @@ private:
   std::vector<cv::Mat> values_;   // value 0 is the input, i + 1 node i's output
   std::deque<cv::Mat> pool_;      // every buffer made (see take)
   size_t copied_bytes_ = 0;
+  size_t pool_limit_ = 0;
   bool profile_ = false;          // NEURAL_STYLE_PROFILE: time per node
   int rewritten_ = 0;
   double extra_bytes_per_pixel_ = 0;

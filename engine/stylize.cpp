@@ -419,7 +419,8 @@ private:
   }
 
   // Exact tiling's store: what the budget leaves beside a pass's buffers
-  // (made now, at the tiles' size) and the kernels' scratch.
+  // (made now, at the tiles' size) and the kernels' scratch; the pool may
+  // grow by as much.
   std::unique_ptr<SnapshotStore>
   exact_store ()
   {
@@ -428,9 +429,10 @@ private:
     const double used = (double) e_.graph->pool_bytes ()
                         + e_.graph->extra_bytes_per_pixel () * size.area ();
     const double budget = (double) memory_budget (o_);
-    return std::make_unique<SnapshotStore> (
-      plan_.tiles.size (),
-      (size_t) std::max (budget - used, std::min (budget, (double) kMinSnapshotMemory)));
+    const size_t limit = (size_t) std::max (budget - used, std::min (budget, (double) kMinSnapshotMemory));
+    // The store holds buffers of the pool, which makes up for them.
+    e_.graph->limit_pool (e_.graph->pool_bytes () + limit);
+    return std::make_unique<SnapshotStore> (plan_.tiles.size (), limit);
   }
 
   // Whether every tile's snapshot at the first normalization layer fits

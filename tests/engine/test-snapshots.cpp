@@ -218,6 +218,57 @@ test_graph_rounds ()
   graph.release ();
 }
 
+// With room for two tiles' snapshots of eight, the store holds some buffers of
+// the pool and spills the rest: the pool, which makes up for the buffers
+// held, stays within what it had plus the store's limit (it drops free
+// buffers first), and the tiles still end as one pass gives.
+void
+test_graph_pool_limited ()
+{
+  NsEngine *engine = test::wave_engine ();
+  ns::Graph &graph = *engine->graph;
+  const int n_layers = (int) engine->norm_layers.size ();
+  const int sizes[] = { 1, 3, 96, 136 };
+  std::vector<cv::Mat> blobs;
+  for (int i = 0; i < 8; i++)
+    {
+      blobs.emplace_back (4, sizes, CV_32F);
+      cv::randu (blobs.back (), 0.0, 255.0);
+    }
+  graph.reserve (ns::shape_of (blobs[0]));
+  const std::vector<double> bytes = graph.snapshot_bytes (ns::shape_of (blobs[0]));
+  const size_t limit = (size_t) (2 * *std::max_element (bytes.begin (), bytes.end ()));
+  const size_t pool_limit = graph.pool_bytes () + limit;
+  graph.limit_pool (pool_limit);
+  ns::SnapshotStore store (blobs.size (), limit);
+  const auto allocate = [&] (const cv::dnn::MatShape &shape) { return graph.buffer (shape); };
+  size_t largest_pool = 0;
+  for (int k = 0; k < n_layers; k++)
+    for (size_t i = 0; i < blobs.size (); i++)
+      {
+        const auto keep = [&] (const ns::Snapshot &s) { store.put (i, s); };
+        if (k == 0)
+          graph.run_to_norm (blobs[i], nullptr, 0, keep);
+        else
+          {
+            ns::Snapshot from = store.get (i, allocate);
+            graph.run_to_norm (cv::Mat (), &from, k, keep);
+          }
+        largest_pool = std::max (largest_pool, graph.pool_bytes ());
+      }
+  g_test_message ("pool at most %zu bytes (limit %zu), %" G_GUINT64_FORMAT " bytes spilled",
+                  largest_pool, pool_limit, store.spilled ());
+  g_assert_cmpuint (store.spilled (), >, 0);
+  g_assert_cmpuint (largest_pool, <=, pool_limit);
+  for (size_t i = 0; i < blobs.size (); i++)
+    {
+      ns::Snapshot from = store.get (i, allocate);
+      const cv::Mat out = graph.run_from (from);
+      g_assert_cmpfloat (cv::norm (out, graph.forward (blobs[i]), cv::NORM_INF), ==, 0.0);
+    }
+  graph.release ();
+}
+
 // The threads write and read a value's parts at once, one file each: a
 // value of any size comes back whole with any number of them.
 void
@@ -250,6 +301,7 @@ main (int argc, char **argv)
   g_test_add_func ("/snapshots/space-reused", test_space_reused);
   g_test_add_func ("/snapshots/buffers-kept", test_buffers_kept);
   g_test_add_func ("/snapshots/graph-rounds", test_graph_rounds);
+  g_test_add_func ("/snapshots/graph-pool-limited", test_graph_pool_limited);
   for (int threads : { 1, 3, 8 })
     {
       g_autofree char *path = g_strdup_printf ("/snapshots/threads-%d", threads);
