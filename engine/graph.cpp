@@ -541,8 +541,8 @@ Graph::run_to_norm (const cv::Mat &blob, Snapshot *from, int k,
     }
   const int stop = norm_nodes_[k];
   run_nodes (begin, stop);
-  // Kept before the layer runs, and it runs beside them: `keep` may hold
-  // them (then the pool passes over them) and the layer may work in place.
+  // Kept before the layer runs, which then runs beside them, not in place:
+  // `keep` may hold them as they are (the pool passes over them).
   keep (save (stop));
   run_nodes (stop, stop + 1, false);
   drop_values ();

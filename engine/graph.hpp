@@ -74,10 +74,10 @@ public:
   // Exact tiling: runs from the network input (`blob`, when `from` is null)
   // or from `from` (taken at normalization layer k - 1; emptied: buffers
   // of the pool are taken over as they are, others copied) up to
-  // normalization layer k, which runs (and only gathers its statistics:
-  // never into the values kept).  The values at layer k, for the next
-  // pass, go to `keep`: buffers of the pool, which no pass uses while
-  // someone holds them.
+  // normalization layer k, which runs (and gathers its statistics) beside
+  // its input, never in place.  The values at layer k, for the next pass,
+  // go to `keep`: buffers of the pool, which no pass uses while someone
+  // holds them.
   void run_to_norm (const cv::Mat &blob, Snapshot *from, int k,
                     const std::function<void (const Snapshot &)> &keep);
   // From the snapshot at the last normalization layer to the output, in a

@@ -125,7 +125,8 @@ snapshot_disk_bytes (const NsEngine &e, const NsOptions &o, const Plan &plan)
       for (size_t k = 0; k < b.size (); k++)
         rounds[k] += b[k];
     }
-  // The first layer's round keeps nothing when another follows.
+  // The first layer's round keeps nothing when another follows (but in
+  // memory, when all of it fits there: first_round_kept).
   if (rounds.size () > 1)
     rounds[0] = 0;
   double largest = 0, pair = 0;
