@@ -190,7 +190,8 @@ Graph::build (cv::dnn::Net &net, const std::vector<std::string> &norm_layers, bo
 // Every buffer the graph made stays in pool_; one is free when the pool
 // holds its only reference.  A value gets the smallest free buffer that
 // holds it, as a view of its first elements: after the first pass of a
-// size, no pass allocates.
+// size, no pass allocates.  Buffers others hold (exact tiling's snapshots
+// in memory) are not free: the pool grows by what they hold.
 cv::Mat
 Graph::take (const MatShape &shape)
 {
@@ -203,6 +204,16 @@ Graph::take (const MatShape &shape)
       best = &m;
   if (!best)
     {
+      // Past the limit, free buffers (of other sizes) make room first.
+      size_t bytes = pool_bytes () + std::max<size_t> (total, 1) * sizeof (float);
+      for (auto it = pool_.begin (); pool_limit_ > 0 && bytes > pool_limit_ && it != pool_.end ();)
+        if (it->u->refcount == 1)
+          {
+            bytes -= it->total () * it->elemSize ();
+            it = pool_.erase (it);
+          }
+        else
+          ++it;
       pool_.emplace_back (1, (int) std::max<size_t> (total, 1), CV_32F);
       best = &pool_.back ();
     }
@@ -210,7 +221,7 @@ Graph::take (const MatShape &shape)
 }
 
 void
-Graph::run_node (Node &node)
+Graph::run_node (Node &node, bool in_place)
 {
   std::vector<cv::Mat> inputs;
   std::vector<MatShape> in_shapes;
@@ -241,7 +252,7 @@ Graph::run_node (Node &node)
   std::vector<cv::Mat> outputs, internals;
   // In place when the layer allows it and nothing reads its input later.
   const int first = node.inputs.empty () ? -1 : node.inputs[0];
-  if (node.in_place && first >= 0 && last_use_[first] == node.output - 1
+  if (in_place && node.in_place && first >= 0 && last_use_[first] == node.output - 1
       && std::count (node.inputs.begin (), node.inputs.end (), first) == 1
       && shape_of (values_[first]) == node.output_shapes[0])
     outputs.push_back (values_[first]);
@@ -319,12 +330,12 @@ Graph::reserve (const MatShape &input)
 }
 
 void
-Graph::run_nodes (int begin, int end)
+Graph::run_nodes (int begin, int end, bool in_place)
 {
   for (int i = begin; i < end; i++)
     {
       const int64 start = profile_ ? cv::getTickCount () : 0;
-      run_node (*nodes_[i]);
+      run_node (*nodes_[i], in_place);
       if (profile_)
         {
           nodes_[i]->seconds += (double) (cv::getTickCount () - start) / cv::getTickFrequency ();
@@ -436,6 +447,12 @@ Graph::save (int node)
   return s;
 }
 
+bool
+Graph::owns (const cv::Mat &m) const
+{
+  return m.u && std::any_of (pool_.begin (), pool_.end (), [&] (const cv::Mat &p) { return p.u == m.u; });
+}
+
 void
 Graph::restore (Snapshot &from)
 {
@@ -444,16 +461,14 @@ Graph::restore (Snapshot &from)
     {
       cv::Mat &m = values_[from.ids[i]];
       const cv::Mat &v = from.values[i];
-      const bool ours = std::any_of (pool_.begin (), pool_.end (), [&] (const cv::Mat &p) {
-        return p.datastart == v.datastart;
-      });
-      if (ours && v.type () == CV_32F && v.isContinuous ())
+      CV_Assert (v.type () == CV_32F && v.isContinuous ());
+      if (owns (v))
         m = v;
       else
         {
-          CV_Assert (v.type () == CV_32F && v.isContinuous ());
           m = take (shape_of (v));
           copy_parallel (v, m);
+          copied_bytes_ += v.total () * v.elemSize ();
         }
     }
   from = Snapshot ();
@@ -526,9 +541,10 @@ Graph::run_to_norm (const cv::Mat &blob, Snapshot *from, int k,
     }
   const int stop = norm_nodes_[k];
   run_nodes (begin, stop);
-  // Kept before the layer runs: it works in place.
+  // Kept before the layer runs, which then runs beside them, not in place:
+  // `keep` may hold them as they are (the pool passes over them).
   keep (save (stop));
-  run_nodes (stop, stop + 1);
+  run_nodes (stop, stop + 1, false);
   drop_values ();
 }
 
@@ -549,6 +565,7 @@ Graph::release ()
 {
   drop_values ();
   pool_.clear ();
+  pool_limit_ = 0;
   scratch_->buffer.release ();
   if (!profile_)
     return;

@@ -73,10 +73,11 @@ public:
 
   // Exact tiling: runs from the network input (`blob`, when `from` is null)
   // or from `from` (taken at normalization layer k - 1; emptied: buffers
-  // from buffer () are taken over, others copied) up to normalization layer
-  // k, which runs (and gathers its statistics).  The values at layer k, for
-  // the next pass, go to `keep`, which must copy them: they are the graph's
-  // own buffers.
+  // of the pool are taken over as they are, others copied) up to
+  // normalization layer k, which runs (and gathers its statistics) beside
+  // its input, never in place.  The values at layer k, for the next pass,
+  // go to `keep`: buffers of the pool, which no pass uses while someone
+  // holds them.
   void run_to_norm (const cv::Mat &blob, Snapshot *from, int k,
                     const std::function<void (const Snapshot &)> &keep);
   // From the snapshot at the last normalization layer to the output, in a
@@ -87,12 +88,24 @@ public:
   // into the buffer a pass goes on from.
   cv::Mat buffer (const cv::dnn::MatShape &shape) { return take (shape); }
 
+  // Whether `m` lives in a buffer of the pool (for the tests: snapshots
+  // kept in memory come back in them).
+  bool owns (const cv::Mat &m) const;
+  // Bytes restore () has copied from buffers not of the pool (for the
+  // tests: none while snapshots stay in memory).
+  size_t copied_bytes () const { return copied_bytes_; }
+
   // Exact tiling's snapshot at each normalization layer (what run_to_norm
   // keeps) for a pass at `input`, in bytes: from the shapes alone.
   std::vector<double> snapshot_bytes (const cv::dnn::MatShape &input) const;
 
   // Bytes held by the pool (reserve () makes it a pass's).
   size_t pool_bytes () const;
+  // Past `bytes` (0: no limit, as after release ()), the pool drops free
+  // buffers before it makes a new one.  Exact tiling's store holds buffers
+  // of the pool: the pool makes up for them, and for their waste when a
+  // value lives in a larger buffer, with new ones, which this bounds.
+  void limit_pool (size_t bytes) { pool_limit_ = bytes; }
 
   // Number of nodes replaced by engine kernels.
   int rewritten () const { return rewritten_; }
@@ -119,8 +132,8 @@ private:
 
   bool fold_padding (std::unique_ptr<Node> &node, const std::vector<cv::dnn::MatShape> &in_shapes,
                      const cv::dnn::MatShape &probe, const std::map<std::string, int> &readers);
-  void run_nodes (int begin, int end);
-  void run_node (Node &node);
+  void run_nodes (int begin, int end, bool in_place = true);
+  void run_node (Node &node, bool in_place);
   cv::Mat take (const cv::dnn::MatShape &shape);
   void restore (Snapshot &from);
   Snapshot save (int node);
@@ -131,6 +144,8 @@ private:
   std::vector<int> last_use_;     // per value: the last node reading it
   std::vector<cv::Mat> values_;   // value 0 is the input, i + 1 node i's output
   std::deque<cv::Mat> pool_;      // every buffer made (see take)
+  size_t copied_bytes_ = 0;
+  size_t pool_limit_ = 0;
   bool profile_ = false;          // NEURAL_STYLE_PROFILE: time per node
   int rewritten_ = 0;
   double extra_bytes_per_pixel_ = 0;

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 
@@ -13,26 +14,30 @@ namespace ns {
 
 namespace {
 
-// An arena's bytes: whole rows of a MiB.
-constexpr size_t kArenaRow = 1 << 20;
-
+// The memory `snapshot` holds: its values' whole buffers (a value may be a
+// view of a larger buffer of the graph's pool), each once.
 size_t
-arena_bytes (size_t bytes)
+held_bytes (const Snapshot &snapshot)
 {
-  return (bytes + kArenaRow - 1) / kArenaRow * kArenaRow;
+  std::vector<const cv::UMatData *> seen;
+  size_t n = 0;
+  for (const cv::Mat &m : snapshot.values)
+    if (!m.u)
+      n += m.total () * m.elemSize ();
+    else if (std::find (seen.begin (), seen.end (), m.u) == seen.end ())
+      {
+        seen.push_back (m.u);
+        n += m.u->size;
+      }
+  return n;
 }
 
 } // namespace
 
-SnapshotStore::SnapshotStore (size_t tiles, size_t memory_limit, const std::vector<size_t> &largest)
-  : limit_ (memory_limit), memory_ (tiles), arenas_ (tiles), places_ (tiles),
+SnapshotStore::SnapshotStore (size_t tiles, size_t memory_limit)
+  : limit_ (memory_limit), memory_ (tiles), memory_bytes_ (tiles, 0), places_ (tiles),
     lanes_ (std::max (1, std::min (8, cv::getNumThreads ()))), fds_ (lanes_, -1)
 {
-  size_t all = 0;
-  for (size_t bytes : largest)
-    all += arena_bytes (bytes);
-  if (largest.size () == tiles && all <= limit_)
-    largest_ = largest;
 }
 
 SnapshotStore::~SnapshotStore ()
@@ -157,42 +162,21 @@ SnapshotStore::put (size_t i, const Snapshot &snapshot)
 {
   Place &place = places_[i];
   CV_Assert (place.where != Place::Where::file); // got since the last put
+  for (const cv::Mat &m : snapshot.values)
+    CV_Assert (m.type () == CV_32F && m.isContinuous ());
   place = Place ();
-  place.where = Place::Where::memory;
-  Snapshot &kept = memory_[i];
-  kept = Snapshot ();
-  kept.ids = snapshot.ids;
+  in_memory_ -= memory_bytes_[i];
+  memory_bytes_[i] = 0;
+  memory_[i] = Snapshot ();
+  memory_[i].ids = snapshot.ids;
 
-  // In memory, in the tile's bytes from the last round when they are
-  // enough (their pages are made already: new ones cost the kernel's
-  // clearing) and, unless every tile's largest snapshot fits, not twice too
-  // many.
-  const size_t bytes = snapshot.bytes ();
-  const size_t largest = largest_.empty () ? 0 : largest_[i];
-  cv::Mat &arena = arenas_[i];
-  in_memory_ -= arena.total ();
-  if (arena.total () < bytes || (largest == 0 && arena.total () > 2 * arena_bytes (bytes))
-      || in_memory_ + arena.total () > limit_)
-    arena.release ();
-  if (in_memory_ + (arena.empty () ? arena_bytes (bytes) : arena.total ()) <= limit_)
+  const size_t bytes = held_bytes (snapshot);
+  if (in_memory_ + bytes <= limit_)
     {
-      if (arena.empty () && bytes > 0)
-        {
-          // Made once, at the largest size the tile needs, when all fit.
-          const size_t made = arena_bytes (std::max (bytes, largest));
-          arena.create ((int) (made / kArenaRow), (int) kArenaRow, CV_8U);
-          made_ += made;
-        }
-      in_memory_ += arena.total ();
-      size_t offset = 0;
-      for (const cv::Mat &m : snapshot.values)
-        {
-          CV_Assert (m.type () == CV_32F && m.isContinuous ());
-          cv::Mat copy (m.dims, m.size.p, CV_32F, arena.data + offset);
-          copy_parallel (m, copy);
-          kept.values.push_back (copy);
-          offset += m.total () * m.elemSize ();
-        }
+      place.where = Place::Where::memory;
+      memory_[i].values = snapshot.values;
+      memory_bytes_[i] = bytes;
+      in_memory_ += bytes;
       return;
     }
 
@@ -203,7 +187,6 @@ SnapshotStore::put (size_t i, const Snapshot &snapshot)
   guint64 at = place.offset;
   for (const cv::Mat &m : snapshot.values)
     {
-      CV_Assert (m.type () == CV_32F && m.isContinuous ());
       const size_t n = m.total () * m.elemSize ();
       transfer (m.data, n, at, true);
       at += lane_part (n, lanes_);
@@ -218,7 +201,16 @@ SnapshotStore::get (size_t i, const std::function<cv::Mat (const cv::dnn::MatSha
   Place &place = places_[i];
   CV_Assert (place.where != Place::Where::nowhere);
   if (place.where == Place::Where::memory)
-    return memory_[i];
+    {
+      // The buffers go back to whoever gets them.
+      Snapshot kept = std::move (memory_[i]);
+      memory_[i] = Snapshot ();
+      memory_[i].ids = kept.ids;
+      in_memory_ -= memory_bytes_[i];
+      memory_bytes_[i] = 0;
+      place = Place ();
+      return kept;
+    }
   Snapshot loaded;
   loaded.ids = memory_[i].ids;
   guint64 at = place.offset;

@@ -16,29 +16,34 @@ namespace ns {
 class SnapshotStore
 {
 public:
-  // `largest`, when given, is each tile's largest snapshot in bytes: when
-  // they all fit in the limit, each tile's memory is made once, at that
-  // size, and kept round after round.
-  SnapshotStore (size_t tiles, size_t memory_limit, const std::vector<size_t> &largest = {});
+  SnapshotStore (size_t tiles, size_t memory_limit);
   ~SnapshotStore ();
   SnapshotStore (const SnapshotStore &) = delete;
   SnapshotStore &operator= (const SnapshotStore &) = delete;
 
   // Replaces tile `i`'s snapshot, which must have been got since it was
-  // last put.
+  // last put.  In memory the store keeps the snapshot's own buffers, not a
+  // copy: the graph's, which its pool passes over while the store holds
+  // them (copying each snapshot in and out cost a tenth of exact tiling's
+  // time).  Whoever put it must not write into them until it is got back.
+  // Beyond the limit (in the bytes of the whole buffers held: the pool
+  // makes up for each one held) it goes to the files.
   void put (size_t i, const Snapshot &snapshot);
-  // Tile `i`'s snapshot, once per put.  One read from the files goes into
-  // buffers from `allocate` (the graph's own, which then takes them as they
-  // are), or new ones without it; one kept in memory shares the store's
-  // buffers (until the next put).
+  // Tile `i`'s snapshot, once per put.  One kept in memory comes back in
+  // the buffers it was put in, which the store lets go of; one read from
+  // the files goes into buffers from `allocate` (the graph's own, which
+  // then takes them as they are), or new ones without it.
   Snapshot get (size_t i,
                 const std::function<cv::Mat (const cv::dnn::MatShape &)> &allocate = nullptr);
+
+  // Whether snapshots of `bytes` in all may stay in memory.
+  bool fits_in_memory (double bytes) const { return bytes <= (double) limit_; }
 
   // Bytes written to the files so far, and the files' size (for the tests).
   guint64 spilled () const { return spilled_; }
   guint64 file_size () const { return end_ * lanes_; }
-  // Bytes of memory made for snapshots so far (for the tests).
-  guint64 made () const { return made_; }
+  // Bytes of the buffers held in memory now (for the tests).
+  size_t held () const { return in_memory_; }
 
 private:
   struct Place
@@ -56,11 +61,9 @@ private:
   void transfer (void *data, size_t size, guint64 offset, bool write);
 
   size_t limit_;
-  size_t in_memory_ = 0;
+  size_t in_memory_ = 0;             // bytes of the buffers memory_ holds
   std::vector<Snapshot> memory_;
-  std::vector<cv::Mat> arenas_; // per tile: the bytes its snapshot in memory lives in
-  std::vector<size_t> largest_;  // per tile, when every one fits; else empty
-  guint64 made_ = 0;
+  std::vector<size_t> memory_bytes_; // per tile
   std::vector<Place> places_;
   // Each value spilled is split into one part per lane, each in its own
   // file at the same offset, so that the threads write them at once (writes

@@ -125,7 +125,8 @@ snapshot_disk_bytes (const NsEngine &e, const NsOptions &o, const Plan &plan)
       for (size_t k = 0; k < b.size (); k++)
         rounds[k] += b[k];
     }
-  // The first layer's round keeps nothing when another follows.
+  // The first layer's round keeps nothing when another follows (but in
+  // memory, when all of it fits there: first_round_kept).
   if (rounds.size () > 1)
     rounds[0] = 0;
   double largest = 0, pair = 0;
@@ -419,9 +420,8 @@ private:
   }
 
   // Exact tiling's store: what the budget leaves beside a pass's buffers
-  // (made now, at the tiles' size) and the kernels' scratch; told each
-  // tile's largest snapshot (the first layer's round keeps none when
-  // another follows).
+  // (made now, at the tiles' size) and the kernels' scratch; the pool may
+  // grow by as much.
   std::unique_ptr<SnapshotStore>
   exact_store ()
   {
@@ -430,16 +430,26 @@ private:
     const double used = (double) e_.graph->pool_bytes ()
                         + e_.graph->extra_bytes_per_pixel () * size.area ();
     const double budget = (double) memory_budget (o_);
-    std::vector<size_t> largest;
+    const size_t limit = (size_t) std::max (budget - used, std::min (budget, (double) kMinSnapshotMemory));
+    // The store holds buffers of the pool, which makes up for them.
+    e_.graph->limit_pool (e_.graph->pool_bytes () + limit);
+    return std::make_unique<SnapshotStore> (plan_.tiles.size (), limit);
+  }
+
+  // Whether every tile's snapshot at the first normalization layer fits
+  // in the store's memory: kept there it costs nothing (the store holds
+  // the graph's buffers), so the next round goes on from it instead of
+  // running the first layers again.
+  bool
+  first_round_kept (const SnapshotStore &store) const
+  {
+    double bytes = 0;
     for (const Tile &t : plan_.tiles)
       {
         const std::vector<double> b = e_.graph->snapshot_bytes ({ 1, 3, t.input.height, t.input.width });
-        const auto from = b.size () > 1 ? b.begin () + 1 : b.begin ();
-        largest.push_back (from == b.end () ? 0 : (size_t) *std::max_element (from, b.end ()));
+        bytes += b.empty () ? 0.0 : b[0];
       }
-    return std::make_unique<SnapshotStore> (
-      plan_.tiles.size (),
-      (size_t) std::max (budget - used, std::min (budget, (double) kMinSnapshotMemory)), largest);
+    return store.fits_in_memory (bytes);
   }
 
   // Every normalization layer's whole-image statistics into norm.fixed,
@@ -451,6 +461,7 @@ private:
     norm.fixed.clear ();
     const auto allocate = [this] (const cv::dnn::MatShape &shape) { return e_.graph->buffer (shape); };
     const double segment = 1.0 / (n_layers () + 1);
+    const bool keep_first = n_layers () == 1 || first_round_kept (store);
 
     for (int k = 0; k < n_layers (); k++)
       {
@@ -463,13 +474,13 @@ private:
             progress_.begin (tile.input.area () * segment, -1);
             norm.start_gathering_only (k, tile.core - tile.input.tl (), tile.input.size ());
             const auto keep = [&] (const Snapshot &s) { store.put (i, s); };
-            if (k == 0 && n_layers () > 1)
+            if (k == 0 && !keep_first)
               // Statistics only: the next round starts from the photo again.
               // The first layer's output (32 planes at full size, 4 GB at
               // 24 MP) costs more to write and read back than to compute.
               e_.graph->run_to_norm (network_blob (tile, source_rgba, source_rect), nullptr, 0,
                                      [] (const Snapshot &) {});
-            else if (k <= 1)
+            else if (k == 0 || (k == 1 && !keep_first))
               e_.graph->run_to_norm (network_blob (tile, source_rgba, source_rect), nullptr, k, keep);
             else
               {

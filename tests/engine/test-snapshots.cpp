@@ -1,8 +1,10 @@
 // test-snapshots.cpp: exact tiling's snapshots (engine/snapshot-store.cpp)
 // come back as they went in, from memory or from the temporary files, with
 // any number of threads; the files do not grow round after round, and are
-// never seen in the temporary folder nor left open; the memory of each
-// tile is made once.
+// never seen in the temporary folder nor left open; in memory they are the
+// graph's own buffers, no copy, and the graph makes each buffer once.
+#include "engine-private.hpp"
+#include "graph.hpp"
 #include "snapshot-store.hpp"
 #include "test-util.hpp"
 
@@ -108,36 +110,163 @@ test_space_reused ()
   g_assert_cmpuint (first_round, >=, store.spilled () / 5);
 }
 
-// Exact tiling's rounds hold snapshots of changing sizes (wave's: 64, 32,
-// then 64 bytes a pixel for ten rounds, 128, then 14): told each tile's
-// largest, the store makes each tile's memory once, whatever the order,
-// since every new page costs the kernel's clearing.
+// In memory the store keeps the very buffers put, no copy (copying each
+// snapshot in and out cost a tenth of exact tiling's time), and gives
+// them back; past its limit a snapshot goes to the files, and comes back
+// into the buffers `allocate` gives.
 void
-test_memory_kept ()
+test_buffers_kept ()
 {
-  const int channels[] = { 8, 4, 8, 8, 16, 2 };
-  const size_t mib = 1 << 20;
-  std::vector<size_t> largest;
-  for (size_t i = 0; i < 3; i++)
-    largest.push_back (random_snapshot (0, 16, 256, 256 + (int) i).bytes ());
-  size_t all = 0;
-  for (size_t bytes : largest)
-    all += (bytes + mib - 1) / mib * mib;
-  ns::SnapshotStore store (3, all, largest);
-  for (size_t round = 0; round < G_N_ELEMENTS (channels); round++)
-    for (size_t i = 0; i < 3; i++)
+  const ns::Snapshot a = random_snapshot (1, 8, 64, 64), b = random_snapshot (2, 8, 64, 64);
+  ns::SnapshotStore store (2, a.bytes ());
+  store.put (0, a);
+  g_assert_cmpuint (store.held (), ==, a.bytes ());
+  store.put (1, b); // past the limit
+  g_assert_cmpuint (store.spilled (), ==, b.bytes ());
+  g_assert_cmpuint (store.held (), ==, a.bytes ());
+
+  const ns::Snapshot got = store.get (0);
+  g_assert_cmpuint (store.held (), ==, 0);
+  g_assert_true (same (got, a));
+  for (size_t v = 0; v < a.values.size (); v++)
+    g_assert_true (got.values[v].data == a.values[v].data);
+
+  std::vector<cv::Mat> given;
+  const ns::Snapshot read = store.get (1, [&] (const cv::dnn::MatShape &shape) {
+    given.emplace_back ((int) shape.size (), shape.data (), CV_32F);
+    return given.back ();
+  });
+  g_assert_true (same (read, b));
+  g_assert_cmpuint (given.size (), ==, b.values.size ());
+  for (size_t v = 0; v < b.values.size (); v++)
+    g_assert_true (read.values[v].data == given[v].data);
+
+  // Values in part of a larger buffer hold all of it, once.
+  cv::Mat buffer (1, 4000, CV_32F, cv::Scalar (0));
+  ns::Snapshot views;
+  views.ids = { 0, 1 };
+  views.values = { buffer.colRange (0, 1000), buffer.colRange (1000, 1500) };
+  ns::SnapshotStore store2 (1, 4000 * sizeof (float));
+  store2.put (0, views);
+  g_assert_cmpuint (store2.held (), ==, 4000 * sizeof (float));
+  g_assert_cmpuint (store2.spilled (), ==, 0);
+  store2.get (0);
+  store2.put (0, views);
+  ns::SnapshotStore store3 (1, 4000 * sizeof (float) - 1);
+  store3.put (0, views);
+  g_assert_cmpuint (store3.held (), ==, 0);
+  g_assert_cmpuint (store3.spilled (), ==, 1500 * sizeof (float));
+}
+
+// Exact tiling's rounds through the graph of the shared wave.onnx, every
+// snapshot in memory: each tile run from one normalization layer to the
+// next ends as one pass gives, bit for bit; the snapshots come back in the
+// graph's own buffers (restore copies nothing, the output is one of its
+// buffers too); and the graph makes each buffer once: a second job makes
+// none.
+void
+test_graph_rounds ()
+{
+  NsEngine *engine = test::wave_engine ();
+  ns::Graph &graph = *engine->graph;
+  const int n_layers = (int) engine->norm_layers.size ();
+  g_assert_cmpint (n_layers, >, 2);
+  const int sizes[] = { 1, 3, 96, 136 };
+  std::vector<cv::Mat> blobs;
+  for (int i = 0; i < 3; i++)
+    {
+      blobs.emplace_back (4, sizes, CV_32F);
+      cv::randu (blobs.back (), 0.0, 255.0);
+    }
+
+  size_t pool_after_first = 0;
+  for (int job = 0; job < 2; job++)
+    {
+      graph.reserve (ns::shape_of (blobs[0]));
+      ns::SnapshotStore store (blobs.size (), (size_t) 1 << 30);
+      const auto allocate = [&] (const cv::dnn::MatShape &shape) { return graph.buffer (shape); };
+      for (int k = 0; k < n_layers; k++)
+        for (size_t i = 0; i < blobs.size (); i++)
+          {
+            const auto keep = [&] (const ns::Snapshot &s) { store.put (i, s); };
+            if (k == 0)
+              graph.run_to_norm (blobs[i], nullptr, 0, keep);
+            else
+              {
+                ns::Snapshot from = store.get (i, allocate);
+                for (const cv::Mat &m : from.values)
+                  g_assert_true (graph.owns (m));
+                graph.run_to_norm (cv::Mat (), &from, k, keep);
+              }
+          }
+      g_assert_cmpuint (store.spilled (), ==, 0);
+      for (size_t i = 0; i < blobs.size (); i++)
+        {
+          ns::Snapshot from = store.get (i, allocate);
+          const cv::Mat out = graph.run_from (from);
+          g_assert_true (graph.owns (out));
+          const cv::Mat whole = graph.forward (blobs[i]);
+          g_assert_cmpfloat (cv::norm (out, whole, cv::NORM_INF), ==, 0.0);
+        }
+      g_assert_cmpuint (graph.copied_bytes (), ==, 0);
+      g_test_message ("job %d: pool %zu bytes", job, graph.pool_bytes ());
+      if (job == 0)
+        pool_after_first = graph.pool_bytes ();
+      else
+        g_assert_cmpuint (graph.pool_bytes (), ==, pool_after_first);
+    }
+  graph.release ();
+}
+
+// With room for two tiles' snapshots of eight, the store holds some buffers of
+// the pool and spills the rest: the pool, which makes up for the buffers
+// held, stays within what it had plus the store's limit (it drops free
+// buffers first), and the tiles still end as one pass gives.
+void
+test_graph_pool_limited ()
+{
+  NsEngine *engine = test::wave_engine ();
+  ns::Graph &graph = *engine->graph;
+  const int n_layers = (int) engine->norm_layers.size ();
+  const int sizes[] = { 1, 3, 96, 136 };
+  std::vector<cv::Mat> blobs;
+  for (int i = 0; i < 8; i++)
+    {
+      blobs.emplace_back (4, sizes, CV_32F);
+      cv::randu (blobs.back (), 0.0, 255.0);
+    }
+  graph.reserve (ns::shape_of (blobs[0]));
+  const std::vector<double> bytes = graph.snapshot_bytes (ns::shape_of (blobs[0]));
+  const size_t limit = (size_t) (2 * *std::max_element (bytes.begin (), bytes.end ()));
+  const size_t pool_limit = graph.pool_bytes () + limit;
+  graph.limit_pool (pool_limit);
+  ns::SnapshotStore store (blobs.size (), limit);
+  const auto allocate = [&] (const cv::dnn::MatShape &shape) { return graph.buffer (shape); };
+  size_t largest_pool = 0;
+  for (int k = 0; k < n_layers; k++)
+    for (size_t i = 0; i < blobs.size (); i++)
       {
-        if (round > 0)
-          g_assert_true (same (store.get (i), random_snapshot (10 * (int) round - 10 + (int) i,
-                                                               channels[round - 1], 256, 256 + (int) i)));
-        store.put (i, random_snapshot (10 * (int) round + (int) i, channels[round], 256, 256 + (int) i));
+        const auto keep = [&] (const ns::Snapshot &s) { store.put (i, s); };
+        if (k == 0)
+          graph.run_to_norm (blobs[i], nullptr, 0, keep);
+        else
+          {
+            ns::Snapshot from = store.get (i, allocate);
+            graph.run_to_norm (cv::Mat (), &from, k, keep);
+          }
+        largest_pool = std::max (largest_pool, graph.pool_bytes ());
       }
-  g_test_message ("%" G_GUINT64_FORMAT " bytes made for %zu bytes of largest snapshots",
-                  store.made (), all);
-  g_assert_cmpuint (store.made (), ==, all);
-  g_assert_cmpuint (store.spilled (), ==, 0);
-  for (size_t i = 0; i < 3; i++)
-    g_assert_true (same (store.get (i), random_snapshot (50 + (int) i, 2, 256, 256 + (int) i)));
+  g_test_message ("pool at most %zu bytes (limit %zu), %" G_GUINT64_FORMAT " bytes spilled",
+                  largest_pool, pool_limit, store.spilled ());
+  g_assert_cmpuint (store.spilled (), >, 0);
+  g_assert_cmpuint (largest_pool, <=, pool_limit);
+  for (size_t i = 0; i < blobs.size (); i++)
+    {
+      ns::Snapshot from = store.get (i, allocate);
+      const cv::Mat out = graph.run_from (from);
+      g_assert_cmpfloat (cv::norm (out, graph.forward (blobs[i]), cv::NORM_INF), ==, 0.0);
+    }
+  graph.release ();
 }
 
 // The threads write and read a value's parts at once, one file each: a
@@ -170,7 +299,9 @@ main (int argc, char **argv)
   g_test_add_data_func ("/snapshots/in-memory", GSIZE_TO_POINTER (1 << 30), test_round_trip);
   g_test_add_data_func ("/snapshots/spilled", GSIZE_TO_POINTER (0), test_round_trip);
   g_test_add_func ("/snapshots/space-reused", test_space_reused);
-  g_test_add_func ("/snapshots/memory-kept", test_memory_kept);
+  g_test_add_func ("/snapshots/buffers-kept", test_buffers_kept);
+  g_test_add_func ("/snapshots/graph-rounds", test_graph_rounds);
+  g_test_add_func ("/snapshots/graph-pool-limited", test_graph_pool_limited);
   for (int threads : { 1, 3, 8 })
     {
       g_autofree char *path = g_strdup_printf ("/snapshots/threads-%d", threads);
