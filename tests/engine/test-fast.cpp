@@ -91,14 +91,13 @@ test_same_as_loaded (gconstpointer data)
   check_same (fast, plain, options, large, "exact-tiled");
 }
 
-// Kernel support for transparent huge pages on request ("always" or
-// "[madvise]", not "[never]").
+// Transparent huge pages only where a program asks for them ("[madvise]").
 bool
-huge_pages_available ()
+huge_pages_on_request ()
 {
   std::ifstream f ("/sys/kernel/mm/transparent_hugepage/enabled");
   std::string line;
-  return std::getline (f, line) && line.find ("[never]") == std::string::npos;
+  return std::getline (f, line) && line.find ("[madvise]") != std::string::npos;
 }
 
 // kB of huge pages backing the mapping that holds `address`.
@@ -119,14 +118,17 @@ huge_kb_at (const void *address)
   return -1;
 }
 
-// Once an engine exists, OpenCV's large buffers (a network's feature maps)
-// get transparent huge pages; small ones stay with malloc.
+// The engine no longer asks for transparent huge pages for OpenCV's large
+// buffers (engine/huge-pages.hpp says why: on a virtual machine whose host
+// takes back free memory, fresh huge pages cost seven times as much to
+// touch first): where the kernel gives them only on request, a network's
+// feature map is on small pages.
 void
-test_huge_pages ()
+test_no_huge_pages ()
 {
-  if (!huge_pages_available ())
+  if (!huge_pages_on_request ())
     {
-      g_test_skip ("transparent huge pages are off in this kernel");
+      g_test_skip ("transparent huge pages are not on request (madvise) in this kernel");
       return;
     }
 #ifdef __SANITIZE_ADDRESS__
@@ -137,7 +139,7 @@ test_huge_pages ()
   cv::Mat large (4096, 4096, CV_32F, cv::Scalar (1.0f)); // 64 MiB, written
   const long kb = huge_kb_at (large.data);
   g_test_message ("64 MiB cv::Mat: %ld kB on huge pages", kb);
-  g_assert_cmpint (kb, >=, 2048);
+  g_assert_cmpint (kb, ==, 0);
 }
 
 } // namespace
@@ -161,6 +163,6 @@ main (int argc, char **argv)
       g_autofree gchar *test_path = g_strdup_printf ("/fast/same-as-loaded/%s", base);
       g_test_add_data_func (test_path, GUINT_TO_POINTER (i), test_same_as_loaded);
     }
-  g_test_add_func ("/fast/huge-pages", test_huge_pages);
+  g_test_add_func ("/fast/no-huge-pages", test_no_huge_pages);
   return g_test_run ();
 }
