@@ -9,6 +9,8 @@
 #include "test-util.hpp"
 
 #include <glib.h>
+
+#include <functional>
 #include <glib/gstdio.h>
 
 #include <dirent.h>
@@ -158,6 +160,60 @@ test_buffers_kept ()
   g_assert_cmpuint (store3.spilled (), ==, 1500 * sizeof (float));
 }
 
+// `n` random network inputs of 136 x 96 pixels.
+std::vector<cv::Mat>
+random_blobs (int n)
+{
+  const int sizes[] = { 1, 3, 96, 136 };
+  std::vector<cv::Mat> blobs;
+  for (int i = 0; i < n; i++)
+    {
+      blobs.emplace_back (4, sizes, CV_32F);
+      cv::randu (blobs.back (), 0.0, 255.0);
+    }
+  return blobs;
+}
+
+// Exact tiling's rounds, as stylize.cpp runs them: every tile up to
+// normalization layer k through `store`, for each k in turn; `got` sees
+// each snapshot the store gives back, `ran` runs after each tile.
+void
+run_rounds (ns::Graph &graph, ns::SnapshotStore &store, const std::vector<cv::Mat> &blobs, int n_layers,
+            const std::function<void (const ns::Snapshot &)> &got, const std::function<void ()> &ran)
+{
+  const auto allocate = [&] (const cv::dnn::MatShape &shape) { return graph.buffer (shape); };
+  for (int k = 0; k < n_layers; k++)
+    for (size_t i = 0; i < blobs.size (); i++)
+      {
+        const auto keep = [&] (const ns::Snapshot &s) { store.put (i, s); };
+        if (k == 0)
+          graph.run_to_norm (blobs[i], nullptr, 0, keep);
+        else
+          {
+            ns::Snapshot from = store.get (i, allocate);
+            got (from);
+            graph.run_to_norm (cv::Mat (), &from, k, keep);
+          }
+        ran ();
+      }
+}
+
+// Each tile from the last round to the output, against one pass: bit for
+// bit; `got` sees each output.
+void
+check_outputs (ns::Graph &graph, ns::SnapshotStore &store, const std::vector<cv::Mat> &blobs,
+               const std::function<void (const cv::Mat &)> &got)
+{
+  const auto allocate = [&] (const cv::dnn::MatShape &shape) { return graph.buffer (shape); };
+  for (size_t i = 0; i < blobs.size (); i++)
+    {
+      ns::Snapshot from = store.get (i, allocate);
+      const cv::Mat out = graph.run_from (from);
+      got (out);
+      g_assert_cmpfloat (cv::norm (out, graph.forward (blobs[i]), cv::NORM_INF), ==, 0.0);
+    }
+}
+
 // Exact tiling's rounds through the graph of the shared wave.onnx, every
 // snapshot in memory: each tile run from one normalization layer to the
 // next ends as one pass gives, bit for bit; the snapshots come back in the
@@ -171,43 +227,21 @@ test_graph_rounds ()
   ns::Graph &graph = *engine->graph;
   const int n_layers = (int) engine->norm_layers.size ();
   g_assert_cmpint (n_layers, >, 2);
-  const int sizes[] = { 1, 3, 96, 136 };
-  std::vector<cv::Mat> blobs;
-  for (int i = 0; i < 3; i++)
-    {
-      blobs.emplace_back (4, sizes, CV_32F);
-      cv::randu (blobs.back (), 0.0, 255.0);
-    }
+  const std::vector<cv::Mat> blobs = random_blobs (3);
 
   size_t pool_after_first = 0;
   for (int job = 0; job < 2; job++)
     {
       graph.reserve (ns::shape_of (blobs[0]));
       ns::SnapshotStore store (blobs.size (), (size_t) 1 << 30);
-      const auto allocate = [&] (const cv::dnn::MatShape &shape) { return graph.buffer (shape); };
-      for (int k = 0; k < n_layers; k++)
-        for (size_t i = 0; i < blobs.size (); i++)
-          {
-            const auto keep = [&] (const ns::Snapshot &s) { store.put (i, s); };
-            if (k == 0)
-              graph.run_to_norm (blobs[i], nullptr, 0, keep);
-            else
-              {
-                ns::Snapshot from = store.get (i, allocate);
-                for (const cv::Mat &m : from.values)
-                  g_assert_true (graph.owns (m));
-                graph.run_to_norm (cv::Mat (), &from, k, keep);
-              }
-          }
+      run_rounds (graph, store, blobs, n_layers,
+                  [&] (const ns::Snapshot &from) {
+                    for (const cv::Mat &m : from.values)
+                      g_assert_true (graph.owns (m));
+                  },
+                  [] {});
       g_assert_cmpuint (store.spilled (), ==, 0);
-      for (size_t i = 0; i < blobs.size (); i++)
-        {
-          ns::Snapshot from = store.get (i, allocate);
-          const cv::Mat out = graph.run_from (from);
-          g_assert_true (graph.owns (out));
-          const cv::Mat whole = graph.forward (blobs[i]);
-          g_assert_cmpfloat (cv::norm (out, whole, cv::NORM_INF), ==, 0.0);
-        }
+      check_outputs (graph, store, blobs, [&] (const cv::Mat &out) { g_assert_true (graph.owns (out)); });
       g_assert_cmpuint (graph.copied_bytes (), ==, 0);
       g_test_message ("job %d: pool %zu bytes", job, graph.pool_bytes ());
       if (job == 0)
@@ -228,44 +262,21 @@ test_graph_pool_limited ()
   NsEngine *engine = test::wave_engine ();
   ns::Graph &graph = *engine->graph;
   const int n_layers = (int) engine->norm_layers.size ();
-  const int sizes[] = { 1, 3, 96, 136 };
-  std::vector<cv::Mat> blobs;
-  for (int i = 0; i < 8; i++)
-    {
-      blobs.emplace_back (4, sizes, CV_32F);
-      cv::randu (blobs.back (), 0.0, 255.0);
-    }
+  const std::vector<cv::Mat> blobs = random_blobs (8);
   graph.reserve (ns::shape_of (blobs[0]));
   const std::vector<double> bytes = graph.snapshot_bytes (ns::shape_of (blobs[0]));
   const size_t limit = (size_t) (2 * *std::max_element (bytes.begin (), bytes.end ()));
   const size_t pool_limit = graph.pool_bytes () + limit;
   graph.limit_pool (pool_limit);
   ns::SnapshotStore store (blobs.size (), limit);
-  const auto allocate = [&] (const cv::dnn::MatShape &shape) { return graph.buffer (shape); };
   size_t largest_pool = 0;
-  for (int k = 0; k < n_layers; k++)
-    for (size_t i = 0; i < blobs.size (); i++)
-      {
-        const auto keep = [&] (const ns::Snapshot &s) { store.put (i, s); };
-        if (k == 0)
-          graph.run_to_norm (blobs[i], nullptr, 0, keep);
-        else
-          {
-            ns::Snapshot from = store.get (i, allocate);
-            graph.run_to_norm (cv::Mat (), &from, k, keep);
-          }
-        largest_pool = std::max (largest_pool, graph.pool_bytes ());
-      }
+  run_rounds (graph, store, blobs, n_layers, [] (const ns::Snapshot &) {},
+              [&] { largest_pool = std::max (largest_pool, graph.pool_bytes ()); });
   g_test_message ("pool at most %zu bytes (limit %zu), %" G_GUINT64_FORMAT " bytes spilled",
                   largest_pool, pool_limit, store.spilled ());
   g_assert_cmpuint (store.spilled (), >, 0);
   g_assert_cmpuint (largest_pool, <=, pool_limit);
-  for (size_t i = 0; i < blobs.size (); i++)
-    {
-      ns::Snapshot from = store.get (i, allocate);
-      const cv::Mat out = graph.run_from (from);
-      g_assert_cmpfloat (cv::norm (out, graph.forward (blobs[i]), cv::NORM_INF), ==, 0.0);
-    }
+  check_outputs (graph, store, blobs, [] (const cv::Mat &) {});
   graph.release ();
 }
 
