@@ -384,6 +384,14 @@ PackedWeights::PackedWeights (const float *a, int m, int k, size_t lda)
 #endif
 }
 
+// Half precision is on, this matrix has its half copy, and the products
+// run on AVX-512 (not a narrower instruction set a test chose).
+bool
+PackedWeights::runs_in_half () const
+{
+  return !half_.empty () && half_on.load (std::memory_order_relaxed) && isa ().kernel == kIsas[0].kernel;
+}
+
 void
 PackedWeights::multiply (const float *b, size_t ldb, int n, float *c, size_t ldc,
                          const float *bias) const
@@ -392,7 +400,7 @@ PackedWeights::multiply (const float *b, size_t ldb, int n, float *c, size_t ldc
   thread_local std::vector<float> panel;
   thread_local std::vector<ptrdiff_t> at;
   at.resize (k_);
-  if (!half_.empty () && half_on.load (std::memory_order_relaxed) && isa ().kernel == kIsas[0].kernel)
+  if (runs_in_half ())
     {
       // Half precision converts B into a panel of its own anyway.
       for (int p = 0; p < k_; p++)
@@ -418,7 +426,7 @@ void
 PackedWeights::multiply_rows (const float *b, const ptrdiff_t *at, int n, float *c, size_t ldc,
                               const float *bias) const
 {
-  if (!half_.empty () && half_on.load (std::memory_order_relaxed) && isa ().kernel == kIsas[0].kernel)
+  if (runs_in_half ())
     multiply_half (b, at, n, c, ldc, bias);
   else
     multiply_panels (b, at, n, c, ldc, bias);

@@ -44,6 +44,7 @@ public:
   static int panel_columns ();
 
 private:
+  bool runs_in_half () const;
   void multiply_half (const float *b, const ptrdiff_t *at, int n, float *c, size_t ldc,
                       const float *bias) const;
   void multiply_panels (const float *b, const ptrdiff_t *at, int n, float *c, size_t ldc,

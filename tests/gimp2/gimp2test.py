@@ -348,9 +348,10 @@ def check_like_cli(tap, fixture, label, source, new, where=None, style_args=("--
                   "PSNR %.2f dB, expected >= %.0f dB" % (value, MIN_PSNR))
 
 
-def cli_styles(fixture):
-    """{id: installed}, in order, as `neural-style --list-styles` says."""
-    proc = subprocess.run([fixture.args.cli, "--list-styles"], env=fixture.env(),
+def cli_styles(fixture, **env):
+    """{id: installed}, in order, as `neural-style --list-styles` says (in
+    the fixture's environment, with @env)."""
+    proc = subprocess.run([fixture.args.cli, "--list-styles"], env=fixture.env(**env),
                           stdout=subprocess.PIPE, text=True, timeout=60)
     styles = {}
     for line in proc.stdout.splitlines():

@@ -223,15 +223,7 @@ def model_entries(session):
 def cli_installed(fixture, session):
     """{id: installed} as `neural-style --list-styles` says in @session's
     environment: the catalog's own answer, not the dialog's."""
-    env = fixture.env(**session.env)
-    proc = subprocess.run([fixture.args.cli, "--list-styles"], env=env,
-                          stdout=subprocess.PIPE, text=True, timeout=60)
-    styles = {}
-    for line in proc.stdout.splitlines():
-        fields = line.split()
-        if len(fields) >= 2:
-            styles[fields[0]] = fields[1] == "installed"
-    return styles
+    return g.cli_styles(fixture, **session.env)
 
 
 def press_download(session):
