@@ -194,7 +194,7 @@ constexpr int kHalfChunk = 32;
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
-constexpr int kHalfColumns = 32;
+constexpr int kHalfColumns = kHalfPanelColumns;
 
 // The lanes of `cols` columns (0..32) in each of two float32 vectors.
 struct HalfMasks
@@ -284,6 +284,19 @@ to_half (const float *from, size_t n, _Float16 *to)
 {
   for (size_t i = 0; i < n; i++)
     to[i] = (_Float16) from[i];
+}
+
+__attribute__ ((target ("avx512f,avx512bw,avx512vl,avx512fp16"))) void
+to_half_rows_avx512 (const float *src, size_t src_stride, int rows, _Float16 *dst, size_t dst_stride)
+{
+  for (int r = 0; r < rows; r++)
+    {
+      const __m256h lo = _mm512_cvtxps_ph (_mm512_loadu_ps (src + r * src_stride));
+      const __m256h hi = _mm512_cvtxps_ph (_mm512_loadu_ps (src + r * src_stride + 16));
+      const __m512i both = _mm512_shuffle_i64x2 (_mm512_zextsi256_si512 (_mm256_castph_si256 (lo)),
+                                                 _mm512_zextsi256_si512 (_mm256_castph_si256 (hi)), 0x44);
+      _mm512_storeu_si512 (dst + r * dst_stride, both);
+    }
 }
 #pragma GCC diagnostic pop
 
@@ -442,33 +455,57 @@ PackedWeights::multiply_half (const float *b, const ptrdiff_t *at, int n, float 
   thread_local std::vector<ptrdiff_t> shifted;
   panel.resize ((size_t) k_ * nr);
   shifted.resize (k_);
-  const _Float16 *a = reinterpret_cast<const _Float16 *> (half_.data ());
   for (int j = 0; j < n; j += nr)
     {
       const int cols = std::min (nr, n - j);
       for (int p = 0; p < k_; p++)
         shifted[p] = at[p] + j;
       to_half_panel (b, shifted.data (), k_, cols, panel.data ());
-      for (int i = 0; i < m_; i += half_rows_)
-        {
-          const int rows = std::min (half_rows_, m_ - i);
-          const _Float16 *ai = a + (size_t) i * k_;
-          float *ci = c + i * ldc + j;
-          const float *bi = bias ? bias + i : nullptr;
-          const bool ok = half_rows_ == 12 ? kernel_half<12> (ai, k_, panel.data (), ci, ldc, rows, cols, bi)
-                                           : kernel_half<16> (ai, k_, panel.data (), ci, ldc, rows, cols, bi);
-          if (!ok)
-            {
-              // Too large for half precision: these columns again in
-              // float32, all rows.
-              half_overflows++;
-              multiply_panels (b, shifted.data (), cols, c + j, ldc, bias);
-              break;
-            }
-        }
+      if (!multiply_half_panel (reinterpret_cast<const unsigned short *> (panel.data ()), cols, c + j,
+                                ldc, bias))
+        // Too large for half precision: these columns again in float32,
+        // all rows.
+        multiply_panels (b, shifted.data (), cols, c + j, ldc, bias);
     }
 #else
   multiply_panels (b, at, n, c, ldc, bias);
+#endif
+}
+
+bool
+PackedWeights::multiply_half_panel (const unsigned short *panel, int cols, float *c, size_t ldc,
+                                    const float *bias) const
+{
+#ifdef NS_GEMM_X86
+  const _Float16 *a = reinterpret_cast<const _Float16 *> (half_.data ());
+  const _Float16 *b = reinterpret_cast<const _Float16 *> (panel);
+  for (int i = 0; i < m_; i += half_rows_)
+    {
+      const int rows = std::min (half_rows_, m_ - i);
+      const _Float16 *ai = a + (size_t) i * k_;
+      const float *bi = bias ? bias + i : nullptr;
+      const bool ok = half_rows_ == 12 ? kernel_half<12> (ai, k_, b, c + i * ldc, ldc, rows, cols, bi)
+                                       : kernel_half<16> (ai, k_, b, c + i * ldc, ldc, rows, cols, bi);
+      if (!ok)
+        {
+          half_overflows++;
+          return false;
+        }
+    }
+  return true;
+#else
+  (void) panel, (void) cols, (void) c, (void) ldc, (void) bias;
+  return false;
+#endif
+}
+
+void
+to_half_rows (const float *src, size_t src_stride, int rows, unsigned short *dst, size_t dst_stride)
+{
+#ifdef NS_GEMM_X86
+  to_half_rows_avx512 (src, src_stride, rows, reinterpret_cast<_Float16 *> (dst), dst_stride);
+#else
+  (void) src, (void) src_stride, (void) rows, (void) dst, (void) dst_stride;
 #endif
 }
 

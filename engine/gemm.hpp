@@ -43,12 +43,26 @@ public:
   // The columns of C one kernel call computes (a multiple of 8, <= 32).
   static int panel_columns ();
 
-private:
+  // Whether this matrix's products run in half precision now (see above).
   bool runs_in_half () const;
+
+  // For callers that make B in half precision themselves (Winograd's
+  // transforms, which then never write B whole in float32): where
+  // runs_in_half (), C = A B for `cols` (<= kHalfPanelColumns) columns, B
+  // one panel of K rows of kHalfPanelColumns halves (row p at panel + p
+  // kHalfPanelColumns, to_half_rows () makes them; finite values past
+  // `cols`).  False, with C partly written, when a half-precision sum
+  // overflowed: the caller computes these columns again in float32.
+  bool multiply_half_panel (const unsigned short *panel, int cols, float *c, size_t ldc,
+                            const float *bias = nullptr) const;
+
+  // multiply_rows () in float32, whatever runs_in_half () says.
+  void multiply_panels (const float *b, const ptrdiff_t *at, int n, float *c, size_t ldc,
+                        const float *bias = nullptr) const;
+
+private:
   void multiply_half (const float *b, const ptrdiff_t *at, int n, float *c, size_t ldc,
                       const float *bias) const;
-  void multiply_panels (const float *b, const ptrdiff_t *at, int n, float *c, size_t ldc,
-                        const float *bias) const;
 
   int m_ = 0;
   int k_ = 0;
@@ -61,6 +75,15 @@ private:
   // panel_rows_ (column by column), the last panel padded with zero rows.
   std::vector<float> data_;
 };
+
+// The columns of a half-precision panel of B.
+constexpr int kHalfPanelColumns = 32;
+
+// `rows` rows of kHalfPanelColumns floats (row r at src + r src_stride) as
+// halves (at dst + r dst_stride), rounded to nearest; only on a CPU with
+// AVX512-FP16 (gemm_half_available ()).
+void to_half_rows (const float *src, size_t src_stride, int rows, unsigned short *dst,
+                   size_t dst_stride);
 
 // The instruction set multiply() uses here: "avx512", "avx2" or "generic".
 const char *gemm_isa ();

@@ -5,6 +5,11 @@
 #include <cstdlib>
 #include <cstring>
 
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#define NS_WINOGRAD_X86 1
+#include <immintrin.h>
+#endif
+
 namespace ns {
 
 namespace {
@@ -28,6 +33,15 @@ constexpr float kG[6][3] = {
 // channels, 512x384: from 512 tiles up to the whole image in one band the
 // time is the same (within noise, 3-5 %); 128 tiles are 5 % slower.
 constexpr int kBandTiles = 512;
+
+// Tiles per block where the products run in half precision: one panel
+// of the half-precision product.  Within a block, columns of the
+// transformed planes are tiles in raster order (a block may end one tile
+// row and start the next), kept kTileStride floats apart in the
+// per-channel scratch (room for the vector transforms' spill past the
+// last tile).
+constexpr int kBlockTiles = kHalfPanelColumns;
+constexpr int kTileStride = kBlockTiles + 8;
 
 // The inputs scratch_bytes_per_pixel () holds for: at least 256x256.
 constexpr double kMinPixels = 256.0 * 256.0;
@@ -61,29 +75,30 @@ store (float *p, const T &v)
   memcpy (p, &v, sizeof v);
 }
 
-// B^T applied to six values s (0) .. s (5).
-template <typename T, typename In>
-inline void
-input_1d (const In &s, T out[6])
+// B^T applied to six values s[0] .. s[5].  Always inlined: the AVX-512
+// transforms below use them on vectors of 16 floats.
+template <typename T>
+__attribute__ ((always_inline)) inline void
+input_1d (const T s[6], T out[6])
 {
-  out[0] = 4.0f * s (0) - 5.0f * s (2) + s (4);
-  out[1] = -4.0f * (s (1) + s (2)) + s (3) + s (4);
-  out[2] = 4.0f * (s (1) - s (2)) - s (3) + s (4);
-  out[3] = 2.0f * (s (3) - s (1)) + s (4) - s (2);
-  out[4] = 2.0f * (s (1) - s (3)) + s (4) - s (2);
-  out[5] = 4.0f * s (1) - 5.0f * s (3) + s (5);
+  out[0] = 4.0f * s[0] - 5.0f * s[2] + s[4];
+  out[1] = -4.0f * (s[1] + s[2]) + s[3] + s[4];
+  out[2] = 4.0f * (s[1] - s[2]) - s[3] + s[4];
+  out[3] = 2.0f * (s[3] - s[1]) + s[4] - s[2];
+  out[4] = 2.0f * (s[1] - s[3]) + s[4] - s[2];
+  out[5] = 4.0f * s[1] - 5.0f * s[3] + s[5];
 }
 
 // A^T applied to six values.
-template <typename T, typename In>
-inline void
-output_1d (const In &s, T out[4])
+template <typename T>
+__attribute__ ((always_inline)) inline void
+output_1d (const T s[6], T out[4])
 {
-  const T a = s (1) + s (2), b = s (1) - s (2), c = s (3) + s (4), d = s (3) - s (4);
-  out[0] = s (0) + a + c;
+  const T a = s[1] + s[2], b = s[1] - s[2], c = s[3] + s[4], d = s[3] - s[4];
+  out[0] = s[0] + a + c;
   out[1] = b + 2.0f * d;
   out[2] = a + 4.0f * c;
-  out[3] = b + 8.0f * d + s (5);
+  out[3] = b + 8.0f * d + s[5];
 }
 
 // B^T d B for the tiles tx .. tx + lanes (T) - 1 of a tile row: `phases`
@@ -97,12 +112,17 @@ input_tiles (const float *phases, size_t stride, int tx, float *dst, size_t grou
   for (int j = 0; j < 6; j++)
     {
       const size_t at = (size_t) (j % 4) * stride + tx + j / 4;
-      input_1d<T> ([&] (int k) { return load<T> (phases + 4 * k * stride + at); }, vertical[j]);
+      T column[6];
+      for (int k = 0; k < 6; k++)
+        column[k] = load<T> (phases + 4 * k * stride + at);
+      input_1d (column, vertical[j]);
     }
   for (int i = 0; i < 6; i++)
     {
-      T t[6];
-      input_1d<T> ([&] (int j) { return vertical[j][i]; }, t);
+      T row[6], t[6];
+      for (int j = 0; j < 6; j++)
+        row[j] = vertical[j][i];
+      input_1d (row, t);
       for (int j = 0; j < 6; j++)
         store (dst + (i * 6 + j) * group + tx, t[j]);
     }
@@ -116,11 +136,18 @@ output_tiles (const float *src, size_t group, int tx, float *out, size_t stride)
 {
   T t[6][4]; // [column of m][row of A^T m]
   for (int j = 0; j < 6; j++)
-    output_1d<T> ([&] (int k) { return load<T> (src + (k * 6 + j) * group + tx); }, t[j]);
+    {
+      T column[6];
+      for (int k = 0; k < 6; k++)
+        column[k] = load<T> (src + (k * 6 + j) * group + tx);
+      output_1d (column, t[j]);
+    }
   for (int i = 0; i < 4; i++)
     {
-      T u[4];
-      output_1d<T> ([&] (int j) { return t[j][i]; }, u);
+      T row[6], u[4];
+      for (int j = 0; j < 6; j++)
+        row[j] = t[j][i];
+      output_1d (row, u);
       for (int j = 0; j < 4; j++)
         store (out + (i * 4 + j) * stride + tx, u[j]);
     }
@@ -161,6 +188,159 @@ shared_buffer (int which)
   thread_local cv::Mat buffers[2];
   return buffers[which];
 }
+
+#ifdef NS_WINOGRAD_X86
+
+// The transforms of the blocks that run in half precision (a CPU with
+// AVX512-FP16 has AVX-512): sixteen tiles to a vector.  At four
+// (Floats), they took 60 % of these layers' time, the products 25 %.
+#define NS_AVX512 __attribute__ ((target ("avx512f,avx512bw,avx512dq,avx512vl,avx512fp16")))
+
+// GCC 12's intrinsics leave the unused halves of some vectors undefined
+// on purpose, which -Wmaybe-uninitialized reports.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+constexpr int kWide = 16;
+
+// Lanes 0 .. n - 1 (none for n <= 0, all for n >= 16).
+NS_AVX512 inline __mmask16
+first_lanes (int n)
+{
+  return n <= 0 ? 0 : n >= kWide ? 0xffff : (__mmask16) ((1u << n) - 1);
+}
+
+// Lanes i with 0 <= at + i < end.
+NS_AVX512 inline __mmask16
+inside (int at, int end)
+{
+  return first_lanes (end - at) & (__mmask16) ~first_lanes (-at);
+}
+
+// Four vectors of 16 floats, x[i] holding values 16 i .. 16 i + 15 of a
+// row, as its four phases: phase[q] lane t = value 4 t + q.
+NS_AVX512 inline void
+deinterleave (const __m512 x[4], __m512 phase[4])
+{
+  const __m512i even = _mm512_setr_epi32 (0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32 (even, _mm512_set1_epi32 (1));
+  const __m512 e0 = _mm512_permutex2var_ps (x[0], even, x[1]); // values 0, 2, .. 30
+  const __m512 o0 = _mm512_permutex2var_ps (x[0], odd, x[1]);  // 1, 3, .. 31
+  const __m512 e1 = _mm512_permutex2var_ps (x[2], even, x[3]);
+  const __m512 o1 = _mm512_permutex2var_ps (x[2], odd, x[3]);
+  phase[0] = _mm512_permutex2var_ps (e0, even, e1);
+  phase[2] = _mm512_permutex2var_ps (e0, odd, e1);
+  phase[1] = _mm512_permutex2var_ps (o0, even, o1);
+  phase[3] = _mm512_permutex2var_ps (o0, odd, o1);
+}
+
+// The inverse: four phases of 16 values each as 64 values of a row.
+NS_AVX512 inline void
+interleave (const __m512 phase[4], __m512 x[4])
+{
+  const __m512i low = _mm512_setr_epi32 (0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i high = _mm512_add_epi32 (low, _mm512_set1_epi32 (8));
+  const __m512 e0 = _mm512_permutex2var_ps (phase[0], low, phase[2]);  // values 0, 2, .. 30
+  const __m512 e1 = _mm512_permutex2var_ps (phase[0], high, phase[2]); // 32, 34, .. 62
+  const __m512 o0 = _mm512_permutex2var_ps (phase[1], low, phase[3]);  // 1, 3, .. 31
+  const __m512 o1 = _mm512_permutex2var_ps (phase[1], high, phase[3]);
+  x[0] = _mm512_permutex2var_ps (e0, low, o0);
+  x[1] = _mm512_permutex2var_ps (e0, high, o0);
+  x[2] = _mm512_permutex2var_ps (e1, low, o1);
+  x[3] = _mm512_permutex2var_ps (e1, high, o1);
+}
+
+// B^T d B of 16 tiles of one channel (`src`, h x w, zero outside), tile
+// t's input at rows y0 .. y0 + 5 and columns x0 + 4 t .. x0 + 4 t + 5:
+// its 36 values as halves to dst[k * stride + t], t < lanes.
+NS_AVX512 void
+input_wide (const float *src, int h, int w, int y0, int x0, int lanes, unsigned short *dst,
+            size_t stride)
+{
+  __m512 d[6][6]; // [input row k][input column j]
+  for (int k = 0; k < 6; k++)
+    {
+      const int sy = y0 + k;
+      if (sy < 0 || sy >= h)
+        {
+          for (int j = 0; j < 6; j++)
+            d[k][j] = _mm512_setzero_ps ();
+          continue;
+        }
+      const float *row = src + (size_t) sy * w;
+      __m512 x[4];
+      for (int i = 0; i < 4; i++)
+        x[i] = _mm512_maskz_loadu_ps (inside (x0 + kWide * i, w), row + x0 + kWide * i);
+      deinterleave (x, d[k]);
+      // Columns 4 and 5 of tile t are columns 0 and 1 of tile t + 1.
+      for (int q = 0; q < 2; q++)
+        {
+          const int sx = x0 + 4 * kWide + q;
+          const __m512 next = _mm512_set1_ps (sx >= 0 && sx < w ? row[sx] : 0.0f);
+          d[k][4 + q] = _mm512_castsi512_ps (
+            _mm512_alignr_epi32 (_mm512_castps_si512 (next), _mm512_castps_si512 (d[k][q]), 1));
+        }
+    }
+  __m512 vertical[6][6]; // [input column j][row of B^T d]
+  for (int j = 0; j < 6; j++)
+    {
+      __m512 column[6];
+      for (int k = 0; k < 6; k++)
+        column[k] = d[k][j];
+      input_1d (column, vertical[j]);
+    }
+  const __mmask16 mask = first_lanes (lanes);
+  for (int i = 0; i < 6; i++)
+    {
+      __m512 row[6], v[6];
+      for (int j = 0; j < 6; j++)
+        row[j] = vertical[j][i];
+      input_1d (row, v);
+      for (int j = 0; j < 6; j++)
+        _mm256_mask_storeu_epi16 (dst + (i * 6 + j) * stride, mask,
+                                  _mm256_castph_si256 (_mm512_cvtxps_ph (v[j])));
+    }
+}
+
+// A^T m A of 16 tiles (m[k * stride + t]: tile t's product at position
+// k), plus `bias`, then times `scale` plus `shift` and ReLU with
+// `relu`: tile t's 4x4 outputs to rows y0 .. y0 + 3 and columns
+// x0 + 4 t .. of one channel (`dst`, h x w), for t < tiles, inside it.
+NS_AVX512 void
+output_wide (const float *m, size_t stride, float bias, bool relu, float scale, float shift, int tiles,
+             float *dst, int h, int w, int y0, int x0)
+{
+  __m512 t[6][4]; // [column of m][row of A^T m]
+  for (int j = 0; j < 6; j++)
+    {
+      __m512 column[6];
+      for (int k = 0; k < 6; k++)
+        column[k] = _mm512_loadu_ps (m + (k * 6 + j) * stride);
+      output_1d (column, t[j]);
+    }
+  const int end = std::min (w, x0 + 4 * tiles);
+  for (int i = 0; i < 4 && y0 + i < h; i++)
+    {
+      __m512 row[6], u[4], x[4];
+      for (int j = 0; j < 6; j++)
+        row[j] = t[j][i];
+      output_1d (row, u);
+      for (int j = 0; j < 4; j++)
+        {
+          u[j] = _mm512_add_ps (u[j], _mm512_set1_ps (bias));
+          if (relu)
+            u[j] = _mm512_max_ps (_mm512_fmadd_ps (u[j], _mm512_set1_ps (scale), _mm512_set1_ps (shift)),
+                                  _mm512_setzero_ps ());
+        }
+      interleave (u, x);
+      float *out = dst + (size_t) (y0 + i) * w;
+      for (int q = 0; q < 4; q++)
+        _mm512_mask_storeu_ps (out + x0 + kWide * q, inside (x0 + kWide * q, end), x[q]);
+    }
+}
+
+#pragma GCC diagnostic pop
+#endif
 
 } // namespace
 
@@ -243,6 +423,39 @@ Winograd3x3::forward_affine_relu (const cv::Mat &x, cv::Mat &y, const cv::Mat &s
   run (x, y, &affine);
 }
 
+// Tiles (ty, tx) .. (ty, tx + count - 1) of one tile row, at columns
+// column .. column + count - 1 of a block.
+struct Winograd3x3::Segment
+{
+  int ty, tx, count, column;
+};
+
+// A block of at most kBlockTiles tiles and the calling thread's scratch
+// for it.
+struct Winograd3x3::Block
+{
+  int tiles = 0;
+  std::vector<Segment> segments;
+  std::vector<unsigned short> half;  // 36 x C x kBlockTiles halves: product k's B at k C kBlockTiles
+  std::vector<float> floats;         // the same in float32, made only after an overflow
+  std::vector<float> products;       // 36 x O x kBlockTiles floats (and a vector more)
+
+  // Tiles first .. first + count - 1 (raster order) of a tiles_x wide grid.
+  void
+  cover (int first, int count, int tiles_x)
+  {
+    tiles = count;
+    segments.clear ();
+    for (int column = 0; column < count;)
+      {
+        const int t = first + column, tx = t % tiles_x;
+        const int n = std::min (count - column, tiles_x - tx);
+        segments.push_back ({ t / tiles_x, tx, n, column });
+        column += n;
+      }
+  }
+};
+
 void
 Winograd3x3::run (const cv::Mat &x, cv::Mat &y, const Affine *affine)
 {
@@ -250,6 +463,11 @@ Winograd3x3::run (const cv::Mat &x, cv::Mat &y, const Affine *affine)
              && y.isContinuous ());
   const cv::dnn::MatShape out = output_shape (cv::dnn::shape (x));
   CV_Assert (cv::dnn::shape (y) == out);
+  if (products_[0].runs_in_half ())
+    {
+      run_blocks (x, y, affine);
+      return;
+    }
   const int tiles_y = (out[2] + 3) / 4, tiles_x = (out[3] + 3) / 4;
   const int band = band_rows (tiles_y, tiles_x);
   for (int ty0 = 0; ty0 < tiles_y; ty0 += band)
@@ -374,6 +592,115 @@ Winograd3x3::transform_output (cv::Mat &y, int ty0, int rows, int tiles_x, const
           }
       }
   });
+}
+
+void
+Winograd3x3::run_blocks (const cv::Mat &x, cv::Mat &y, const Affine *affine)
+{
+  const int tiles_x = (y.size[3] + 3) / 4, tiles = (y.size[2] + 3) / 4 * tiles_x;
+  const int blocks = (tiles + kBlockTiles - 1) / kBlockTiles;
+  cv::parallel_for_ (cv::Range (0, blocks), [&] (const cv::Range &range) {
+    thread_local Block block;
+    for (int b = range.start; b < range.end; b++)
+      {
+        const int first = b * kBlockTiles;
+        block.cover (first, std::min (kBlockTiles, tiles - first), tiles_x);
+        if (!block_half (x, block))
+          block_float (x, block);
+        block_output (y, block, affine);
+      }
+  });
+}
+
+// The block's 36 products in half precision: false when a sum overflowed.
+bool
+Winograd3x3::block_half (const cv::Mat &x, Block &block) const
+{
+#ifdef NS_WINOGRAD_X86
+  const int c = in_channels_, o = out_channels_, h = x.size[2], w = x.size[3];
+  // Zeros at first in the columns past a short block's tiles (then
+  // earlier blocks' values: finite).
+  block.half.resize ((size_t) 36 * c * kBlockTiles);
+  block.products.resize ((size_t) 36 * o * kBlockTiles + kWide);
+  for (int ch = 0; ch < c; ch++)
+    {
+      const float *src = x.ptr<float> () + (size_t) ch * h * w;
+      for (const Segment &s : block.segments)
+        for (int t = 0; t < s.count; t += kWide)
+          input_wide (src, h, w, 4 * s.ty - pad_, 4 * (s.tx + t) - pad_, std::min (kWide, s.count - t),
+                      &block.half[(size_t) ch * kBlockTiles + s.column + t], (size_t) c * kBlockTiles);
+    }
+  for (int k = 0; k < 36; k++)
+    if (!products_[k].multiply_half_panel (&block.half[(size_t) k * c * kBlockTiles], block.tiles,
+                                           &block.products[(size_t) k * o * kBlockTiles], kBlockTiles))
+      return false;
+  return true;
+#else
+  (void) x, (void) block;
+  return false;
+#endif
+}
+
+// The block's 36 products in float32 (after half precision overflowed).
+void
+Winograd3x3::block_float (const cv::Mat &x, Block &block) const
+{
+  const int c = in_channels_, o = out_channels_, h = x.size[2], w = x.size[3];
+  block.floats.resize ((size_t) 36 * c * kBlockTiles);
+  // A segment's six input rows, each in four phases (column 4 t + q of
+  // the segment at phases[(k * 4 + q) * kTileStride + t]), zero outside
+  // the image, up to the vector transform's last read; the channel's
+  // transformed tiles at tiles[k * kTileStride + column].
+  float phases[24 * kTileStride], tiles[36 * kTileStride] = {};
+  for (int ch = 0; ch < c; ch++)
+    {
+      const float *src = x.ptr<float> () + (size_t) ch * h * w;
+      for (const Segment &s : block.segments)
+        {
+          for (int k = 0; k < 6; k++)
+            for (int q = 0; q < 4; q++)
+              for (int t = 0; t < s.count + kLanes; t++)
+                {
+                  const int sy = 4 * s.ty + k - pad_, sx = 4 * (s.tx + t) + q - pad_;
+                  phases[(k * 4 + q) * kTileStride + t]
+                    = sy >= 0 && sy < h && sx >= 0 && sx < w ? src[(size_t) sy * w + sx] : 0.0f;
+                }
+          // Later segments overwrite what this one's last vector spilled.
+          for (int t = 0; t < s.count; t += kLanes)
+            input_tiles<Floats> (phases, kTileStride, t, tiles + s.column, kTileStride);
+        }
+      for (int k = 0; k < 36; k++)
+        std::copy_n (&tiles[k * kTileStride], kBlockTiles, &block.floats[((size_t) k * c + ch) * kBlockTiles]);
+    }
+  std::vector<ptrdiff_t> at (c);
+  for (int p = 0; p < c; p++)
+    at[p] = (ptrdiff_t) p * kBlockTiles;
+  for (int k = 0; k < 36; k++)
+    products_[k].multiply_panels (&block.floats[(size_t) k * c * kBlockTiles], at.data (), block.tiles,
+                                  &block.products[(size_t) k * o * kBlockTiles], kBlockTiles);
+}
+
+// A^T m A of the block's products, bias (and affine + ReLU) added, into
+// y's rows, cropped at the right and bottom edges.
+void
+Winograd3x3::block_output (cv::Mat &y, const Block &block, const Affine *affine) const
+{
+#ifdef NS_WINOGRAD_X86
+  const int o = out_channels_, h = y.size[2], w = y.size[3];
+  for (int oc = 0; oc < o; oc++)
+    {
+      const float b = bias_[oc], scale = affine ? affine->scale[oc] : 1.0f;
+      const float shift = affine ? affine->shift[oc] : 0.0f;
+      float *dst = y.ptr<float> () + (size_t) oc * h * w;
+      for (const Segment &s : block.segments)
+        for (int t = 0; t < s.count; t += kWide)
+          output_wide (&block.products[(size_t) oc * kBlockTiles + s.column + t], (size_t) o * kBlockTiles,
+                       b, affine != nullptr, scale, shift, std::min (kWide, s.count - t), dst, h, w,
+                       4 * s.ty, 4 * (s.tx + t));
+    }
+#else
+  (void) y, (void) block, (void) affine;
+#endif
 }
 
 } // namespace ns
