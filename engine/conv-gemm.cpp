@@ -171,6 +171,12 @@ ConvGemm::resample (const float *src, int h, int w, int ph, int pw, float *padde
   });
 }
 
+bool
+ConvGemm::reads_halves () const
+{
+  return stride_ == 1 && kernel_[0] * kernel_[1] >= 9 && weights_.has_half ();
+}
+
 // Stride 1: output row oy, columns ox.. read the padded input at
 // (c, oy + ky, ox + kx..), so B's rows are the padded input's rows, shifted.
 void
@@ -194,6 +200,24 @@ ConvGemm::forward_shifted (const cv::Mat &x, cv::Mat &y)
       resample (src, h, w, ph, pw, padded.ptr<float> ());
       src = padded.ptr<float> ();
     }
+  const unsigned short *half = nullptr;
+  if (reads_halves () && weights_.runs_in_half ())
+    {
+      const size_t size = (size_t) channels_ * ph * pw;
+      cv::Mat &halves = scratch_->halves;
+      if (halves.total () < size)
+        {
+          halves.release ();
+          halves.create (1, (int) size, CV_16U);
+        }
+      // In pieces of whole vectors.
+      constexpr size_t kPiece = 1 << 16;
+      cv::parallel_for_ (cv::Range (0, (int) ((size + kPiece - 1) / kPiece)), [&] (const cv::Range &range) {
+        const size_t begin = range.start * kPiece, end = std::min (size, range.end * kPiece);
+        to_half (src + begin, end - begin, halves.ptr<unsigned short> () + begin);
+      });
+      half = halves.ptr<unsigned short> ();
+    }
   at_.resize ((size_t) weights_.cols ());
   for (int c = 0, p = 0; c < channels_; c++)
     for (int ky = 0; ky < kernel_[0]; ky++)
@@ -207,7 +231,8 @@ ConvGemm::forward_shifted (const cv::Mat &x, cv::Mat &y)
     for (int t = range.start; t < range.end; t++)
       {
         const int oy = t / per_row, ox = t % per_row * kTaskColumns;
-        weights_.multiply_rows (src + (size_t) oy * pw + ox, at_.data (),
+        const size_t at = (size_t) oy * pw + ox;
+        weights_.multiply_rows (src + at, half ? half + at : nullptr, at_.data (),
                                 std::min (kTaskColumns, ow - ox),
                                 y.ptr<float> () + (size_t) oy * ow + ox, (size_t) oh * ow, bias);
       }

@@ -38,6 +38,7 @@ struct ConvInput
 struct PaddedScratch
 {
   cv::Mat buffer;              // only grows
+  cv::Mat halves;              // the input in half precision (reads_halves ()), only grows
   double bytes_per_pixel = 0;  // the largest planned, per network input pixel
 };
 
@@ -61,6 +62,14 @@ public:
   // other than the default), preallocated, continuous; output row r reads
   // input rows r stride - top ..., zero outside x.
   void forward (const cv::Mat &x, cv::Mat &y);
+
+  // Whether the products run on a copy of the input in half precision,
+  // converted once (stride 1, at least 3x3, half-precision weights:
+  // gemm.hpp), while half precision is on: each value is otherwise
+  // converted again for each of the kh kw taps that read it, which at 32
+  // outputs or fewer cost more than the products.  The copy is
+  // 2 bytes per input value, in the scratch.
+  bool reads_halves () const;
 
   int in_channels () const { return channels_; }
   int out_channels () const { return weights_.rows (); }

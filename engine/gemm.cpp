@@ -207,11 +207,15 @@ struct HalfMasks
   }
 };
 
-template <int R>
+// B's row p at b + p kHalfColumns (a panel), or with `Rows` at b + at[p]
+// (rows of halves a convolution converted once; columns past `cols` not
+// read).
+template <int R, bool Rows>
 __attribute__ ((target ("avx512f,avx512bw,avx512dq,avx512vl,avx512fp16"))) bool
-kernel_half (const _Float16 *a, int k, const _Float16 *b, float *c, size_t ldc, int rows, int cols,
-             const float *bias)
+kernel_half (const _Float16 *a, int k, const _Float16 *b, const ptrdiff_t *at, float *c, size_t ldc,
+             int rows, int cols, const float *bias)
 {
+  const __mmask32 columns = cols >= 32 ? ~0u : (1u << cols) - 1;
   __m512 sum[R][2];
 #pragma GCC unroll 16
   for (int i = 0; i < R; i++)
@@ -225,7 +229,14 @@ kernel_half (const _Float16 *a, int k, const _Float16 *b, float *c, size_t ldc, 
         acc[i] = _mm512_setzero_ph ();
       for (int p = p0; p < p1; p++)
         {
-          const __m512h bv = _mm512_loadu_ph (b + (size_t) p * kHalfColumns);
+          __m512h bv;
+          if (Rows)
+            {
+              __builtin_prefetch (b + at[std::min (p + kAhead, k - 1)]);
+              bv = _mm512_castsi512_ph (_mm512_maskz_loadu_epi16 (columns, b + at[p]));
+            }
+          else
+            bv = _mm512_loadu_ph (b + (size_t) p * kHalfColumns);
           // A's value broadcast by the multiply-add itself, from memory (a
           // broadcast of one half into a register first was slower).
 #pragma GCC unroll 16
@@ -279,10 +290,13 @@ to_half_panel (const float *b, const ptrdiff_t *at, int k, int cols, _Float16 *p
     }
 }
 
-__attribute__ ((target ("avx512fp16"))) void
-to_half (const float *from, size_t n, _Float16 *to)
+__attribute__ ((target ("avx512f,avx512bw,avx512vl,avx512fp16"))) void
+to_half_avx512 (const float *from, size_t n, _Float16 *to)
 {
-  for (size_t i = 0; i < n; i++)
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    _mm256_storeu_si256 ((__m256i *) (to + i), _mm256_castph_si256 (_mm512_cvtxps_ph (_mm512_loadu_ps (from + i))));
+  for (; i < n; i++)
     to[i] = (_Float16) from[i];
 }
 
@@ -392,7 +406,7 @@ PackedWeights::PackedWeights (const float *a, int m, int k, size_t lda)
       half_rows_ = m <= 12 ? 12 : 16;
       const std::vector<float> panels = pack<float> (a, m, k, lda, half_rows_);
       half_.resize (panels.size ());
-      to_half (panels.data (), panels.size (), reinterpret_cast<_Float16 *> (half_.data ()));
+      to_half_avx512 (panels.data (), panels.size (), reinterpret_cast<_Float16 *> (half_.data ()));
     }
 #endif
 }
@@ -446,6 +460,42 @@ PackedWeights::multiply_rows (const float *b, const ptrdiff_t *at, int n, float 
 }
 
 void
+PackedWeights::multiply_rows (const float *b, const unsigned short *half, const ptrdiff_t *at, int n,
+                              float *c, size_t ldc, const float *bias) const
+{
+  if (!half || !runs_in_half ())
+    {
+      multiply_rows (b, at, n, c, ldc, bias);
+      return;
+    }
+#ifdef NS_GEMM_X86
+  const _Float16 *a = reinterpret_cast<const _Float16 *> (half_.data ());
+  const _Float16 *bh = reinterpret_cast<const _Float16 *> (half);
+  for (int j = 0; j < n; j += kHalfColumns)
+    {
+      const int cols = std::min (kHalfColumns, n - j);
+      for (int i = 0; i < m_; i += half_rows_)
+        {
+          const int rows = std::min (half_rows_, m_ - i);
+          const _Float16 *ai = a + (size_t) i * k_;
+          float *ci = c + i * ldc + j;
+          const float *bi = bias ? bias + i : nullptr;
+          const bool ok = half_rows_ == 12 ? kernel_half<12, true> (ai, k_, bh + j, at, ci, ldc, rows, cols, bi)
+                                           : kernel_half<16, true> (ai, k_, bh + j, at, ci, ldc, rows, cols, bi);
+          if (!ok)
+            {
+              // Too large for half precision: these columns again in
+              // float32, all rows.
+              half_overflows++;
+              multiply_panels (b + j, at, cols, c + j, ldc, bias);
+              break;
+            }
+        }
+    }
+#endif
+}
+
+void
 PackedWeights::multiply_half (const float *b, const ptrdiff_t *at, int n, float *c, size_t ldc,
                               const float *bias) const
 {
@@ -484,8 +534,9 @@ PackedWeights::multiply_half_panel (const unsigned short *panel, int cols, float
       const int rows = std::min (half_rows_, m_ - i);
       const _Float16 *ai = a + (size_t) i * k_;
       const float *bi = bias ? bias + i : nullptr;
-      const bool ok = half_rows_ == 12 ? kernel_half<12> (ai, k_, b, c + i * ldc, ldc, rows, cols, bi)
-                                       : kernel_half<16> (ai, k_, b, c + i * ldc, ldc, rows, cols, bi);
+      const bool ok = half_rows_ == 12
+                        ? kernel_half<12, false> (ai, k_, b, nullptr, c + i * ldc, ldc, rows, cols, bi)
+                        : kernel_half<16, false> (ai, k_, b, nullptr, c + i * ldc, ldc, rows, cols, bi);
       if (!ok)
         {
           half_overflows++;
@@ -496,6 +547,16 @@ PackedWeights::multiply_half_panel (const unsigned short *panel, int cols, float
 #else
   (void) panel, (void) cols, (void) c, (void) ldc, (void) bias;
   return false;
+#endif
+}
+
+void
+to_half (const float *from, size_t n, unsigned short *to)
+{
+#ifdef NS_GEMM_X86
+  to_half_avx512 (from, n, reinterpret_cast<_Float16 *> (to));
+#else
+  (void) from, (void) n, (void) to;
 #endif
 }
 

@@ -40,6 +40,19 @@ public:
   void multiply_rows (const float *b, const ptrdiff_t *at, int n, float *c, size_t ldc,
                       const float *bias = nullptr) const;
 
+  // The same with B also in half precision at the same places (`half`
+  // + at[p]: halves of B's floats), read from there where runs_in_half ()
+  // instead of converted panel by panel: a convolution converts its input
+  // once where a kh x kw kernel reads each value kh kw times.  `b` serves
+  // the blocks whose half-precision sums overflow.
+  void multiply_rows (const float *b, const unsigned short *half, const ptrdiff_t *at, int n, float *c,
+                      size_t ldc, const float *bias = nullptr) const;
+
+  // Whether this matrix has a half-precision copy (a CPU with
+  // AVX512-FP16, at least 9 rows): runs_in_half () while half precision
+  // is on.
+  bool has_half () const { return !half_.empty (); }
+
   // The columns of C one kernel call computes (a multiple of 8, <= 32).
   static int panel_columns ();
 
@@ -78,6 +91,10 @@ private:
 
 // The columns of a half-precision panel of B.
 constexpr int kHalfPanelColumns = 32;
+
+// n floats as halves, rounded to nearest; only on a CPU with AVX512-FP16
+// (gemm_half_available ()).
+void to_half (const float *from, size_t n, unsigned short *to);
 
 // `rows` rows of kHalfPanelColumns floats (row r at src + r src_stride) as
 // halves (at dst + r dst_stride), rounded to nearest; only on a CPU with

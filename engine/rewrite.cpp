@@ -409,6 +409,9 @@ protected:
   MatShape shape (const MatShape &in) const override { return conv_.output_shape (in); }
   void run (const cv::Mat &x, cv::Mat &y) override { conv_.forward (x, y); }
 
+public:
+  bool reads_halves () const { return conv_.reads_halves (); }
+
 private:
   ConvGemm conv_;
   int stride_;
@@ -438,11 +441,16 @@ gemm_convolution (const cv::Ptr<cv::dnn::Layer> &layer, double scale,
   if (!plain && (stride != 1 || own != cv::Vec4i ()))
     return nullptr;
   const cv::Vec4i pads = more_pads + own;
+  auto kernel = std::make_unique<GemmConvolution> (layer, stride, pads, input, scratch);
   // Stride 1 with pads: a padded copy of the input (`scale` is already
-  // the upsampled input's).
+  // the upsampled input's); and one in halves where the products read it.
+  double bytes = 0;
   if (stride == 1 && (!plain || pads != cv::Vec4i ()))
-    scratch->bytes_per_pixel = std::max (scratch->bytes_per_pixel, scale * sizeof (float) * w.size[1]);
-  return std::make_unique<GemmConvolution> (layer, stride, pads, input, scratch);
+    bytes += sizeof (float);
+  if (kernel->reads_halves ())
+    bytes += sizeof (uint16_t);
+  scratch->bytes_per_pixel = std::max (scratch->bytes_per_pixel, scale * bytes * w.size[1]);
+  return kernel;
 }
 
 // Runs `layer` on `x`, distinct values of shape `in`; its output (of shape

@@ -6,6 +6,7 @@
 // for exact tiling: 50 dB), a flat colour's mean; and both ways of turning
 // it off (the option and NEURAL_STYLE_FULL_PRECISION).  Skipped on CPUs
 // without AVX512-FP16, where the products are float32 anyway.
+#include "conv-gemm.hpp"
 #include "gemm.hpp"
 #include "test-util.hpp"
 #include "winograd.hpp"
@@ -250,6 +251,78 @@ test_winograd ()
   g_assert_true (cv::checkRange (half));
 }
 
+// A stride-1 convolution of 3x3 or more in half precision reads its
+// input converted to halves once (ConvGemm::reads_halves): against the
+// same convolution in float32 on the shapes the networks have (wave's
+// first 9x9 3 -> 32, Magenta's mirror-padded 3x3 32 -> 32 and upsampling
+// ones), row tails of every length, and an input too large for half
+// precision in one place: those columns in float32 again, exactly.
+void
+test_conv_input ()
+{
+  if (skip_without_half ())
+    return;
+  struct Case
+  {
+    int c, o, k, h, w, pad;
+    ns::ConvInput input;
+  };
+  ns::ConvInput mirror, upsample;
+  mirror.reflect = true;
+  upsample.reflect = true;
+  upsample.upsample = 2;
+  const Case cases[] = { { 3, 32, 9, 40, 157, 4, {} },  { 32, 32, 3, 33, 70, 1, mirror },
+                         { 32, 16, 3, 17, 31, 1, upsample }, { 16, 9, 5, 1, 1, 2, {} },
+                         { 8, 12, 3, 5, 200, 0, {} } };
+  cv::RNG rng (12);
+  for (const Case &t : cases)
+    {
+      const int wshape[] = { t.o, t.c, t.k, t.k }, xshape[] = { 1, t.c, t.h, t.w };
+      cv::Mat weights (4, wshape, CV_32F), bias (1, t.o, CV_32F), x (4, xshape, CV_32F);
+      rng.fill (weights, cv::RNG::UNIFORM, -0.1, 0.1);
+      rng.fill (bias, cv::RNG::UNIFORM, -0.5, 0.5);
+      rng.fill (x, cv::RNG::UNIFORM, -1, 1);
+      const cv::Vec4i pads = t.input.reflect ? cv::Vec4i () : cv::Vec4i::all (t.pad);
+      ns::ConvInput input = t.input;
+      ns::ConvGemm conv (weights, bias, 1, t.input.reflect ? cv::Vec4i::all (t.pad) : pads, input);
+      g_assert_true (conv.reads_halves ());
+      const cv::dnn::MatShape shape = conv.output_shape (cv::dnn::shape (x));
+      const auto run = [&] (const cv::Mat &in, bool half) {
+        ns::gemm_set_half (half);
+        cv::Mat y ((int) shape.size (), shape.data (), CV_32F, cv::Scalar::all (-7));
+        conv.forward (in, y);
+        ns::gemm_set_half (false);
+        return y;
+      };
+      const Diff d = relative_diff (run (x, true), run (x, false));
+      g_test_message ("convolution %dx%d %d -> %d on %d x %d: half precision off by %.2g rms, %.2g of "
+                      "the largest output at worst",
+                      t.k, t.k, t.c, t.o, t.h, t.w, d.rms, d.worst);
+      g_assert_cmpfloat (d.rms, <, 2e-3);
+      g_assert_cmpfloat (d.worst, <, 8e-3);
+      g_assert_cmpfloat (d.rms, >, 1e-7);
+
+      // One input value no half holds: the output columns that read it
+      // (within a panel of 32 of an output row) again in float32.
+      if (t.h < 5 || t.w < 100 || !pads[0])
+        continue;
+      cv::Mat big = x.clone ();
+      big.ptr<float> (0, 0, 2)[90] = 1e6f;
+      const unsigned long before = ns::gemm_half_overflows ();
+      const cv::Mat half = run (big, true), full = run (big, false);
+      g_assert_cmpuint (ns::gemm_half_overflows (), >, before);
+      g_assert_true (cv::checkRange (half));
+      const int oy = 2 + t.pad - t.k / 2, ox = 90 + t.pad - t.k / 2;
+      for (int c = 0; c < t.o; c++)
+        g_assert_cmpfloat (half.ptr<float> (0, c, oy)[ox], ==, full.ptr<float> (0, c, oy)[ox]);
+    }
+  // Not for 1x1 or stride 2: those convert a panel at a time.
+  const int wshape[] = { 16, 16, 1, 1 }, wshape2[] = { 16, 16, 3, 3 };
+  const cv::Mat one (4, wshape, CV_32F, cv::Scalar (0.1)), three (4, wshape2, CV_32F, cv::Scalar (0.1));
+  g_assert_false (ns::ConvGemm (one, cv::Mat (), 1, cv::Vec4i ()).reads_halves ());
+  g_assert_false (ns::ConvGemm (three, cv::Mat (), 2, cv::Vec4i::all (1)).reads_halves ());
+}
+
 NsOptions
 options (bool full_precision, guint64 budget = 0, NsStatistics statistics = NS_STATISTICS_AUTO)
 {
@@ -345,6 +418,7 @@ main (int argc, char **argv)
   g_test_add_func ("/half/product", test_product);
   g_test_add_func ("/half/overflow", test_overflow);
   g_test_add_func ("/half/winograd", test_winograd);
+  g_test_add_func ("/half/conv-input", test_conv_input);
   g_test_add_func ("/half/painting", test_painting);
   g_test_add_func ("/half/tiles", test_tiles);
   g_test_add_func ("/half/off", test_off);
