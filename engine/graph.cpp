@@ -24,6 +24,10 @@ struct Graph::Node
   std::string name;
   cv::Ptr<cv::dnn::Layer> layer; // OpenCV's, unless kernel is set
   std::unique_ptr<Kernel> kernel;
+  // A normalization layer's: what it does after, in the same pass (the
+  // layers folded into it).
+  std::unique_ptr<NormPost> post;
+  std::vector<std::string> folded; // their types, for the profile
   std::vector<int> inputs; // value ids
   int output = 0;          // value id
   // What the layer was last finalized for (if `finalized`: a layer without
@@ -124,12 +128,23 @@ Graph::build (cv::dnn::Net &net, const std::vector<std::string> &norm_layers, bo
             return nullptr;
 
           // A crop right after a rewritten transposed convolution (and read
-          // by nothing else) becomes part of it.
+          // by nothing else) becomes part of it; so do a batch
+          // normalization and a ReLU right after a normalization layer.
           if (rewrite && node->inputs.size () == 1 && node->inputs[0] > 0
               && readers[input_names[0]] == 1)
             {
               Node &producer = *graph->nodes_[node->inputs[0] - 1];
-              if (fold_crop (producer.kernel, *node->layer))
+              NormPost post = producer.post ? *producer.post : NormPost ();
+              const bool into_norm
+                = !producer.kernel && in_shapes.size () == 1 && in_shapes[0].size () == 4
+                  && fold_into_instance_norm (producer.layer, *node->layer, in_shapes[0][1], post);
+              if (into_norm)
+                {
+                  producer.post = std::make_unique<NormPost> (std::move (post));
+                  producer.folded.push_back (node->layer->type);
+                  graph->folded_++;
+                }
+              if (into_norm || fold_crop (producer.kernel, *node->layer))
                 {
                   value_of[name] = producer.output;
                   continue;
@@ -284,8 +299,11 @@ Graph::run_node (Node &node, bool in_place)
       node.finalized_for = in_shapes;
       node.finalized = true;
     }
-  node.layer->forward (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs),
-                       cv::OutputArrayOfArrays (internals));
+  if (node.post)
+    run_instance_norm (node.layer, inputs, outputs[0], *node.post);
+  else
+    node.layer->forward (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs),
+                         cv::OutputArrayOfArrays (internals));
   values_[node.output] = outputs[0];
   for (cv::Mat &m : internals)
     m.release ();
@@ -567,6 +585,7 @@ Graph::release ()
   pool_.clear ();
   pool_limit_ = 0;
   scratch_->buffer.release ();
+  scratch_->halves.release ();
   if (!profile_)
     return;
   // Per kind of layer, as the benchmark's table shows it.
@@ -576,9 +595,11 @@ Graph::release ()
     {
       if (!node->runs)
         continue;
-      const std::string what = node->kernel ? node->kernel->describe ()
-                                            : describe_layer (*node->layer, node->finalized_for,
-                                                              node->output_shapes.empty () ? MatShape () : node->output_shapes[0]);
+      std::string what = node->kernel ? node->kernel->describe ()
+                                      : describe_layer (*node->layer, node->finalized_for,
+                                                        node->output_shapes.empty () ? MatShape () : node->output_shapes[0]);
+      for (const std::string &type : node->folded)
+        what += " + " + type;
       kinds[what].first += node->seconds;
       kinds[what].second++;
       total += node->seconds;

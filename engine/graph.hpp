@@ -109,6 +109,8 @@ public:
 
   // Number of nodes replaced by engine kernels.
   int rewritten () const { return rewritten_; }
+  // Layers folded into the normalization layer before them (NormPost).
+  int folded () const { return folded_; }
 
   // Extra memory per network input pixel the kernels need.
   double extra_bytes_per_pixel () const
@@ -148,6 +150,7 @@ private:
   size_t pool_limit_ = 0;
   bool profile_ = false;          // NEURAL_STYLE_PROFILE: time per node
   int rewritten_ = 0;
+  int folded_ = 0;
   double extra_bytes_per_pixel_ = 0;
   // The stride-1 convolutions' padded inputs (rewrite.hpp).
   std::shared_ptr<PaddedScratch> scratch_ = std::make_shared<PaddedScratch> ();

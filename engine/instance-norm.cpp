@@ -2,6 +2,11 @@
 #include "instance-norm.hpp"
 
 #include <opencv2/dnn/layer.details.hpp>
+// OpenCV's header has inline functions with unused parameters.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include <opencv2/dnn/all_layers.hpp>
+#pragma GCC diagnostic pop
 
 #include <cmath>
 #include <cstring>
@@ -199,16 +204,21 @@ public:
            cv::OutputArrayOfArrays outputs_arr,
            cv::OutputArrayOfArrays) override
   {
-    if (context_ && context_->tick)
-      context_->tick (index_);
-
     std::vector<cv::Mat> inputs, outputs;
     inputs_arr.getMatVector (inputs);
     outputs_arr.getMatVector (outputs);
+    run (inputs, outputs[0], nullptr);
+  }
+
+  // forward (), then `post` (if any) in the same pass.
+  void
+  run (const std::vector<cv::Mat> &inputs, cv::Mat &y, const NormPost *post)
+  {
+    if (context_ && context_->tick)
+      context_->tick (index_);
 
     // NCHW float
     const cv::Mat &x = inputs[0];
-    cv::Mat &y = outputs[0];
     const int n = x.size[0], channels = x.size[1];
     const float *gamma = inputs.size () > 1 ? inputs[1].ptr<float> () : nullptr;
     const float *beta = inputs.size () > 2 ? inputs[2].ptr<float> () : nullptr;
@@ -283,16 +293,43 @@ public:
           const double spread = kFlat * std::abs (mean) + kFlatFloor;
           const bool flat = var <= spread * spread;
           const double inv_std = flat ? 0.0 : normalize_variance_ ? 1.0 / std::sqrt (var + eps_) : 1.0;
-          const float a = (float) (inv_std * (gamma ? gamma[c] : 1.0f));
-          const float b = (float) ((beta ? beta[c] : 0.0f) - mean * a);
-          const cv::Mat in (1, (int) plane, CV_32F, const_cast<float *> (src));
-          cv::Mat out (1, (int) plane, CV_32F, dst);
-          in.convertTo (out, CV_32F, a, b);
+          float a = (float) (inv_std * (gamma ? gamma[c] : 1.0f));
+          float b = (float) ((beta ? beta[c] : 0.0f) - mean * a);
+          if (post && !post->scale.empty ())
+            {
+              b = post->scale[c] * b + post->shift[c];
+              a = post->scale[c] * a;
+            }
+          affine (src, plane, a, b, post && post->relu, dst);
         }
     });
   }
 
 private:
+  // dst = a src + b (then max (0, dst) with `relu`), n values; dst may be
+  // src.
+  static void
+  affine (const float *src, size_t n, float a, float b, bool relu, float *dst)
+  {
+    typedef float Vec __attribute__ ((vector_size (16)));
+    const Vec va = { a, a, a, a }, vb = { b, b, b, b }, zero = {};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+      {
+        Vec v;
+        memcpy (&v, src + i, sizeof v);
+        v = va * v + vb;
+        if (relu)
+          v = v > zero ? v : zero;
+        memcpy (dst + i, &v, sizeof v);
+      }
+    for (; i < n; i++)
+      {
+        const float v = a * src[i] + b;
+        dst[i] = relu && !(v > 0.0f) ? 0.0f : v;
+      }
+  }
+
   static void
   plane_mean_var (const float *src, size_t len, double &mean, double &var)
   {
@@ -384,6 +421,72 @@ instance_norm_params (const cv::Ptr<cv::dnn::Layer> &layer, cv::dnn::LayerParams
   if (norm)
     norm->describe (params);
   return norm != nullptr;
+}
+
+bool
+fold_into_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, cv::dnn::Layer &next, int channels,
+                         NormPost &post)
+{
+  if (!dynamic_cast<InstanceNormLayer *> (norm.get ()) || channels <= 0
+      || (!post.scale.empty () && (int) post.scale.size () != channels))
+    return false;
+  if (auto *relu = dynamic_cast<cv::dnn::ReLULayer *> (&next))
+    {
+      if (relu->negativeSlope != 0.0f)
+        return false;
+      post.relu = true;
+      return true;
+    }
+  // A batch normalization (ONNX's InstanceNormalization as OpenCV imports
+  // it) or a scale with one value per channel (ml5's affine).
+  if ((next.type != "BatchNorm" && next.type != "Scale") || post.relu || next.blobs.empty ()
+      || (int) next.blobs[0].total () != channels)
+    return false;
+  // Its scale and shift, measured: what it makes of 0 and 1 (OpenCV's
+  // versions keep them in different blobs, and getScaleShift () gives
+  // none before a forward pass).
+  const int sizes[] = { 1, channels, 1, 2 };
+  cv::Mat in (4, sizes, CV_32F), out (4, sizes, CV_32F);
+  for (int c = 0; c < channels; c++)
+    {
+      in.ptr<float> (0, c)[0] = 0.0f;
+      in.ptr<float> (0, c)[1] = 1.0f;
+    }
+  std::vector<cv::Mat> inputs { in }, outputs { out }, internals;
+  try
+    {
+      next.finalize (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs));
+      next.forward (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs),
+                    cv::OutputArrayOfArrays (internals));
+    }
+  catch (const cv::Exception &)
+    {
+      return false; // not per channel after all: it stays a layer
+    }
+  if (outputs[0].total () != in.total () || outputs[0].type () != CV_32F)
+    return false;
+  if (post.scale.empty ())
+    {
+      post.scale.assign (channels, 1.0f);
+      post.shift.assign (channels, 0.0f);
+    }
+  // s2 (s1 y + t1) + t2.
+  for (int c = 0; c < channels; c++)
+    {
+      const float t = outputs[0].ptr<float> (0, c)[0], s = outputs[0].ptr<float> (0, c)[1] - t;
+      post.shift[c] = s * post.shift[c] + t;
+      post.scale[c] *= s;
+    }
+  return true;
+}
+
+void
+run_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, const std::vector<cv::Mat> &inputs, cv::Mat &y,
+                   const NormPost &post)
+{
+  auto *layer = dynamic_cast<InstanceNormLayer *> (norm.get ());
+  CV_Assert (layer != nullptr);
+  layer->run (inputs, y, &post);
 }
 
 void

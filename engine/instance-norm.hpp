@@ -100,6 +100,29 @@ void set_instance_norm_affine (cv::dnn::Net &net, const std::string &name,
 // another one doing the same (its affine included), for a rewritten network.
 bool instance_norm_params (const cv::Ptr<cv::dnn::Layer> &layer, cv::dnn::LayerParams &params);
 
+// What a rewritten network does after a normalization layer in the same
+// pass over the values (the graph folds the layers that follow it):
+// y = scale[c] y + shift[c] (a batch normalization: the affine of an
+// ONNX InstanceNormalization, which OpenCV imports as MVN then
+// BatchNorm; ml5's Scale), then max (0, y) with `relu`.  Three passes over a feature
+// map made one.
+struct NormPost
+{
+  std::vector<float> scale, shift; // empty: none
+  bool relu = false;
+};
+
+// If `norm` is the engine's normalization layer and `next` (read from it,
+// and by nothing else, on `channels` channels) folds into what it does
+// after (`post`, updated): a batch normalization or a per-channel scale
+// before any ReLU, a ReLU.
+bool fold_into_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, cv::dnn::Layer &next, int channels,
+                              NormPost &post);
+
+// Runs the normalization layer `norm` on `inputs` into y, then `post`.
+void run_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, const std::vector<cv::Mat> &inputs, cv::Mat &y,
+                        const NormPost &post);
+
 // Binds one normalization layer of `net` as layer `index` of `context`
 // (whose vectors are already sized).
 void bind_instance_norm_layer (cv::dnn::Net &net, const std::string &name, NormContext *context,
