@@ -4,9 +4,44 @@
 
 #include <algorithm>
 
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#define NS_CONV_GEMM_X86 1
+#include <immintrin.h>
+#endif
+
 namespace ns {
 
 namespace {
+
+// out[t] = row[x0 + 2 t] for t in [lo, hi), all inside the row of w
+// values: a stride-2 convolution's gather, sixteen values at a time where
+// the CPU has AVX-512 (one at a time, these gathers took 7 % of wave's
+// time).
+#ifdef NS_CONV_GEMM_X86
+__attribute__ ((target ("avx512f"))) void
+gather_stride2_avx512 (const float *row, int w, int x0, int lo, int hi, float *out)
+{
+  const __m512i even = _mm512_setr_epi32 (0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  int t = lo;
+  for (; t + 16 <= hi; t += 16)
+    {
+      // Values x0 + 2 t .. + 31; the last may be past the row's end.
+      const int at = x0 + 2 * t, past = w - (at + 16);
+      const __m512 a = _mm512_loadu_ps (row + at);
+      const __m512 b = _mm512_maskz_loadu_ps (past >= 16 ? 0xffff : (__mmask16) ((1u << past) - 1), row + at + 16);
+      _mm512_storeu_ps (out + t, _mm512_permutex2var_ps (a, even, b));
+    }
+  for (; t < hi; t++)
+    out[t] = row[x0 + 2 * t];
+}
+
+bool
+has_avx512 ()
+{
+  static const bool has = __builtin_cpu_supports ("avx512f");
+  return has;
+}
+#endif
 
 // gemm.cpp's widest panel.
 constexpr int kMaxPanelColumns = 32;
@@ -93,6 +128,10 @@ ConvGemm::gather (const cv::Mat &x, int width, int first, int n, float *panel) c
               std::fill (out, out + lo, 0.0f);
               if (stride_ == 1)
                 std::copy (row + ix0 + lo, row + ix0 + hi, out + lo);
+#ifdef NS_CONV_GEMM_X86
+              else if (stride_ == 2 && has_avx512 ())
+                gather_stride2_avx512 (row, w, ix0, lo, hi, out);
+#endif
               else
                 for (int t = lo; t < hi; t++)
                   out[t] = row[ix0 + stride_ * t];
@@ -174,7 +213,7 @@ ConvGemm::resample (const float *src, int h, int w, int ph, int pw, float *padde
 bool
 ConvGemm::reads_halves () const
 {
-  return stride_ == 1 && kernel_[0] * kernel_[1] >= 9 && weights_.has_half ();
+  return stride_ == 1 && kernel_[0] * kernel_[1] >= 2 && weights_.has_half ();
 }
 
 // Stride 1: output row oy, columns ox.. read the padded input at
