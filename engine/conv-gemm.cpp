@@ -240,7 +240,7 @@ ConvGemm::forward_shifted (const cv::Mat &x, cv::Mat &y)
       src = padded.ptr<float> ();
     }
   const unsigned short *half = nullptr;
-  if (reads_halves () && weights_.runs_in_half ())
+  if (reads_halves () && gemm_half ())
     {
       const size_t size = (size_t) channels_ * ph * pw;
       cv::Mat &halves = scratch_->halves;

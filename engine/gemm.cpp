@@ -376,9 +376,18 @@ pack (const float *a, int m, int k, size_t lda, int r)
   return data;
 }
 
-// Products from this many rows may run in half precision: with fewer, the
-// conversion of B to halves costs more than the products save.
+// Products from this many rows may run in half precision converting B
+// panel by panel: with fewer, the conversion costs more than the products
+// save.  Fewer rows run in half precision only on B in halves already
+// (multiply_rows with `half`).
 constexpr int kHalfMinRows = 9;
+
+// The rows of A a half-precision panel holds: 4, 8, 12 or 16.
+int
+half_panel_rows (int m)
+{
+  return m <= 4 ? 4 : m <= 8 ? 8 : m <= 12 ? 12 : 16;
+}
 
 std::atomic<bool> half_on { false };
 std::atomic<unsigned long> half_overflows { 0 };
@@ -401,9 +410,9 @@ PackedWeights::PackedWeights (const float *a, int m, int k, size_t lda)
   : m_ (m), k_ (k), panel_rows_ (panel_rows (m)), data_ (pack<float> (a, m, k, lda, panel_rows_))
 {
 #ifdef NS_GEMM_X86
-  if (m >= kHalfMinRows && cpu_has_half ())
+  if (cpu_has_half ())
     {
-      half_rows_ = m <= 12 ? 12 : 16;
+      half_rows_ = half_panel_rows (m);
       const std::vector<float> panels = pack<float> (a, m, k, lda, half_rows_);
       half_.resize (panels.size ());
       to_half_avx512 (panels.data (), panels.size (), reinterpret_cast<_Float16 *> (half_.data ()));
@@ -414,10 +423,42 @@ PackedWeights::PackedWeights (const float *a, int m, int k, size_t lda)
 // Half precision is on, this matrix has its half copy, and the products
 // run on AVX-512 (not a narrower instruction set a test chose).
 bool
-PackedWeights::runs_in_half () const
+PackedWeights::half_ready () const
 {
   return !half_.empty () && half_on.load (std::memory_order_relaxed) && isa ().kernel == kIsas[0].kernel;
 }
+
+bool
+PackedWeights::runs_in_half () const
+{
+  return m_ >= kHalfMinRows && half_ready ();
+}
+
+#ifdef NS_GEMM_X86
+// kernel_half for this matrix's panels of half_rows_ rows, from row i.
+template <bool Rows>
+bool
+PackedWeights::half_kernel (int i, const void *b, const ptrdiff_t *at, float *c, size_t ldc, int cols,
+                            const float *bias) const
+{
+  const _Float16 *a = reinterpret_cast<const _Float16 *> (half_.data ()) + (size_t) i * k_;
+  const _Float16 *bh = static_cast<const _Float16 *> (b);
+  const int rows = std::min (half_rows_, m_ - i);
+  c += i * ldc;
+  bias = bias ? bias + i : nullptr;
+  switch (half_rows_)
+    {
+    case 4:
+      return kernel_half<4, Rows> (a, k_, bh, at, c, ldc, rows, cols, bias);
+    case 8:
+      return kernel_half<8, Rows> (a, k_, bh, at, c, ldc, rows, cols, bias);
+    case 12:
+      return kernel_half<12, Rows> (a, k_, bh, at, c, ldc, rows, cols, bias);
+    default:
+      return kernel_half<16, Rows> (a, k_, bh, at, c, ldc, rows, cols, bias);
+    }
+}
+#endif
 
 void
 PackedWeights::multiply (const float *b, size_t ldb, int n, float *c, size_t ldc,
@@ -463,25 +504,19 @@ void
 PackedWeights::multiply_rows (const float *b, const unsigned short *half, const ptrdiff_t *at, int n,
                               float *c, size_t ldc, const float *bias) const
 {
-  if (!half || !runs_in_half ())
+  if (!half || !half_ready ())
     {
       multiply_rows (b, at, n, c, ldc, bias);
       return;
     }
 #ifdef NS_GEMM_X86
-  const _Float16 *a = reinterpret_cast<const _Float16 *> (half_.data ());
   const _Float16 *bh = reinterpret_cast<const _Float16 *> (half);
   for (int j = 0; j < n; j += kHalfColumns)
     {
       const int cols = std::min (kHalfColumns, n - j);
       for (int i = 0; i < m_; i += half_rows_)
         {
-          const int rows = std::min (half_rows_, m_ - i);
-          const _Float16 *ai = a + (size_t) i * k_;
-          float *ci = c + i * ldc + j;
-          const float *bi = bias ? bias + i : nullptr;
-          const bool ok = half_rows_ == 12 ? kernel_half<12, true> (ai, k_, bh + j, at, ci, ldc, rows, cols, bi)
-                                           : kernel_half<16, true> (ai, k_, bh + j, at, ci, ldc, rows, cols, bi);
+          const bool ok = half_kernel<true> (i, bh + j, at, c + j, ldc, cols, bias);
           if (!ok)
             {
               // Too large for half precision: these columns again in
@@ -527,16 +562,9 @@ PackedWeights::multiply_half_panel (const unsigned short *panel, int cols, float
                                     const float *bias) const
 {
 #ifdef NS_GEMM_X86
-  const _Float16 *a = reinterpret_cast<const _Float16 *> (half_.data ());
-  const _Float16 *b = reinterpret_cast<const _Float16 *> (panel);
   for (int i = 0; i < m_; i += half_rows_)
     {
-      const int rows = std::min (half_rows_, m_ - i);
-      const _Float16 *ai = a + (size_t) i * k_;
-      const float *bi = bias ? bias + i : nullptr;
-      const bool ok = half_rows_ == 12
-                        ? kernel_half<12, false> (ai, k_, b, nullptr, c + i * ldc, ldc, rows, cols, bi)
-                        : kernel_half<16, false> (ai, k_, b, nullptr, c + i * ldc, ldc, rows, cols, bi);
+      const bool ok = half_kernel<false> (i, panel, nullptr, c, ldc, cols, bias);
       if (!ok)
         {
           half_overflows++;

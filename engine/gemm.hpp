@@ -8,7 +8,8 @@
 // (chosen at run time), plain C++ otherwise.
 //
 // Half precision: on a CPU with AVX512-FP16, products of at least 9 rows
-// may run in IEEE half precision (A and B rounded to 11 significant bits,
+// (of any number, on B already in halves: a convolution's input converted
+// once) may run in IEEE half precision (A and B rounded to 11 significant bits,
 // sums of up to 32 products in half precision, added up in
 // float32): 2.5 times the multiply-adds per cycle of float32.  Off unless
 // gemm_set_half (true); a block whose half-precision sums overflow is
@@ -49,8 +50,8 @@ public:
                       size_t ldc, const float *bias = nullptr) const;
 
   // Whether this matrix has a half-precision copy (a CPU with
-  // AVX512-FP16, at least 9 rows): runs_in_half () while half precision
-  // is on.
+  // AVX512-FP16): multiply_rows () with `half` runs in half precision
+  // while it is on, whatever the rows (runs_in_half () needs 9 rows).
   bool has_half () const { return !half_.empty (); }
 
   // The columns of C one kernel call computes (a multiple of 8, <= 32).
@@ -74,13 +75,18 @@ public:
                         const float *bias = nullptr) const;
 
 private:
+  bool half_ready () const;
+  template <bool Rows>
+  bool half_kernel (int i, const void *b, const ptrdiff_t *at, float *c, size_t ldc, int cols,
+                    const float *bias) const;
   void multiply_half (const float *b, const ptrdiff_t *at, int n, float *c, size_t ldc,
                       const float *bias) const;
 
   int m_ = 0;
   int k_ = 0;
-  // A again in half precision, in panels of half_rows_ (16, or 12 for 9
-  // to 12 rows), when the CPU has AVX512-FP16 and M >= 9; else empty.
+  // A again in half precision, in panels of half_rows_ (16; 4, 8 or 12
+  // for at most that many rows), when the CPU has AVX512-FP16; else
+  // empty.
   int half_rows_ = 16;
   std::vector<unsigned short> half_;
   int panel_rows_ = 8;

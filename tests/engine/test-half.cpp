@@ -255,7 +255,9 @@ test_winograd ()
 // input converted to halves once (ConvGemm::reads_halves): against the
 // same convolution in float32 on the shapes the networks have (wave's
 // first 9x9 3 -> 32, Magenta's mirror-padded 3x3 32 -> 32 and upsampling
-// ones, a split transposed convolution's 2x2 128 -> 64), row tails of every length, and an input too large for half
+// ones, its first and last 9x9 3 -> 8 and 8 -> 3 in panels of 8 and 4
+// rows, a split transposed convolution's 2x2 64 -> 128), row tails of
+// every length, and an input too large for half
 // precision in one place: those columns in float32 again, exactly.
 void
 test_conv_input ()
@@ -273,7 +275,8 @@ test_conv_input ()
   upsample.upsample = 2;
   const Case cases[] = { { 3, 32, 9, 40, 157, 4, {} },  { 32, 32, 3, 33, 70, 1, mirror },
                          { 32, 16, 3, 17, 31, 1, upsample }, { 16, 9, 5, 1, 1, 2, {} },
-                         { 8, 12, 3, 5, 200, 0, {} },        { 64, 128, 2, 21, 45, 0, {} } };
+                         { 8, 12, 3, 5, 200, 0, {} },        { 64, 128, 2, 21, 45, 0, {} },
+                         { 3, 8, 9, 23, 150, 4, mirror },    { 8, 3, 9, 19, 77, 4, mirror } };
   cv::RNG rng (12);
   for (const Case &t : cases)
     {
