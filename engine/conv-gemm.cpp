@@ -213,7 +213,7 @@ ConvGemm::resample (const float *src, int h, int w, int ph, int pw, float *padde
 bool
 ConvGemm::reads_halves () const
 {
-  return stride_ == 1 && kernel_[0] * kernel_[1] >= 2 && weights_.has_half ();
+  return stride_ == 1 && kernel_[0] * kernel_[1] >= 9 && weights_.has_half ();
 }
 
 // Stride 1: output row oy, columns ox.. read the padded input at

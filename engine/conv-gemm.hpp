@@ -64,12 +64,13 @@ public:
   void forward (const cv::Mat &x, cv::Mat &y);
 
   // Whether the products run on a copy of the input in half precision,
-  // converted once (stride 1, more than 1x1, half-precision weights:
+  // converted once (stride 1, at least 3x3, half-precision weights:
   // gemm.hpp), while half precision is on: each value is otherwise
-  // converted again for each of the kh kw taps that read it, which costs
-  // as much as the products at 128 outputs (16 rows of A per
-  // multiply-add, 6 instructions per converted row of B) and more below.
-  // The copy is 2 bytes per input value, in the scratch.
+  // converted again for each of the kh kw taps that read it (measured,
+  // bench/conv-gemm-bench.cpp: wave's first 9x9 181 -> 219 GFLOP/s,
+  // Magenta's 3x3 32 -> 32 158 -> 189; a split transposed convolution's
+  // 2x2 ones, 128 and 256 outputs, slower: 145 -> 114).  The copy is 2
+  // bytes per input value, in the scratch.
   bool reads_halves () const;
 
   int in_channels () const { return channels_; }
