@@ -136,7 +136,8 @@ Graph::build (cv::dnn::Net &net, const std::vector<std::string> &norm_layers, bo
               Node &producer = *graph->nodes_[node->inputs[0] - 1];
               NormPost post = producer.post ? *producer.post : NormPost ();
               const bool into_norm
-                = !producer.kernel && in_shapes.size () == 1 && in_shapes[0].size () == 4
+                = !producer.kernel && producer.inputs.size () == 1 && in_shapes.size () == 1
+                  && in_shapes[0].size () == 4
                   && fold_into_instance_norm (producer.layer, *node->layer, in_shapes[0][1], post);
               if (into_norm)
                 {
@@ -149,6 +150,34 @@ Graph::build (cv::dnn::Net &net, const std::vector<std::string> &norm_layers, bo
                   value_of[name] = producer.output;
                   continue;
                 }
+            }
+
+          // The sum of a residual block: the normalization layer that makes
+          // one of its two inputs (read by nothing else) adds the other,
+          // made before it.
+          if (rewrite && node->inputs.size () == 2 && in_shapes.size () == 2 && in_shapes[0] == in_shapes[1]
+              && in_shapes[0].size () == 4)
+            {
+              bool folded = false;
+              for (int i = 0; i < 2 && !folded; i++)
+                {
+                  const int v = node->inputs[i], other = node->inputs[1 - i];
+                  if (v <= 0 || readers[input_names[i]] != 1 || other >= v)
+                    continue;
+                  Node &producer = *graph->nodes_[v - 1];
+                  NormPost post = producer.post ? *producer.post : NormPost ();
+                  if (producer.kernel || producer.inputs.size () != 1
+                      || !fold_sum_into_instance_norm (producer.layer, *node->layer, in_shapes[0][1], post))
+                    continue;
+                  producer.post = std::make_unique<NormPost> (std::move (post));
+                  producer.folded.push_back (node->layer->type);
+                  producer.inputs.push_back (other);
+                  graph->folded_++;
+                  value_of[name] = producer.output;
+                  folded = true;
+                }
+              if (folded)
+                continue;
             }
 
           // Padding right before a convolution (and read by nothing else:
@@ -300,7 +329,8 @@ Graph::run_node (Node &node, bool in_place)
       node.finalized = true;
     }
   if (node.post)
-    run_instance_norm (node.layer, inputs, outputs[0], *node.post);
+    run_instance_norm (node.layer, inputs[0], outputs[0], *node.post,
+                       node.post->add ? inputs[1] : cv::Mat ());
   else
     node.layer->forward (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs),
                          cv::OutputArrayOfArrays (internals));

@@ -210,9 +210,10 @@ public:
     run (inputs, outputs[0], nullptr);
   }
 
-  // forward (), then `post` (if any) in the same pass.
+  // forward (), then `post` (if any) in the same pass, adding `addend`
+  // with post->add.
   void
-  run (const std::vector<cv::Mat> &inputs, cv::Mat &y, const NormPost *post)
+  run (const std::vector<cv::Mat> &inputs, cv::Mat &y, const NormPost *post, const cv::Mat &addend = cv::Mat ())
   {
     if (context_ && context_->tick)
       context_->tick (index_);
@@ -300,16 +301,17 @@ public:
               b = post->scale[c] * b + post->shift[c];
               a = post->scale[c] * a;
             }
-          affine (src, plane, a, b, post && post->relu, dst);
+          const float *add = post && post->add ? addend.ptr<float> () + nc * plane : nullptr;
+          affine (src, plane, a, b, post && post->relu, add, dst);
         }
     });
   }
 
 private:
-  // dst = a src + b (then max (0, dst) with `relu`), n values; dst may be
-  // src.
+  // dst = a src + b (then max (0, dst) with `relu`, then + add[i] with
+  // `add`), n values; dst may be src.
   static void
-  affine (const float *src, size_t n, float a, float b, bool relu, float *dst)
+  affine (const float *src, size_t n, float a, float b, bool relu, const float *add, float *dst)
   {
     typedef float Vec __attribute__ ((vector_size (16)));
     const Vec va = { a, a, a, a }, vb = { b, b, b, b }, zero = {};
@@ -321,12 +323,20 @@ private:
         v = va * v + vb;
         if (relu)
           v = v > zero ? v : zero;
+        if (add)
+          {
+            Vec w;
+            memcpy (&w, add + i, sizeof w);
+            v += w;
+          }
         memcpy (dst + i, &v, sizeof v);
       }
     for (; i < n; i++)
       {
-        const float v = a * src[i] + b;
-        dst[i] = relu && !(v > 0.0f) ? 0.0f : v;
+        float v = a * src[i] + b;
+        if (relu && !(v > 0.0f))
+          v = 0.0f;
+        dst[i] = add ? v + add[i] : v;
       }
   }
 
@@ -430,6 +440,8 @@ fold_into_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, cv::dnn::Layer &ne
   if (!dynamic_cast<InstanceNormLayer *> (norm.get ()) || channels <= 0
       || (!post.scale.empty () && (int) post.scale.size () != channels))
     return false;
+  if (post.add)
+    return false;
   if (auto *relu = dynamic_cast<cv::dnn::ReLULayer *> (&next))
     {
       if (relu->negativeSlope != 0.0f)
@@ -480,13 +492,44 @@ fold_into_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, cv::dnn::Layer &ne
   return true;
 }
 
+bool
+fold_sum_into_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, cv::dnn::Layer &sum, int channels,
+                             NormPost &post)
+{
+  if (!dynamic_cast<InstanceNormLayer *> (norm.get ()) || channels <= 0 || post.add || sum.type != "Eltwise")
+    return false;
+  // Whether it adds, measured: OpenCV's Eltwise also multiplies, takes
+  // the maximum and weighs its inputs.
+  const int sizes[] = { 1, channels, 1, 2 };
+  cv::Mat a (4, sizes, CV_32F), b (4, sizes, CV_32F), out (4, sizes, CV_32F);
+  cv::randu (a, -2, 2);
+  cv::randu (b, -2, 2);
+  std::vector<cv::Mat> inputs { a, b }, outputs { out }, internals;
+  try
+    {
+      sum.finalize (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs));
+      sum.forward (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs),
+                   cv::OutputArrayOfArrays (internals));
+    }
+  catch (const cv::Exception &)
+    {
+      return false;
+    }
+  if (outputs[0].total () != a.total () || outputs[0].type () != CV_32F
+      || cv::norm (outputs[0], a + b, cv::NORM_INF) != 0.0)
+    return false;
+  post.add = true;
+  return true;
+}
+
 void
-run_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, const std::vector<cv::Mat> &inputs, cv::Mat &y,
-                   const NormPost &post)
+run_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, const cv::Mat &x, cv::Mat &y, const NormPost &post,
+                   const cv::Mat &addend)
 {
   auto *layer = dynamic_cast<InstanceNormLayer *> (norm.get ());
   CV_Assert (layer != nullptr);
-  layer->run (inputs, y, &post);
+  CV_Assert (!post.add || (addend.type () == CV_32F && addend.isContinuous () && addend.total () == x.total ()));
+  layer->run ({ x }, y, &post, addend);
 }
 
 void

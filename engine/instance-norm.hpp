@@ -110,6 +110,8 @@ struct NormPost
 {
   std::vector<float> scale, shift; // empty: none
   bool relu = false;
+  // Then y += a second input of the layer's (a residual block's sum).
+  bool add = false;
 };
 
 // If `norm` is the engine's normalization layer and `next` (read from it,
@@ -119,9 +121,15 @@ struct NormPost
 bool fold_into_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, cv::dnn::Layer &next, int channels,
                               NormPost &post);
 
-// Runs the normalization layer `norm` on `inputs` into y, then `post`.
-void run_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, const std::vector<cv::Mat> &inputs, cv::Mat &y,
-                        const NormPost &post);
+// If `sum` (of two inputs, one read from `norm` and by nothing else)
+// adds them: it folds into what `norm` does after (`post.add`).
+bool fold_sum_into_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, cv::dnn::Layer &sum, int channels,
+                                  NormPost &post);
+
+// Runs the normalization layer `norm` on `x` into y, then `post` (adding
+// `addend` with post.add).
+void run_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, const cv::Mat &x, cv::Mat &y, const NormPost &post,
+                        const cv::Mat &addend = cv::Mat ());
 
 // Binds one normalization layer of `net` as layer `index` of `context`
 // (whose vectors are already sized).
