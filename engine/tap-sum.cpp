@@ -1,0 +1,218 @@
+// tap-sum.cpp: see tap-sum.hpp.
+#include "tap-sum.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#define NS_TAP_SUM_X86 1
+#include <immintrin.h>
+#endif
+
+namespace ns {
+
+namespace {
+
+// Input columns per product: P (243 x 256 floats at 9x9 32->3, 250 KB)
+// stays in L2 beside the output rows it is added to.
+constexpr int kChunkColumns = 256;
+
+// Zero columns on each side of a chunk's products, where the taps at the
+// chunk's edges read: k - 1, rounded up to whole vectors.
+int
+margin (int k)
+{
+  return (k - 1 + 15) / 16 * 16;
+}
+
+// out[i] += rows[0][i] + ... + rows[k - 1][i] for i < n, added in that
+// order: the same numbers with every instruction set.
+typedef void (*AddTaps) (float *out, const float *const *rows, int k, int n);
+
+void
+add_taps_generic (float *out, const float *const *rows, int k, int n)
+{
+  for (int i = 0; i < n; i++)
+    {
+      float s = out[i];
+      for (int t = 0; t < k; t++)
+        s += rows[t][i];
+      out[i] = s;
+    }
+}
+
+#ifdef NS_TAP_SUM_X86
+
+__attribute__ ((target ("avx512f"))) void
+add_taps_avx512 (float *out, const float *const *rows, int k, int n)
+{
+  for (int i = 0; i < n; i += 16)
+    {
+      const __mmask16 m = (__mmask16) (n - i >= 16 ? 0xffff : (1u << (n - i)) - 1);
+      __m512 s = _mm512_maskz_loadu_ps (m, out + i);
+      for (int t = 0; t < k; t++)
+        s = _mm512_add_ps (s, _mm512_maskz_loadu_ps (m, rows[t] + i));
+      _mm512_mask_storeu_ps (out + i, m, s);
+    }
+}
+
+__attribute__ ((target ("avx2"))) void
+add_taps_avx2 (float *out, const float *const *rows, int k, int n)
+{
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    {
+      __m256 s = _mm256_loadu_ps (out + i);
+      for (int t = 0; t < k; t++)
+        s = _mm256_add_ps (s, _mm256_loadu_ps (rows[t] + i));
+      _mm256_storeu_ps (out + i, s);
+    }
+  for (; i < n; i++)
+    {
+      float s = out[i];
+      for (int t = 0; t < k; t++)
+        s += rows[t][i];
+      out[i] = s;
+    }
+}
+
+#endif
+
+// The adds for the instruction set the matrix product uses (a test that
+// makes it use a narrower one gets these too).
+AddTaps
+add_taps ()
+{
+#ifdef NS_TAP_SUM_X86
+  if (std::strcmp (gemm_isa (), "avx512") == 0)
+    return add_taps_avx512;
+  if (std::strcmp (gemm_isa (), "avx2") == 0)
+    return add_taps_avx2;
+#endif
+  return add_taps_generic;
+}
+
+// The weights O x C x k x k as the (O k k) x C matrix of the taps: row
+// (o k + ky) k + kx holds W[o, :, ky, kx].
+cv::Mat
+tap_matrix (const cv::Mat &w)
+{
+  const int o = w.size[0], c = w.size[1], k = w.size[2];
+  cv::Mat a (o * k * k, c, CV_32F);
+  for (int oc = 0; oc < o; oc++)
+    for (int ic = 0; ic < c; ic++)
+      for (int ky = 0; ky < k; ky++)
+        for (int kx = 0; kx < k; kx++)
+          {
+            const int src[] = { oc, ic, ky, kx };
+            a.at<float> ((oc * k + ky) * k + kx, ic) = w.at<float> (src);
+          }
+  return a;
+}
+
+} // namespace
+
+TapSum::TapSum (const cv::Mat &weights, const cv::Mat &bias, int pad)
+  : channels_ (weights.size[1]), outputs_ (weights.size[0]), kernel_ (weights.size[2]), pad_ (pad)
+{
+  CV_Assert (weights.dims == 4 && weights.type () == CV_32F && weights.size[3] == kernel_ && pad >= 0);
+  CV_Assert (bias.empty () || (bias.type () == CV_32F && bias.total () == (size_t) outputs_));
+  const cv::Mat a = tap_matrix (weights);
+  taps_ = PackedWeights (a.ptr<float> (), a.rows, a.cols, a.cols);
+  bias_.assign (outputs_, 0.0f);
+  if (!bias.empty ())
+    {
+      const cv::Mat b = bias.isContinuous () ? bias : bias.clone ();
+      std::copy_n (b.ptr<float> (), outputs_, bias_.begin ());
+    }
+}
+
+cv::dnn::MatShape
+TapSum::output_shape (const cv::dnn::MatShape &in) const
+{
+  CV_Assert (in.size () == 4 && in[0] == 1 && in[1] == channels_);
+  const int h = in[2] + 2 * pad_ - kernel_ + 1, w = in[3] + 2 * pad_ - kernel_ + 1;
+  CV_Assert (h >= 1 && w >= 1);
+  return { 1, outputs_, h, w };
+}
+
+size_t
+TapSum::scratch_bytes () const
+{
+  return (size_t) taps_.rows () * (kChunkColumns + 2 * margin (kernel_)) * sizeof (float);
+}
+
+void
+TapSum::forward (const cv::Mat &x, cv::Mat &y) const
+{
+  CV_Assert (x.type () == CV_32F && x.isContinuous () && y.type () == CV_32F && y.isContinuous ());
+  const cv::dnn::MatShape out = output_shape (cv::dnn::MatShape (x.size.p, x.size.p + x.dims));
+  CV_Assert (y.dims == 4 && std::equal (out.begin (), out.end (), y.size.p));
+  const int oh = y.size[2];
+  const int bands = std::max (1, std::min (oh, cv::getNumThreads ()));
+  cv::parallel_for_ (cv::Range (0, bands), [&] (const cv::Range &range) {
+    for (int b = range.start; b < range.end; b++)
+      run_band (x, y, (int) ((long) oh * b / bands), (int) ((long) oh * (b + 1) / bands));
+  }, bands);
+}
+
+// Output rows y0 to y1 (all columns): the products of every input row
+// they read, each added to the output rows of this band it reaches.
+void
+TapSum::run_band (const cv::Mat &x, cv::Mat &y, int y0, int y1) const
+{
+  const int h = x.size[2], w = x.size[3], ow = y.size[3], k = kernel_;
+  const int chunk = std::min (w, kChunkColumns), left = margin (k);
+  const size_t stride = (size_t) left + chunk + left;
+  thread_local std::vector<float> products;
+  products.assign ((size_t) taps_.rows () * stride, 0.0f);
+  for (int o = 0; o < outputs_; o++)
+    for (int r = y0; r < y1; r++)
+      std::fill_n (y.ptr<float> (0, o, r), ow, bias_[o]);
+
+  const AddTaps add = add_taps ();
+  std::vector<const float *> rows (k);
+  const int first = std::max (0, y0 - pad_), last = std::min (h, y1 - 1 - pad_ + k);
+  const size_t plane = (size_t) h * w;
+  // Strips of columns, top to bottom: the output rows a strip adds to stay
+  // in L1 from one input row to the next.
+  for (int c0 = 0; c0 < w; c0 += chunk)
+    {
+      const int cols = std::min (chunk, w - c0);
+      // Input columns c0.. reach output columns c0 + pad - (k - 1) to
+      // c0 + cols + pad - 1.
+      const int xa = std::max (0, c0 + pad_ - (k - 1)), xb = std::min (ow, c0 + cols + pad_);
+      for (int iy = first; iy < last; iy++)
+        {
+          float *p = products.data ();
+          const float *in = x.ptr<float> (0, 0, iy) + c0;
+          taps_.multiply (in, plane, cols, p + left, stride);
+          // The next input row's strip, C rows far apart, fetched while
+          // this one's products are added up.
+          if (iy + 1 < last)
+            for (int c = 0; c < channels_; c++)
+              for (int j = 0; j < cols; j += 16)
+                __builtin_prefetch (in + c * plane + w + j);
+          // A last, narrower strip: zeros past it where the taps read.
+          if (cols < chunk)
+            for (int r = 0; r < taps_.rows (); r++)
+              std::fill_n (p + r * stride + left + cols, k - 1, 0.0f);
+          if (xa >= xb)
+            continue;
+          // Output row iy + pad - ky, for the taps ky that reach this band.
+          const int ky0 = std::max (0, iy + pad_ - y1 + 1), ky1 = std::min (k - 1, iy + pad_ - y0);
+          for (int ky = ky0; ky <= ky1; ky++)
+            for (int o = 0; o < outputs_; o++)
+              {
+                // Tap kx of output column x reads input column x + kx -
+                // pad, at left + (x + kx - pad - c0) in its row of P.
+                const float *tap = p + (size_t) (o * k + ky) * k * stride + (left - pad_ - c0 + xa);
+                for (int kx = 0; kx < k; kx++)
+                  rows[kx] = tap + kx * stride + kx;
+                add (y.ptr<float> (0, o, iy + pad_ - ky) + xa, rows.data (), k, xb - xa);
+              }
+        }
+    }
+}
+
+} // namespace ns
