@@ -11,10 +11,11 @@
 // output row adds up the k k rows of P its taps read, shifted by kx, from
 // the k input rows it reads.  The multiply-adds are the same as the
 // direct convolution's, all in full panels; the sums are k k adds per
-// output value.  One input row at a time (in chunks of columns), so that
-// P stays in L2; each thread owns a band of output rows and computes the
-// products of the input rows its band reads (k - 1 rows more than the
-// band).
+// output value.  The image goes through in strips of 256 columns, top to
+// bottom, one input row's products at a time, so that P stays in L2 and
+// the output rows it is added to in L1.  Each thread owns a band of output
+// rows and computes the products of the input rows its band reads (k - 1
+// rows more than the band).
 #pragma once
 
 #include "gemm.hpp"
