@@ -117,6 +117,18 @@ add_taps ()
   return add_taps_generic;
 }
 
+// Where index i (from -pad) of an axis of n values reads: i itself, or
+// mirrored as BORDER_REFLECT_101 (the edge not repeated).
+int
+mirrored (int i, int n)
+{
+  if (n == 1)
+    return 0;
+  while (i < 0 || i >= n)
+    i = i < 0 ? -i : 2 * n - 2 - i;
+  return i;
+}
+
 // The weights O x C x k x k as the (O k k) x C matrix of the taps: row
 // (o k + ky) k + kx holds W[o, :, ky, kx].
 cv::Mat
@@ -137,10 +149,12 @@ tap_matrix (const cv::Mat &w)
 
 } // namespace
 
-TapSum::TapSum (const cv::Mat &weights, const cv::Mat &bias, int pad)
-  : channels_ (weights.size[1]), outputs_ (weights.size[0]), kernel_ (weights.size[2]), pad_ (pad)
+TapSum::TapSum (const cv::Mat &weights, const cv::Mat &bias, int pad, bool reflect)
+  : channels_ (weights.size[1]), outputs_ (weights.size[0]), kernel_ (weights.size[2]), pad_ (pad),
+    reflect_ (reflect)
 {
   CV_Assert (weights.dims == 4 && weights.type () == CV_32F && weights.size[3] == kernel_ && pad >= 0);
+  CV_Assert (!reflect || pad < kernel_);
   CV_Assert (bias.empty () || (bias.type () == CV_32F && bias.total () == (size_t) outputs_));
   const cv::Mat a = tap_matrix (weights);
   taps_ = PackedWeights (a.ptr<float> (), a.rows, a.cols, a.cols);
@@ -181,13 +195,34 @@ TapSum::forward (const cv::Mat &x, cv::Mat &y) const
   }, bands);
 }
 
+// Mirrored padding: the columns of products left of the image's first
+// column and right of its last, where a strip holds them (taps read up to
+// pad columns out), copies of the columns they mirror; zeros elsewhere
+// (where the strip before or after adds its own).
+void
+TapSum::mirror_edges (float *p, size_t stride, int left, int c0, int cols, int w) const
+{
+  for (int r = 0; r < taps_.rows (); r++)
+    {
+      float *row = p + r * stride + left; // input column c0
+      for (int i = 1; i <= pad_; i++)
+        {
+          row[-i] = c0 == 0 ? row[mirrored (-i, w)] : 0.0f;
+          row[cols - 1 + i] = c0 + cols == w ? row[mirrored (w - 1 + i, w) - c0] : 0.0f;
+        }
+    }
+}
+
 // Output rows y0 to y1 (all columns): the products of every input row
 // they read, each added to the output rows of this band it reaches.
 void
 TapSum::run_band (const cv::Mat &x, cv::Mat &y, int y0, int y1) const
 {
   const int h = x.size[2], w = x.size[3], ow = y.size[3], k = kernel_;
-  const int chunk = std::min (w, kChunkColumns), left = margin (k);
+  // Strips of equal widths: a mirrored column's products must be in its
+  // strip.
+  const int strips = (w + kChunkColumns - 1) / kChunkColumns, chunk = (w + strips - 1) / strips;
+  const int left = margin (k);
   const size_t stride = (size_t) left + chunk + left;
   thread_local std::vector<float> products;
   products.assign ((size_t) taps_.rows () * stride, 0.0f);
@@ -197,7 +232,10 @@ TapSum::run_band (const cv::Mat &x, cv::Mat &y, int y0, int y1) const
 
   const AddTaps add = add_taps ();
   std::vector<const float *> rows (k);
-  const int first = std::max (0, y0 - pad_), last = std::min (h, y1 - 1 - pad_ + k);
+  // Rows from -pad: those outside the image are mirrored, or zeros (none
+  // computed).
+  const int first = std::max (reflect_ ? -pad_ : 0, y0 - pad_);
+  const int last = std::min (reflect_ ? h + pad_ : h, y1 - 1 - pad_ + k);
   const size_t plane = (size_t) h * w;
   // Strips of columns, top to bottom: the output rows a strip adds to stay
   // in L1 from one input row to the next.
@@ -210,7 +248,8 @@ TapSum::run_band (const cv::Mat &x, cv::Mat &y, int y0, int y1) const
       for (int iy = first; iy < last; iy++)
         {
           float *p = products.data ();
-          const float *in = x.ptr<float> (0, 0, iy) + c0;
+          const float *in = x.ptr<float> (0, 0, mirrored (iy, h)) + c0;
+          const float *next = iy + 1 < last ? x.ptr<float> (0, 0, mirrored (iy + 1, h)) + c0 : nullptr;
           // A panel of columns at a time, and meanwhile the same columns
           // of the next input row fetched, C rows far apart (the
           // hardware's prefetcher misses them): 5 % faster.  (The whole
@@ -219,16 +258,18 @@ TapSum::run_band (const cv::Mat &x, cv::Mat &y, int y0, int y1) const
           for (int j = 0; j < cols; j += kPanelColumns)
             {
               const int n = std::min (kPanelColumns, cols - j);
-              if (iy + 1 < last)
+              if (next)
                 for (int c = 0; c < channels_; c++)
                   for (int t = 0; t < n; t += kLineFloats)
-                    __builtin_prefetch (in + c * plane + w + j + t);
+                    __builtin_prefetch (next + c * plane + j + t);
               taps_.multiply (in + j, plane, n, p + left + j, stride);
             }
           // A last, narrower strip: zeros past it where the taps read.
           if (cols < chunk)
             for (int r = 0; r < taps_.rows (); r++)
               std::fill_n (p + r * stride + left + cols, k - 1, 0.0f);
+          if (reflect_)
+            mirror_edges (p, stride, left, c0, cols, w);
           if (xa >= xb)
             continue;
           // Output row iy + pad - ky, for the taps ky that reach this band.

@@ -7,7 +7,9 @@
 // rows used, and B gathered from 2592 shifted rows).  Here the product is
 // turned around: P = A B with A the O k k x C matrix of all taps' weights
 // (243 x 32 for 9x9 32->3: rows enough to fill the gemm's panels) and B
-// the input rows themselves (C x W: no gather, no padded copy); then each
+// the input rows themselves (C x W: no gather, no padded copy: a mirrored
+// row is the product of the row it mirrors, a mirrored column a copy of
+// the column of products it mirrors); then each
 // output row adds up the k k rows of P its taps read, shifted by kx, from
 // the k input rows it reads.  The multiply-adds are the same as the
 // direct convolution's, all in full panels; the sums are k k adds per
@@ -33,9 +35,10 @@ namespace ns {
 class TapSum
 {
 public:
-  // `weights` O x C x k x k float, `bias` O floats or empty, zero padding
-  // `pad` >= 0 on all four sides, stride 1.
-  TapSum (const cv::Mat &weights, const cv::Mat &bias, int pad);
+  // `weights` O x C x k x k float, `bias` O floats or empty, padding `pad`
+  // >= 0 on all four sides, with zeros or by mirroring the edge
+  // (`reflect`, as BORDER_REFLECT_101; then pad < k), stride 1.
+  TapSum (const cv::Mat &weights, const cv::Mat &bias, int pad, bool reflect = false);
 
   // 1 x O x (H + 2 pad - k + 1) x (W + 2 pad - k + 1) for 1 x C x H x W.
   cv::dnn::MatShape output_shape (const cv::dnn::MatShape &in) const;
@@ -51,9 +54,11 @@ public:
   int in_channels () const { return channels_; }
   int out_channels () const { return outputs_; }
   int kernel () const { return kernel_; }
+  bool reflect () const { return reflect_; }
 
 private:
   void run_band (const cv::Mat &x, cv::Mat &y, int y0, int y1) const;
+  void mirror_edges (float *p, size_t stride, int left, int c0, int cols, int w) const;
 
   PackedWeights taps_; // row (o k + ky) k + kx: W[o, :, ky, kx]
   std::vector<float> bias_; // O values, zeros when the convolution has none
@@ -61,6 +66,7 @@ private:
   int outputs_;
   int kernel_;
   int pad_;
+  bool reflect_;
 };
 
 } // namespace ns
