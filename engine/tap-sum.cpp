@@ -13,8 +13,9 @@ namespace ns {
 
 namespace {
 
-// Input columns per product: P (243 x 256 floats at 9x9 32->3, 250 KB)
-// stays in L2 beside the output rows it is added to.
+// Input columns per strip: its products (243 x 256 floats at 9x9 32->3,
+// 250 KB; the scratch, per thread) stay in L2 beside the output rows they
+// are added to.
 constexpr int kChunkColumns = 256;
 
 // Columns per product (gemm.cpp's widest panel), and the floats of a
@@ -22,8 +23,8 @@ constexpr int kChunkColumns = 256;
 constexpr int kPanelColumns = 32;
 constexpr int kLineFloats = 16;
 
-// Zero columns on each side of a chunk's products, where the taps at the
-// chunk's edges read: k - 1, rounded up to whole vectors.
+// Zero columns on each side of a strip's products, where the taps at the
+// strip's edges read: k - 1, rounded up to whole vectors.
 int
 margin (int k)
 {
@@ -173,12 +174,6 @@ TapSum::output_shape (const cv::dnn::MatShape &in) const
   const int h = in[2] + 2 * pad_ - kernel_ + 1, w = in[3] + 2 * pad_ - kernel_ + 1;
   CV_Assert (h >= 1 && w >= 1);
   return { 1, outputs_, h, w };
-}
-
-size_t
-TapSum::scratch_bytes () const
-{
-  return (size_t) taps_.rows () * (kChunkColumns + 2 * margin (kernel_)) * sizeof (float);
 }
 
 void

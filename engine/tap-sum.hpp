@@ -47,10 +47,6 @@ public:
   // (NCHW float, batch 1, continuous).
   void forward (const cv::Mat &x, cv::Mat &y) const;
 
-  // Scratch memory per thread, whatever the image size: P for one chunk
-  // of columns of one input row.
-  size_t scratch_bytes () const;
-
   int in_channels () const { return channels_; }
   int out_channels () const { return outputs_; }
   int kernel () const { return kernel_; }
