@@ -36,12 +36,11 @@ struct Shape
 };
 
 // As rewrite.cpp makes them: a transposed convolution split into one
-// 2x2 convolution to its four phases, the last 9x9 32->3 one packed as a
-// 5x5 128->12 one on space-to-depth input.
+// 2x2 convolution to its four phases.  (wave's last 9x9 32->3 one is
+// tap-sum.cpp's: bench/tap-sum-bench.cpp.)
 const Shape kShapes[] = {
   { "wave split deconv 128->64", 256, 128, 2, 200, 266, 0 },
   { "wave split deconv 64->32", 128, 64, 2, 400, 532, 0 },
-  { "wave packed 9x9 32->3", 12, 128, 5, 400, 532, 2 },
   { "wave 9x9 3->32", 32, 3, 9, 400, 532, 4 },
   { "magenta 9x9 8->3", 3, 8, 9, 400, 532, 4 },
   { "magenta 3x3 32->32", 32, 32, 3, 200, 266, 1 },

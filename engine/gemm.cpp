@@ -5,10 +5,10 @@
 // all of K.  multiply() walks the columns of B in panels of NR and runs
 // every row panel of A over each, so the B panel (K x NR floats, 16 KB at
 // K = 128 with AVX-512) stays in L1 and A (64 KB at 128 x 128) in L2.
-// Matrices of 9 to 12 rows (the last convolution of a Johnson network,
-// packed: 12 outputs, K = 3200) have one panel of 12 rows instead: with
-// two of 8 the kernel computed 16 rows for 12 and read the B panel (400 KB
-// there, from L2) twice.  Those of 1 to 4 rows (Magenta's last
+// Matrices of 9 to 12 rows have one panel of 12 rows instead: with two of
+// 8 the kernel computed 16 rows for 12 and read the B panel twice (the
+// space-to-depth last convolution this was made for, 12 outputs and K =
+// 3200, is tap-sum.cpp's now).  Those of 1 to 4 rows (Magenta's last
 // convolution: 3 outputs) have one of 4: half the multiply-adds of 8.
 #include "gemm.hpp"
 

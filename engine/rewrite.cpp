@@ -3,6 +3,7 @@
 #include "split-deconv.hpp"
 #include "winograd.hpp"
 #include "conv-gemm.hpp"
+#include "tap-sum.hpp"
 
 // OpenCV's header has inline functions with unused parameters.
 #pragma GCC diagnostic push
@@ -117,144 +118,33 @@ private:
 };
 
 // The last 9x9 convolution of a Johnson-style network (32 feature maps to
-// 3 colours) runs at a fraction of the arithmetic speed: only 3 outputs
-// share each value read (OpenCV 4.6's im2row gathers them one at a time;
-// the engine's matrix product would fill 3 of its kernel's 8 rows).  The
-// same convolution on the image packed 2x2 into channels (space-to-depth)
-// is a 5x5 one from 4x the channels to 4x the colours (12 of 16 rows
-// used: 38 % fewer multiply-adds per pixel than 3 of 8), run by the
-// engine's matrix product; unpacking the result gives the same numbers.
-class PackedConvolution : public ConvolutionKernel
+// 3 colours) runs at a fraction of the arithmetic speed as an im2col
+// product: only 3 outputs share each value read.  TapSum (tap-sum.hpp)
+// multiplies every tap's weights by the input rows as they are (243 rows
+// of products, full panels, no gather) and adds the products up shifted.
+class TapSumConvolution : public ConvolutionKernel
 {
 public:
-  PackedConvolution (const cv::Ptr<cv::dnn::Layer> &original, const cv::Mat &w, const cv::Mat &bias,
-                     int pad)
-    : ConvolutionKernel (original), channels_ (w.size[1]), outputs_ (w.size[0]), kernel_ (w.size[2]),
-      pad_ (pad), packed_ (packed_weights (w), bias.empty () ? bias : cv::repeat (bias.reshape (1, 1), 1, 4),
-                           1, cv::Vec4i ())
+  TapSumConvolution (const cv::Ptr<cv::dnn::Layer> &original, const cv::Mat &w, const cv::Mat &bias,
+                     int pad, bool reflect)
+    : ConvolutionKernel (original), conv_ (w, bias, pad, reflect)
   {
   }
 
   std::string
   describe () const override
   {
-    return "engine packed " + std::to_string (kernel_) + "x" + std::to_string (kernel_) + " "
-           + std::to_string (channels_) + "->" + std::to_string (outputs_);
+    return "engine tap-sum " + std::to_string (conv_.kernel ()) + "x" + std::to_string (conv_.kernel ())
+           + " " + std::to_string (conv_.in_channels ()) + "->" + std::to_string (conv_.out_channels ())
+           + (conv_.reflect () ? " mirror-padded" : "");
   }
 
 protected:
-  MatShape
-  shape (const MatShape &in) const override
-  {
-    return MatShape { in[0], outputs_, in[2] + 2 * pad_ - kernel_ + 1,
-                      in[3] + 2 * pad_ - kernel_ + 1 };
-  }
-
-  void
-  run (const cv::Mat &x, cv::Mat &y) override
-  {
-    const MatShape in = shape_of (x);
-    const MatShape s2d { 1, 4 * channels_, (in[2] + 2 * pad_ + 1) / 2, (in[3] + 2 * pad_ + 1) / 2 };
-    if (shape_of (packed_in_) != s2d)
-      packed_in_.create ((int) s2d.size (), s2d.data (), CV_32F);
-    space_to_depth (x, packed_in_);
-    const MatShape out = packed_.output_shape (s2d);
-    if (shape_of (packed_out_) != out)
-      packed_out_.create ((int) out.size (), out.data (), CV_32F);
-    packed_.forward (packed_in_, packed_out_);
-    depth_to_space (packed_out_, y);
-  }
+  MatShape shape (const MatShape &in) const override { return conv_.output_shape (in); }
+  void run (const cv::Mat &x, cv::Mat &y) override { conv_.forward (x, y); }
 
 private:
-  // The kxk stride-1 weights O x C x k x k as the weights of the same
-  // convolution on space-to-depth input: 4O x 4C x K x K, K = k / 2 + 1.
-  // Output phase (py, px), tap (dy, dx) reads packed row (py + dy) / 2,
-  // phase (py + dy) % 2.
-  static cv::Mat
-  packed_weights (const cv::Mat &w)
-  {
-    const int o = w.size[0], c = w.size[1], k = w.size[2], kk = k / 2 + 1;
-    const int sizes[] = { 4 * o, 4 * c, kk, kk };
-    cv::Mat packed (4, sizes, CV_32F, cv::Scalar (0));
-    for (int py = 0; py < 2; py++)
-      for (int px = 0; px < 2; px++)
-        for (int oc = 0; oc < o; oc++)
-          for (int ic = 0; ic < c; ic++)
-            for (int dy = 0; dy < k; dy++)
-              for (int dx = 0; dx < k; dx++)
-                {
-                  const int ry = py + dy, rx = px + dx;
-                  const int idx[] = { (py * 2 + px) * o + oc, ((ry % 2) * 2 + rx % 2) * c + ic,
-                                      ry / 2, rx / 2 };
-                  const int src[] = { oc, ic, dy, dx };
-                  packed.at<float> (idx) = w.at<float> (src);
-                }
-    return packed;
-  }
-
-  // C x H x W -> 4C x ceil((H+2p)/2) x ceil((W+2p)/2): the input
-  // zero-padded by `pad` on every side (and to even sides), each 2x2
-  // block's pixels as channels (qy * 2 + qx) * C + c.
-  void
-  space_to_depth (const cv::Mat &x, cv::Mat &y) const
-  {
-    const int c = x.size[1], h = x.size[2], w = x.size[3];
-    const int oh = y.size[2], ow = y.size[3];
-    cv::parallel_for_ (cv::Range (0, 4 * c), [&] (const cv::Range &range) {
-      for (int i = range.start; i < range.end; i++)
-        {
-          const int q = i / c, ch = i % c, qy = q / 2, qx = q % 2;
-          for (int r = 0; r < oh; r++)
-            {
-              float *dst = y.ptr<float> (0, i, r);
-              const int sy = 2 * r + qy - pad_;
-              if (sy < 0 || sy >= h)
-                {
-                  std::fill (dst, dst + ow, 0.0f);
-                  continue;
-                }
-              const float *row = x.ptr<float> (0, ch, sy);
-              for (int col = 0; col < ow; col++)
-                {
-                  const int sx = 2 * col + qx - pad_;
-                  dst[col] = sx >= 0 && sx < w ? row[sx] : 0.0f;
-                }
-            }
-        }
-    });
-  }
-
-  // The inverse packing of the convolution's output (channel
-  // (py * 2 + px) * C + c), cropped to y's size.
-  static void
-  depth_to_space (const cv::Mat &x, cv::Mat &y)
-  {
-    const int c = y.size[1], h = y.size[2], w = y.size[3];
-    CV_Assert (x.size[1] == 4 * c && 2 * x.size[2] >= h && 2 * x.size[3] >= w);
-    // A few colour planes: not worth threads.
-    for (int ch = 0; ch < c; ch++)
-      for (int r = 0; r < h; r++)
-        {
-          float *dst = y.ptr<float> (0, ch, r);
-          const float *even = x.ptr<float> (0, (r % 2) * 2 * c + ch, r / 2);
-          const float *odd = x.ptr<float> (0, ((r % 2) * 2 + 1) * c + ch, r / 2);
-          for (int col = 0; col + 1 < w; col += 2)
-            {
-              dst[col] = even[col / 2];
-              dst[col + 1] = odd[col / 2];
-            }
-          if (w % 2)
-            dst[w - 1] = even[w / 2];
-        }
-  }
-
-  int channels_;
-  int outputs_;
-  int kernel_;
-  int pad_;
-  ConvGemm packed_;
-  cv::Mat packed_in_;
-  cv::Mat packed_out_;
+  TapSum conv_;
 };
 
 bool
@@ -263,25 +153,40 @@ square (const std::vector<size_t> &v, size_t value)
   return v.size () == 2 && v[0] == value && v[1] == value;
 }
 
-// A stride-1 convolution with an odd kernel of 5 or more to at most 4
-// channels: the last layer of Johnson's networks.
+// Below this many input channels (Magenta's last layer has 8), the
+// products of one input value by 243 taps cost more than they save:
+// ConvGemm runs 9x9 8->3 1.4 times as fast, 16->3 1.3 times slower.
+constexpr int kMinTapSumChannels = 16;
+
+// A stride-1 convolution with an odd kernel of 5 or more from at least
+// kMinTapSumChannels to at most 4 channels, the same pad on every side
+// (`more_pads` from a Padding layer before it, which mirrors the edge
+// when `reflect`): the last layer of Johnson's networks.
 std::unique_ptr<Kernel>
-packed_convolution (const cv::Ptr<cv::dnn::Layer> &layer, double scale, double &extra)
+tap_sum_convolution (const cv::Ptr<cv::dnn::Layer> &layer, const cv::Vec4i &more_pads = cv::Vec4i (),
+                     bool reflect = false)
 {
   auto *conv = dynamic_cast<cv::dnn::BaseConvolutionLayer *> (layer.get ());
   if (!conv || layer->type != "Convolution" || layer->blobs.empty () || layer->blobs.size () > 2)
     return nullptr;
   const cv::Mat &w = layer->blobs[0];
   const int k = w.dims == 4 ? w.size[2] : 0;
-  const int pad = conv->pads_begin.size () == 2 ? (int) conv->pads_begin[0] : -1;
   if (w.type () != CV_32F || k < 5 || k % 2 == 0 || w.size[3] != k || w.size[0] > 4
-      || w.size[0] != conv->numOutput || !square (conv->kernel_size, k)
-      || !square (conv->strides, 1) || !square (conv->dilations, 1)
-      || !square (conv->pads_begin, pad) || !square (conv->pads_end, pad) || !conv->padMode.empty ())
+      || w.size[1] < kMinTapSumChannels || w.size[0] != conv->numOutput || !square (conv->kernel_size, k)
+      || !square (conv->strides, 1) || !square (conv->dilations, 1) || conv->pads_begin.size () != 2
+      || conv->pads_end.size () != 2 || !conv->padMode.empty ())
     return nullptr;
-  // The packed copy of the input (as large as it) and the packed output.
-  extra += scale * 4.0 * (w.size[1] + 4 * w.size[0]);
-  return std::make_unique<PackedConvolution> (layer, w, layer->blobs.size () == 2 ? layer->blobs[1] : cv::Mat (), pad);
+  const cv::Vec4i own ((int) conv->pads_begin[0], (int) conv->pads_begin[1], (int) conv->pads_end[0],
+                       (int) conv->pads_end[1]);
+  const cv::Vec4i pads = more_pads + own;
+  const int pad = pads[0];
+  // Mirrored pads come before the convolution's own.
+  if (pads != cv::Vec4i::all (pad) || pad < 0 || (reflect && (own != cv::Vec4i () || pad >= k)))
+    return nullptr;
+  // Its scratch is one strip of products per thread (280 KB at 9x9 32->3)
+  // whatever the image size: nothing per pixel.
+  return std::make_unique<TapSumConvolution> (layer, w, layer->blobs.size () == 2 ? layer->blobs[1] : cv::Mat (),
+                                              pad, reflect);
 }
 
 // A stride-2 transposed convolution as four small convolutions
@@ -575,6 +480,9 @@ rewrite_padded (const cv::Ptr<cv::dnn::Layer> &conv, const cv::Ptr<cv::dnn::Laye
       || conv->blobs[0].size[1] != channels || !padding_of (padding, pads, input.reflect)
       || (resize && (input.upsample = upsampling_of (resize)) == 0))
     return nullptr;
+  if (!resize)
+    if (auto k = tap_sum_convolution (conv, pads, input.reflect))
+      return k;
   return gemm_convolution (conv, scale, scratch, pads, input);
 }
 
@@ -582,7 +490,7 @@ std::unique_ptr<Kernel>
 rewrite_layer (const cv::Ptr<cv::dnn::Layer> &layer, double scale, double &extra_bytes_per_pixel,
                const std::shared_ptr<PaddedScratch> &scratch)
 {
-  if (auto k = packed_convolution (layer, scale, extra_bytes_per_pixel))
+  if (auto k = tap_sum_convolution (layer))
     return k;
   if (auto k = transposed_convolution (layer, scale, extra_bytes_per_pixel))
     return k;

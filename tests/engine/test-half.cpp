@@ -69,7 +69,8 @@ product (const cv::Mat &a, const cv::Mat &b, bool half)
 }
 
 // Every shape the networks use and their tails: panels of 16 rows (and 12
-// for 9 to 12 rows), 32 columns, chunks of 32 steps of K.
+// for 9 to 12 rows), 32 columns, chunks of 32 steps of K; 243 x 32, the
+// taps of the last 9x9 32->3 convolution (tap-sum.cpp).
 void
 test_product ()
 {
@@ -80,7 +81,7 @@ test_product ()
     int m, k, n;
   };
   const Shape shapes[] = { { 128, 128, 200 }, { 12, 3200, 45 }, { 32, 243, 33 }, { 40, 70, 31 },
-                           { 9, 5, 1 },       { 256, 64, 64 } };
+                           { 9, 5, 1 },       { 256, 64, 64 },   { 243, 32, 100 } };
   for (const Shape &s : shapes)
     {
       const cv::Mat a = random_mat (s.m, s.k, -0.2, 0.2, 1 + s.m), b = random_mat (s.k, s.n, -2, 2, 2 + s.k);
