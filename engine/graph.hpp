@@ -86,7 +86,7 @@ public:
 
   // A buffer of the graph's pool, for a snapshot read from a file straight
   // into the buffer a pass goes on from.
-  cv::Mat buffer (const cv::dnn::MatShape &shape) { return take (shape); }
+  cv::Mat buffer (const cv::dnn::MatShape &shape) { return take (shape, true); }
 
   // Whether `m` lives in a buffer of the pool (for the tests: snapshots
   // kept in memory come back in them).
@@ -134,7 +134,8 @@ private:
                      const cv::dnn::MatShape &probe, const std::map<std::string, int> &readers);
   void run_nodes (int begin, int end, bool in_place = true);
   void run_node (Node &node, bool in_place);
-  cv::Mat take (const cv::dnn::MatShape &shape);
+  cv::Mat take (const cv::dnn::MatShape &shape, bool exact = false);
+  void mark_exact ();
   void restore (Snapshot &from);
   Snapshot save (int node);
   void drop_values ();
@@ -142,6 +143,7 @@ private:
   std::vector<std::unique_ptr<Node>> nodes_;
   std::vector<int> norm_nodes_;   // node index of normalization layer k
   std::vector<int> last_use_;     // per value: the last node reading it
+  std::vector<bool> exact_;       // per value: in a buffer of its size (take)
   std::vector<cv::Mat> values_;   // value 0 is the input, i + 1 node i's output
   std::deque<cv::Mat> pool_;      // every buffer made (see take)
   size_t copied_bytes_ = 0;

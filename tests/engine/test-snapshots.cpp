@@ -2,7 +2,8 @@
 // come back as they went in, from memory or from the temporary files, with
 // any number of threads; the files do not grow round after round, and are
 // never seen in the temporary folder nor left open; in memory they are the
-// graph's own buffers, no copy, and the graph makes each buffer once.
+// graph's own buffers, no copy, each of the value's own size, and the
+// graph makes each buffer once.
 #include "engine-private.hpp"
 #include "graph.hpp"
 #include "snapshot-store.hpp"
@@ -252,6 +253,37 @@ test_graph_rounds ()
   graph.release ();
 }
 
+// The store holds exactly the bytes of the snapshots it keeps in memory:
+// a value a snapshot takes lives in a buffer of its own size, never in a
+// larger one of the pool (at 3 MP, the store held 128-byte buffers for
+// 32-byte values and spilled four times what it kept), also when a layer
+// made it in place of its input (Magenta's network: `great-wave`).
+void
+test_graph_exact_buffers (gconstpointer data)
+{
+  const char *style = static_cast<const char *> (data);
+  NsEngine *engine = g_str_equal (style, "wave") ? test::wave_engine () : test::open_style (style);
+  ns::Graph &graph = *engine->graph;
+  const int n_layers = (int) engine->norm_layers.size ();
+  const std::vector<cv::Mat> blobs = random_blobs (3);
+  graph.reserve (ns::shape_of (blobs[0]));
+  const std::vector<double> bytes = graph.snapshot_bytes (ns::shape_of (blobs[0]));
+  ns::SnapshotStore store (blobs.size (), (size_t) 1 << 30);
+  size_t tiles_run = 0;
+  run_rounds (graph, store, blobs, n_layers, [] (const ns::Snapshot &) {}, [&] {
+    // After tile i of round k: tiles up to i hold layer k's, the rest k - 1's.
+    const size_t n = blobs.size (), k = tiles_run / n, i = tiles_run % n;
+    const double expected = (i + 1) * bytes[k] + (k > 0 ? (n - i - 1) * bytes[k - 1] : 0.0);
+    g_assert_cmpfloat ((double) store.held (), ==, expected);
+    tiles_run++;
+  });
+  g_assert_cmpuint (tiles_run, ==, n_layers * blobs.size ());
+  check_outputs (graph, store, blobs, [] (const cv::Mat &) {});
+  graph.release ();
+  if (engine != test::wave_engine ())
+    ns_engine_free (engine);
+}
+
 // With room for two tiles' snapshots of eight, the store holds some buffers of
 // the pool and spills the rest: the pool, which makes up for the buffers
 // held, stays within what it had plus the store's limit (it drops free
@@ -312,6 +344,9 @@ main (int argc, char **argv)
   g_test_add_func ("/snapshots/space-reused", test_space_reused);
   g_test_add_func ("/snapshots/buffers-kept", test_buffers_kept);
   g_test_add_func ("/snapshots/graph-rounds", test_graph_rounds);
+  g_test_add_data_func ("/snapshots/graph-exact-buffers/wave", "wave", test_graph_exact_buffers);
+  g_test_add_data_func ("/snapshots/graph-exact-buffers/great-wave", "great-wave",
+                        test_graph_exact_buffers);
   g_test_add_func ("/snapshots/graph-pool-limited", test_graph_pool_limited);
   for (int threads : { 1, 3, 8 })
     {
