@@ -171,6 +171,18 @@ ConvGemm::resample (const float *src, int h, int w, int ph, int pw, float *padde
   });
 }
 
+std::vector<size_t>
+ConvGemm::scratch_floats (const cv::dnn::MatShape &in, const cv::dnn::MatShape &out) const
+{
+  if (stride_ != 1)
+    return {};
+  const int ph = out[2] + kernel_[0] - 1, pw = out[3] + kernel_[1] - 1;
+  const bool plain = input_.upsample == 1 && !input_.reflect;
+  if (plain && !pads_[0] && !pads_[1] && ph == in[2] && pw == in[3])
+    return {};
+  return { (size_t) channels_ * ph * pw };
+}
+
 // Stride 1: output row oy, columns ox.. read the padded input at
 // (c, oy + ky, ox + kx..), so B's rows are the padded input's rows, shifted.
 void
@@ -182,15 +194,10 @@ ConvGemm::forward_shifted (const cv::Mat &x, cv::Mat &y)
   const bool plain = input_.upsample == 1 && !input_.reflect;
   CV_Assert (plain || shape_of (y) == output_shape (shape_of (x)));
   const float *src = x.ptr<float> ();
+  cv::Mat padded;
   if (!plain || pads_[0] || pads_[1] || ph != h || pw != w)
     {
-      const size_t size = (size_t) channels_ * ph * pw;
-      cv::Mat &padded = scratch_->buffer;
-      if (padded.total () < size)
-        {
-          padded.release ();
-          padded.create (1, (int) size, CV_32F);
-        }
+      padded = scratch_buffer ((size_t) channels_ * ph * pw);
       resample (src, h, w, ph, pw, padded.ptr<float> ());
       src = padded.ptr<float> ();
     }

@@ -1,5 +1,6 @@
 // graph.cpp: see graph.hpp.
 #include "graph.hpp"
+#include "huge-pages.hpp"
 #include "rewrite.hpp"
 
 
@@ -54,7 +55,32 @@ describe_layer (const cv::dnn::Layer &layer, const std::vector<MatShape> &in,
   return s;
 }
 
+// The graph running a kernel on this thread (scratch_buffer).
+thread_local Graph *running_graph = nullptr;
+
+// Sets running_graph for a scope.
+class Running
+{
+public:
+  explicit Running (Graph *graph) : previous_ (running_graph) { running_graph = graph; }
+  ~Running () { running_graph = previous_; }
+
+private:
+  Graph *previous_;
+};
+
 } // namespace
+
+cv::Mat
+scratch_buffer (size_t floats)
+{
+  if (running_graph)
+    {
+      running_graph->scratch_taken_ += floats * sizeof (float);
+      return running_graph->take ({ 1, (int) std::max<size_t> (floats, 1) });
+    }
+  return cv::Mat (1, (int) std::max<size_t> (floats, 1), CV_32F);
+}
 
 size_t
 Snapshot::bytes () const
@@ -209,7 +235,9 @@ Graph::take (const MatShape &shape, bool exact)
       best = &m;
   if (!best || (exact && best->total () != total))
     {
-      // Past the limit, free buffers (of other sizes) make room first.
+      // Past the limit, free buffers (of other sizes) make room first,
+      // their memory given back at once.
+      const HugePagesNotKept unmapped;
       size_t bytes = pool_bytes () + total * sizeof (float);
       for (auto it = pool_.begin (); pool_limit_ > 0 && bytes > pool_limit_ && it != pool_.end ();)
         if (it->u->refcount == 1)
@@ -239,6 +267,7 @@ Graph::run_node (Node &node, bool in_place)
   if (node.kernel)
     {
       cv::Mat out = take (node.kernel->output_shape (in_shapes[0]), exact_[node.output]);
+      Running running (this);
       node.kernel->forward (inputs[0], out);
       values_[node.output] = out;
       return;
@@ -323,6 +352,11 @@ Graph::reserve (const MatShape &input)
             held[node.output] = held[first];
           else
             held[node.output] = take (outputs[0], exact_[node.output]);
+          // The scratch it takes beside its output, as forward () takes it.
+          std::vector<cv::Mat> scratch;
+          if (node.kernel)
+            for (size_t floats : node.kernel->scratch_floats (in_shapes[0]))
+              scratch.push_back (take ({ 1, (int) std::max<size_t> (floats, 1) }));
           for (int v : node.inputs)
             if (last_use_[v] == (int) i && v != node.output)
               held[v].release ();
@@ -589,7 +623,6 @@ Graph::release ()
   drop_values ();
   pool_.clear ();
   pool_limit_ = 0;
-  scratch_->buffer.release ();
   if (!profile_)
     return;
   // Per kind of layer, as the benchmark's table shows it.

@@ -16,8 +16,10 @@ bool rewrites_enabled ();
 // A kernel computing what `layer` computes, or null.  `scale` is the
 // layer's input pixels per network input pixel; the memory the kernel
 // needs beyond the layer's own, per network input pixel, is added to
-// `extra_bytes_per_pixel`, or to `scratch`'s plan when it goes there
-// (the padded input of a stride-1 convolution: one for the network).
+// `extra_bytes_per_pixel` (its own buffers), or to `scratch`'s plan when
+// it takes it from the graph's pool for one forward (the padded input of a
+// stride-1 convolution, a transposed convolution's phases: the largest of
+// one layer counts).
 std::unique_ptr<Kernel> rewrite_layer (const cv::Ptr<cv::dnn::Layer> &layer, double scale,
                                        double &extra_bytes_per_pixel,
                                        const std::shared_ptr<PaddedScratch> &scratch);

@@ -111,12 +111,10 @@ job_plan (const NsEngine &e, const NsOptions &o, const Geometry &geometry)
   return plan_tiles (geometry, memory_budget (o), network_bytes_per_pixel (e));
 }
 
-// What exact tiling's snapshots need beyond memory: the store holds one
-// snapshot per tile, in memory up to what the budget leaves beside a
-// pass's buffers; in round k each tile's snapshot at layer k - 1 makes way
-// for its one at layer k, so files may hold both rounds' at once.
-double
-snapshot_disk_bytes (const NsEngine &e, const NsOptions &o, const Plan &plan)
+// Exact tiling's snapshots of every tile at each normalization layer,
+// in bytes.
+std::vector<double>
+snapshot_rounds (const NsEngine &e, const Plan &plan)
 {
   std::vector<double> rounds;
   for (const Tile &t : plan.tiles)
@@ -126,6 +124,17 @@ snapshot_disk_bytes (const NsEngine &e, const NsOptions &o, const Plan &plan)
       for (size_t k = 0; k < b.size (); k++)
         rounds[k] += b[k];
     }
+  return rounds;
+}
+
+// What exact tiling's snapshots need beyond memory: the store holds one
+// snapshot per tile, in memory up to what the budget leaves beside a
+// pass's buffers; in round k each tile's snapshot at layer k - 1 makes way
+// for its one at layer k, so files may hold both rounds' at once.
+double
+snapshot_disk_bytes (const NsEngine &e, const NsOptions &o, const Plan &plan)
+{
+  std::vector<double> rounds = snapshot_rounds (e, plan);
   // The first layer's round keeps nothing when another follows (but in
   // memory, when all of it fits there: first_round_kept).
   if (rounds.size () > 1)
@@ -420,21 +429,30 @@ private:
       }
   }
 
-  // Exact tiling's store: what the budget leaves beside a pass's buffers
-  // (made now, at the tiles' size), the kernels' scratch and the freed
+  // Exact tiling's store: what the budget leaves beside what the process
+  // holds already (the caller's image, the network; 150 to 200 MB in the
+  // CLI, and uncounted the peak went 110 MB past the budget at 12 MP), a
+  // pass's buffers (made now, at the tiles' size, the kernels' scratch
+  // from the pool included), the kernels' own buffers and the freed
   // buffers' mappings kept for reuse (huge-pages.hpp; uncounted, Magenta's
-  // network peaked at 1.6 GiB at 24 MP, 1.4 GiB counted); the pool may
-  // grow by as much.
+  // network peaked at 1.6 GiB at 24 MP, 1.4 GiB counted), but no more than
+  // the snapshots of one round (each is held in buffers of its own size):
+  // the pool may grow by as much, and it keeps free buffers up to its
+  // limit.
   std::unique_ptr<SnapshotStore>
   exact_store ()
   {
     const cv::Size size = plan_.tiles[0].input.size ();
+    const double before = (double) resident_bytes () - (double) huge_pages_kept ();
     e_.graph->reserve ({ 1, 3, size.height, size.width });
-    const double used = (double) e_.graph->pool_bytes ()
-                        + e_.graph->extra_bytes_per_pixel () * size.area ()
+    const double used = std::max (before, 0.0) + (double) e_.graph->pool_bytes ()
+                        + e_.graph->own_bytes_per_pixel () * size.area ()
                         + (double) huge_pages_kept_limit;
     const double budget = (double) memory_budget (o_);
-    const size_t limit = (size_t) std::max (budget - used, std::min (budget, (double) kMinSnapshotMemory));
+    const std::vector<double> rounds = snapshot_rounds (e_, plan_);
+    const double round = *std::max_element (rounds.begin (), rounds.end ());
+    const size_t limit = (size_t) std::min (
+      round, std::max (budget - used, std::min (budget, (double) kMinSnapshotMemory)));
     // The store holds buffers of the pool, which makes up for them.
     e_.graph->limit_pool (e_.graph->pool_bytes () + limit);
     return std::make_unique<SnapshotStore> (plan_.tiles.size (), limit);
@@ -447,13 +465,7 @@ private:
   bool
   first_round_kept (const SnapshotStore &store) const
   {
-    double bytes = 0;
-    for (const Tile &t : plan_.tiles)
-      {
-        const std::vector<double> b = e_.graph->snapshot_bytes ({ 1, 3, t.input.height, t.input.width });
-        bytes += b.empty () ? 0.0 : b[0];
-      }
-    return store.fits_in_memory (bytes);
+    return store.fits_in_memory (snapshot_rounds (e_, plan_)[0]);
   }
 
   // Every normalization layer's whole-image statistics into norm.fixed,

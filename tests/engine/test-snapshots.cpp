@@ -253,6 +253,27 @@ test_graph_rounds ()
   graph.release ();
 }
 
+// The kernels' scratch (the split transposed convolutions' phases and
+// padded inputs) comes from the graph's pool, and reserve () makes room
+// for it: a pass at the reserved size makes no buffer.
+void
+test_graph_scratch ()
+{
+  NsEngine *engine = test::wave_engine ();
+  ns::Graph &graph = *engine->graph;
+  const std::vector<cv::Mat> blobs = random_blobs (1);
+  graph.reserve (ns::shape_of (blobs[0]));
+  const size_t reserved = graph.pool_bytes (), taken = graph.scratch_taken ();
+  graph.forward (blobs[0]);
+  g_test_message ("pool %zu bytes, scratch %zu bytes", reserved, graph.scratch_taken () - taken);
+  // Both transposed convolutions' phases at least: 4 x 64 channels at a
+  // sixteenth of the network input's pixels, 4 x 32 at a quarter.
+  const size_t pixels = blobs[0].total () / 3;
+  g_assert_cmpuint (graph.scratch_taken () - taken, >=, (16 + 32) * pixels * sizeof (float));
+  g_assert_cmpuint (graph.pool_bytes (), ==, reserved);
+  graph.release ();
+}
+
 // The store holds exactly the bytes of the snapshots it keeps in memory:
 // a value a snapshot takes lives in a buffer of its own size, never in a
 // larger one of the pool (at 3 MP, the store held 128-byte buffers for
@@ -348,6 +369,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/snapshots/graph-exact-buffers/great-wave", "great-wave",
                         test_graph_exact_buffers);
   g_test_add_func ("/snapshots/graph-pool-limited", test_graph_pool_limited);
+  g_test_add_func ("/snapshots/graph-scratch", test_graph_scratch);
   for (int threads : { 1, 3, 8 })
     {
       g_autofree char *path = g_strdup_printf ("/snapshots/threads-%d", threads);
