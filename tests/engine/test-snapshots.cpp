@@ -90,6 +90,69 @@ test_round_trip (gconstpointer data)
   g_assert_cmpint (count_entries ("/proc/self/fd"), ==, fds_before); // closed
 }
 
+// `s` rounded to half floats and back: what a store in half floats gives.
+ns::Snapshot
+rounded_to_half (const ns::Snapshot &s)
+{
+  ns::Snapshot r;
+  r.ids = s.ids;
+  for (const cv::Mat &m : s.values)
+    {
+      cv::Mat h, f;
+      m.convertTo (h, CV_16F);
+      h.convertTo (f, CV_32F);
+      r.values.push_back (f);
+    }
+  return r;
+}
+
+// A store in half floats (products in half precision, snapshots too large
+// for memory in float32): in memory (its own buffers, half the bytes; the
+// ones put are not held) or in the files (half the bytes written), every
+// snapshot comes back as its half-float rounding, in float32, into the
+// buffers `allocate` gives.
+void
+test_half (gconstpointer data)
+{
+  const size_t limit = GPOINTER_TO_SIZE (data);
+  ns::SnapshotStore store (3, limit, true);
+  g_assert_true (store.fits_in_memory (2.0 * limit));
+  g_assert_false (store.fits_in_memory (2.0 * limit + 1));
+  size_t floats = 0;
+  for (size_t i = 0; i < 3; i++)
+    {
+      const ns::Snapshot s = random_snapshot ((int) i, 3 + (int) i, 17, 40);
+      store.put (i, s);
+      for (const cv::Mat &m : s.values)
+        {
+          g_assert_cmpint (m.u->refcount, ==, 1); // not held: converted
+          floats += m.total ();
+        }
+    }
+  if (limit > 0)
+    {
+      g_assert_cmpuint (store.held (), ==, floats * 2);
+      g_assert_cmpuint (store.spilled (), ==, 0);
+    }
+  else
+    g_assert_cmpuint (store.spilled (), ==, floats * 2);
+  for (size_t i = 0; i < 3; i++)
+    {
+      std::vector<cv::Mat> given;
+      const ns::Snapshot got = store.get (i, [&] (const cv::dnn::MatShape &shape) {
+        given.emplace_back ((int) shape.size (), shape.data (), CV_32F);
+        return given.back ();
+      });
+      const ns::Snapshot s = random_snapshot ((int) i, 3 + (int) i, 17, 40);
+      g_assert_true (same (got, rounded_to_half (s)));
+      g_assert_false (same (got, s));
+      g_assert_cmpuint (given.size (), ==, got.values.size ());
+      for (size_t v = 0; v < given.size (); v++)
+        g_assert_true (got.values[v].data == given[v].data);
+    }
+  g_assert_cmpuint (store.held (), ==, 0);
+}
+
 // Rounds of snapshots of one size: each goes where the one read before it
 // was, so the files stay one round's size.
 void
@@ -363,6 +426,8 @@ main (int argc, char **argv)
   g_test_add_data_func ("/snapshots/in-memory", GSIZE_TO_POINTER (1 << 30), test_round_trip);
   g_test_add_data_func ("/snapshots/spilled", GSIZE_TO_POINTER (0), test_round_trip);
   g_test_add_func ("/snapshots/space-reused", test_space_reused);
+  g_test_add_data_func ("/snapshots/half/in-memory", GSIZE_TO_POINTER (1 << 30), test_half);
+  g_test_add_data_func ("/snapshots/half/spilled", GSIZE_TO_POINTER (0), test_half);
   g_test_add_func ("/snapshots/buffers-kept", test_buffers_kept);
   g_test_add_func ("/snapshots/graph-rounds", test_graph_rounds);
   g_test_add_data_func ("/snapshots/graph-exact-buffers/wave", "wave", test_graph_exact_buffers);
