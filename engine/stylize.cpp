@@ -111,6 +111,19 @@ job_plan (const NsEngine &e, const NsOptions &o, const Geometry &geometry)
   return plan_tiles (geometry, memory_budget (o), network_bytes_per_pixel (e));
 }
 
+// What the process holds before a job (the caller's image, the network,
+// the libraries: 150 to 200 MB in the CLI, and uncounted the peak went
+// 110 MB past the budget at 12 MP), which counts against the budget too:
+// its resident memory but the freed mappings kept, and at most a quarter
+// of the budget, since a host such as GIMP holds its own images beside
+// the engine (the GEGL operation runs in GIMP's process).
+double
+held_before_job (guint64 budget)
+{
+  const double resident = (double) resident_bytes () - (double) huge_pages_kept ();
+  return std::min (std::max (resident, 0.0), budget / 4.0);
+}
+
 // Exact tiling's snapshots of every tile at each normalization layer,
 // in bytes.
 std::vector<double>
@@ -146,7 +159,8 @@ snapshot_disk_bytes (const NsEngine &e, const NsOptions &o, const Plan &plan)
       pair = std::max (pair, rounds[k] + (k > 0 ? rounds[k - 1] : 0.0));
     }
   const double budget = (double) memory_budget (o);
-  const double pass = network_bytes_per_pixel (e) * plan.tiles[0].input.area ();
+  const double pass = network_bytes_per_pixel (e) * plan.tiles[0].input.area ()
+                      + held_before_job (memory_budget (o));
   const double memory = std::max (budget - pass, std::min (budget, (double) kMinSnapshotMemory));
   return largest <= memory ? 0.0 : pair;
 }
@@ -433,22 +447,21 @@ private:
   }
 
   // Exact tiling's store: what the budget leaves beside what the process
-  // holds already (the caller's image, the network; 150 to 200 MB in the
-  // CLI, and uncounted the peak went 110 MB past the budget at 12 MP), a
-  // pass's buffers (made now, at the tiles' size, the kernels' scratch
-  // from the pool included), the kernels' own buffers and the freed
-  // buffers' mappings kept for reuse (huge-pages.hpp; uncounted, Magenta's
-  // network peaked at 1.6 GiB at 24 MP, 1.4 GiB counted), but no more than
-  // the snapshots of one round (each is held in buffers of its own size):
-  // the pool may grow by as much (unless they are in half floats), and it
-  // keeps free buffers up to its limit.
+  // holds already (held_before_job), a pass's buffers (made now, at the
+  // tiles' size, the kernels' scratch from the pool included), the
+  // kernels' own buffers and the freed buffers' mappings kept for reuse
+  // (huge-pages.hpp; uncounted, Magenta's network peaked at 1.6 GiB at
+  // 24 MP, 1.4 GiB counted), but no more than the snapshots of one round
+  // (each is held in buffers of its own size): the pool may grow by as
+  // much (unless they are in half floats), and it keeps free buffers up to
+  // its limit.
   std::unique_ptr<SnapshotStore>
   exact_store ()
   {
     const cv::Size size = plan_.tiles[0].input.size ();
-    const double before = (double) resident_bytes () - (double) huge_pages_kept ();
+    const double before = held_before_job (memory_budget (o_));
     e_.graph->reserve ({ 1, 3, size.height, size.width });
-    const double used = std::max (before, 0.0) + (double) e_.graph->pool_bytes ()
+    const double used = before + (double) e_.graph->pool_bytes ()
                         + e_.graph->own_bytes_per_pixel () * size.area ()
                         + (double) huge_pages_kept_limit;
     const double budget = (double) memory_budget (o_);
