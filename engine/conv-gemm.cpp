@@ -216,6 +216,22 @@ ConvGemm::reads_halves () const
   return stride_ == 1 && kernel_[0] * kernel_[1] >= 9 && weights_.has_half ();
 }
 
+std::vector<size_t>
+ConvGemm::scratch_floats (const cv::dnn::MatShape &in, const cv::dnn::MatShape &out) const
+{
+  if (stride_ != 1)
+    return {};
+  const int ph = out[2] + kernel_[0] - 1, pw = out[3] + kernel_[1] - 1;
+  const size_t values = (size_t) channels_ * ph * pw;
+  const bool plain = input_.upsample == 1 && !input_.reflect;
+  std::vector<size_t> floats;
+  if (!plain || pads_[0] || pads_[1] || ph != in[2] || pw != in[3])
+    floats.push_back (values);
+  if (reads_halves () && gemm_half ())
+    floats.push_back ((values + 1) / 2);
+  return floats;
+}
+
 // Stride 1: output row oy, columns ox.. read the padded input at
 // (c, oy + ky, ox + kx..), so B's rows are the padded input's rows, shifted.
 void
@@ -227,35 +243,28 @@ ConvGemm::forward_shifted (const cv::Mat &x, cv::Mat &y)
   const bool plain = input_.upsample == 1 && !input_.reflect;
   CV_Assert (plain || shape_of (y) == output_shape (shape_of (x)));
   const float *src = x.ptr<float> ();
+  cv::Mat padded;
   if (!plain || pads_[0] || pads_[1] || ph != h || pw != w)
     {
-      const size_t size = (size_t) channels_ * ph * pw;
-      cv::Mat &padded = scratch_->buffer;
-      if (padded.total () < size)
-        {
-          padded.release ();
-          padded.create (1, (int) size, CV_32F);
-        }
+      padded = scratch_buffer ((size_t) channels_ * ph * pw);
       resample (src, h, w, ph, pw, padded.ptr<float> ());
       src = padded.ptr<float> ();
     }
+  // The input in halves (two to a float of the scratch buffer).
+  cv::Mat halves;
   const unsigned short *half = nullptr;
   if (reads_halves () && gemm_half ())
     {
       const size_t size = (size_t) channels_ * ph * pw;
-      cv::Mat &halves = scratch_->halves;
-      if (halves.total () < size)
-        {
-          halves.release ();
-          halves.create (1, (int) size, CV_16U);
-        }
+      halves = scratch_buffer ((size + 1) / 2);
+      unsigned short *to = reinterpret_cast<unsigned short *> (halves.ptr<float> ());
       // In pieces of whole vectors.
       constexpr size_t kPiece = 1 << 16;
       cv::parallel_for_ (cv::Range (0, (int) ((size + kPiece - 1) / kPiece)), [&] (const cv::Range &range) {
         const size_t begin = range.start * kPiece, end = std::min (size, range.end * kPiece);
-        to_half (src + begin, end - begin, halves.ptr<unsigned short> () + begin);
+        to_half (src + begin, end - begin, to + begin);
       });
-      half = halves.ptr<unsigned short> ();
+      half = to;
     }
   at_.resize ((size_t) weights_.cols ());
   for (int c = 0, p = 0; c < channels_; c++)

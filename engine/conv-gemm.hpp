@@ -32,14 +32,13 @@ struct ConvInput
   bool reflect = false;
 };
 
-// The padded input of a stride-1 convolution, shared by those of one
-// network, which run one at a time: each of its own would be one more
-// buffer to fault in.
+// The plan of the kernels' scratch buffers (the padded input of a
+// stride-1 convolution, a split deconvolution's phases), which come from
+// the graph's pool for the length of one layer (scratch_buffer () in
+// graph.hpp): the largest one layer takes, per network input pixel.
 struct PaddedScratch
 {
-  cv::Mat buffer;              // only grows
-  cv::Mat halves;              // the input in half precision (reads_halves ()), only grows
-  double bytes_per_pixel = 0;  // the largest planned, per network input pixel
+  double bytes_per_pixel = 0;
 };
 
 class ConvGemm
@@ -74,6 +73,10 @@ public:
   bool reads_halves () const;
 
   int in_channels () const { return channels_; }
+  // The scratch forward () takes for an input of shape `in` and an output
+  // of shape `out`, in floats (none, the padded input, and the input in
+  // halves where it reads halves), in the order it takes them.
+  std::vector<size_t> scratch_floats (const cv::dnn::MatShape &in, const cv::dnn::MatShape &out) const;
   int out_channels () const { return weights_.rows (); }
 
 private:
@@ -90,7 +93,7 @@ private:
   cv::Vec4i pads_;
   ConvInput input_;
   std::vector<ptrdiff_t> at_;  // B's rows (see PackedWeights::multiply_rows)
-  std::shared_ptr<PaddedScratch> scratch_; // stride 1: the rows and columns read
+  std::shared_ptr<PaddedScratch> scratch_; // its plan
 };
 
 } // namespace ns

@@ -1,5 +1,6 @@
 // graph.cpp: see graph.hpp.
 #include "graph.hpp"
+#include "huge-pages.hpp"
 #include "rewrite.hpp"
 
 
@@ -58,7 +59,32 @@ describe_layer (const cv::dnn::Layer &layer, const std::vector<MatShape> &in,
   return s;
 }
 
+// The graph running a kernel on this thread (scratch_buffer).
+thread_local Graph *running_graph = nullptr;
+
+// Sets running_graph for a scope.
+class Running
+{
+public:
+  explicit Running (Graph *graph) : previous_ (running_graph) { running_graph = graph; }
+  ~Running () { running_graph = previous_; }
+
+private:
+  Graph *previous_;
+};
+
 } // namespace
+
+cv::Mat
+scratch_buffer (size_t floats)
+{
+  if (running_graph)
+    {
+      running_graph->scratch_taken_ += floats * sizeof (float);
+      return running_graph->take ({ 1, (int) std::max<size_t> (floats, 1) });
+    }
+  return cv::Mat (1, (int) std::max<size_t> (floats, 1), CV_32F);
+}
 
 size_t
 Snapshot::bytes () const
@@ -196,8 +222,7 @@ Graph::build (cv::dnn::Net &net, const std::vector<std::string> &norm_layers, bo
             {
               // The layer's input pixels per network input pixel.
               const double scale = (double) in_shapes[0][2] * in_shapes[0][3] / (probe[2] * probe[3]);
-              if ((node->kernel = rewrite_layer (node->layer, scale, graph->extra_bytes_per_pixel_,
-                                                 graph->scratch_)))
+              if ((node->kernel = rewrite_layer (node->layer, scale, graph->scratch_)))
                 graph->rewritten_++;
             }
           graph->nodes_.push_back (std::move (node));
@@ -228,28 +253,35 @@ Graph::build (cv::dnn::Net &net, const std::vector<std::string> &norm_layers, bo
         return nullptr;
       graph->norm_nodes_.push_back ((int) (it - graph->nodes_.begin ()));
     }
+  graph->mark_exact ();
   return graph;
 }
 
 // Every buffer the graph made stays in pool_; one is free when the pool
-// holds its only reference.  A value gets the smallest free buffer that
-// holds it, as a view of its first elements: after the first pass of a
-// size, no pass allocates.  Buffers others hold (exact tiling's snapshots
-// in memory) are not free: the pool grows by what they hold.
+// holds its only reference.  A value gets a free buffer of its own size,
+// else the smallest free one that holds it, as a view of its first
+// elements: after the first pass of a size, no pass allocates.  Buffers
+// others hold (exact tiling's snapshots in memory) are not free: the pool
+// grows by what they hold, so a value a snapshot may hold (`exact`) never
+// lives in a larger buffer: the store would hold the whole buffer (at
+// 3 MP, 32-byte values in 128-byte buffers filled it four times over).
 cv::Mat
-Graph::take (const MatShape &shape)
+Graph::take (const MatShape &shape, bool exact)
 {
   size_t total = 1;
   for (int d : shape)
     total *= (size_t) d;
+  total = std::max<size_t> (total, 1);
   cv::Mat *best = nullptr;
   for (cv::Mat &m : pool_)
     if (m.u->refcount == 1 && m.total () >= total && (!best || m.total () < best->total ()))
       best = &m;
-  if (!best)
+  if (!best || (exact && best->total () != total))
     {
-      // Past the limit, free buffers (of other sizes) make room first.
-      size_t bytes = pool_bytes () + std::max<size_t> (total, 1) * sizeof (float);
+      // Past the limit, free buffers (of other sizes) make room first,
+      // their memory given back at once.
+      const HugePagesNotKept unmapped;
+      size_t bytes = pool_bytes () + total * sizeof (float);
       for (auto it = pool_.begin (); pool_limit_ > 0 && bytes > pool_limit_ && it != pool_.end ();)
         if (it->u->refcount == 1)
           {
@@ -258,7 +290,7 @@ Graph::take (const MatShape &shape)
           }
         else
           ++it;
-      pool_.emplace_back (1, (int) std::max<size_t> (total, 1), CV_32F);
+      pool_.emplace_back (1, (int) total, CV_32F);
       best = &pool_.back ();
     }
   return best->colRange (0, (int) total).reshape (1, (int) shape.size (), shape.data ());
@@ -277,7 +309,8 @@ Graph::run_node (Node &node, bool in_place)
 
   if (node.kernel)
     {
-      cv::Mat out = take (node.kernel->output_shape (in_shapes[0]));
+      cv::Mat out = take (node.kernel->output_shape (in_shapes[0]), exact_[node.output]);
+      Running running (this);
       node.kernel->forward (inputs[0], out);
       values_[node.output] = out;
       return;
@@ -301,7 +334,7 @@ Graph::run_node (Node &node, bool in_place)
       && shape_of (values_[first]) == node.output_shapes[0])
     outputs.push_back (values_[first]);
   else
-    outputs.push_back (take (node.output_shapes[0]));
+    outputs.push_back (take (node.output_shapes[0], exact_[node.output]));
   for (const MatShape &s : node.internal_shapes)
     internals.push_back (take (s));
 
@@ -317,7 +350,7 @@ Graph::run_node (Node &node, bool in_place)
           node.output_shapes = output_shapes;
           node.internal_shapes = internal_shapes;
           node.in_place = false;
-          outputs.assign (1, take (output_shapes[0]));
+          outputs.assign (1, take (output_shapes[0], exact_[node.output]));
           for (cv::Mat &m : internals)
             m.release ();
           internals.clear ();
@@ -346,7 +379,7 @@ Graph::reserve (const MatShape &input)
   std::vector<cv::Mat> held (values_.size ());
   try
     {
-      held[0] = take (input);
+      held[0] = take (input, exact_[0]);
       for (size_t i = 0; i < nodes_.size (); i++)
         {
           Node &node = *nodes_[i];
@@ -365,7 +398,12 @@ Graph::reserve (const MatShape &input)
           if (in_place && first >= 0 && last_use_[first] == (int) i && in_shapes[0] == outputs[0])
             held[node.output] = held[first];
           else
-            held[node.output] = take (outputs[0]);
+            held[node.output] = take (outputs[0], exact_[node.output]);
+          // The scratch it takes beside its output, as forward () takes it.
+          std::vector<cv::Mat> scratch;
+          if (node.kernel)
+            for (size_t floats : node.kernel->scratch_floats (in_shapes[0]))
+              scratch.push_back (take ({ 1, (int) std::max<size_t> (floats, 1) }));
           for (int v : node.inputs)
             if (last_use_[v] == (int) i && v != node.output)
               held[v].release ();
@@ -482,6 +520,24 @@ Graph::agrees_with (cv::dnn::Net &net)
     }
 }
 
+// The values save () may take, and those a layer may overwrite in place
+// to make one of them: they get buffers of their own size (see take).
+void
+Graph::mark_exact ()
+{
+  exact_.assign (values_.size (), false);
+  for (int stop : norm_nodes_)
+    for (int v = 0; v <= stop; v++)
+      if (last_use_[v] >= stop)
+        exact_[v] = true;
+  for (int i = (int) nodes_.size () - 1; i >= 0; i--)
+    {
+      const Node &node = *nodes_[i];
+      if (exact_[node.output] && !node.inputs.empty () && last_use_[node.inputs[0]] == i)
+        exact_[node.inputs[0]] = true;
+    }
+}
+
 Snapshot
 Graph::save (int node)
 {
@@ -514,7 +570,7 @@ Graph::restore (Snapshot &from)
         m = v;
       else
         {
-          m = take (shape_of (v));
+          m = take (shape_of (v), true);
           copy_parallel (v, m);
           copied_bytes_ += v.total () * v.elemSize ();
         }
@@ -584,7 +640,7 @@ Graph::run_to_norm (const cv::Mat &blob, Snapshot *from, int k,
   else
     {
       drop_values ();
-      values_[0] = take (shape_of (blob));
+      values_[0] = take (shape_of (blob), exact_[0]);
       blob.copyTo (values_[0]);
     }
   const int stop = norm_nodes_[k];
@@ -614,8 +670,6 @@ Graph::release ()
   drop_values ();
   pool_.clear ();
   pool_limit_ = 0;
-  scratch_->buffer.release ();
-  scratch_->halves.release ();
   if (!profile_)
     return;
   // Per kind of layer, as the benchmark's table shows it.

@@ -44,7 +44,18 @@ public:
   virtual void forward (const cv::Mat &x, cv::Mat &y) = 0;
   // What it computes, for NEURAL_STYLE_PROFILE.
   virtual std::string describe () const = 0;
+  // The scratch buffers (scratch_buffer ()) forward () takes for an input
+  // of shape `input`, in floats, in the order it takes them; all held
+  // until it returns.
+  virtual std::vector<size_t> scratch_floats (const cv::dnn::MatShape &) const { return {}; }
 };
+
+// A kernel's scratch buffer of `floats` floats, for one forward (): a free
+// buffer of the pool of the graph running the kernel on this thread (a
+// view of its first elements, back in the pool once the Mat is released),
+// else a new one.  Kernels' own buffers, kept from layer to layer beside
+// the pool, were 270 MB at 3 MP while the pool held as much free.
+cv::Mat scratch_buffer (size_t floats);
 
 // The values a pass holds at one normalization layer, just before it runs:
 // all a later pass needs to go on from there.
@@ -86,7 +97,7 @@ public:
 
   // A buffer of the graph's pool, for a snapshot read from a file straight
   // into the buffer a pass goes on from.
-  cv::Mat buffer (const cv::dnn::MatShape &shape) { return take (shape); }
+  cv::Mat buffer (const cv::dnn::MatShape &shape) { return take (shape, true); }
 
   // Whether `m` lives in a buffer of the pool (for the tests: snapshots
   // kept in memory come back in them).
@@ -94,6 +105,8 @@ public:
   // Bytes restore () has copied from buffers not of the pool (for the
   // tests: none while snapshots stay in memory).
   size_t copied_bytes () const { return copied_bytes_; }
+  // Bytes of scratch the kernels have taken from the pool (for the tests).
+  size_t scratch_taken () const { return scratch_taken_; }
 
   // Exact tiling's snapshot at each normalization layer (what run_to_norm
   // keeps) for a pass at `input`, in bytes: from the shapes alone.
@@ -112,13 +125,12 @@ public:
   // Layers folded into the normalization layer before them (NormPost).
   int folded () const { return folded_; }
 
-  // Extra memory per network input pixel the kernels need.
-  double extra_bytes_per_pixel () const
-  {
-    return extra_bytes_per_pixel_ + scratch_->bytes_per_pixel;
-  }
+  // Extra memory per network input pixel the kernels need: their scratch
+  // from the pool (the largest of one layer; reserve () makes room for it).
+  double extra_bytes_per_pixel () const { return scratch_->bytes_per_pixel; }
 
-  // Makes the buffers a pass at `input` needs, so that passes at smaller
+  // Makes the buffers a pass at `input` needs, the kernels' scratch
+  // included, so that passes at smaller
   // sizes (a job's statistics pass) fit in them and the pass at `input`
   // allocates nothing.
   void reserve (const cv::dnn::MatShape &input);
@@ -136,7 +148,9 @@ private:
                      const cv::dnn::MatShape &probe, const std::map<std::string, int> &readers);
   void run_nodes (int begin, int end, bool in_place = true);
   void run_node (Node &node, bool in_place);
-  cv::Mat take (const cv::dnn::MatShape &shape);
+  cv::Mat take (const cv::dnn::MatShape &shape, bool exact = false);
+  friend cv::Mat scratch_buffer (size_t floats);
+  void mark_exact ();
   void restore (Snapshot &from);
   Snapshot save (int node);
   void drop_values ();
@@ -144,15 +158,16 @@ private:
   std::vector<std::unique_ptr<Node>> nodes_;
   std::vector<int> norm_nodes_;   // node index of normalization layer k
   std::vector<int> last_use_;     // per value: the last node reading it
+  std::vector<bool> exact_;       // per value: in a buffer of its size (take)
   std::vector<cv::Mat> values_;   // value 0 is the input, i + 1 node i's output
   std::deque<cv::Mat> pool_;      // every buffer made (see take)
   size_t copied_bytes_ = 0;
+  size_t scratch_taken_ = 0;
   size_t pool_limit_ = 0;
   bool profile_ = false;          // NEURAL_STYLE_PROFILE: time per node
   int rewritten_ = 0;
   int folded_ = 0;
-  double extra_bytes_per_pixel_ = 0;
-  // The stride-1 convolutions' padded inputs (rewrite.hpp).
+  // The plan of the kernels' scratch (rewrite.hpp).
   std::shared_ptr<PaddedScratch> scratch_ = std::make_shared<PaddedScratch> ();
 };
 

@@ -4,6 +4,9 @@
 #include <opencv2/core.hpp>
 
 #include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include <cstddef>
 #include <mutex>
@@ -12,6 +15,9 @@
 namespace ns {
 
 namespace {
+
+// Set by HugePagesNotKept.
+thread_local bool not_kept = false;
 
 constexpr size_t kHugeFrom = (size_t) 4 << 20;
 constexpr size_t kHugePage = (size_t) 2 << 20;
@@ -155,8 +161,11 @@ public:
     CV_Assert (u->urefcount == 0 && u->refcount == 0);
     if (!(u->flags & cv::UMatData::USER_ALLOCATED))
       {
-        if (u->userdata == this)
-          cache_.give (u->origdata, (u->size + kHugePage - 1) / kHugePage * kHugePage);
+        const size_t length = (u->size + kHugePage - 1) / kHugePage * kHugePage;
+        if (u->userdata == this && not_kept)
+          munmap (u->origdata, length);
+        else if (u->userdata == this)
+          cache_.give (u->origdata, length);
         else
           cv::fastFree (u->origdata);
         u->origdata = nullptr;
@@ -189,6 +198,28 @@ use_huge_pages ()
     huge_page_allocator = new HugePageAllocator ();
     cv::Mat::setDefaultAllocator (huge_page_allocator);
   });
+}
+
+HugePagesNotKept::HugePagesNotKept () : previous_ (not_kept)
+{
+  not_kept = true;
+}
+
+HugePagesNotKept::~HugePagesNotKept ()
+{
+  not_kept = previous_;
+}
+
+size_t
+resident_bytes ()
+{
+  FILE *statm = fopen ("/proc/self/statm", "r");
+  if (!statm)
+    return 0;
+  unsigned long size = 0, resident = 0;
+  const bool read = fscanf (statm, "%lu %lu", &size, &resident) == 2;
+  fclose (statm);
+  return read ? (size_t) resident * (size_t) sysconf (_SC_PAGESIZE) : 0;
 }
 
 size_t

@@ -108,10 +108,12 @@ protected:
   virtual MatShape shape (const MatShape &in) const = 0;
   virtual void run (const cv::Mat &x, cv::Mat &y) = 0;
 
+  // Whether an input of shape `in` is for the kernel (else the layer).
+  bool ours (const MatShape &in) const { return in.size () == 4 && in[0] == 1 && in[1] == channels_; }
+
   const cv::Ptr<cv::dnn::Layer> layer_;
 
 private:
-  bool ours (const MatShape &in) const { return in.size () == 4 && in[0] == 1 && in[1] == channels_; }
 
   mutable LayerRunner original_;
   int channels_;
@@ -203,6 +205,7 @@ public:
   MatShape output_shape (const MatShape &in) const override { return split_.output_shape (in); }
   double scratch_bytes_per_pixel () const { return split_.scratch_bytes_per_pixel (); }
   void forward (const cv::Mat &x, cv::Mat &y) override { split_.forward (x, y); }
+  std::vector<size_t> scratch_floats (const MatShape &in) const override { return split_.scratch_floats (in); }
 
   std::string
   describe () const override
@@ -227,12 +230,13 @@ private:
 };
 
 std::unique_ptr<Kernel>
-transposed_convolution (const cv::Ptr<cv::dnn::Layer> &layer, double scale, double &extra)
+transposed_convolution (const cv::Ptr<cv::dnn::Layer> &layer, double scale,
+                        const std::shared_ptr<PaddedScratch> &scratch)
 {
   if (!SplitDeconv::applies (*layer))
     return nullptr;
   auto kernel = std::make_unique<TransposedConvolution> (layer);
-  extra += scale * kernel->scratch_bytes_per_pixel ();
+  scratch->bytes_per_pixel = std::max (scratch->bytes_per_pixel, scale * kernel->scratch_bytes_per_pixel ());
   return kernel;
 }
 
@@ -308,6 +312,12 @@ public:
            + std::to_string (w.size[0])
            + (input_.upsample > 1 ? " upsampling x" + std::to_string (input_.upsample) : "")
            + (input_.reflect ? " mirror-padded" : "");
+  }
+
+  std::vector<size_t>
+  scratch_floats (const MatShape &in) const override
+  {
+    return ours (in) ? conv_.scratch_floats (in, conv_.output_shape (in)) : std::vector<size_t> ();
   }
 
 protected:
@@ -487,12 +497,12 @@ rewrite_padded (const cv::Ptr<cv::dnn::Layer> &conv, const cv::Ptr<cv::dnn::Laye
 }
 
 std::unique_ptr<Kernel>
-rewrite_layer (const cv::Ptr<cv::dnn::Layer> &layer, double scale, double &extra_bytes_per_pixel,
+rewrite_layer (const cv::Ptr<cv::dnn::Layer> &layer, double scale,
                const std::shared_ptr<PaddedScratch> &scratch)
 {
   if (auto k = tap_sum_convolution (layer))
     return k;
-  if (auto k = transposed_convolution (layer, scale, extra_bytes_per_pixel))
+  if (auto k = transposed_convolution (layer, scale, scratch))
     return k;
   if (auto k = winograd_convolution (layer))
     return k;

@@ -15,11 +15,13 @@ bool rewrites_enabled ();
 
 // A kernel computing what `layer` computes, or null.  `scale` is the
 // layer's input pixels per network input pixel; the memory the kernel
-// needs beyond the layer's own, per network input pixel, is added to
-// `extra_bytes_per_pixel`, or to `scratch`'s plan when it goes there
-// (the padded input of a stride-1 convolution: one for the network).
+// needs beyond the layer's own, per network input pixel, goes into
+// `scratch`'s plan: it takes it from the graph's pool for one forward
+// (the padded input of a stride-1 convolution and its copy in halves, a
+// transposed convolution's phases: the largest of one layer counts).  No
+// kernel keeps buffers of its own beyond a few hundred kB per thread
+// (tap-sum.cpp's strips).
 std::unique_ptr<Kernel> rewrite_layer (const cv::Ptr<cv::dnn::Layer> &layer, double scale,
-                                       double &extra_bytes_per_pixel,
                                        const std::shared_ptr<PaddedScratch> &scratch);
 
 // If `padding` only pads its input, with zeros or by mirroring its edge,

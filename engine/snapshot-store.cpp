@@ -32,10 +32,39 @@ held_bytes (const Snapshot &snapshot)
   return n;
 }
 
+// `from` converted into `to` (as large, continuous, CV_32F or CV_16F), by
+// every thread.
+void
+convert_parallel (const cv::Mat &from, cv::Mat &to)
+{
+  CV_Assert (from.isContinuous () && to.isContinuous () && from.total () == to.total ());
+  const cv::Mat a = from.reshape (1, 1), b = to.reshape (1, 1);
+  const int n = (int) a.total (), piece = 1 << 20;
+  cv::parallel_for_ (cv::Range (0, (n + piece - 1) / piece), [&] (const cv::Range &range) {
+    const cv::Range cols (range.start * piece, std::min (n, range.end * piece));
+    cv::Mat part = b.colRange (cols);
+    a.colRange (cols).convertTo (part, b.type ());
+  });
+}
+
+// `snapshot`'s values in half floats, in new buffers.
+Snapshot
+to_half (const Snapshot &snapshot)
+{
+  Snapshot h;
+  h.ids = snapshot.ids;
+  for (const cv::Mat &m : snapshot.values)
+    {
+      h.values.emplace_back (m.dims, m.size.p, CV_16F);
+      convert_parallel (m, h.values.back ());
+    }
+  return h;
+}
+
 } // namespace
 
-SnapshotStore::SnapshotStore (size_t tiles, size_t memory_limit)
-  : limit_ (memory_limit), memory_ (tiles), memory_bytes_ (tiles, 0), places_ (tiles),
+SnapshotStore::SnapshotStore (size_t tiles, size_t memory_limit, bool half)
+  : limit_ (memory_limit), half_ (half), memory_ (tiles), memory_bytes_ (tiles, 0), places_ (tiles),
     lanes_ (std::max (1, std::min (8, cv::getNumThreads ()))), fds_ (lanes_, -1)
 {
 }
@@ -170,22 +199,24 @@ SnapshotStore::put (size_t i, const Snapshot &snapshot)
   memory_[i] = Snapshot ();
   memory_[i].ids = snapshot.ids;
 
-  const size_t bytes = held_bytes (snapshot);
+  // In half floats, its own buffers: the graph's go back to the pool.
+  const Snapshot kept = half_ ? to_half (snapshot) : snapshot;
+  const size_t bytes = held_bytes (kept);
   if (in_memory_ + bytes <= limit_)
     {
       place.where = Place::Where::memory;
-      memory_[i].values = snapshot.values;
+      memory_[i].values = kept.values;
       memory_bytes_[i] = bytes;
       in_memory_ += bytes;
       return;
     }
 
-  for (const cv::Mat &m : snapshot.values)
+  for (const cv::Mat &m : kept.values)
     place.length += lane_part (m.total () * m.elemSize (), lanes_);
   place.where = Place::Where::file;
   place.offset = take_space (place.length);
   guint64 at = place.offset;
-  for (const cv::Mat &m : snapshot.values)
+  for (const cv::Mat &m : kept.values)
     {
       const size_t n = m.total () * m.elemSize ();
       transfer (m.data, n, at, true);
@@ -200,27 +231,44 @@ SnapshotStore::get (size_t i, const std::function<cv::Mat (const cv::dnn::MatSha
 {
   Place &place = places_[i];
   CV_Assert (place.where != Place::Where::nowhere);
+  const auto make = [&] (const cv::dnn::MatShape &shape) {
+    cv::Mat m = allocate ? allocate (shape) : cv::Mat ((int) shape.size (), shape.data (), CV_32F);
+    CV_Assert (m.type () == CV_32F && m.isContinuous () && shape_of (m) == shape);
+    return m;
+  };
   if (place.where == Place::Where::memory)
     {
-      // The buffers go back to whoever gets them.
+      // The buffers go back to whoever gets them (float32 again).
       Snapshot kept = std::move (memory_[i]);
       memory_[i] = Snapshot ();
       memory_[i].ids = kept.ids;
       in_memory_ -= memory_bytes_[i];
       memory_bytes_[i] = 0;
       place = Place ();
+      if (half_)
+        for (cv::Mat &v : kept.values)
+          {
+            cv::Mat m = make (shape_of (v));
+            convert_parallel (v, m);
+            v = m;
+          }
       return kept;
     }
   Snapshot loaded;
   loaded.ids = memory_[i].ids;
   guint64 at = place.offset;
+  cv::Mat half;
   for (const cv::dnn::MatShape &shape : place.shapes)
     {
-      cv::Mat m = allocate ? allocate (shape) : cv::Mat ((int) shape.size (), shape.data (), CV_32F);
-      CV_Assert (m.type () == CV_32F && m.isContinuous () && shape_of (m) == shape);
-      const size_t n = m.total () * m.elemSize ();
-      transfer (m.data, n, at, false);
+      cv::Mat m = make (shape);
+      if (half_)
+        half.create (m.dims, m.size.p, CV_16F);
+      cv::Mat &read = half_ ? half : m;
+      const size_t n = read.total () * read.elemSize ();
+      transfer (read.data, n, at, false);
       at += lane_part (n, lanes_);
+      if (half_)
+        convert_parallel (half, m);
       loaded.values.push_back (m);
     }
   // Read once: the next snapshot put may go there.

@@ -16,7 +16,11 @@ namespace ns {
 class SnapshotStore
 {
 public:
-  SnapshotStore (size_t tiles, size_t memory_limit);
+  // With `half`, every snapshot is kept in half floats, in memory (the
+  // store's own buffers: none of the graph's) and in the files: for jobs
+  // whose products run in half precision anyway and whose float32
+  // snapshots would not fit in memory (see stylize.cpp).
+  SnapshotStore (size_t tiles, size_t memory_limit, bool half = false);
   ~SnapshotStore ();
   SnapshotStore (const SnapshotStore &) = delete;
   SnapshotStore &operator= (const SnapshotStore &) = delete;
@@ -36,8 +40,8 @@ public:
   Snapshot get (size_t i,
                 const std::function<cv::Mat (const cv::dnn::MatShape &)> &allocate = nullptr);
 
-  // Whether snapshots of `bytes` in all may stay in memory.
-  bool fits_in_memory (double bytes) const { return bytes <= (double) limit_; }
+  // Whether snapshots of `bytes` (in float32) in all may stay in memory.
+  bool fits_in_memory (double bytes) const { return bytes * (half_ ? 0.5 : 1.0) <= (double) limit_; }
 
   // Bytes written to the files so far, and the files' size (for the tests).
   guint64 spilled () const { return spilled_; }
@@ -61,6 +65,7 @@ private:
   void transfer (void *data, size_t size, guint64 offset, bool write);
 
   size_t limit_;
+  bool half_;
   size_t in_memory_ = 0;             // bytes of the buffers memory_ holds
   std::vector<Snapshot> memory_;
   std::vector<size_t> memory_bytes_; // per tile

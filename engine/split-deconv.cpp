@@ -7,6 +7,7 @@
 // rows n + (q + b) / 2 - t for kernel row p + 2 t: a plain convolution with
 // the taps flipped.
 #include "split-deconv.hpp"
+#include "graph.hpp"
 
 // OpenCV's headers: unused parameters, signed/unsigned comparisons.
 #pragma GCC diagnostic push
@@ -216,6 +217,17 @@ SplitDeconv::output_shape (const cv::dnn::MatShape &in) const
   return cv::dnn::MatShape { 1, cout_, h, w };
 }
 
+std::vector<size_t>
+SplitDeconv::scratch_floats (const cv::dnn::MatShape &in) const
+{
+  const cv::dnn::MatShape out = output_shape (in);
+  const int rows = (out[2] + 1) / 2, cols = (out[3] + 1) / 2;
+  std::vector<size_t> floats { (size_t) 4 * cout_ * rows * cols };
+  for (size_t n : conv_->scratch_floats (in, { 1, 4 * cout_, rows, cols }))
+    floats.push_back (n);
+  return floats;
+}
+
 void
 SplitDeconv::forward (const cv::Mat &x, cv::Mat &y)
 {
@@ -225,15 +237,9 @@ SplitDeconv::forward (const cv::Mat &x, cv::Mat &y)
   // rows as the longer phase.
   const int oh = y.size[2], ow = y.size[3];
   const int rows = (oh + 1) / 2, cols = (ow + 1) / 2;
-  const size_t total = (size_t) 4 * cout_ * rows * cols;
-  // Tiles of several sizes share one buffer, as large as the largest.
-  if (scratch_.total () < total)
-    {
-      scratch_.release ();
-      scratch_.create (1, (int) total, CV_32F);
-    }
+  const cv::Mat scratch = scratch_buffer ((size_t) 4 * cout_ * rows * cols);
   const int sizes[] = { 1, 4 * cout_, rows, cols };
-  cv::Mat unified (4, sizes, CV_32F, scratch_.ptr<float> ());
+  cv::Mat unified (4, sizes, CV_32F, scratch.data);
   conv_->forward (x, unified);
 
   cv::parallel_for_ (cv::Range (0, cout_ * oh), [&] (const cv::Range &range) {

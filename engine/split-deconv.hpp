@@ -64,6 +64,10 @@ public:
   // y: preallocated with output_shape (x's shape), continuous; x untouched.
   void forward (const cv::Mat &x, cv::Mat &y);
 
+  // The scratch forward () takes for an input of shape `in`, in floats:
+  // the four phases' outputs, then the convolution's padded input.
+  std::vector<size_t> scratch_floats (const cv::dnn::MatShape &in) const;
+
   // Memory beyond the output, per input pixel: the four phases' outputs
   // before interleaving (4 Cout floats) and the padded copy of the input
   // the convolution reads (Cin floats, and Cin halves where it reads
@@ -91,7 +95,6 @@ private:
   // All four phases as one convolution to 4 Cout channels, its tap t
   // reading input row n + base + t; zero where a phase has no tap.
   std::shared_ptr<ConvGemm> conv_;
-  cv::Mat scratch_; // its output; only grows
 };
 
 } // namespace ns

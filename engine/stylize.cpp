@@ -111,12 +111,23 @@ job_plan (const NsEngine &e, const NsOptions &o, const Geometry &geometry)
   return plan_tiles (geometry, memory_budget (o), network_bytes_per_pixel (e));
 }
 
-// What exact tiling's snapshots need beyond memory: the store holds one
-// snapshot per tile, in memory up to what the budget leaves beside a
-// pass's buffers; in round k each tile's snapshot at layer k - 1 makes way
-// for its one at layer k, so files may hold both rounds' at once.
+// What the process holds before a job (the caller's image, the network,
+// the libraries: 150 to 200 MB in the CLI, and uncounted the peak went
+// 110 MB past the budget at 12 MP), which counts against the budget too:
+// its resident memory but the freed mappings kept, and at most a quarter
+// of the budget, since a host such as GIMP holds its own images beside
+// the engine (the GEGL operation runs in GIMP's process).
 double
-snapshot_disk_bytes (const NsEngine &e, const NsOptions &o, const Plan &plan)
+held_before_job (guint64 budget)
+{
+  const double resident = (double) resident_bytes () - (double) huge_pages_kept ();
+  return std::min (std::max (resident, 0.0), budget / 4.0);
+}
+
+// Exact tiling's snapshots of every tile at each normalization layer,
+// in bytes.
+std::vector<double>
+snapshot_rounds (const NsEngine &e, const Plan &plan)
 {
   std::vector<double> rounds;
   for (const Tile &t : plan.tiles)
@@ -126,6 +137,17 @@ snapshot_disk_bytes (const NsEngine &e, const NsOptions &o, const Plan &plan)
       for (size_t k = 0; k < b.size (); k++)
         rounds[k] += b[k];
     }
+  return rounds;
+}
+
+// What exact tiling's snapshots need beyond memory: the store holds one
+// snapshot per tile, in memory up to what the budget leaves beside a
+// pass's buffers; in round k each tile's snapshot at layer k - 1 makes way
+// for its one at layer k, so files may hold both rounds' at once.
+double
+snapshot_disk_bytes (const NsEngine &e, const NsOptions &o, const Plan &plan)
+{
+  std::vector<double> rounds = snapshot_rounds (e, plan);
   // The first layer's round keeps nothing when another follows (but in
   // memory, when all of it fits there: first_round_kept).
   if (rounds.size () > 1)
@@ -137,7 +159,8 @@ snapshot_disk_bytes (const NsEngine &e, const NsOptions &o, const Plan &plan)
       pair = std::max (pair, rounds[k] + (k > 0 ? rounds[k - 1] : 0.0));
     }
   const double budget = (double) memory_budget (o);
-  const double pass = network_bytes_per_pixel (e) * plan.tiles[0].input.area ();
+  const double pass = network_bytes_per_pixel (e) * plan.tiles[0].input.area ()
+                      + held_before_job (memory_budget (o));
   const double memory = std::max (budget - pass, std::min (budget, (double) kMinSnapshotMemory));
   return largest <= memory ? 0.0 : pair;
 }
@@ -396,7 +419,10 @@ private:
   // buffers and go to temporary files beyond, read back straight into the
   // buffers the next pass uses.  They are floats: in half floats exact
   // tiling came out 83 dB from a whole-image pass instead of 136-148, and
-  // Magenta's paintings 72-76 dB from the reference instead of 107.
+  // Magenta's paintings 72-76 dB from the reference instead of 107.  But
+  // where the products run in half precision (61 dB from one pass) and the
+  // float32 snapshots would spill, they are half floats (exact_store):
+  // 59.6 dB, and at 12 MP 3.1 GB through the files instead of 10.8.
   void
   run_exact ()
   {
@@ -420,22 +446,38 @@ private:
       }
   }
 
-  // Exact tiling's store: what the budget leaves beside a pass's buffers
-  // (made now, at the tiles' size), the kernels' scratch and the freed
-  // buffers' mappings kept for reuse (huge-pages.hpp; uncounted, Magenta's
-  // network peaked at 1.6 GiB at 24 MP, 1.4 GiB counted); the pool may
-  // grow by as much.
+  // Exact tiling's store: what the budget leaves beside what the process
+  // holds already (held_before_job), a pass's buffers (made now, at the
+  // tiles' size, the kernels' scratch from the pool included), the
+  // kernels' own buffers and the freed buffers' mappings kept for reuse
+  // (huge-pages.hpp; uncounted, Magenta's network peaked at 1.6 GiB at
+  // 24 MP, 1.4 GiB counted), but no more than the snapshots of one round
+  // (each is held in buffers of its own size): the pool may grow by as
+  // much (unless they are in half floats), and it keeps free buffers up to
+  // its limit.
   std::unique_ptr<SnapshotStore>
   exact_store ()
   {
     const cv::Size size = plan_.tiles[0].input.size ();
+    const double before = held_before_job (memory_budget (o_));
     e_.graph->reserve ({ 1, 3, size.height, size.width });
-    const double used = (double) e_.graph->pool_bytes ()
-                        + e_.graph->extra_bytes_per_pixel () * size.area ()
-                        + (double) huge_pages_kept_limit;
+    const double used = before + (double) e_.graph->pool_bytes () + (double) huge_pages_kept_limit;
     const double budget = (double) memory_budget (o_);
-    const size_t limit = (size_t) std::max (budget - used, std::min (budget, (double) kMinSnapshotMemory));
+    const std::vector<double> rounds = snapshot_rounds (e_, plan_);
+    const double room = std::max (budget - used, std::min (budget, (double) kMinSnapshotMemory));
+    const double round = *std::max_element (rounds.begin (), rounds.end ());
+    // Where the products run in half precision, snapshots that would not
+    // all fit in memory in float32 are kept in half floats, the store's
+    // own buffers: twice as many stay in memory, and half the bytes go
+    // through the files.
+    if (round > room && gemm_half ())
+      {
+        e_.graph->limit_pool (e_.graph->pool_bytes ());
+        return std::make_unique<SnapshotStore> (plan_.tiles.size (),
+                                                (size_t) std::min (round / 2, room), true);
+      }
     // The store holds buffers of the pool, which makes up for them.
+    const size_t limit = (size_t) std::min (round, room);
     e_.graph->limit_pool (e_.graph->pool_bytes () + limit);
     return std::make_unique<SnapshotStore> (plan_.tiles.size (), limit);
   }
@@ -447,13 +489,7 @@ private:
   bool
   first_round_kept (const SnapshotStore &store) const
   {
-    double bytes = 0;
-    for (const Tile &t : plan_.tiles)
-      {
-        const std::vector<double> b = e_.graph->snapshot_bytes ({ 1, 3, t.input.height, t.input.width });
-        bytes += b.empty () ? 0.0 : b[0];
-      }
-    return store.fits_in_memory (bytes);
+    return store.fits_in_memory (snapshot_rounds (e_, plan_)[0]);
   }
 
   // Every normalization layer's whole-image statistics into norm.fixed,

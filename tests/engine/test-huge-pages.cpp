@@ -1,7 +1,8 @@
 // test-huge-pages.cpp: OpenCV's large buffers (engine/huge-pages.cpp) come
 // from mappings kept when earlier ones of their size were freed, hold what
 // was written, and no more than huge_pages_kept_limit bytes stay mapped
-// after their buffers are gone.
+// after their buffers are gone; none while a HugePagesNotKept lives (the
+// graph's pool drops buffers so); resident_bytes () sees what is written.
 #include "huge-pages.hpp"
 
 #include <opencv2/core.hpp>
@@ -78,6 +79,28 @@ test_bounded ()
   g_assert_cmpuint (resident (), <=, start + ns::huge_pages_kept_limit + 16 * kMiB);
 }
 
+// Freed while a HugePagesNotKept lives, a buffer's memory goes back to
+// the system: nothing more is kept, and the resident memory falls.
+void
+test_not_kept ()
+{
+  const size_t kept = ns::huge_pages_kept ();
+  cv::Mat a = floats (24 * kMiB, 1.0f);
+  const size_t written = ns::resident_bytes ();
+  g_assert_cmpuint (written, <=, resident () + kMiB);
+  g_assert_cmpuint (written + kMiB, >=, resident ());
+  {
+    const ns::HugePagesNotKept unmapped;
+    a.release ();
+  }
+  g_assert_cmpuint (ns::huge_pages_kept (), ==, kept);
+  g_assert_cmpuint (ns::resident_bytes (), <=, written - 20 * kMiB);
+  // Kept again once it is gone.
+  cv::Mat b = floats (24 * kMiB, 2.0f);
+  b.release ();
+  g_assert_cmpuint (ns::huge_pages_kept (), >=, 24 * kMiB);
+}
+
 } // namespace
 
 int
@@ -95,6 +118,8 @@ main (int argc, char **argv)
   else
     {
       ns::use_huge_pages ();
+      // First: nothing is kept yet, so a buffer kept shows.
+      g_test_add_func ("/huge-pages/not-kept", test_not_kept);
       g_test_add_func ("/huge-pages/reused", test_reused);
       g_test_add_func ("/huge-pages/bounded", test_bounded);
     }

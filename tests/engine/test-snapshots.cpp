@@ -2,7 +2,8 @@
 // come back as they went in, from memory or from the temporary files, with
 // any number of threads; the files do not grow round after round, and are
 // never seen in the temporary folder nor left open; in memory they are the
-// graph's own buffers, no copy, and the graph makes each buffer once.
+// graph's own buffers, no copy, each of the value's own size, and the
+// graph makes each buffer once.
 #include "engine-private.hpp"
 #include "graph.hpp"
 #include "snapshot-store.hpp"
@@ -87,6 +88,69 @@ test_round_trip (gconstpointer data)
       g_assert_cmpuint (store.spilled (), ==, 0);
   }
   g_assert_cmpint (count_entries ("/proc/self/fd"), ==, fds_before); // closed
+}
+
+// `s` rounded to half floats and back: what a store in half floats gives.
+ns::Snapshot
+rounded_to_half (const ns::Snapshot &s)
+{
+  ns::Snapshot r;
+  r.ids = s.ids;
+  for (const cv::Mat &m : s.values)
+    {
+      cv::Mat h, f;
+      m.convertTo (h, CV_16F);
+      h.convertTo (f, CV_32F);
+      r.values.push_back (f);
+    }
+  return r;
+}
+
+// A store in half floats (products in half precision, snapshots too large
+// for memory in float32): in memory (its own buffers, half the bytes; the
+// ones put are not held) or in the files (half the bytes written), every
+// snapshot comes back as its half-float rounding, in float32, into the
+// buffers `allocate` gives.
+void
+test_half (gconstpointer data)
+{
+  const size_t limit = GPOINTER_TO_SIZE (data);
+  ns::SnapshotStore store (3, limit, true);
+  g_assert_true (store.fits_in_memory (2.0 * limit));
+  g_assert_false (store.fits_in_memory (2.0 * limit + 1));
+  size_t floats = 0;
+  for (size_t i = 0; i < 3; i++)
+    {
+      const ns::Snapshot s = random_snapshot ((int) i, 3 + (int) i, 17, 40);
+      store.put (i, s);
+      for (const cv::Mat &m : s.values)
+        {
+          g_assert_cmpint (m.u->refcount, ==, 1); // not held: converted
+          floats += m.total ();
+        }
+    }
+  if (limit > 0)
+    {
+      g_assert_cmpuint (store.held (), ==, floats * 2);
+      g_assert_cmpuint (store.spilled (), ==, 0);
+    }
+  else
+    g_assert_cmpuint (store.spilled (), ==, floats * 2);
+  for (size_t i = 0; i < 3; i++)
+    {
+      std::vector<cv::Mat> given;
+      const ns::Snapshot got = store.get (i, [&] (const cv::dnn::MatShape &shape) {
+        given.emplace_back ((int) shape.size (), shape.data (), CV_32F);
+        return given.back ();
+      });
+      const ns::Snapshot s = random_snapshot ((int) i, 3 + (int) i, 17, 40);
+      g_assert_true (same (got, rounded_to_half (s)));
+      g_assert_false (same (got, s));
+      g_assert_cmpuint (given.size (), ==, got.values.size ());
+      for (size_t v = 0; v < given.size (); v++)
+        g_assert_true (got.values[v].data == given[v].data);
+    }
+  g_assert_cmpuint (store.held (), ==, 0);
 }
 
 // Rounds of snapshots of one size: each goes where the one read before it
@@ -252,6 +316,58 @@ test_graph_rounds ()
   graph.release ();
 }
 
+// The kernels' scratch (the split transposed convolutions' phases and
+// padded inputs) comes from the graph's pool, and reserve () makes room
+// for it: a pass at the reserved size makes no buffer.
+void
+test_graph_scratch ()
+{
+  NsEngine *engine = test::wave_engine ();
+  ns::Graph &graph = *engine->graph;
+  const std::vector<cv::Mat> blobs = random_blobs (1);
+  graph.reserve (ns::shape_of (blobs[0]));
+  const size_t reserved = graph.pool_bytes (), taken = graph.scratch_taken ();
+  graph.forward (blobs[0]);
+  g_test_message ("pool %zu bytes, scratch %zu bytes", reserved, graph.scratch_taken () - taken);
+  // Both transposed convolutions' phases at least: 4 x 64 channels at a
+  // sixteenth of the network input's pixels, 4 x 32 at a quarter.
+  const size_t pixels = blobs[0].total () / 3;
+  g_assert_cmpuint (graph.scratch_taken () - taken, >=, (16 + 32) * pixels * sizeof (float));
+  g_assert_cmpuint (graph.pool_bytes (), ==, reserved);
+  graph.release ();
+}
+
+// The store holds exactly the bytes of the snapshots it keeps in memory:
+// a value a snapshot takes lives in a buffer of its own size, never in a
+// larger one of the pool (at 3 MP, the store held 128-byte buffers for
+// 32-byte values and spilled four times what it kept), also when a layer
+// made it in place of its input (Magenta's network: `great-wave`).
+void
+test_graph_exact_buffers (gconstpointer data)
+{
+  const char *style = static_cast<const char *> (data);
+  NsEngine *engine = g_str_equal (style, "wave") ? test::wave_engine () : test::open_style (style);
+  ns::Graph &graph = *engine->graph;
+  const int n_layers = (int) engine->norm_layers.size ();
+  const std::vector<cv::Mat> blobs = random_blobs (3);
+  graph.reserve (ns::shape_of (blobs[0]));
+  const std::vector<double> bytes = graph.snapshot_bytes (ns::shape_of (blobs[0]));
+  ns::SnapshotStore store (blobs.size (), (size_t) 1 << 30);
+  size_t tiles_run = 0;
+  run_rounds (graph, store, blobs, n_layers, [] (const ns::Snapshot &) {}, [&] {
+    // After tile i of round k: tiles up to i hold layer k's, the rest k - 1's.
+    const size_t n = blobs.size (), k = tiles_run / n, i = tiles_run % n;
+    const double expected = (i + 1) * bytes[k] + (k > 0 ? (n - i - 1) * bytes[k - 1] : 0.0);
+    g_assert_cmpfloat ((double) store.held (), ==, expected);
+    tiles_run++;
+  });
+  g_assert_cmpuint (tiles_run, ==, n_layers * blobs.size ());
+  check_outputs (graph, store, blobs, [] (const cv::Mat &) {});
+  graph.release ();
+  if (engine != test::wave_engine ())
+    ns_engine_free (engine);
+}
+
 // With room for two tiles' snapshots of eight, the store holds some buffers of
 // the pool and spills the rest: the pool, which makes up for the buffers
 // held, stays within what it had plus the store's limit (it drops free
@@ -310,9 +426,15 @@ main (int argc, char **argv)
   g_test_add_data_func ("/snapshots/in-memory", GSIZE_TO_POINTER (1 << 30), test_round_trip);
   g_test_add_data_func ("/snapshots/spilled", GSIZE_TO_POINTER (0), test_round_trip);
   g_test_add_func ("/snapshots/space-reused", test_space_reused);
+  g_test_add_data_func ("/snapshots/half/in-memory", GSIZE_TO_POINTER (1 << 30), test_half);
+  g_test_add_data_func ("/snapshots/half/spilled", GSIZE_TO_POINTER (0), test_half);
   g_test_add_func ("/snapshots/buffers-kept", test_buffers_kept);
   g_test_add_func ("/snapshots/graph-rounds", test_graph_rounds);
+  g_test_add_data_func ("/snapshots/graph-exact-buffers/wave", "wave", test_graph_exact_buffers);
+  g_test_add_data_func ("/snapshots/graph-exact-buffers/great-wave", "great-wave",
+                        test_graph_exact_buffers);
   g_test_add_func ("/snapshots/graph-pool-limited", test_graph_pool_limited);
+  g_test_add_func ("/snapshots/graph-scratch", test_graph_scratch);
   for (int threads : { 1, 3, 8 })
     {
       g_autofree char *path = g_strdup_printf ("/snapshots/threads-%d", threads);
