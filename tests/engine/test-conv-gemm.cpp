@@ -25,17 +25,6 @@
 
 namespace {
 
-const char *const kIsas[] = { "avx512", "avx2", "generic" };
-
-// Back to the widest instruction set this CPU has, as the engine picks.
-void
-select_best_isa ()
-{
-  for (const char *isa : kIsas)
-    if (ns::gemm_select_isa (isa))
-      return;
-}
-
 // PSNR of `got` against `want` over the reference's own range.
 double
 psnr (const cv::Mat &got, const cv::Mat &want)
@@ -62,7 +51,7 @@ void
 test_gemm ()
 {
   int tried = 0;
-  for (const char *isa : kIsas)
+  for (const char *isa : test::kIsas)
     {
       if (!ns::gemm_select_isa (isa))
         {
@@ -102,7 +91,7 @@ test_gemm ()
       g_test_message ("%s: every product within 1e-5 of the double sum", isa);
     }
   g_assert_cmpint (tried, >=, 1);
-  select_best_isa ();
+  test::select_best_isa ();
 }
 
 struct Conv
@@ -184,7 +173,7 @@ test_conv_random ()
   };
   const std::pair<int, int> sizes[] = { { 1, 1 }, { 2, 3 }, { 9, 17 }, { 40, 64 }, { 33, 35 } };
   double lowest = 1000;
-  for (const char *isa : kIsas)
+  for (const char *isa : test::kIsas)
     {
       if (!ns::gemm_select_isa (isa))
         continue;
@@ -207,7 +196,7 @@ test_conv_random ()
         }
     }
   g_test_message ("every convolution >= %.1f dB against OpenCV's layer", lowest);
-  select_best_isa ();
+  test::select_best_isa ();
 }
 
 // x upsampled by `factor` (nearest neighbour) and padded with zeros or by

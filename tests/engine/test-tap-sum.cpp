@@ -29,17 +29,6 @@
 
 namespace {
 
-const char *const kIsas[] = { "avx512", "avx2", "generic" };
-
-// Back to the widest instruction set this CPU has, as the engine picks.
-void
-select_best_isa ()
-{
-  for (const char *isa : kIsas)
-    if (ns::gemm_select_isa (isa))
-      return;
-}
-
 cv::Mat
 random_mat (const std::vector<int> &shape, cv::RNG &rng, double lo, double hi)
 {
@@ -133,7 +122,7 @@ test_random ()
   cv::RNG rng (19);
   int tried = 0, checked = 0;
   double lowest = 1000;
-  for (const char *isa : kIsas)
+  for (const char *isa : test::kIsas)
     {
       if (!ns::gemm_select_isa (isa))
         {
@@ -168,7 +157,7 @@ test_random ()
                   checked, tried, lowest);
   g_assert_cmpint (tried, >=, 1);
   g_assert_cmpint (checked, >=, 60 * tried);
-  select_best_isa ();
+  test::select_best_isa ();
 }
 
 // Each thread computes a band of output rows: with 1 to 7 threads, also
@@ -269,7 +258,7 @@ test_real (gconstpointer data)
   const std::vector<RealLayer> layers = real_layers (path, photo);
   g_assert_cmpint (layers.size (), >=, 1);
   for (const RealLayer &l : layers)
-    for (const char *isa : kIsas)
+    for (const char *isa : test::kIsas)
       {
         if (!ns::gemm_select_isa (isa))
           continue;
@@ -280,7 +269,7 @@ test_real (gconstpointer data)
                         l.reflect ? " mirrored" : "", l.x.size[3], l.x.size[2], db);
         g_assert_cmpfloat (db, >=, 100.0);
       }
-  select_best_isa ();
+  test::select_best_isa ();
 }
 
 // In half precision (AVX512-FP16) against float32, on wave's last layer

@@ -1,5 +1,6 @@
 // test-util.cpp: see test-util.hpp.
 #include "test-util.hpp"
+#include "gemm.hpp"
 #include "tiling.hpp" // the engine's planner: where the seams are
 
 #include <opencv2/imgcodecs.hpp>
@@ -14,6 +15,16 @@
 #include <memory>
 
 namespace test {
+
+const char *const kIsas[3] = { "avx512", "avx2", "generic" };
+
+void
+select_best_isa ()
+{
+  for (const char *isa : kIsas)
+    if (ns::gemm_select_isa (isa))
+      return;
+}
 
 std::string
 read_file (const std::string &path)

@@ -25,6 +25,11 @@ std::string made_data (const std::string &name);
 // The bytes of `path`; fails the test if it cannot be read.
 std::string read_file (const std::string &path);
 
+// The matrix product's instruction sets (gemm.hpp), widest first, and a
+// return to the widest this CPU has, as the engine picks.
+extern const char *const kIsas[3];
+void select_best_isa ();
+
 // Every *.onnx in the shared models folder, sorted.
 std::vector<std::string> shared_models ();
 
