@@ -162,7 +162,7 @@ Graph::build (cv::dnn::Net &net, const std::vector<std::string> &norm_layers, bo
               Node &producer = *graph->nodes_[node->inputs[0] - 1];
               NormPost post = producer.post ? *producer.post : NormPost ();
               const bool into_norm
-                = !producer.kernel && producer.inputs.size () == 1 && in_shapes.size () == 1
+                = !producer.kernel && in_shapes.size () == 1
                   && in_shapes[0].size () == 4
                   && fold_into_instance_norm (producer.layer, *node->layer, in_shapes[0][1], post);
               if (into_norm)
@@ -192,7 +192,7 @@ Graph::build (cv::dnn::Net &net, const std::vector<std::string> &norm_layers, bo
                     continue;
                   Node &producer = *graph->nodes_[v - 1];
                   NormPost post = producer.post ? *producer.post : NormPost ();
-                  if (producer.kernel || producer.inputs.size () != 1
+                  if (producer.kernel
                       || !fold_sum_into_instance_norm (producer.layer, *node->layer, in_shapes[0][1], post))
                     continue;
                   producer.post = std::make_unique<NormPost> (std::move (post));
@@ -362,8 +362,12 @@ Graph::run_node (Node &node, bool in_place)
       node.finalized = true;
     }
   if (node.post)
-    run_instance_norm (node.layer, inputs[0], outputs[0], *node.post,
-                       node.post->add ? inputs[1] : cv::Mat ());
+    {
+      // The normalization layer's own inputs (OpenCV 4.10's has its scale
+      // and shift as two more), then a folded sum's addend.
+      const std::vector<cv::Mat> own (inputs.begin (), inputs.end () - (node.post->add ? 1 : 0));
+      run_instance_norm (node.layer, own, outputs[0], *node.post, node.post->add ? inputs.back () : cv::Mat ());
+    }
   else
     node.layer->forward (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs),
                          cv::OutputArrayOfArrays (internals));

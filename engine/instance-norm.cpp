@@ -523,13 +523,14 @@ fold_sum_into_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, cv::dnn::Layer
 }
 
 void
-run_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, const cv::Mat &x, cv::Mat &y, const NormPost &post,
-                   const cv::Mat &addend)
+run_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, const std::vector<cv::Mat> &inputs, cv::Mat &y,
+                   const NormPost &post, const cv::Mat &addend)
 {
   auto *layer = dynamic_cast<InstanceNormLayer *> (norm.get ());
-  CV_Assert (layer != nullptr);
-  CV_Assert (!post.add || (addend.type () == CV_32F && addend.isContinuous () && addend.total () == x.total ()));
-  layer->run ({ x }, y, &post, addend);
+  CV_Assert (layer != nullptr && !inputs.empty ());
+  CV_Assert (!post.add
+             || (addend.type () == CV_32F && addend.isContinuous () && addend.total () == inputs[0].total ()));
+  layer->run (inputs, y, &post, addend);
 }
 
 void

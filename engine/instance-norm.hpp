@@ -126,10 +126,10 @@ bool fold_into_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, cv::dnn::Laye
 bool fold_sum_into_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, cv::dnn::Layer &sum, int channels,
                                   NormPost &post);
 
-// Runs the normalization layer `norm` on `x` into y, then `post` (adding
-// `addend` with post.add).
-void run_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, const cv::Mat &x, cv::Mat &y, const NormPost &post,
-                        const cv::Mat &addend = cv::Mat ());
+// Runs the normalization layer `norm` on its `inputs` into y, then `post`
+// (adding `addend` with post.add).
+void run_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, const std::vector<cv::Mat> &inputs, cv::Mat &y,
+                        const NormPost &post, const cv::Mat &addend = cv::Mat ());
 
 // Binds one normalization layer of `net` as layer `index` of `context`
 // (whose vectors are already sized).
