@@ -216,6 +216,14 @@ ConvGemm::reads_halves () const
   return stride_ == 1 && kernel_[0] * kernel_[1] >= 9 && weights_.has_half ();
 }
 
+// Stride 1: whether the rows and columns the output reads (ph x pw from
+// -pad on) are not x's own (h x w), so that forward () copies them.
+bool
+ConvGemm::copies_input (int h, int w, int ph, int pw) const
+{
+  return input_.upsample != 1 || input_.reflect || pads_[0] || pads_[1] || ph != h || pw != w;
+}
+
 std::vector<size_t>
 ConvGemm::scratch_floats (const cv::dnn::MatShape &in, const cv::dnn::MatShape &out) const
 {
@@ -223,9 +231,8 @@ ConvGemm::scratch_floats (const cv::dnn::MatShape &in, const cv::dnn::MatShape &
     return {};
   const int ph = out[2] + kernel_[0] - 1, pw = out[3] + kernel_[1] - 1;
   const size_t values = (size_t) channels_ * ph * pw;
-  const bool plain = input_.upsample == 1 && !input_.reflect;
   std::vector<size_t> floats;
-  if (!plain || pads_[0] || pads_[1] || ph != in[2] || pw != in[3])
+  if (copies_input (in[2], in[3], ph, pw))
     floats.push_back (values);
   if (reads_halves () && gemm_half ())
     floats.push_back ((values + 1) / 2);
@@ -244,7 +251,7 @@ ConvGemm::forward_shifted (const cv::Mat &x, cv::Mat &y)
   CV_Assert (plain || shape_of (y) == output_shape (shape_of (x)));
   const float *src = x.ptr<float> ();
   cv::Mat padded;
-  if (!plain || pads_[0] || pads_[1] || ph != h || pw != w)
+  if (copies_input (h, w, ph, pw))
     {
       padded = scratch_buffer ((size_t) channels_ * ph * pw);
       resample (src, h, w, ph, pw, padded.ptr<float> ());

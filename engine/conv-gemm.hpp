@@ -80,6 +80,7 @@ public:
   int out_channels () const { return weights_.rows (); }
 
 private:
+  bool copies_input (int h, int w, int ph, int pw) const;
   void forward_shifted (const cv::Mat &x, cv::Mat &y);
   void resample (const float *src, int h, int w, int ph, int pw, float *padded) const;
   void forward_gathered (const cv::Mat &x, cv::Mat &y);

@@ -128,6 +128,14 @@ Graph::build (cv::dnn::Net &net, const std::vector<std::string> &norm_layers, bo
     for (const cv::Ptr<cv::dnn::Layer> &in : net.getLayerInputs (net.getLayerId (name)))
       readers[in->name]++;
 
+  // `layer` folded into the normalization node `producer`, which does
+  // `post` after it from now on.
+  const auto fold_into = [&graph] (Node &producer, const cv::dnn::Layer &layer, NormPost post) {
+    producer.post = std::make_unique<NormPost> (std::move (post));
+    producer.folded.push_back (layer.type);
+    graph->folded_++;
+  };
+
   try
     {
       const MatShape probe { 1, 3, 64, 72 };
@@ -166,11 +174,7 @@ Graph::build (cv::dnn::Net &net, const std::vector<std::string> &norm_layers, bo
                   && in_shapes[0].size () == 4
                   && fold_into_instance_norm (producer.layer, *node->layer, in_shapes[0][1], post);
               if (into_norm)
-                {
-                  producer.post = std::make_unique<NormPost> (std::move (post));
-                  producer.folded.push_back (node->layer->type);
-                  graph->folded_++;
-                }
+                fold_into (producer, *node->layer, std::move (post));
               if (into_norm || fold_crop (producer.kernel, *node->layer))
                 {
                   value_of[name] = producer.output;
@@ -195,10 +199,8 @@ Graph::build (cv::dnn::Net &net, const std::vector<std::string> &norm_layers, bo
                   if (producer.kernel
                       || !fold_sum_into_instance_norm (producer.layer, *node->layer, in_shapes[0][1], post))
                     continue;
-                  producer.post = std::make_unique<NormPost> (std::move (post));
-                  producer.folded.push_back (node->layer->type);
+                  fold_into (producer, *node->layer, std::move (post));
                   producer.inputs.push_back (other);
-                  graph->folded_++;
                   value_of[name] = producer.output;
                   folded = true;
                 }

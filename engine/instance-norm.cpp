@@ -433,14 +433,37 @@ instance_norm_params (const cv::Ptr<cv::dnn::Layer> &layer, cv::dnn::LayerParams
   return norm != nullptr;
 }
 
+namespace {
+
+// `layer`'s output for `inputs` (1 x C x 1 x 2 probes), measured by running
+// it; empty when it refuses them or makes something of another shape.
+cv::Mat
+probe_output (cv::dnn::Layer &layer, const std::vector<cv::Mat> &inputs)
+{
+  std::vector<cv::Mat> outputs { cv::Mat (inputs[0].dims, inputs[0].size.p, CV_32F) }, internals;
+  try
+    {
+      layer.finalize (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs));
+      layer.forward (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs),
+                     cv::OutputArrayOfArrays (internals));
+    }
+  catch (const cv::Exception &)
+    {
+      return cv::Mat ();
+    }
+  if (outputs[0].total () != inputs[0].total () || outputs[0].type () != CV_32F)
+    return cv::Mat ();
+  return outputs[0];
+}
+
+} // namespace
+
 bool
 fold_into_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, cv::dnn::Layer &next, int channels,
                          NormPost &post)
 {
-  if (!dynamic_cast<InstanceNormLayer *> (norm.get ()) || channels <= 0
+  if (!dynamic_cast<InstanceNormLayer *> (norm.get ()) || channels <= 0 || post.add
       || (!post.scale.empty () && (int) post.scale.size () != channels))
-    return false;
-  if (post.add)
     return false;
   if (auto *relu = dynamic_cast<cv::dnn::ReLULayer *> (&next))
     {
@@ -458,25 +481,15 @@ fold_into_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, cv::dnn::Layer &ne
   // versions keep them in different blobs, and getScaleShift () gives
   // none before a forward pass).
   const int sizes[] = { 1, channels, 1, 2 };
-  cv::Mat in (4, sizes, CV_32F), out (4, sizes, CV_32F);
+  cv::Mat in (4, sizes, CV_32F);
   for (int c = 0; c < channels; c++)
     {
       in.ptr<float> (0, c)[0] = 0.0f;
       in.ptr<float> (0, c)[1] = 1.0f;
     }
-  std::vector<cv::Mat> inputs { in }, outputs { out }, internals;
-  try
-    {
-      next.finalize (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs));
-      next.forward (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs),
-                    cv::OutputArrayOfArrays (internals));
-    }
-  catch (const cv::Exception &)
-    {
-      return false; // not per channel after all: it stays a layer
-    }
-  if (outputs[0].total () != in.total () || outputs[0].type () != CV_32F)
-    return false;
+  const cv::Mat out = probe_output (next, { in });
+  if (out.empty ())
+    return false; // not per channel after all: it stays a layer
   if (post.scale.empty ())
     {
       post.scale.assign (channels, 1.0f);
@@ -485,7 +498,7 @@ fold_into_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, cv::dnn::Layer &ne
   // s2 (s1 y + t1) + t2.
   for (int c = 0; c < channels; c++)
     {
-      const float t = outputs[0].ptr<float> (0, c)[0], s = outputs[0].ptr<float> (0, c)[1] - t;
+      const float t = out.ptr<float> (0, c)[0], s = out.ptr<float> (0, c)[1] - t;
       post.shift[c] = s * post.shift[c] + t;
       post.scale[c] *= s;
     }
@@ -501,22 +514,11 @@ fold_sum_into_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, cv::dnn::Layer
   // Whether it adds, measured: OpenCV's Eltwise also multiplies, takes
   // the maximum and weighs its inputs.
   const int sizes[] = { 1, channels, 1, 2 };
-  cv::Mat a (4, sizes, CV_32F), b (4, sizes, CV_32F), out (4, sizes, CV_32F);
+  cv::Mat a (4, sizes, CV_32F), b (4, sizes, CV_32F);
   cv::randu (a, -2, 2);
   cv::randu (b, -2, 2);
-  std::vector<cv::Mat> inputs { a, b }, outputs { out }, internals;
-  try
-    {
-      sum.finalize (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs));
-      sum.forward (cv::InputArrayOfArrays (inputs), cv::OutputArrayOfArrays (outputs),
-                   cv::OutputArrayOfArrays (internals));
-    }
-  catch (const cv::Exception &)
-    {
-      return false;
-    }
-  if (outputs[0].total () != a.total () || outputs[0].type () != CV_32F
-      || cv::norm (outputs[0], a + b, cv::NORM_INF) != 0.0)
+  const cv::Mat out = probe_output (sum, { a, b });
+  if (out.empty () || cv::norm (out, a + b, cv::NORM_INF) != 0.0)
     return false;
   post.add = true;
   return true;

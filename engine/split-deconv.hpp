@@ -70,12 +70,11 @@ public:
 
   // Memory beyond the output, per input pixel: the four phases' outputs
   // before interleaving (4 Cout floats) and the padded copy of the input
-  // the convolution reads (Cin floats, and Cin halves where it reads
-  // halves: ConvGemm::reads_halves).
+  // the convolution reads (Cin; its 2x2 products convert panel by panel,
+  // ConvGemm::reads_halves).
   double scratch_bytes_per_pixel () const
   {
-    return sizeof (float) * (4.0 * cout_ + conv_->in_channels ())
-           + (conv_->reads_halves () ? 2.0 * conv_->in_channels () : 0.0);
+    return sizeof (float) * (4.0 * cout_ + conv_->in_channels ());
   }
 
 private:
