@@ -148,7 +148,11 @@ ConvGemm::forward (const cv::Mat &x, cv::Mat &y)
   CV_Assert (x.dims == 4 && x.size[0] == 1 && x.size[1] == channels_ && y.dims == 4
              && y.size[0] == 1 && y.size[1] == out_channels ());
   if (stride_ == 1)
-    forward_shifted (x, y);
+    {
+      const bool plain = input_.upsample == 1 && !input_.reflect;
+      CV_Assert (plain || shape_of (y) == output_shape (shape_of (x)));
+      forward_shifted (x, y.size[2], y.size[3], y.ptr<float> (), nullptr);
+    }
   else
     forward_gathered (x, y);
 }
@@ -239,16 +243,26 @@ ConvGemm::scratch_floats (const cv::dnn::MatShape &in, const cv::dnn::MatShape &
   return floats;
 }
 
-// Stride 1: output row oy, columns ox.. read the padded input at
-// (c, oy + ky, ox + kx..), so B's rows are the padded input's rows, shifted.
 void
-ConvGemm::forward_shifted (const cv::Mat &x, cv::Mat &y)
+ConvGemm::forward_blocks (const cv::Mat &x, int oh, int ow, const BlockSink &sink)
 {
-  const int h = x.size[2], w = x.size[3], oh = y.size[2], ow = y.size[3];
+  CV_Assert (x.type () == CV_32F && x.isContinuous () && x.dims == 4 && x.size[0] == 1
+             && x.size[1] == channels_ && stride_ == 1 && oh > 0 && ow > 0);
+  const bool plain = input_.upsample == 1 && !input_.reflect;
+  CV_Assert (plain || output_shape (shape_of (x)) == cv::dnn::MatShape ({ 1, out_channels (), oh, ow }));
+  forward_shifted (x, oh, ow, nullptr, &sink);
+}
+
+// Stride 1: output row oy, columns ox.. read the padded input at
+// (c, oy + ky, ox + kx..), so B's rows are the padded input's rows,
+// shifted.  The output goes to y (O x oh x ow), or block by block to
+// `sink`.
+void
+ConvGemm::forward_shifted (const cv::Mat &x, int oh, int ow, float *y, const BlockSink *sink)
+{
+  const int h = x.size[2], w = x.size[3];
   // The input rows and columns the output reads: from -pad on.
   const int ph = oh + kernel_[0] - 1, pw = ow + kernel_[1] - 1;
-  const bool plain = input_.upsample == 1 && !input_.reflect;
-  CV_Assert (plain || shape_of (y) == output_shape (shape_of (x)));
   const float *src = x.ptr<float> ();
   cv::Mat padded;
   if (copies_input (h, w, ph, pw))
@@ -282,14 +296,26 @@ ConvGemm::forward_shifted (const cv::Mat &x, cv::Mat &y)
   // Tasks of up to kTaskColumns columns of one output row.
   const int per_row = (ow + kTaskColumns - 1) / kTaskColumns;
   const float *bias = bias_.empty () ? nullptr : bias_.data ();
+  const int m = out_channels ();
   cv::parallel_for_ (cv::Range (0, oh * per_row), [&] (const cv::Range &range) {
+    thread_local std::vector<float> block;
+    if (sink)
+      block.resize ((size_t) m * kTaskColumns);
     for (int t = range.start; t < range.end; t++)
       {
         const int oy = t / per_row, ox = t % per_row * kTaskColumns;
+        const int n = std::min (kTaskColumns, ow - ox);
         const size_t at = (size_t) oy * pw + ox;
-        weights_.multiply_rows (src + at, half ? half + at : nullptr, at_.data (),
-                                std::min (kTaskColumns, ow - ox),
-                                y.ptr<float> () + (size_t) oy * ow + ox, (size_t) oh * ow, bias);
+        const auto multiply = [&] (float *c, size_t ldc) {
+          weights_.multiply_rows (src + at, half ? half + at : nullptr, at_.data (), n, c, ldc, bias);
+        };
+        if (!sink)
+          multiply (y + (size_t) oy * ow + ox, (size_t) oh * ow);
+        else
+          {
+            multiply (block.data (), kTaskColumns);
+            (*sink) (oy, ox, n, block.data (), kTaskColumns);
+          }
       }
   });
 }

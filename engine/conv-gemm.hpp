@@ -17,6 +17,7 @@
 #include <opencv2/dnn.hpp>
 #pragma GCC diagnostic pop
 
+#include <functional>
 #include <memory>
 
 namespace ns {
@@ -33,7 +34,7 @@ struct ConvInput
 };
 
 // The plan of the kernels' scratch buffers (the padded input of a
-// stride-1 convolution, a split deconvolution's phases), which come from
+// stride-1 convolution and its halves), which come from
 // the graph's pool for the length of one layer (scratch_buffer () in
 // graph.hpp): the largest one layer takes, per network input pixel.
 struct PaddedScratch
@@ -62,6 +63,15 @@ public:
   // input rows r stride - top ..., zero outside x.
   void forward (const cv::Mat &x, cv::Mat &y);
 
+  // What a stride-1 convolution computes, handed over a block at a time
+  // instead of stored: `block` holds every output channel (rows `ld`
+  // floats apart) of output row `oy`, columns `ox` to `ox` + `n` - 1.
+  // Blocks come from several threads at once, each in a buffer of its own.
+  using BlockSink = std::function<void (int oy, int ox, int n, const float *block, size_t ld)>;
+
+  // forward () to an output of oh x ow, each block to `sink` (stride 1).
+  void forward_blocks (const cv::Mat &x, int oh, int ow, const BlockSink &sink);
+
   // Whether the products run on a copy of the input in half precision,
   // converted once (stride 1, at least 3x3, half-precision weights:
   // gemm.hpp), while half precision is on: each value is otherwise
@@ -81,7 +91,7 @@ public:
 
 private:
   bool copies_input (int h, int w, int ph, int pw) const;
-  void forward_shifted (const cv::Mat &x, cv::Mat &y);
+  void forward_shifted (const cv::Mat &x, int oh, int ow, float *y, const BlockSink *sink);
   void resample (const float *src, int h, int w, int ph, int pw, float *padded) const;
   void forward_gathered (const cv::Mat &x, cv::Mat &y);
   void gather (const cv::Mat &x, int width, int first, int n, float *panel) const;

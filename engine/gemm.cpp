@@ -301,6 +301,16 @@ to_half_avx512 (const float *from, size_t n, _Float16 *to)
 }
 
 __attribute__ ((target ("avx512f,avx512bw,avx512vl,avx512fp16"))) void
+from_half_avx512 (const _Float16 *from, size_t n, float *to)
+{
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    _mm512_storeu_ps (to + i, _mm512_cvtxph_ps (_mm256_castsi256_ph (_mm256_loadu_si256 ((const __m256i *) (from + i)))));
+  for (; i < n; i++)
+    to[i] = (float) from[i];
+}
+
+__attribute__ ((target ("avx512f,avx512bw,avx512vl,avx512fp16"))) void
 to_half_rows_avx512 (const float *src, size_t src_stride, int rows, _Float16 *dst, size_t dst_stride)
 {
   for (int r = 0; r < rows; r++)
@@ -583,6 +593,16 @@ to_half (const float *from, size_t n, unsigned short *to)
 {
 #ifdef NS_GEMM_X86
   to_half_avx512 (from, n, reinterpret_cast<_Float16 *> (to));
+#else
+  (void) from, (void) n, (void) to;
+#endif
+}
+
+void
+from_half (const unsigned short *from, size_t n, float *to)
+{
+#ifdef NS_GEMM_X86
+  from_half_avx512 (reinterpret_cast<const _Float16 *> (from), n, to);
 #else
   (void) from, (void) n, (void) to;
 #endif

@@ -101,6 +101,8 @@ constexpr int kHalfPanelColumns = 32;
 // n floats as halves, rounded to nearest; only on a CPU with AVX512-FP16
 // (gemm_half_available ()).
 void to_half (const float *from, size_t n, unsigned short *to);
+// n halves as floats (exactly); the same CPUs only.
+void from_half (const unsigned short *from, size_t n, float *to);
 
 // `rows` rows of kHalfPanelColumns floats (row r at src + r src_stride) as
 // halves (at dst + r dst_stride), rounded to nearest; only on a CPU with

@@ -17,8 +17,8 @@ bool rewrites_enabled ();
 // layer's input pixels per network input pixel; the memory the kernel
 // needs beyond the layer's own, per network input pixel, goes into
 // `scratch`'s plan: it takes it from the graph's pool for one forward
-// (the padded input of a stride-1 convolution and its copy in halves, a
-// transposed convolution's phases: the largest of one layer counts).  No
+// (the padded input of a stride-1 convolution and its copy in halves:
+// the largest of one layer counts).  No
 // kernel keeps buffers of its own beyond a few hundred kB per thread
 // (tap-sum.cpp's strips).
 std::unique_ptr<Kernel> rewrite_layer (const cv::Ptr<cv::dnn::Layer> &layer, double scale,

@@ -1,6 +1,7 @@
 // snapshot-store.cpp: see snapshot-store.hpp.
 #include "snapshot-store.hpp"
 #include "engine-private.hpp"
+#include "gemm.hpp"
 
 #include <glib/gstdio.h>
 
@@ -32,18 +33,44 @@ held_bytes (const Snapshot &snapshot)
   return n;
 }
 
-// `from` converted into `to` (as large, continuous, CV_32F or CV_16F), by
-// every thread.
+// n floats as halves, and back (AVX512-FP16 where the CPU has it: half
+// snapshots are for the CPUs whose products run in half precision;
+// OpenCV's conversion, which is slower, elsewhere).
+void
+halves_of (const float *from, size_t n, unsigned short *to)
+{
+  if (gemm_half_available ())
+    to_half (from, n, to);
+  else
+    cv::Mat (1, (int) n, CV_32F, const_cast<float *> (from)).convertTo (cv::Mat (1, (int) n, CV_16F, to), CV_16F);
+}
+
+void
+floats_of (const unsigned short *from, size_t n, float *to)
+{
+  if (gemm_half_available ())
+    from_half (from, n, to);
+  else
+    cv::Mat (1, (int) n, CV_16F, const_cast<unsigned short *> (from)).convertTo (cv::Mat (1, (int) n, CV_32F, to), CV_32F);
+}
+
+// Values converted a piece at a time, by every thread.
+constexpr size_t kPiece = 1 << 18;
+
+// `from` converted into `to` (as large, continuous, one CV_32F and the
+// other CV_16F).
 void
 convert_parallel (const cv::Mat &from, cv::Mat &to)
 {
-  CV_Assert (from.isContinuous () && to.isContinuous () && from.total () == to.total ());
-  const cv::Mat a = from.reshape (1, 1), b = to.reshape (1, 1);
-  const int n = (int) a.total (), piece = 1 << 20;
-  cv::parallel_for_ (cv::Range (0, (n + piece - 1) / piece), [&] (const cv::Range &range) {
-    const cv::Range cols (range.start * piece, std::min (n, range.end * piece));
-    cv::Mat part = b.colRange (cols);
-    a.colRange (cols).convertTo (part, b.type ());
+  CV_Assert (from.isContinuous () && to.isContinuous () && from.total () == to.total ()
+             && (from.type () == CV_32F) != (to.type () == CV_32F));
+  const size_t n = from.total ();
+  cv::parallel_for_ (cv::Range (0, (int) ((n + kPiece - 1) / kPiece)), [&] (const cv::Range &range) {
+    const size_t begin = range.start * kPiece, end = std::min (n, range.end * kPiece);
+    if (from.type () == CV_32F)
+      halves_of (from.ptr<float> () + begin, end - begin, to.ptr<unsigned short> () + begin);
+    else
+      floats_of (from.ptr<unsigned short> () + begin, end - begin, to.ptr<float> () + begin);
   });
 }
 
@@ -151,8 +178,11 @@ lane_part (size_t size, int lanes)
 
 } // namespace
 
+// `size` bytes at `buffer` to the files at `offset` (`write`), or back.
+// With `half`, the buffer holds size / 2 floats, which the files hold as
+// halves: converted a piece at a time on the way, no copy in between.
 void
-SnapshotStore::transfer (void *buffer, size_t size, guint64 offset, bool write)
+SnapshotStore::transfer (void *buffer, size_t size, guint64 offset, bool write, bool half)
 {
   char *data = static_cast<char *> (buffer);
   for (int l = 0; l < lanes_; l++)
@@ -160,21 +190,37 @@ SnapshotStore::transfer (void *buffer, size_t size, guint64 offset, bool write)
   const guint64 part = lane_part (size, lanes_);
   std::atomic<int> error { 0 };
   cv::parallel_for_ (cv::Range (0, lanes_), [&] (const cv::Range &range) {
+    thread_local std::vector<unsigned short> halves;
+    if (half)
+      halves.resize (kPiece);
     for (int l = range.start; l < range.end; l++)
       {
         const size_t begin = (size_t) std::min<guint64> (size, part * l);
         const size_t end = (size_t) std::min<guint64> (size, part * (l + 1));
+        // Pieces of [begin, end): the bytes in the files, at most kPiece
+        // halves with `half`.
         for (size_t done = begin; done < end && error == 0;)
           {
-            const off_t at = (off_t) (offset + done - begin);
-            const ssize_t n = write ? pwrite (fds_[l], data + done, end - done, at)
-                                    : pread (fds_[l], data + done, end - done, at);
-            if (n < 0 && errno == EINTR)
-              continue;
-            if (n <= 0)
-              error = n < 0 ? errno : write ? ENOSPC : EIO;
-            else
-              done += (size_t) n;
+            const size_t piece = half ? std::min (end - done, kPiece * 2) : end - done;
+            float *values = reinterpret_cast<float *> (data) + done / 2;
+            char *bytes = half ? reinterpret_cast<char *> (halves.data ()) : data + done;
+            if (half && write)
+              halves_of (values, piece / 2, halves.data ());
+            for (size_t moved = 0; moved < piece && error == 0;)
+              {
+                const off_t at = (off_t) (offset + done + moved - begin);
+                const ssize_t n = write ? pwrite (fds_[l], bytes + moved, piece - moved, at)
+                                        : pread (fds_[l], bytes + moved, piece - moved, at);
+                if (n < 0 && errno == EINTR)
+                  continue;
+                if (n <= 0)
+                  error = n < 0 ? errno : write ? ENOSPC : EIO;
+                else
+                  moved += (size_t) n;
+              }
+            if (half && !write && error == 0)
+              floats_of (halves.data (), piece / 2, values);
+            done += piece;
           }
       }
   });
@@ -199,27 +245,35 @@ SnapshotStore::put (size_t i, const Snapshot &snapshot)
   memory_[i] = Snapshot ();
   memory_[i].ids = snapshot.ids;
 
-  // In half floats, its own buffers: the graph's go back to the pool.
-  const Snapshot kept = half_ ? to_half (snapshot) : snapshot;
-  const size_t bytes = held_bytes (kept);
+  // The bytes it takes: in half floats, in buffers of the store's own (the
+  // graph's go back to the pool).
+  size_t bytes = 0;
+  if (half_)
+    for (const cv::Mat &m : snapshot.values)
+      bytes += m.total () * sizeof (unsigned short);
+  else
+    bytes = held_bytes (snapshot);
   if (in_memory_ + bytes <= limit_)
     {
       place.where = Place::Where::memory;
-      memory_[i].values = kept.values;
+      memory_[i].values = half_ ? to_half (snapshot).values : snapshot.values;
       memory_bytes_[i] = bytes;
       in_memory_ += bytes;
       return;
     }
 
-  for (const cv::Mat &m : kept.values)
-    place.length += lane_part (m.total () * m.elemSize (), lanes_);
+  // Lanes must split a half buffer on whole values: lane_part () keeps to
+  // whole pages.
+  const size_t unit = half_ ? sizeof (unsigned short) : sizeof (float);
+  for (const cv::Mat &m : snapshot.values)
+    place.length += lane_part (m.total () * unit, lanes_);
   place.where = Place::Where::file;
   place.offset = take_space (place.length);
   guint64 at = place.offset;
-  for (const cv::Mat &m : kept.values)
+  for (const cv::Mat &m : snapshot.values)
     {
-      const size_t n = m.total () * m.elemSize ();
-      transfer (m.data, n, at, true);
+      const size_t n = m.total () * unit;
+      transfer (m.data, n, at, true, half_);
       at += lane_part (n, lanes_);
       spilled_ += n;
       place.shapes.push_back (shape_of (m));
@@ -257,18 +311,13 @@ SnapshotStore::get (size_t i, const std::function<cv::Mat (const cv::dnn::MatSha
   Snapshot loaded;
   loaded.ids = memory_[i].ids;
   guint64 at = place.offset;
-  cv::Mat half;
+  const size_t unit = half_ ? sizeof (unsigned short) : sizeof (float);
   for (const cv::dnn::MatShape &shape : place.shapes)
     {
       cv::Mat m = make (shape);
-      if (half_)
-        half.create (m.dims, m.size.p, CV_16F);
-      cv::Mat &read = half_ ? half : m;
-      const size_t n = read.total () * read.elemSize ();
-      transfer (read.data, n, at, false);
+      const size_t n = m.total () * unit;
+      transfer (m.data, n, at, false, half_);
       at += lane_part (n, lanes_);
-      if (half_)
-        convert_parallel (half, m);
       loaded.values.push_back (m);
     }
   // Read once: the next snapshot put may go there.

@@ -62,7 +62,7 @@ private:
   int lane_fd (int lane);
   guint64 take_space (guint64 length);
   void give_back_space (guint64 offset, guint64 length);
-  void transfer (void *data, size_t size, guint64 offset, bool write);
+  void transfer (void *data, size_t size, guint64 offset, bool write, bool half);
 
   size_t limit_;
   bool half_;

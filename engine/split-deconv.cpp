@@ -221,11 +221,7 @@ std::vector<size_t>
 SplitDeconv::scratch_floats (const cv::dnn::MatShape &in) const
 {
   const cv::dnn::MatShape out = output_shape (in);
-  const int rows = (out[2] + 1) / 2, cols = (out[3] + 1) / 2;
-  std::vector<size_t> floats { (size_t) 4 * cout_ * rows * cols };
-  for (size_t n : conv_->scratch_floats (in, { 1, 4 * cout_, rows, cols }))
-    floats.push_back (n);
-  return floats;
+  return conv_->scratch_floats (in, { 1, 4 * cout_, (out[2] + 1) / 2, (out[3] + 1) / 2 });
 }
 
 void
@@ -234,30 +230,28 @@ SplitDeconv::forward (const cv::Mat &x, cv::Mat &y)
   CV_Assert (x.type () == CV_32F && x.isContinuous () && y.type () == CV_32F && y.isContinuous ()
              && cv::dnn::shape (y) == output_shape (cv::dnn::shape (x)));
   // Output row 2 n + q for n < count (q): the unified output has as many
-  // rows as the longer phase.
+  // rows as the longer phase.  Each block of it (row n, columns m0 on, all
+  // 4 Cout channels) goes into y's rows 2 n and 2 n + 1 while in cache.
   const int oh = y.size[2], ow = y.size[3];
   const int rows = (oh + 1) / 2, cols = (ow + 1) / 2;
-  const cv::Mat scratch = scratch_buffer ((size_t) 4 * cout_ * rows * cols);
-  const int sizes[] = { 1, 4 * cout_, rows, cols };
-  cv::Mat unified (4, sizes, CV_32F, scratch.data);
-  conv_->forward (x, unified);
-
-  cv::parallel_for_ (cv::Range (0, cout_ * oh), [&] (const cv::Range &range) {
-    for (int r = range.start; r < range.end; r++)
-      {
-        const int c = r / oh, row = r % oh, qy = row % 2, n = row / 2;
-        float *dst = y.ptr<float> () + (size_t) r * ow;
-        const float *even = unified.ptr<float> (0, (qy * 2) * cout_ + c, n);
-        const float *odd = unified.ptr<float> (0, (qy * 2 + 1) * cout_ + c, n);
-        int m = 0;
-        for (; 2 * m + 1 < ow; m++)
-          {
-            dst[2 * m] = even[m];
-            dst[2 * m + 1] = odd[m];
-          }
-        if (2 * m < ow)
-          dst[2 * m] = even[m];
-      }
+  float *out = y.ptr<float> ();
+  conv_->forward_blocks (x, rows, cols, [&] (int n, int m0, int count, const float *block, size_t ld) {
+    for (int qy = 0; qy < 2 && 2 * n + qy < oh; qy++)
+      for (int c = 0; c < cout_; c++)
+        {
+          float *dst = out + ((size_t) c * oh + 2 * n + qy) * ow + 2 * m0;
+          const float *even = block + (size_t) ((qy * 2) * cout_ + c) * ld;
+          const float *odd = block + (size_t) ((qy * 2 + 1) * cout_ + c) * ld;
+          // Columns 2 m + 1 up to ow.
+          const int pairs = std::min (count, (ow - 2 * m0) / 2);
+          for (int m = 0; m < pairs; m++)
+            {
+              dst[2 * m] = even[m];
+              dst[2 * m + 1] = odd[m];
+            }
+          if (pairs < count)
+            dst[2 * pairs] = even[pairs];
+        }
   });
 }
 

@@ -65,16 +65,16 @@ public:
   void forward (const cv::Mat &x, cv::Mat &y);
 
   // The scratch forward () takes for an input of shape `in`, in floats:
-  // the four phases' outputs, then the convolution's padded input.
+  // the convolution's padded input (the four phases' outputs go to y a
+  // block at a time).
   std::vector<size_t> scratch_floats (const cv::dnn::MatShape &in) const;
 
-  // Memory beyond the output, per input pixel: the four phases' outputs
-  // before interleaving (4 Cout floats) and the padded copy of the input
-  // the convolution reads (Cin; its 2x2 products convert panel by panel,
-  // ConvGemm::reads_halves).
+  // Memory beyond the output, per input pixel: the padded copy of the
+  // input the convolution reads (Cin; its 2x2 products convert panel by
+  // panel, ConvGemm::reads_halves).
   double scratch_bytes_per_pixel () const
   {
-    return sizeof (float) * (4.0 * cout_ + conv_->in_channels ());
+    return sizeof (float) * conv_->in_channels ();
   }
 
 private:
