@@ -60,7 +60,8 @@ ConvGemm::ConvGemm (const cv::Mat &weights, const cv::Mat &bias, int stride, con
   CV_Assert (weights.dims == 4 && weights.type () == CV_32F && weights.isContinuous ());
   CV_Assert (stride >= 1 && input.upsample >= 1);
   CV_Assert ((input.upsample == 1 && !input.reflect)
-             || (stride == 1 && pads[0] >= 0 && pads[1] >= 0 && pads[2] >= 0 && pads[3] >= 0));
+             || ((stride == 1 || input.upsample == 1) && pads[0] >= 0 && pads[1] >= 0 && pads[2] >= 0
+                 && pads[3] >= 0));
   CV_Assert (bias.empty () || (bias.type () == CV_32F && bias.total () == (size_t) weights.size[0]));
   const int k = channels_ * kernel_[0] * kernel_[1];
   weights_ = PackedWeights (weights.ptr<float> (), weights.size[0], k, k);
@@ -81,8 +82,28 @@ ConvGemm::output_shape (const cv::dnn::MatShape &in) const
   return { 1, out_channels (), h / stride_ + 1, w / stride_ + 1 };
 }
 
+namespace {
+
+// Where padded index i (from -pad) of an axis of n values upsampled by u
+// reads x: an index of x, or -1 for a zero.
+int
+source_index (int i, int n, int u, bool reflect)
+{
+  const int len = n * u;
+  if (reflect && len > 1)
+    // BORDER_REFLECT_101, as cv::borderInterpolate: the edge not repeated.
+    while (i < 0 || i >= len)
+      i = i < 0 ? -i : 2 * len - 2 - i;
+  else if (reflect)
+    i = 0;
+  return i >= 0 && i < len ? i / u : -1;
+}
+
+} // namespace
+
 // Panel row (c kh + ky) kw + kx, column j: the input value output pixel
-// first + j reads at tap (ky, kx) of channel c, zero outside the image.
+// first + j reads at tap (ky, kx) of channel c, zero outside the image (or
+// its mirror image there, with input_.reflect).
 void
 ConvGemm::gather (const cv::Mat &x, int width, int first, int n, float *panel) const
 {
@@ -112,8 +133,8 @@ ConvGemm::gather (const cv::Mat &x, int width, int first, int n, float *panel) c
           for (int r = 0; r < count; r++)
             {
               const Run &run = runs[r];
-              const int iy = run.oy * stride_ + ky - pads_[0];
-              if (iy < 0 || iy >= h)
+              const int iy = source_index (run.oy * stride_ + ky - pads_[0], h, 1, input_.reflect);
+              if (iy < 0)
                 {
                   std::fill (dst + run.j0, dst + run.j1, 0.0f);
                   continue;
@@ -136,6 +157,13 @@ ConvGemm::gather (const cv::Mat &x, int width, int first, int n, float *panel) c
                 for (int t = lo; t < hi; t++)
                   out[t] = row[ix0 + stride_ * t];
               std::fill (out + hi, out + len, 0.0f);
+              if (input_.reflect)
+                {
+                  for (int t = 0; t < lo; t++)
+                    out[t] = row[source_index (ix0 + stride_ * t, w, 1, true)];
+                  for (int t = hi; t < len; t++)
+                    out[t] = row[source_index (ix0 + stride_ * t, w, 1, true)];
+                }
             }
           std::fill (dst + n, dst + nr, 0.0f);
         }
@@ -157,24 +185,6 @@ ConvGemm::forward (const cv::Mat &x, cv::Mat &y)
     forward_gathered (x, y);
 }
 
-namespace {
-
-// Where padded index i (from -pad) of an axis of n values upsampled by u
-// reads x: an index of x, or -1 for a zero.
-int
-source_index (int i, int n, int u, bool reflect)
-{
-  const int len = n * u;
-  if (reflect && len > 1)
-    // BORDER_REFLECT_101, as cv::borderInterpolate: the edge not repeated.
-    while (i < 0 || i >= len)
-      i = i < 0 ? -i : 2 * len - 2 - i;
-  else if (reflect)
-    i = 0;
-  return i >= 0 && i < len ? i / u : -1;
-}
-
-} // namespace
 
 // `padded` = x (C x h x w at `src`) upsampled and padded as input_ says
 // (zeros by default), ph x pw per channel.

@@ -22,10 +22,10 @@
 
 namespace ns {
 
-// What a stride-1 convolution reads, made from its input x of H x W:
-// x upsampled by a whole factor (nearest neighbour: `upsample` H x
-// `upsample` W), and padded with zeros or by mirroring that edge
-// (`reflect`, as OpenCV's "reflect" Padding layer, BORDER_REFLECT_101).
+// What a convolution reads, made from its input x of H x W: x upsampled
+// by a whole factor (nearest neighbour: `upsample` H x `upsample` W; stride
+// 1 only), and padded with zeros or by mirroring that edge (`reflect`, as
+// OpenCV's "reflect" Padding layer, BORDER_REFLECT_101).
 // The layers that would do it before the convolution are folded into it.
 struct ConvInput
 {
@@ -48,8 +48,9 @@ public:
   // weights: O x C x kh x kw; bias: O values or empty; zero padding
   // `pads` (top, left, bottom, right; a negative top or left pad skips
   // input rows or columns); `stride` the same on both axes.  `input`
-  // other than the default: stride 1 and pads of at least 0.  The padded
-  // input goes to `scratch` (a new one if null).
+  // other than the default: pads of at least 0 (and stride 1 to
+  // upsample).  A stride-1 convolution's padded input goes to `scratch` (a
+  // new one if null).
   ConvGemm (const cv::Mat &weights, const cv::Mat &bias, int stride, const cv::Vec4i &pads,
             const ConvInput &input = ConvInput (), std::shared_ptr<PaddedScratch> scratch = nullptr);
 

@@ -73,6 +73,37 @@ private:
   Graph *previous_;
 };
 
+// The free buffer of `pool` take () gives a value of `total` floats: the
+// smallest that holds it (one of its size exactly, when `exact`), or null
+// when it makes a new one.  `floats` and `is_free` read a buffer.
+template <class Pool, class Floats, class IsFree>
+typename Pool::value_type *
+best_fit (Pool &pool, size_t total, bool exact, Floats floats, IsFree is_free)
+{
+  typename Pool::value_type *best = nullptr;
+  for (auto &b : pool)
+    if (is_free (b) && floats (b) >= total && (!best || floats (b) < floats (*best)))
+      best = &b;
+  return best && (!exact || floats (*best) == total) ? best : nullptr;
+}
+
+size_t
+floats_in (const MatShape &shape)
+{
+  size_t total = 1;
+  for (int d : shape)
+    total *= (size_t) d;
+  return std::max<size_t> (total, 1);
+}
+
+// A buffer as pass_bytes () plans it: the pool's share of it, and the
+// shape of the value in it.  Free when only the plan's pool holds it.
+struct PlannedBuffer
+{
+  std::shared_ptr<size_t> floats;
+  MatShape shape;
+};
+
 } // namespace
 
 cv::Mat
@@ -270,15 +301,11 @@ Graph::build (cv::dnn::Net &net, const std::vector<std::string> &norm_layers, bo
 cv::Mat
 Graph::take (const MatShape &shape, bool exact)
 {
-  size_t total = 1;
-  for (int d : shape)
-    total *= (size_t) d;
-  total = std::max<size_t> (total, 1);
-  cv::Mat *best = nullptr;
-  for (cv::Mat &m : pool_)
-    if (m.u->refcount == 1 && m.total () >= total && (!best || m.total () < best->total ()))
-      best = &m;
-  if (!best || (exact && best->total () != total))
+  const size_t total = floats_in (shape);
+  cv::Mat *best = best_fit (
+    pool_, total, exact, [] (const cv::Mat &m) { return m.total (); },
+    [] (const cv::Mat &m) { return m.u->refcount == 1; });
+  if (!best)
     {
       // Past the limit, free buffers (of other sizes) make room first,
       // their memory given back at once.
@@ -378,47 +405,81 @@ Graph::run_node (Node &node, bool in_place)
     m.release ();
 }
 
+// What a pass at `input` takes, in order, as reserve () plans it:
+// `take (shape, exact)` gives each node's output (unless the layer writes
+// over its input), internals and scratch a Buffer, `shape` tells a
+// Buffer's, and a value's Buffer is dropped after its last reader.
+template <class Buffer, class Take, class Shape>
+void
+Graph::walk_pass (const MatShape &input, Take take, Shape shape) const
+{
+  std::vector<Buffer> held (values_.size ());
+  held[0] = take (input, exact_[0]);
+  for (size_t i = 0; i < nodes_.size (); i++)
+    {
+      const Node &node = *nodes_[i];
+      std::vector<MatShape> in_shapes, outputs, internal_shapes;
+      for (int v : node.inputs)
+        in_shapes.push_back (shape (held[v]));
+      bool in_place = false;
+      if (node.kernel)
+        outputs.push_back (node.kernel->output_shape (in_shapes[0]));
+      else
+        in_place = node.layer->getMemoryShapes (in_shapes, 1, outputs, internal_shapes);
+      std::vector<Buffer> internals;
+      for (const MatShape &s : internal_shapes)
+        internals.push_back (take (s, false));
+      const int first = node.inputs.empty () ? -1 : node.inputs[0];
+      if (in_place && first >= 0 && last_use_[first] == (int) i && in_shapes[0] == outputs[0])
+        held[node.output] = held[first];
+      else
+        held[node.output] = take (outputs[0], exact_[node.output]);
+      // The scratch it takes beside its output, as forward () takes it.
+      std::vector<Buffer> scratch;
+      if (node.kernel)
+        for (size_t floats : node.kernel->scratch_floats (in_shapes[0]))
+          scratch.push_back (take ({ 1, (int) std::max<size_t> (floats, 1) }, false));
+      for (int v : node.inputs)
+        if (last_use_[v] == (int) i && v != node.output)
+          held[v] = Buffer ();
+    }
+}
+
 void
 Graph::reserve (const MatShape &input)
 {
   drop_values ();
-  std::vector<cv::Mat> held (values_.size ());
   try
     {
-      held[0] = take (input, exact_[0]);
-      for (size_t i = 0; i < nodes_.size (); i++)
-        {
-          Node &node = *nodes_[i];
-          std::vector<MatShape> in_shapes, outputs, internal_shapes;
-          for (int v : node.inputs)
-            in_shapes.push_back (shape_of (held[v]));
-          bool in_place = false;
-          if (node.kernel)
-            outputs.push_back (node.kernel->output_shape (in_shapes[0]));
-          else
-            in_place = node.layer->getMemoryShapes (in_shapes, 1, outputs, internal_shapes);
-          std::vector<cv::Mat> internals;
-          for (const MatShape &s : internal_shapes)
-            internals.push_back (take (s));
-          const int first = node.inputs.empty () ? -1 : node.inputs[0];
-          if (in_place && first >= 0 && last_use_[first] == (int) i && in_shapes[0] == outputs[0])
-            held[node.output] = held[first];
-          else
-            held[node.output] = take (outputs[0], exact_[node.output]);
-          // The scratch it takes beside its output, as forward () takes it.
-          std::vector<cv::Mat> scratch;
-          if (node.kernel)
-            for (size_t floats : node.kernel->scratch_floats (in_shapes[0]))
-              scratch.push_back (take ({ 1, (int) std::max<size_t> (floats, 1) }));
-          for (int v : node.inputs)
-            if (last_use_[v] == (int) i && v != node.output)
-              held[v].release ();
-        }
+      walk_pass<cv::Mat> (
+        input, [this] (const MatShape &s, bool exact) { return take (s, exact); },
+        [] (const cv::Mat &m) { return shape_of (m); });
     }
   catch (const cv::Exception &)
     {
       // Only an optimization: the passes allocate what is missing.
     }
+}
+
+double
+Graph::pass_bytes (const MatShape &input) const
+{
+  std::vector<std::shared_ptr<size_t>> pool;
+  const auto take = [&pool] (const MatShape &s, bool exact) {
+    const size_t total = floats_in (s);
+    std::shared_ptr<size_t> *best = best_fit (
+      pool, total, exact, [] (const std::shared_ptr<size_t> &b) { return *b; },
+      [] (const std::shared_ptr<size_t> &b) { return b.use_count () == 1; });
+    if (best)
+      return PlannedBuffer { *best, s };
+    pool.push_back (std::make_shared<size_t> (total));
+    return PlannedBuffer { pool.back (), s };
+  };
+  walk_pass<PlannedBuffer> (input, take, [] (const PlannedBuffer &b) { return b.shape; });
+  double bytes = 0;
+  for (const std::shared_ptr<size_t> &b : pool)
+    bytes += (double) *b * sizeof (float);
+  return bytes;
 }
 
 void

@@ -114,6 +114,10 @@ public:
 
   // Bytes held by the pool (reserve () makes it a pass's).
   size_t pool_bytes () const;
+  // What reserve (input) makes the pool hold, starting from none: from the
+  // shapes alone, as take () would choose the buffers (throws
+  // cv::Exception where a layer refuses the shapes).
+  double pass_bytes (const cv::dnn::MatShape &input) const;
   // Past `bytes` (0: no limit, as after release ()), the pool drops free
   // buffers before it makes a new one.  Exact tiling's store holds buffers
   // of the pool: the pool makes up for them, and for their waste when a
@@ -149,6 +153,8 @@ private:
   void run_nodes (int begin, int end, bool in_place = true);
   void run_node (Node &node, bool in_place);
   cv::Mat take (const cv::dnn::MatShape &shape, bool exact = false);
+  template <class Buffer, class Take, class Shape>
+  void walk_pass (const cv::dnn::MatShape &input, Take take, Shape shape) const;
   friend cv::Mat scratch_buffer (size_t floats);
   void mark_exact ();
   void restore (Snapshot &from);

@@ -352,8 +352,9 @@ gemm_convolution (const cv::Ptr<cv::dnn::Layer> &layer, double scale,
   const cv::Vec4i own ((int) conv->pads_begin[0], (int) conv->pads_begin[1], (int) conv->pads_end[0],
                        (int) conv->pads_end[1]);
   const bool plain = input.upsample == 1 && !input.reflect;
-  // Mirrored pads and upsampling come before the convolution's own pads.
-  if (!plain && (stride != 1 || own != cv::Vec4i ()))
+  // Mirrored pads and upsampling come before the convolution's own pads;
+  // only stride 1 upsamples.
+  if (!plain && (own != cv::Vec4i () || (input.upsample != 1 && stride != 1)))
     return nullptr;
   const cv::Vec4i pads = more_pads + own;
   auto kernel = std::make_unique<GemmConvolution> (layer, stride, pads, input, scratch);

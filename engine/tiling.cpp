@@ -81,10 +81,10 @@ struct TileGrid
   int ny = 1;
 };
 
-// The grid whose tiles fit in `max_pixels` with the least work: halos are
+// The grid whose tiles fit (`fits`) with the least work: halos are
 // computed twice, so fewer, larger tiles win.
 TileGrid
-choose_grid (cv::Size padded, double max_pixels)
+choose_grid (cv::Size padded, const TileFits &fits)
 {
   const int min_core = 2 * kTileHalo;
   const int max_nx = std::max (1, padded.width / min_core);
@@ -105,7 +105,7 @@ choose_grid (cv::Size padded, double max_pixels)
                               * (padded.height + 2.0 * kTileHalo * (ny - 1));
           if (work >= best_work)
             break;
-          if (widest * tallest[ny] <= max_pixels)
+          if (fits (cv::Size ((int) widest, tallest[ny]), nx * ny))
             {
               best = { nx, ny };
               best_work = work;
@@ -119,20 +119,23 @@ choose_grid (cv::Size padded, double max_pixels)
 } // namespace
 
 Plan
-plan_tiles (const Geometry &g, guint64 budget, double bytes_per_pixel)
+plan_tiles (const Geometry &g, guint64 budget, double bytes_per_pixel, const TileFits &also_fits)
 {
   Plan plan;
   const double max_pixels = std::max (kMinTilePixels, budget / bytes_per_pixel);
   const cv::Size padded = g.padded;
+  const TileFits fits = [&] (cv::Size window, int tiles) {
+    return window.area () <= max_pixels || (also_fits && also_fits (window, tiles));
+  };
 
-  if ((double) padded.area () <= max_pixels)
+  if (fits (padded, 1))
     {
       const cv::Rect all (cv::Point (0, 0), padded);
       plan.tiles.push_back ({ all, all, cv::Rect (cv::Point (0, 0), g.source) });
       return plan;
     }
 
-  const TileGrid grid = choose_grid (padded, max_pixels);
+  const TileGrid grid = choose_grid (padded, fits);
   const std::vector<int> xs = split (padded.width, grid.nx);
   const std::vector<int> ys = split (padded.height, grid.ny);
   const cv::Rect bounds (cv::Point (0, 0), padded);

@@ -3,6 +3,7 @@
 
 #include "pixels.hpp"
 
+#include <functional>
 #include <vector>
 
 namespace ns {
@@ -32,10 +33,16 @@ struct Plan
                        // only), before padding for the network
 };
 
+// Whether `tiles` tiles of `window` network pixels each (or the whole
+// image: 1) may run.
+using TileFits = std::function<bool (cv::Size window, int tiles)>;
+
 // Tiles for `geometry` whose network pass, at `bytes_per_pixel` of the
-// network's input, fits in `budget` bytes.
+// network's input, fits in `budget` bytes, or that `also_fits` lets run;
+// of those, the fewest network pixels in all.
 Plan plan_tiles (const Geometry &geometry, guint64 budget,
-                 double bytes_per_pixel = kNetworkBytesPerPixel);
+                 double bytes_per_pixel = kNetworkBytesPerPixel,
+                 const TileFits &also_fits = nullptr);
 
 // The tile that paints `source` (a source-space rectangle) as a tile of a
 // tiled job would: its core the network pixels that cover it, on the

@@ -371,6 +371,28 @@ test_graph_exact_buffers (gconstpointer data)
     ns_engine_free (engine);
 }
 
+// pass_bytes () plans the pool reserve () makes, from the shapes alone
+// (the tile plan counts on it, stylize.cpp): byte for byte, at several
+// sizes, for the Johnson network and Magenta's.
+void
+test_graph_pass_bytes (gconstpointer data)
+{
+  const char *style = static_cast<const char *> (data);
+  NsEngine *engine = g_str_equal (style, "wave") ? test::wave_engine () : test::open_style (style);
+  ns::Graph &graph = *engine->graph;
+  const cv::dnn::MatShape shapes[] = { { 1, 3, 96, 136 }, { 1, 3, 260, 180 }, { 1, 3, 403, 517 } };
+  for (const cv::dnn::MatShape &shape : shapes)
+    {
+      graph.release ();
+      graph.reserve (shape);
+      g_test_message ("%s at %d x %d: %zu bytes", style, shape[3], shape[2], graph.pool_bytes ());
+      g_assert_cmpfloat (graph.pass_bytes (shape), ==, (double) graph.pool_bytes ());
+    }
+  graph.release ();
+  if (engine != test::wave_engine ())
+    ns_engine_free (engine);
+}
+
 // With room for two tiles' snapshots of eight, the store holds some buffers of
 // the pool and spills the rest: the pool, which makes up for the buffers
 // held, stays within what it had plus the store's limit (it drops free
@@ -438,6 +460,8 @@ main (int argc, char **argv)
                         test_graph_exact_buffers);
   g_test_add_func ("/snapshots/graph-pool-limited", test_graph_pool_limited);
   g_test_add_func ("/snapshots/graph-scratch", test_graph_scratch);
+  g_test_add_data_func ("/snapshots/pass-bytes/wave", "wave", test_graph_pass_bytes);
+  g_test_add_data_func ("/snapshots/pass-bytes/great-wave", "great-wave", test_graph_pass_bytes);
   for (int threads : { 1, 3, 8 })
     {
       g_autofree char *path = g_strdup_printf ("/snapshots/threads-%d", threads);
