@@ -22,6 +22,11 @@ __attribute__ ((target ("avx512f"))) void
 gather_stride2_avx512 (const float *row, int w, int x0, int lo, int hi, float *out)
 {
   const __m512i even = _mm512_setr_epi32 (0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  // The next panel's values of this row (the next output pixels of the
+  // run, when it goes on): a panel reads too many rows at once for the
+  // hardware to foresee them.
+  for (int ahead = x0 + 2 * hi; ahead < std::min (w, x0 + 4 * hi - 2 * lo); ahead += 16)
+    _mm_prefetch (reinterpret_cast<const char *> (row + ahead), _MM_HINT_T0);
   int t = lo;
   for (; t + 16 <= hi; t += 16)
     {
