@@ -3,6 +3,7 @@
 #include "graph.hpp"
 
 #include <algorithm>
+#include <mutex>
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #define NS_CONV_GEMM_X86 1
@@ -192,9 +193,11 @@ ConvGemm::forward (const cv::Mat &x, cv::Mat &y)
 
 
 // `padded` = x (C x h x w at `src`) upsampled and padded as input_ says
-// (zeros by default), ph x pw per channel.
+// (zeros by default), ph x pw per channel; or, with `halves` instead, the
+// same in half precision (each row made in floats first, in cache).
 void
-ConvGemm::resample (const float *src, int h, int w, int ph, int pw, float *padded) const
+ConvGemm::resample (const float *src, int h, int w, int ph, int pw, float *padded,
+                    unsigned short *halves) const
 {
   std::vector<int> rows (ph), cols (pw);
   for (int r = 0; r < ph; r++)
@@ -206,25 +209,30 @@ ConvGemm::resample (const float *src, int h, int w, int ph, int pw, float *padde
   const int x0 = input_.upsample == 1 ? std::max (0, std::min (pw, pads_[1])) : pw;
   const int x1 = input_.upsample == 1 ? std::max (x0, std::min (pw, pads_[1] + w)) : pw;
   cv::parallel_for_ (cv::Range (0, channels_ * ph), [&] (const cv::Range &range) {
+    thread_local std::vector<float> buffer;
+    if (halves)
+      buffer.resize (pw);
     for (int i = range.start; i < range.end; i++)
       {
         const int c = i / ph, sy = rows[i % ph];
-        float *row = padded + (size_t) i * pw;
+        float *row = halves ? buffer.data () : padded + (size_t) i * pw;
         if (sy < 0)
+          std::fill (row, row + pw, 0.0f);
+        else
           {
-            std::fill (row, row + pw, 0.0f);
-            continue;
+            const float *in = src + ((size_t) c * h + sy) * w;
+            for (int k = 0; k < pw; k++)
+              if (k == x0 && x0 < x1)
+                {
+                  // Not upsampled: x's row as it is, then the right pad.
+                  std::copy (in + (x0 - pads_[1]), in + (x1 - pads_[1]), row + x0);
+                  k = x1 - 1;
+                }
+              else
+                row[k] = cols[k] < 0 ? 0.0f : in[cols[k]];
           }
-        const float *in = src + ((size_t) c * h + sy) * w;
-        for (int k = 0; k < pw; k++)
-          if (k == x0 && x0 < x1)
-            {
-              // Not upsampled: x's row as it is, then the right pad.
-              std::copy (in + (x0 - pads_[1]), in + (x1 - pads_[1]), row + x0);
-              k = x1 - 1;
-            }
-          else
-            row[k] = cols[k] < 0 ? 0.0f : in[cols[k]];
+        if (halves)
+          to_half (row, pw, halves + (size_t) i * pw);
       }
   });
 }
@@ -250,12 +258,12 @@ ConvGemm::scratch_floats (const cv::dnn::MatShape &in, const cv::dnn::MatShape &
     return {};
   const int ph = out[2] + kernel_[0] - 1, pw = out[3] + kernel_[1] - 1;
   const size_t values = (size_t) channels_ * ph * pw;
-  std::vector<size_t> floats;
-  if (copies_input (in[2], in[3], ph, pw))
-    floats.push_back (values);
+  // The padded copy straight in halves where the products read halves.
   if (reads_halves () && gemm_half ())
-    floats.push_back ((values + 1) / 2);
-  return floats;
+    return { (values + 1) / 2 };
+  if (copies_input (in[2], in[3], ph, pw))
+    return { values };
+  return {};
 }
 
 void
@@ -279,29 +287,52 @@ ConvGemm::forward_shifted (const cv::Mat &x, int oh, int ow, float *y, const Blo
   // The input rows and columns the output reads: from -pad on.
   const int ph = oh + kernel_[0] - 1, pw = ow + kernel_[1] - 1;
   const float *src = x.ptr<float> ();
-  cv::Mat padded;
-  if (copies_input (h, w, ph, pw))
-    {
-      padded = scratch_buffer ((size_t) channels_ * ph * pw);
-      resample (src, h, w, ph, pw, padded.ptr<float> ());
-      src = padded.ptr<float> ();
-    }
-  // The input in halves (two to a float of the scratch buffer).
+  const size_t size = (size_t) channels_ * ph * pw;
+  const bool copies = copies_input (h, w, ph, pw);
+  // The input in halves (two to a float of the scratch buffer), where the
+  // products read them: a padded copy straight in halves, the one in
+  // floats made only if a task needs float32 after all (a sum that
+  // overflowed half precision).
   cv::Mat halves;
   const unsigned short *half = nullptr;
   if (reads_halves () && gemm_half ())
     {
-      const size_t size = (size_t) channels_ * ph * pw;
       halves = scratch_buffer ((size + 1) / 2);
       unsigned short *to = reinterpret_cast<unsigned short *> (halves.ptr<float> ());
-      // In pieces of whole vectors.
-      constexpr size_t kPiece = 1 << 16;
-      cv::parallel_for_ (cv::Range (0, (int) ((size + kPiece - 1) / kPiece)), [&] (const cv::Range &range) {
-        const size_t begin = range.start * kPiece, end = std::min (size, range.end * kPiece);
-        to_half (src + begin, end - begin, to + begin);
-      });
+      if (copies)
+        resample (src, h, w, ph, pw, nullptr, to);
+      else
+        {
+          // In pieces of whole vectors.
+          constexpr size_t kPiece = 1 << 16;
+          cv::parallel_for_ (cv::Range (0, (int) ((size + kPiece - 1) / kPiece)), [&] (const cv::Range &range) {
+            const size_t begin = range.start * kPiece, end = std::min (size, range.end * kPiece);
+            to_half (src + begin, end - begin, to + begin);
+          });
+        }
       half = to;
     }
+  cv::Mat padded;
+  if (copies && !half)
+    {
+      padded = scratch_buffer (size);
+      resample (src, h, w, ph, pw, padded.ptr<float> (), nullptr);
+    }
+  std::once_flag padded_once;
+  // The padded input in floats (`src` itself where it is not copied).
+  const auto floats = [&] () -> const float * {
+    if (!copies)
+      return src;
+    std::call_once (padded_once, [&] {
+      if (padded.empty ())
+        {
+          padded.create (1, (int) size, CV_32F);
+          resample (src, h, w, ph, pw, padded.ptr<float> (), nullptr);
+        }
+    });
+    return padded.ptr<float> ();
+  };
+  const float *b = half && copies ? nullptr : floats ();
   at_.resize ((size_t) weights_.cols ());
   for (int c = 0, p = 0; c < channels_; c++)
     for (int ky = 0; ky < kernel_[0]; ky++)
@@ -322,7 +353,9 @@ ConvGemm::forward_shifted (const cv::Mat &x, int oh, int ow, float *y, const Blo
         const int n = std::min (kTaskColumns, ow - ox);
         const size_t at = (size_t) oy * pw + ox;
         const auto multiply = [&] (float *c, size_t ldc) {
-          weights_.multiply_rows (src + at, half ? half + at : nullptr, at_.data (), n, c, ldc, bias);
+          if (!weights_.multiply_rows (b ? b + at : nullptr, half ? half + at : nullptr, at_.data (), n, c,
+                                       ldc, bias))
+            weights_.multiply_panels (floats () + at, at_.data (), n, c, ldc, bias);
         };
         if (!sink)
           multiply (y + (size_t) oy * ow + ox, (size_t) oh * ow);

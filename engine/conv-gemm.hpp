@@ -34,7 +34,7 @@ struct ConvInput
 };
 
 // The plan of the kernels' scratch buffers (the padded input of a
-// stride-1 convolution and its halves), which come from
+// stride-1 convolution, in halves where it reads them), which come from
 // the graph's pool for the length of one layer (scratch_buffer () in
 // graph.hpp): the largest one layer takes, per network input pixel.
 struct PaddedScratch
@@ -85,15 +85,16 @@ public:
 
   int in_channels () const { return channels_; }
   // The scratch forward () takes for an input of shape `in` and an output
-  // of shape `out`, in floats (none, the padded input, and the input in
-  // halves where it reads halves), in the order it takes them.
+  // of shape `out`, in floats: the (padded) input in halves where it reads
+  // halves, else the padded input where it pads, else none.
   std::vector<size_t> scratch_floats (const cv::dnn::MatShape &in, const cv::dnn::MatShape &out) const;
   int out_channels () const { return weights_.rows (); }
 
 private:
   bool copies_input (int h, int w, int ph, int pw) const;
   void forward_shifted (const cv::Mat &x, int oh, int ow, float *y, const BlockSink *sink);
-  void resample (const float *src, int h, int w, int ph, int pw, float *padded) const;
+  void resample (const float *src, int h, int w, int ph, int pw, float *padded,
+                 unsigned short *halves) const;
   void forward_gathered (const cv::Mat &x, cv::Mat &y);
   void gather (const cv::Mat &x, int width, int first, int n, float *panel) const;
 

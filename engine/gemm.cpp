@@ -510,14 +510,16 @@ PackedWeights::multiply_rows (const float *b, const ptrdiff_t *at, int n, float 
     multiply_panels (b, at, n, c, ldc, bias);
 }
 
-void
+bool
 PackedWeights::multiply_rows (const float *b, const unsigned short *half, const ptrdiff_t *at, int n,
                               float *c, size_t ldc, const float *bias) const
 {
   if (!half || !half_ready ())
     {
+      if (!b)
+        return false;
       multiply_rows (b, at, n, c, ldc, bias);
-      return;
+      return true;
     }
 #ifdef NS_GEMM_X86
   const _Float16 *bh = reinterpret_cast<const _Float16 *> (half);
@@ -532,12 +534,15 @@ PackedWeights::multiply_rows (const float *b, const unsigned short *half, const 
               // Too large for half precision: these columns again in
               // float32, all rows.
               half_overflows++;
+              if (!b)
+                return false;
               multiply_panels (b + j, at, cols, c + j, ldc, bias);
               break;
             }
         }
     }
 #endif
+  return true;
 }
 
 void

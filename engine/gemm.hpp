@@ -45,8 +45,9 @@ public:
   // + at[p]: halves of B's floats), read from there where runs_in_half ()
   // instead of converted panel by panel: a convolution converts its input
   // once where a kh x kw kernel reads each value kh kw times.  `b` serves
-  // the blocks whose half-precision sums overflow.
-  void multiply_rows (const float *b, const unsigned short *half, const ptrdiff_t *at, int n, float *c,
+  // the blocks whose half-precision sums overflow; it may be null: then
+  // false, C partly written, where float32 was needed.
+  bool multiply_rows (const float *b, const unsigned short *half, const ptrdiff_t *at, int n, float *c,
                       size_t ldc, const float *bias = nullptr) const;
 
   // Whether this matrix has a half-precision copy (a CPU with

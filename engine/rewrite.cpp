@@ -359,12 +359,14 @@ gemm_convolution (const cv::Ptr<cv::dnn::Layer> &layer, double scale,
   const cv::Vec4i pads = more_pads + own;
   auto kernel = std::make_unique<GemmConvolution> (layer, stride, pads, input, scratch);
   // Stride 1 with pads: a padded copy of the input (`scale` is already
-  // the upsampled input's); and one in halves where the products read it.
+  // the upsampled input's), in floats, or in halves where the products
+  // read them (half precision may be off for a job: floats counted); a
+  // copy in halves of an input not padded.
   double bytes = 0;
   if (stride == 1 && (!plain || pads != cv::Vec4i ()))
-    bytes += sizeof (float);
-  if (kernel->reads_halves ())
-    bytes += sizeof (uint16_t);
+    bytes = sizeof (float);
+  else if (kernel->reads_halves ())
+    bytes = sizeof (uint16_t);
   scratch->bytes_per_pixel = std::max (scratch->bytes_per_pixel, scale * bytes * w.size[1]);
   return kernel;
 }

@@ -17,7 +17,7 @@ bool rewrites_enabled ();
 // layer's input pixels per network input pixel; the memory the kernel
 // needs beyond the layer's own, per network input pixel, goes into
 // `scratch`'s plan: it takes it from the graph's pool for one forward
-// (the padded input of a stride-1 convolution and its copy in halves:
+// (the padded input of a stride-1 convolution, in halves where it reads them:
 // the largest of one layer counts).  No
 // kernel keeps buffers of its own beyond a few hundred kB per thread
 // (tap-sum.cpp's strips).
