@@ -656,6 +656,12 @@ check_image (const NsImageIO &io, const NsOptions &options)
 
 } // namespace
 
+Plan
+plan_job (const NsEngine &engine, const NsOptions &options, const Geometry &geometry)
+{
+  return job_plan (engine, options, geometry);
+}
+
 } // namespace ns
 
 gboolean

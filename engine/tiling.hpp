@@ -1,6 +1,7 @@
 // tiling.hpp: splitting the network's image into tiles that fit in memory.
 #pragma once
 
+#include "neural-style-engine.h"
 #include "pixels.hpp"
 
 #include <functional>
@@ -43,6 +44,11 @@ using TileFits = std::function<bool (cv::Size window, int tiles)>;
 Plan plan_tiles (const Geometry &geometry, guint64 budget,
                  double bytes_per_pixel = kNetworkBytesPerPixel,
                  const TileFits &also_fits = nullptr);
+
+// The tiles a job of `engine` with `options` runs (stylize.cpp): larger
+// than plan_tiles' own where the engine's plan of a pass and every tile's
+// snapshot all fit in the budget.
+Plan plan_job (const NsEngine &engine, const NsOptions &options, const Geometry &geometry);
 
 // The tile that paints `source` (a source-space rectangle) as a tile of a
 // tiled job would: its core the network pixels that cover it, on the

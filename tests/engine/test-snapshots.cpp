@@ -7,6 +7,7 @@
 #include "engine-private.hpp"
 #include "graph.hpp"
 #include "snapshot-store.hpp"
+#include "tiling.hpp"
 #include "test-util.hpp"
 
 #include <glib.h>
@@ -393,6 +394,46 @@ test_graph_pass_bytes (gconstpointer data)
     ns_engine_free (engine);
 }
 
+// A job's tiles (plan_job): where they are larger than plan_tiles' own,
+// the pass's pool as planned and every tile's snapshot at the largest
+// round, in float32, all fit in the budget; else they are plan_tiles' own.
+// At 3 MP the first (two tiles, not three), at 12 MP the second (the
+// snapshots do not fit beside any pass).
+void
+test_job_plan ()
+{
+  NsEngine *engine = test::wave_engine ();
+  const ns::Graph &graph = *engine->graph;
+  NsOptions options;
+  ns_options_init (&options);
+  const guint64 budget = ns_options_default_memory_budget ();
+  for (const cv::Size size : { cv::Size (2000, 1500), cv::Size (4000, 3000) })
+    {
+      const ns::Geometry geometry (size, 1.0);
+      const ns::Plan own = ns::plan_tiles (geometry, budget, ns::kNetworkBytesPerPixel + graph.extra_bytes_per_pixel ());
+      const ns::Plan plan = ns::plan_job (*engine, options, geometry);
+      const cv::Size window = plan.tiles[0].input.size ();
+      const cv::dnn::MatShape shape { 1, 3, window.height, window.width };
+      const std::vector<double> rounds = graph.snapshot_bytes (shape);
+      const double in_memory = graph.pass_bytes (shape)
+                               + plan.tiles.size () * *std::max_element (rounds.begin (), rounds.end ());
+      g_test_message ("%d x %d: %zu tiles of %d x %d (plan_tiles: %zu), %.0f MB planned in memory",
+                      size.width, size.height, plan.tiles.size (), window.width, window.height,
+                      own.tiles.size (), in_memory / 1e6);
+      if (size.width == 2000)
+        {
+          g_assert_cmpuint (plan.tiles.size (), ==, 2);
+          g_assert_cmpuint (own.tiles.size (), ==, 3);
+        }
+      if (plan.tiles.size () != own.tiles.size ())
+        g_assert_cmpfloat (in_memory, <=, (double) budget);
+      else
+        g_assert_true (window == own.tiles[0].input.size ());
+      if (size.width == 4000)
+        g_assert_cmpuint (plan.tiles.size (), ==, own.tiles.size ());
+    }
+}
+
 // With room for two tiles' snapshots of eight, the store holds some buffers of
 // the pool and spills the rest: the pool, which makes up for the buffers
 // held, stays within what it had plus the store's limit (it drops free
@@ -461,6 +502,7 @@ main (int argc, char **argv)
   g_test_add_func ("/snapshots/graph-pool-limited", test_graph_pool_limited);
   g_test_add_func ("/snapshots/graph-scratch", test_graph_scratch);
   g_test_add_data_func ("/snapshots/pass-bytes/wave", "wave", test_graph_pass_bytes);
+  g_test_add_func ("/snapshots/job-plan", test_job_plan);
   g_test_add_data_func ("/snapshots/pass-bytes/great-wave", "great-wave", test_graph_pass_bytes);
   for (int threads : { 1, 3, 8 })
     {
