@@ -191,7 +191,6 @@ ConvGemm::forward (const cv::Mat &x, cv::Mat &y)
     forward_gathered (x, y);
 }
 
-
 // `padded` = x (C x h x w at `src`) upsampled and padded as input_ says
 // (zeros by default), ph x pw per channel; or, with `halves` instead, the
 // same in half precision (each row made in floats first, in cache).
