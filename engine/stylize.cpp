@@ -105,7 +105,18 @@ network_bytes_per_pixel (const NsEngine &e)
   return kNetworkBytesPerPixel + (e.graph ? e.graph->extra_bytes_per_pixel () : 0);
 }
 
-double held_before_job (guint64 budget);
+// What the process holds before a job (the caller's image, the network,
+// the libraries: 150 to 200 MB in the CLI, and uncounted the peak went
+// 110 MB past the budget at 12 MP), which counts against the budget too:
+// its resident memory but the freed mappings kept, and at most a quarter
+// of the budget, since a host such as GIMP holds its own images beside
+// the engine (the GEGL operation runs in GIMP's process).
+double
+held_before_job (guint64 budget)
+{
+  const double resident = (double) resident_bytes () - (double) huge_pages_kept ();
+  return std::min (std::max (resident, 0.0), budget / 4.0);
+}
 
 // The tiles of a job: as large as kNetworkBytesPerPixel lets them be (what
 // OpenCV's own layers take, with a margin), or larger where the engine's
@@ -122,36 +133,26 @@ job_plan (const NsEngine &e, const NsOptions &o, const Geometry &geometry)
   const guint64 budget = memory_budget (o);
   TileFits in_memory;
   if (e.graph && e.graph->rewritten () > 0)
-    in_memory = [&e, budget] (cv::Size window, int tiles) {
-      if (tiles == 1)
-        return false;
-      const cv::dnn::MatShape shape { 1, 3, window.height, window.width };
+    {
+      // Read once for the whole plan (resident_bytes () reads /proc).
       const double room = (double) budget - held_before_job (budget) - (double) huge_pages_kept_limit;
-      try
-        {
-          const std::vector<double> rounds = e.graph->snapshot_bytes (shape);
-          const double snapshots = tiles * *std::max_element (rounds.begin (), rounds.end ());
-          return e.graph->pass_bytes (shape) + snapshots <= room;
-        }
-      catch (const cv::Exception &)
-        {
+      in_memory = [&e, room] (cv::Size window, int tiles) {
+        if (tiles == 1)
           return false;
-        }
-    };
+        const cv::dnn::MatShape shape { 1, 3, window.height, window.width };
+        try
+          {
+            const std::vector<double> rounds = e.graph->snapshot_bytes (shape);
+            const double snapshots = tiles * *std::max_element (rounds.begin (), rounds.end ());
+            return e.graph->pass_bytes (shape) + snapshots <= room;
+          }
+        catch (const cv::Exception &)
+          {
+            return false;
+          }
+      };
+    }
   return plan_tiles (geometry, budget, network_bytes_per_pixel (e), in_memory);
-}
-
-// What the process holds before a job (the caller's image, the network,
-// the libraries: 150 to 200 MB in the CLI, and uncounted the peak went
-// 110 MB past the budget at 12 MP), which counts against the budget too:
-// its resident memory but the freed mappings kept, and at most a quarter
-// of the budget, since a host such as GIMP holds its own images beside
-// the engine (the GEGL operation runs in GIMP's process).
-double
-held_before_job (guint64 budget)
-{
-  const double resident = (double) resident_bytes () - (double) huge_pages_kept ();
-  return std::min (std::max (resident, 0.0), budget / 4.0);
 }
 
 // Exact tiling's snapshots of every tile at each normalization layer,
