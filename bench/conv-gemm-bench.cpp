@@ -5,8 +5,8 @@
 // a few runs, GFLOP/s of useful multiply-adds.  Random weights: the
 // numerics are the conv-gemm test's.  Not part of the build:
 //
-//   g++ -O2 -std=c++17 -Iengine bench/conv-gemm-bench.cpp engine/conv-gemm.cpp engine/gemm.cpp
-//       $(pkg-config --cflags --libs opencv4) -o /tmp/conv-gemm-bench
+//   g++ -O2 -std=c++17 -Iengine bench/conv-gemm-bench.cpp build/engine/libneural-style-engine.a
+//       $(pkg-config --cflags --libs opencv4 gio-2.0) -lz -o /tmp/conv-gemm-bench
 //   /tmp/conv-gemm-bench [avx512|avx2|generic] [half]
 // ("half": products in half precision where the CPU has AVX512-FP16.)
 #include "conv-gemm.hpp"
@@ -43,6 +43,8 @@ const Shape kShapes[] = {
   { "wave split deconv 64->32", 128, 64, 2, 400, 532, 0 },
   { "wave 9x9 3->32", 32, 3, 9, 400, 532, 4 },
   { "magenta 9x9 8->3", 3, 8, 9, 400, 532, 4 },
+  { "magenta 9x9 3->8", 8, 3, 9, 400, 532, 4 },
+  { "magenta 3x3 16->8", 8, 16, 3, 400, 532, 1 },
   { "magenta 3x3 32->32", 32, 32, 3, 200, 266, 1 },
 };
 

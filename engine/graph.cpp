@@ -338,7 +338,13 @@ Graph::run_node (Node &node, bool in_place)
 
   if (node.kernel)
     {
-      cv::Mat out = take (node.kernel->output_shape (in_shapes[0]), exact_[node.output]);
+      const MatShape shape = node.kernel->output_shape (in_shapes[0]);
+      const int first = node.inputs[0];
+      cv::Mat out = in_place && node.kernel->in_place () && last_use_[first] == node.output - 1
+                        && std::count (node.inputs.begin (), node.inputs.end (), first) == 1
+                        && in_shapes[0] == shape
+                      ? values_[first]
+                      : take (shape, exact_[node.output]);
       Running running (this);
       node.kernel->forward (inputs[0], out);
       values_[node.output] = out;
@@ -423,7 +429,10 @@ Graph::walk_pass (const MatShape &input, Take take, Shape shape) const
         in_shapes.push_back (shape (held[v]));
       bool in_place = false;
       if (node.kernel)
-        outputs.push_back (node.kernel->output_shape (in_shapes[0]));
+        {
+          outputs.push_back (node.kernel->output_shape (in_shapes[0]));
+          in_place = node.kernel->in_place ();
+        }
       else
         in_place = node.layer->getMemoryShapes (in_shapes, 1, outputs, internal_shapes);
       std::vector<Buffer> internals;

@@ -48,6 +48,9 @@ public:
   // of shape `input`, in floats, in the order it takes them; all held
   // until it returns.
   virtual std::vector<size_t> scratch_floats (const cv::dnn::MatShape &) const { return {}; }
+  // Whether forward (x, y) may write over its input (y = x): the graph
+  // then gives it its input's buffer where nothing else reads it.
+  virtual bool in_place () const { return false; }
 };
 
 // A kernel's scratch buffer of `floats` floats, for one forward (): a free

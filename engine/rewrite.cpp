@@ -1,5 +1,6 @@
 // rewrite.cpp: see rewrite.hpp.
 #include "rewrite.hpp"
+#include "activation.hpp"
 #include "split-deconv.hpp"
 #include "winograd.hpp"
 #include "conv-gemm.hpp"
@@ -511,7 +512,7 @@ rewrite_layer (const cv::Ptr<cv::dnn::Layer> &layer, double scale,
     return k;
   if (auto k = gemm_convolution (layer, scale, scratch))
     return k;
-  return nullptr;
+  return activation_kernel (*layer);
 }
 
 bool
