@@ -191,6 +191,22 @@ ConvGemm::forward (const cv::Mat &x, cv::Mat &y)
     forward_gathered (x, y);
 }
 
+namespace {
+
+// max (0, v) for `rows` rows of n values, `ld` apart.
+void
+clamp_negative (float *c, int rows, int n, size_t ld)
+{
+  for (int i = 0; i < rows; i++)
+    {
+      float *row = c + i * ld;
+      for (int j = 0; j < n; j++)
+        row[j] = row[j] > 0.0f ? row[j] : 0.0f;
+    }
+}
+
+} // namespace
+
 // `padded` = x (C x h x w at `src`) upsampled and padded as input_ says
 // (zeros by default), ph x pw per channel; or, with `halves` instead, the
 // same in half precision (each row made in floats first, in cache).
@@ -355,6 +371,8 @@ ConvGemm::forward_shifted (const cv::Mat &x, int oh, int ow, float *y, const Blo
           if (!weights_.multiply_rows (b ? b + at : nullptr, half ? half + at : nullptr, at_.data (), n, c,
                                        ldc, bias))
             weights_.multiply_panels (floats () + at, at_.data (), n, c, ldc, bias);
+          if (relu_ && !sink)
+            clamp_negative (c, m, n, ldc);
         };
         if (!sink)
           multiply (y + (size_t) oy * ow + ox, (size_t) oh * ow);
@@ -388,6 +406,8 @@ ConvGemm::forward_gathered (const cv::Mat &x, cv::Mat &y)
         gather (x, width, first, n, panel.data ());
         weights_.multiply_rows (panel.data (), at_.data (), n, y.ptr<float> () + first, pixels,
                                 bias);
+        if (relu_)
+          clamp_negative (y.ptr<float> () + first, weights_.rows (), n, pixels);
       }
   }, std::max (1, panels / 16));
 }

@@ -84,6 +84,11 @@ public:
   bool reads_halves () const;
 
   int in_channels () const { return channels_; }
+
+  // From now on forward () gives max (0, the convolution): a ReLU layer
+  // after it, applied to each block of the output while it is in cache
+  // (not to what forward_blocks () hands over).
+  void fold_relu () { relu_ = true; }
   // The scratch forward () takes for an input of shape `in` and an output
   // of shape `out`, in floats: the (padded) input in halves where it reads
   // halves, else the padded input where it pads, else none.
@@ -107,6 +112,7 @@ private:
   ConvInput input_;
   std::vector<ptrdiff_t> at_;  // B's rows (see PackedWeights::multiply_rows)
   std::shared_ptr<PaddedScratch> scratch_; // its plan
+  bool relu_ = false;
 };
 
 } // namespace ns

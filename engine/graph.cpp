@@ -206,7 +206,16 @@ Graph::build (cv::dnn::Net &net, const std::vector<std::string> &norm_layers, bo
                   && fold_into_instance_norm (producer.layer, *node->layer, in_shapes[0][1], post);
               if (into_norm)
                 fold_into (producer, *node->layer, std::move (post));
-              if (into_norm || fold_crop (producer.kernel, *node->layer))
+              // A ReLU right after a convolution (Magenta's encoder).
+              const auto *relu = dynamic_cast<const cv::dnn::ReLULayer *> (node->layer.get ());
+              const bool into_kernel = relu && relu->negativeSlope == 0.0f && producer.kernel
+                                       && producer.kernel->fold_relu ();
+              if (into_kernel)
+                {
+                  producer.folded.push_back (node->layer->type);
+                  graph->folded_++;
+                }
+              if (into_norm || into_kernel || fold_crop (producer.kernel, *node->layer))
                 {
                   value_of[name] = producer.output;
                   continue;

@@ -51,6 +51,9 @@ public:
   // Whether forward (x, y) may write over its input (y = x): the graph
   // then gives it its input's buffer where nothing else reads it.
   virtual bool in_place () const { return false; }
+  // Makes forward () give max (0, its output) from now on (a ReLU layer
+  // after it, folded in), if it can: says whether it does.
+  virtual bool fold_relu () { return false; }
 };
 
 // A kernel's scratch buffer of `floats` floats, for one forward (): a free

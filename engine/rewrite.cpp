@@ -102,7 +102,11 @@ public:
     if (ours (shape_of (x)))
       run (x, y);
     else
-      original_.forward (x, y);
+      {
+        original_.forward (x, y);
+        if (relu_)
+          cv::max (y, 0.0, y);
+      }
   }
 
 protected:
@@ -113,6 +117,7 @@ protected:
   bool ours (const MatShape &in) const { return in.size () == 4 && in[0] == 1 && in[1] == channels_; }
 
   const cv::Ptr<cv::dnn::Layer> layer_;
+  bool relu_ = false; // run () applies it too
 
 private:
 
@@ -302,6 +307,14 @@ public:
              input, std::move (scratch)),
       stride_ (stride), input_ (input)
   {
+  }
+
+  bool
+  fold_relu () override
+  {
+    conv_.fold_relu ();
+    relu_ = true;
+    return true;
   }
 
   std::string

@@ -5,8 +5,10 @@
 // may make it pick): odd sizes, 1x1 images, every tail of a panel,
 // strides 1 to 3, and symmetric and one-sided pads as the ONNX importers
 // of OpenCV 4.6 and 4.10 make them; then the layers the engine rewrites
-// in the shared networks, with their real weights.
+// in the shared networks, with their real weights; and a ReLU after the
+// convolution folded into it, alone and as the graph folds it.
 #include "conv-gemm.hpp"
+#include "graph.hpp"
 #include "test-util.hpp"
 
 // OpenCV's headers: unused parameters, signed/unsigned comparisons.
@@ -296,6 +298,79 @@ test_conv_real ()
 
 } // namespace
 
+// A ReLU folded into the convolution (Magenta's encoder has three): the
+// convolution's output clamped at 0, stride 1 (each block of the output)
+// and stride 2 (each gathered panel), every instruction set.
+void
+test_relu_kernel ()
+{
+  const Conv convs[] = {
+    { 3, 8, 9, 9, 1, { 4, 4, 4, 4 } },
+    { 8, 16, 3, 3, 2, { 1, 1, 1, 1 } },
+  };
+  for (const char *isa : test::kIsas)
+    {
+      if (!ns::gemm_select_isa (isa))
+        continue;
+      for (size_t i = 0; i < G_N_ELEMENTS (convs); i++)
+        {
+          const Conv &c = convs[i];
+          const cv::Mat w = random_mat ({ c.out, c.in, c.kh, c.kw }, 40 + i);
+          const cv::Mat bias = random_mat ({ c.out }, 50 + i);
+          const cv::Mat x = random_mat ({ 1, c.in, 37, 150 }, 60 + i);
+          cv::Mat want = stock_forward (c, w, bias, x);
+          g_assert_cmpfloat (cv::countNonZero (want.reshape (1, 1) < 0), >, want.total () / 4);
+          cv::max (want, 0.0, want);
+          ns::ConvGemm conv (w, bias, c.stride, c.pads);
+          conv.fold_relu ();
+          cv::Mat got (cv::dnn::shape (want), CV_32F, cv::Scalar (NAN));
+          conv.forward (x, got);
+          g_assert_cmpfloat (psnr (got, want), >=, 100.0);
+          g_assert_cmpfloat (cv::norm (got.reshape (1, 1), cv::NORM_INF), >, 0.0);
+          double lo;
+          cv::minMaxLoc (got.reshape (1, 1), &lo);
+          g_assert_cmpfloat (lo, ==, 0.0);
+        }
+    }
+  test::select_best_isa ();
+}
+
+// The graph folds a ReLU right after a convolution it runs into it (and
+// a leaky one not): the same output as OpenCV's network.
+void
+test_relu_folded ()
+{
+  const cv::Mat w = random_mat ({ 8, 3, 3, 3 }, 70), bias = random_mat ({ 8 }, 71);
+  const cv::Mat x = random_mat ({ 1, 3, 41, 67 }, 72);
+  for (const float slope : { 0.0f, 0.1f })
+    {
+      cv::dnn::LayerParams conv;
+      conv.set ("kernel_size", 3);
+      conv.set ("pad", 1);
+      conv.set ("num_output", 8);
+      conv.set ("bias_term", true);
+      conv.blobs = { w, bias.reshape (1, 1) };
+      cv::dnn::LayerParams relu;
+      if (slope != 0.0f)
+        relu.set ("negative_slope", slope);
+      cv::dnn::Net net;
+      net.addLayerToPrev ("conv", "Convolution", conv);
+      net.addLayerToPrev ("relu", "ReLU", relu);
+      net.enableFusion (false);
+      net.setInput (x);
+      const cv::Mat want = net.forward ().clone ();
+
+      std::unique_ptr<ns::Graph> graph = ns::Graph::build (net, {}, true);
+      g_assert_nonnull (graph.get ());
+      g_assert_cmpint (graph->rewritten (), ==, 1);
+      g_assert_cmpint (graph->folded (), ==, slope == 0.0f ? 1 : 0);
+      const cv::Mat got = graph->forward (x).clone ();
+      g_test_message ("slope %g: %.1f dB against OpenCV's network", slope, psnr (got, want));
+      g_assert_cmpfloat (psnr (got, want), >=, 100.0);
+      graph->release ();
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -304,5 +379,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conv-gemm/random", test_conv_random);
   g_test_add_func ("/conv-gemm/resampled", test_conv_resampled);
   g_test_add_func ("/conv-gemm/real-weights", test_conv_real);
+  g_test_add_func ("/conv-gemm/relu", test_relu_kernel);
+  g_test_add_func ("/conv-gemm/relu-folded", test_relu_folded);
   return g_test_run ();
 }

@@ -74,7 +74,7 @@ test_same_as_loaded (gconstpointer data)
   g_autoptr (NsEngine) plain = path == kMagenta ? open_magenta (false) : open (path, false);
   g_assert_nonnull (fast->graph);
   g_assert_nonnull (plain->graph);
-  g_test_message ("%s: %d layers rewritten, %d folded into normalization layers", path.c_str (),
+  g_test_message ("%s: %d layers rewritten, %d folded into the layer before them", path.c_str (),
                   fast->graph->rewritten (), fast->graph->folded ());
   g_assert_cmpint (fast->graph->rewritten (), >, 0);
   g_assert_cmpint (plain->graph->rewritten (), ==, 0);
