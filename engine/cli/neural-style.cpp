@@ -154,44 +154,34 @@ full_scale (int depth)
     }
 }
 
-cv::Mat
-to_rgba_float (const cv::Mat &file_pixels)
+// `rgba` (float RGBA, file_pixels' size: a view into the engine's
+// buffer) = file_pixels (gray, BGR or BGRA, 8 or 16 bits or float),
+// without a copy in between: the colour conversion writes into the view.
+void
+to_rgba_float (const cv::Mat &file_pixels, cv::Mat rgba)
 {
-  cv::Mat f, rgba;
+  cv::Mat f;
   file_pixels.convertTo (f, CV_32F, 1.0 / full_scale (file_pixels.depth ()));
-  switch (f.channels ())
-    {
-    case 1:
-      cv::cvtColor (f, rgba, cv::COLOR_GRAY2RGBA);
-      break;
-    case 3:
-      cv::cvtColor (f, rgba, cv::COLOR_BGR2RGBA);
-      break;
-    default:
-      cv::cvtColor (f, rgba, cv::COLOR_BGRA2RGBA);
-      break;
-    }
-  return rgba;
+  const int code = f.channels () == 1 ? cv::COLOR_GRAY2RGBA
+                   : f.channels () == 3 ? cv::COLOR_BGR2RGBA
+                                        : cv::COLOR_BGRA2RGBA;
+  const uchar *view = rgba.data;
+  cv::cvtColor (f, rgba, code);
+  CV_Assert (rgba.data == view); // written in place, not reallocated
 }
 
-cv::Mat
-from_rgba_float (const cv::Mat &rgba, int type)
+// `out` (a view into the output image, of its type) = rgba.
+void
+from_rgba_float (const cv::Mat &rgba, cv::Mat out)
 {
-  cv::Mat converted, out;
-  switch (CV_MAT_CN (type))
-    {
-    case 1:
-      cv::cvtColor (rgba, converted, cv::COLOR_RGBA2GRAY);
-      break;
-    case 3:
-      cv::cvtColor (rgba, converted, cv::COLOR_RGBA2BGR);
-      break;
-    default:
-      cv::cvtColor (rgba, converted, cv::COLOR_RGBA2BGRA);
-      break;
-    }
-  converted.convertTo (out, CV_MAT_DEPTH (type), full_scale (CV_MAT_DEPTH (type)));
-  return out;
+  cv::Mat converted;
+  const int code = out.channels () == 1 ? cv::COLOR_RGBA2GRAY
+                   : out.channels () == 3 ? cv::COLOR_RGBA2BGR
+                                          : cv::COLOR_RGBA2BGRA;
+  cv::cvtColor (rgba, converted, code);
+  const uchar *view = out.data;
+  converted.convertTo (out, out.depth (), full_scale (out.depth ()));
+  CV_Assert (out.data == view);
 }
 
 struct Images
@@ -217,7 +207,7 @@ read_rect (gpointer user_data, const NsRect *rect, gfloat *rgba, GError **)
   const Images *images = static_cast<const Images *> (user_data);
   cv::Mat dest (rect->height, rect->width, CV_32FC4, rgba);
   in_bands (rect, [&] (const cv::Rect &band, const cv::Range &rows) {
-    to_rgba_float (images->in (band)).copyTo (dest.rowRange (rows.start, rows.end));
+    to_rgba_float (images->in (band), dest.rowRange (rows.start, rows.end));
   });
   return TRUE;
 }
@@ -228,7 +218,7 @@ write_rect (gpointer user_data, const NsRect *rect, const gfloat *rgba, GError *
   Images *images = static_cast<Images *> (user_data);
   const cv::Mat src (rect->height, rect->width, CV_32FC4, const_cast<gfloat *> (rgba));
   in_bands (rect, [&] (const cv::Rect &band, const cv::Range &rows) {
-    from_rgba_float (src.rowRange (rows.start, rows.end), images->out.type ()).copyTo (images->out (band));
+    from_rgba_float (src.rowRange (rows.start, rows.end), images->out (band));
   });
   return TRUE;
 }
