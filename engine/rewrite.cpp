@@ -496,6 +496,61 @@ upsampling_of (const cv::Ptr<cv::dnn::Layer> &layer)
 
 } // namespace
 
+// A 3x3 convolution of its input upsampled 2x and mirrored by one pixel,
+// as four 2x2 convolutions of the input (split-deconv.hpp).
+class UpsampledConvolution : public ConvolutionKernel
+{
+public:
+  explicit UpsampledConvolution (const cv::Ptr<cv::dnn::Layer> &layer)
+    : ConvolutionKernel (layer),
+      conv_ (layer->blobs[0], layer->blobs.size () == 2 ? layer->blobs[1] : cv::Mat ())
+  {
+  }
+
+  std::string
+  describe () const override
+  {
+    return "engine upsampled x2 mirror-padded 3x3 " + std::to_string (conv_.in_channels ()) + "->"
+           + std::to_string (conv_.out_channels ()) + " as 2x2 phases";
+  }
+
+  std::vector<size_t>
+  scratch_floats (const MatShape &in) const override
+  {
+    return ours (in) ? conv_.scratch_floats (in) : std::vector<size_t> ();
+  }
+
+protected:
+  MatShape shape (const MatShape &in) const override { return conv_.output_shape (in); }
+  void run (const cv::Mat &x, cv::Mat &y) override { conv_.forward (x, y); }
+
+private:
+  UpsampledConv conv_;
+};
+
+// Magenta's decoder convolutions: upsampled 2x, mirrored by one, 3x3,
+// stride 1, no pads of their own.
+std::unique_ptr<Kernel>
+upsampled_convolution (const cv::Ptr<cv::dnn::Layer> &layer, const cv::Vec4i &pads, const ConvInput &input,
+                       double scale, const std::shared_ptr<PaddedScratch> &scratch)
+{
+  auto *conv = dynamic_cast<cv::dnn::BaseConvolutionLayer *> (layer.get ());
+  if (!conv || input.upsample != 2 || !input.reflect || pads != cv::Vec4i::all (1) || layer->blobs.size () > 2)
+    return nullptr;
+  const cv::Mat &w = layer->blobs[0];
+  if (w.type () != CV_32F || w.dims != 4 || w.size[0] != conv->numOutput || w.size[2] != 3 || w.size[3] != 3
+      || !square (conv->kernel_size, 3) || !square (conv->strides, 1) || !square (conv->dilations, 1)
+      || !square (conv->pads_begin, 0) || !square (conv->pads_end, 0) || !conv->padMode.empty ()
+      || (layer->blobs.size () == 2 && (int) layer->blobs[1].total () != w.size[0]))
+    return nullptr;
+  // Its scratch: the input with a repeated edge and its copy in halves,
+  // a quarter of the upsampled input's values each (`scale` counts the
+  // upsampled input's pixels); as much as the direct convolution's
+  // padded copy of the upsampled input in floats is counted.
+  scratch->bytes_per_pixel = std::max (scratch->bytes_per_pixel, scale * sizeof (float) * w.size[1]);
+  return std::make_unique<UpsampledConvolution> (layer);
+}
+
 std::unique_ptr<Kernel>
 rewrite_padded (const cv::Ptr<cv::dnn::Layer> &conv, const cv::Ptr<cv::dnn::Layer> &padding,
                 const cv::Ptr<cv::dnn::Layer> &resize, int channels, double scale,
@@ -510,6 +565,8 @@ rewrite_padded (const cv::Ptr<cv::dnn::Layer> &conv, const cv::Ptr<cv::dnn::Laye
   if (!resize)
     if (auto k = tap_sum_convolution (conv, pads, input.reflect))
       return k;
+  if (auto k = upsampled_convolution (conv, pads, input, scale, scratch))
+    return k;
   return gemm_convolution (conv, scale, scratch, pads, input);
 }
 

@@ -255,4 +255,115 @@ SplitDeconv::forward (const cv::Mat &x, cv::Mat &y)
   });
 }
 
+namespace {
+
+// Along one axis, phase q of UpsampledConv's unified tap t: the kernel
+// rows it adds up (q 0: output row 2 n - 1, reading input rows n - 1 with
+// kernel rows 0 and 1, n with 2; q 1: row 2 n, n - 1 with 0, n with 1
+// and 2).
+bool
+upsampled_tap_reads (int q, int t, int k)
+{
+  static const bool reads[2][2][3] = {
+    { { true, true, false }, { false, false, true } },
+    { { true, false, false }, { false, true, true } },
+  };
+  return reads[q][t][k];
+}
+
+} // namespace
+
+UpsampledConv::UpsampledConv (const cv::Mat &weights, const cv::Mat &bias)
+  : cin_ (weights.size[1]), cout_ (weights.size[0])
+{
+  CV_Assert (weights.dims == 4 && weights.type () == CV_32F && weights.size[2] == 3 && weights.size[3] == 3);
+  CV_Assert (bias.empty () || ((int) bias.total () == cout_ && bias.type () == CV_32F));
+  const cv::Mat w = weights.isContinuous () ? weights : weights.clone ();
+  const int sizes[] = { 4 * cout_, cin_, 2, 2 };
+  cv::Mat unified (4, sizes, CV_32F, cv::Scalar (0));
+  for (int qy = 0; qy < 2; qy++)
+    for (int qx = 0; qx < 2; qx++)
+      for (int o = 0; o < cout_; o++)
+        for (int i = 0; i < cin_; i++)
+          for (int ty = 0; ty < 2; ty++)
+            for (int tx = 0; tx < 2; tx++)
+              {
+                double sum = 0;
+                for (int ky = 0; ky < 3; ky++)
+                  for (int kx = 0; kx < 3; kx++)
+                    if (upsampled_tap_reads (qy, ty, ky) && upsampled_tap_reads (qx, tx, kx))
+                      {
+                        const int src[] = { o, i, ky, kx };
+                        sum += w.at<float> (src);
+                      }
+                const int dst[] = { (qy * 2 + qx) * cout_ + o, i, ty, tx };
+                unified.at<float> (dst) = (float) sum;
+              }
+  const cv::Mat b = bias.empty () ? bias : cv::repeat (bias.reshape (1, 1), 1, 4);
+  conv_ = std::make_unique<ConvGemm> (unified, b, 1, cv::Vec4i ());
+}
+
+cv::dnn::MatShape
+UpsampledConv::output_shape (const cv::dnn::MatShape &in) const
+{
+  CV_Assert (in.size () == 4 && in[0] == 1 && in[1] == cin_ && in[2] > 0 && in[3] > 0);
+  return cv::dnn::MatShape { 1, cout_, 2 * in[2], 2 * in[3] };
+}
+
+std::vector<size_t>
+UpsampledConv::scratch_floats (const cv::dnn::MatShape &in) const
+{
+  const cv::dnn::MatShape padded { 1, cin_, in[2] + 2, in[3] + 2 };
+  std::vector<size_t> floats { (size_t) cin_ * padded[2] * padded[3] };
+  for (size_t f : conv_->scratch_floats (padded, { 1, 4 * cout_, in[2] + 1, in[3] + 1 }))
+    floats.push_back (f);
+  return floats;
+}
+
+void
+UpsampledConv::forward (const cv::Mat &x, cv::Mat &y)
+{
+  CV_Assert (x.type () == CV_32F && x.isContinuous () && y.type () == CV_32F && y.isContinuous ()
+             && cv::dnn::shape (y) == output_shape (cv::dnn::shape (x)));
+  const int h = x.size[2], w = x.size[3], ph = h + 2, pw = w + 2;
+  // The input with its edge repeated once, each channel by a thread.
+  cv::Mat padded = scratch_buffer ((size_t) cin_ * ph * pw);
+  const int shape[] = { 1, cin_, ph, pw };
+  padded = padded.reshape (1, 4, shape);
+  cv::parallel_for_ (cv::Range (0, cin_), [&] (const cv::Range &range) {
+    for (int c = range.start; c < range.end; c++)
+      {
+        const cv::Mat src (h, w, CV_32F, const_cast<float *> (x.ptr<float> () + (size_t) c * h * w));
+        cv::Mat dst (ph, pw, CV_32F, padded.ptr<float> () + (size_t) c * ph * pw);
+        cv::copyMakeBorder (src, dst, 1, 1, 1, 1, cv::BORDER_REPLICATE);
+      }
+  });
+  // Block (n, m0 ...) of phase (qy, qx) is output row 2 n + qy - 1,
+  // columns 2 m + qx - 1: the first and last of them fall outside.
+  const int oh = 2 * h, ow = 2 * w;
+  float *out = y.ptr<float> ();
+  conv_->forward_blocks (padded, h + 1, w + 1, [&] (int n, int m0, int count, const float *block, size_t ld) {
+    for (int qy = 0; qy < 2; qy++)
+      {
+        const int row = 2 * n + qy - 1;
+        if (row < 0 || row >= oh)
+          continue;
+        for (int c = 0; c < cout_; c++)
+          {
+            float *dst = out + ((size_t) c * oh + row) * ow;
+            const float *odd = block + (size_t) ((qy * 2) * cout_ + c) * ld;      // columns 2 m - 1
+            const float *even = block + (size_t) ((qy * 2 + 1) * cout_ + c) * ld; // columns 2 m
+            for (int j = 0; j < count; j++)
+              {
+                const int col = 2 * (m0 + j);
+                if (col > 0)
+                  dst[col - 1] = odd[j];
+                if (col < ow)
+                  dst[col] = even[j];
+              }
+          }
+      }
+  });
+}
+
 } // namespace ns

@@ -96,4 +96,43 @@ private:
   std::shared_ptr<ConvGemm> conv_;
 };
 
+// A 3x3 convolution of an input upsampled 2x (nearest neighbour) and
+// mirrored by one pixel (Magenta's decoder: Resize, mirroring Padding,
+// Convolution) as four 2x2 convolutions of the input itself.
+//
+// Upsampled row 2 y + a is input row y; mirrored by one (BORDER_REFLECT_101)
+// its row -1 is upsampled row 1, input row 0 again: the input with its
+// edge repeated once.  Output row 2 y reads upsampled rows 2 y - 1 ... 2 y
+// + 1, input rows y - 1, y, y (kernel rows 0 and 1 + 2 on two input
+// rows); output row 2 y + 1 reads y, y, y + 1 (0 + 1 and 2).  Output rows
+// 2 n - 1 and 2 n both read input rows n - 1 and n of the edge-repeated
+// input: one 2x2 convolution to four phases (rows 2 n - 1, 2 n by columns
+// 2 m - 1, 2 m), 16 multiply-adds per input value and output channel
+// where the upsampled image's convolution does 36, and its input a
+// quarter the size.  Each block of the product goes into the output,
+// interleaved, while in cache, as SplitDeconv's.
+class UpsampledConv
+{
+public:
+  // weights: Cout x Cin x 3 x 3; bias: Cout values or empty.
+  UpsampledConv (const cv::Mat &weights, const cv::Mat &bias);
+
+  // 1 x Cout x 2 H x 2 W.
+  cv::dnn::MatShape output_shape (const cv::dnn::MatShape &in) const;
+
+  // y: preallocated with output_shape (x's shape), continuous.
+  void forward (const cv::Mat &x, cv::Mat &y);
+
+  // The scratch forward () takes, in floats, in order: the edge-repeated
+  // input, then the convolution's own.
+  std::vector<size_t> scratch_floats (const cv::dnn::MatShape &in) const;
+
+  int in_channels () const { return cin_; }
+  int out_channels () const { return cout_; }
+
+private:
+  int cin_, cout_;
+  std::unique_ptr<ConvGemm> conv_; // to 4 Cout channels: phase (qy, qx) at (2 qy + qx) Cout
+};
+
 } // namespace ns

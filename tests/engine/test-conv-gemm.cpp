@@ -5,10 +5,13 @@
 // may make it pick): odd sizes, 1x1 images, every tail of a panel,
 // strides 1 to 3, and symmetric and one-sided pads as the ONNX importers
 // of OpenCV 4.6 and 4.10 make them; then the layers the engine rewrites
-// in the shared networks, with their real weights; and a ReLU after the
-// convolution folded into it, alone and as the graph folds it.
+// in the shared networks, with their real weights; a ReLU after the
+// convolution folded into it, alone and as the graph folds it; and the
+// 3x3 convolution of an input upsampled 2x and mirrored as four 2x2 ones
+// (split-deconv.hpp's UpsampledConv).
 #include "conv-gemm.hpp"
 #include "graph.hpp"
+#include "split-deconv.hpp"
 #include "test-util.hpp"
 
 // OpenCV's headers: unused parameters, signed/unsigned comparisons.
@@ -298,6 +301,47 @@ test_conv_real ()
 
 } // namespace
 
+// UpsampledConv against OpenCV's nearest resize, mirrored border and
+// convolution layer: Magenta's decoder shapes and an odd one, 1x1 and
+// 1-pixel-wide inputs, widths past one block of the product (128
+// columns), every instruction set.
+void
+test_upsampled_phases ()
+{
+  const std::pair<int, int> channels[] = { { 16, 8 }, { 32, 16 }, { 3, 5 } };
+  const std::pair<int, int> sizes[] = { { 1, 1 }, { 1, 2 }, { 2, 1 }, { 2, 3 }, { 9, 17 }, { 33, 35 }, { 5, 140 } };
+  double lowest = 1000;
+  int checked = 0;
+  for (const char *isa : test::kIsas)
+    {
+      if (!ns::gemm_select_isa (isa))
+        continue;
+      for (size_t i = 0; i < G_N_ELEMENTS (channels); i++)
+        {
+          const Conv c = { channels[i].first, channels[i].second, 3, 3, 1, { 0, 0, 0, 0 } };
+          const cv::Mat w = random_mat ({ c.out, c.in, 3, 3 }, 80 + i);
+          const cv::Mat bias = i == 2 ? cv::Mat () : random_mat ({ c.out }, 90 + i);
+          ns::UpsampledConv up (w, bias);
+          for (const auto &size : sizes)
+            {
+              const cv::Mat x = random_mat ({ 1, c.in, size.first, size.second }, 11 * i + size.second);
+              const cv::Mat want = stock_forward (c, w, bias, resampled (x, 2, true, cv::Vec4i::all (1)));
+              g_assert_true (up.output_shape (cv::dnn::shape (x)) == cv::dnn::shape (want));
+              cv::Mat got (cv::dnn::shape (want), CV_32F, cv::Scalar (NAN));
+              up.forward (x, got);
+              const double db = psnr (got, want);
+              if (!(db >= 100.0))
+                g_error ("%s: %d->%d on %dx%d: %.1f dB against OpenCV's resize, border and layer", isa, c.in,
+                         c.out, size.first, size.second, db);
+              lowest = std::min (lowest, db);
+              checked++;
+            }
+        }
+    }
+  g_test_message ("%d upsampled convolutions as 2x2 phases, every one >= %.1f dB", checked, lowest);
+  test::select_best_isa ();
+}
+
 // A ReLU folded into the convolution (Magenta's encoder has three): the
 // convolution's output clamped at 0, stride 1 (each block of the output)
 // and stride 2 (each gathered panel), every instruction set.
@@ -380,6 +424,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conv-gemm/resampled", test_conv_resampled);
   g_test_add_func ("/conv-gemm/real-weights", test_conv_real);
   g_test_add_func ("/conv-gemm/relu", test_relu_kernel);
+  g_test_add_func ("/conv-gemm/upsampled-phases", test_upsampled_phases);
   g_test_add_func ("/conv-gemm/relu-folded", test_relu_folded);
   return g_test_run ();
 }
