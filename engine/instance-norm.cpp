@@ -509,7 +509,9 @@ bool
 fold_sum_into_instance_norm (const cv::Ptr<cv::dnn::Layer> &norm, cv::dnn::Layer &sum, int channels,
                              NormPost &post)
 {
-  if (!dynamic_cast<InstanceNormLayer *> (norm.get ()) || channels <= 0 || post.add || sum.type != "Eltwise")
+  // Eltwise, or OpenCV 4.10's NaryEltwise (its ONNX importer's Add).
+  if (!dynamic_cast<InstanceNormLayer *> (norm.get ()) || channels <= 0 || post.add
+      || (sum.type != "Eltwise" && sum.type != "NaryEltwise"))
     return false;
   // Whether it adds, measured: OpenCV's Eltwise also multiplies, takes
   // the maximum and weighs its inputs.

@@ -2,11 +2,20 @@
 // time (engine/rewrite.cpp, run by engine/graph.cpp) give the same pictures as the networks as
 // loaded (NEURAL_STYLE_NO_REWRITE=1): every shared model, the zoo's graph,
 // the suite's .t7 networks and ml5 folders, at odd sizes, 1x1, whole,
-// tiled and exact-tiled.  test-reference checks the rewritten engine
-// against plain cv::dnn as well.
+// tiled and exact-tiled; and a residual sum folded into the normalization
+// layer before it, as OpenCV 4.6 (Eltwise) and 4.10 (NaryEltwise) import
+// ONNX's Add.  test-reference checks the rewritten engine against plain
+// cv::dnn as well.
 #include "engine-private.hpp"
 #include "graph.hpp"
+#include "instance-norm.hpp"
 #include "test-util.hpp"
+
+// OpenCV's headers: unused parameters.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include <opencv2/dnn/all_layers.hpp>
+#pragma GCC diagnostic pop
 
 #include <glib.h>
 
@@ -149,6 +158,56 @@ test_no_huge_pages ()
   g_assert_cmpint (kb, ==, 0);
 }
 
+// A normalization layer then a sum with the network's input (a residual
+// block's end), as each sum layer this OpenCV has: the graph folds the
+// sum into the normalization's pass and gives what OpenCV's network gives.
+void
+test_sum_folded ()
+{
+  ns::register_instance_norm_layer ();
+  struct Sum
+  {
+    const char *type, *operation;
+  };
+  int tried = 0;
+  for (const Sum &sum : { Sum { "Eltwise", "sum" }, Sum { "NaryEltwise", "add" } })
+    {
+      cv::dnn::LayerParams probe;
+      probe.set ("operation", sum.operation);
+      if (cv::dnn::LayerFactory::createLayerInstance (sum.type, probe).empty ())
+        {
+          g_test_message ("%s: not in OpenCV %s", sum.type, CV_VERSION);
+          continue;
+        }
+      cv::dnn::Net net;
+      cv::dnn::LayerParams norm;
+      norm.set ("eps", 1e-5f);
+      const int n = net.addLayer ("norm", "InstanceNormalization", norm);
+      net.connect (0, 0, n, 0);
+      cv::dnn::LayerParams add;
+      add.set ("operation", sum.operation);
+      const int s = net.addLayer ("sum", sum.type, add);
+      net.connect (n, 0, s, 0);
+      net.connect (0, 0, s, 1);
+      net.enableFusion (false);
+      const int shape[] = { 1, 4, 23, 31 };
+      cv::Mat x (4, shape, CV_32F);
+      cv::RNG (5).fill (x, cv::RNG::UNIFORM, -3.0, 3.0);
+      net.setInput (x);
+      const cv::Mat want = net.forward ().clone ();
+
+      std::unique_ptr<ns::Graph> graph = ns::Graph::build (net, { "norm" }, true);
+      g_assert_nonnull (graph.get ());
+      g_test_message ("%s: %d layer folded", sum.type, graph->folded ());
+      g_assert_cmpint (graph->folded (), ==, 1);
+      const cv::Mat got = graph->forward (x).clone ();
+      g_assert_cmpfloat (cv::norm (got, want, cv::NORM_INF), <=, 1e-5);
+      graph->release ();
+      tried++;
+    }
+  g_assert_cmpint (tried, >=, 1);
+}
+
 } // namespace
 
 int
@@ -171,5 +230,6 @@ main (int argc, char **argv)
       g_test_add_data_func (test_path, GUINT_TO_POINTER (i), test_same_as_loaded);
     }
   g_test_add_func ("/fast/no-huge-pages", test_no_huge_pages);
+  g_test_add_func ("/fast/sum-folded", test_sum_folded);
   return g_test_run ();
 }
