@@ -91,12 +91,13 @@ public:
   // Exact tiling: runs from the network input (`blob`, when `from` is null)
   // or from `from` (taken at normalization layer k - 1; emptied: buffers
   // of the pool are taken over as they are, others copied) up to
-  // normalization layer k, which runs (and gathers its statistics) beside
-  // its input, never in place.  The values at layer k, for the next pass,
-  // go to `keep`: buffers of the pool, which no pass uses while someone
-  // holds them.
+  // normalization layer k, which then runs beside its input; with
+  // `only_gathers` (the layer gathers its statistics and writes nothing:
+  // NormContext::start_gathering_only), over its input's buffer.  The
+  // values at layer k, for the next pass, go to `keep`: buffers of the
+  // pool, which no pass uses while someone holds them.
   void run_to_norm (const cv::Mat &blob, Snapshot *from, int k,
-                    const std::function<void (const Snapshot &)> &keep);
+                    const std::function<void (const Snapshot &)> &keep, bool only_gathers = false);
   // From the snapshot at the last normalization layer to the output, in a
   // buffer of the pool that no pass uses while the caller holds it.
   cv::Mat run_from (Snapshot &from);

@@ -550,13 +550,13 @@ private:
               // The first layer's output (32 planes at full size, 4 GB at
               // 24 MP) costs more to write and read back than to compute.
               e_.graph->run_to_norm (network_blob (tile, source_rgba, source_rect), nullptr, 0,
-                                     [] (const Snapshot &) {});
+                                     [] (const Snapshot &) {}, true);
             else if (k == 0 || (k == 1 && !keep_first))
-              e_.graph->run_to_norm (network_blob (tile, source_rgba, source_rect), nullptr, k, keep);
+              e_.graph->run_to_norm (network_blob (tile, source_rgba, source_rect), nullptr, k, keep, true);
             else
               {
                 Snapshot from = store.get (i, allocate);
-                e_.graph->run_to_norm (cv::Mat (), &from, k, keep);
+                e_.graph->run_to_norm (cv::Mat (), &from, k, keep, true);
               }
             norm.stop_gathering ();
             progress_.end ();
