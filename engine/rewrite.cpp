@@ -494,8 +494,6 @@ upsampling_of (const cv::Ptr<cv::dnn::Layer> &layer)
     }
 }
 
-} // namespace
-
 // A 3x3 convolution of its input upsampled 2x and mirrored by one pixel,
 // as four 2x2 convolutions of the input (split-deconv.hpp).
 class UpsampledConvolution : public ConvolutionKernel
@@ -543,13 +541,16 @@ upsampled_convolution (const cv::Ptr<cv::dnn::Layer> &layer, const cv::Vec4i &pa
       || !square (conv->pads_begin, 0) || !square (conv->pads_end, 0) || !conv->padMode.empty ()
       || (layer->blobs.size () == 2 && (int) layer->blobs[1].total () != w.size[0]))
     return nullptr;
-  // Its scratch: the input with a repeated edge and its copy in halves,
-  // a quarter of the upsampled input's values each (`scale` counts the
-  // upsampled input's pixels); as much as the direct convolution's
-  // padded copy of the upsampled input in floats is counted.
+  // Its scratch is the input with its edge repeated, in floats: a quarter
+  // of the upsampled input's values (`scale` counts the upsampled input's
+  // pixels).  Counted as the direct convolution's padded copy of the
+  // upsampled input was, four times as much: the tile plans stay as they
+  // were.
   scratch->bytes_per_pixel = std::max (scratch->bytes_per_pixel, scale * sizeof (float) * w.size[1]);
   return std::make_unique<UpsampledConvolution> (layer);
 }
+
+} // namespace
 
 std::unique_ptr<Kernel>
 rewrite_padded (const cv::Ptr<cv::dnn::Layer> &conv, const cv::Ptr<cv::dnn::Layer> &padding,
