@@ -170,10 +170,10 @@ void
 activate (Activation f, const float *x, size_t n, float *y)
 {
 #ifdef NS_ACTIVATION_X86
-  const std::string isa = gemm_isa ();
-  if (isa == "avx512")
+  const char *isa = gemm_isa ();
+  if (std::strcmp (isa, "avx512") == 0)
     return activate_avx512 (f, x, n, y);
-  if (isa == "avx2")
+  if (std::strcmp (isa, "avx2") == 0)
     return activate_avx2 (f, x, n, y);
 #endif
   activate_generic (f, x, n, y);

@@ -334,6 +334,18 @@ Graph::take (const MatShape &shape, bool exact)
   return best->colRange (0, (int) total).reshape (1, (int) shape.size (), shape.data ());
 }
 
+// Whether `node`'s output (of shape `output`) may go into its first
+// input's buffer: nothing reads that input later, the node reads it once,
+// and it has the output's shape.
+bool
+Graph::input_buffer_free (const Node &node, const MatShape &output) const
+{
+  const int first = node.inputs.empty () ? -1 : node.inputs[0];
+  return first >= 0 && last_use_[first] == node.output - 1
+         && std::count (node.inputs.begin (), node.inputs.end (), first) == 1
+         && shape_of (values_[first]) == output;
+}
+
 void
 Graph::run_node (Node &node, bool in_place)
 {
@@ -348,11 +360,8 @@ Graph::run_node (Node &node, bool in_place)
   if (node.kernel)
     {
       const MatShape shape = node.kernel->output_shape (in_shapes[0]);
-      const int first = node.inputs[0];
-      cv::Mat out = in_place && node.kernel->in_place () && last_use_[first] == node.output - 1
-                        && std::count (node.inputs.begin (), node.inputs.end (), first) == 1
-                        && in_shapes[0] == shape
-                      ? values_[first]
+      cv::Mat out = in_place && node.kernel->in_place () && input_buffer_free (node, shape)
+                      ? values_[node.inputs[0]]
                       : take (shape, exact_[node.output]);
       Running running (this);
       node.kernel->forward (inputs[0], out);
@@ -372,11 +381,8 @@ Graph::run_node (Node &node, bool in_place)
 
   std::vector<cv::Mat> outputs, internals;
   // In place when the layer allows it and nothing reads its input later.
-  const int first = node.inputs.empty () ? -1 : node.inputs[0];
-  if (in_place && node.in_place && first >= 0 && last_use_[first] == node.output - 1
-      && std::count (node.inputs.begin (), node.inputs.end (), first) == 1
-      && shape_of (values_[first]) == node.output_shapes[0])
-    outputs.push_back (values_[first]);
+  if (in_place && node.in_place && input_buffer_free (node, node.output_shapes[0]))
+    outputs.push_back (values_[node.inputs[0]]);
   else
     outputs.push_back (take (node.output_shapes[0], exact_[node.output]));
   for (const MatShape &s : node.internal_shapes)

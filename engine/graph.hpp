@@ -158,6 +158,7 @@ private:
   bool fold_padding (std::unique_ptr<Node> &node, const std::vector<cv::dnn::MatShape> &in_shapes,
                      const cv::dnn::MatShape &probe, const std::map<std::string, int> &readers);
   void run_nodes (int begin, int end, bool in_place = true);
+  bool input_buffer_free (const Node &node, const cv::dnn::MatShape &output) const;
   void run_node (Node &node, bool in_place);
   cv::Mat take (const cv::dnn::MatShape &shape, bool exact = false);
   template <class Buffer, class Take, class Shape>
