@@ -29,18 +29,6 @@ constexpr int kRows = 8;
 constexpr int kWideRows = 12;
 constexpr int kNarrowRows = 4;
 
-// The rows of A a panel holds for an M-row matrix: kNarrowRows for at
-// most that many, kWideRows where that computes fewer rows than panels of
-// kRows.
-int
-panel_rows (int m)
-{
-  if (m <= kNarrowRows)
-    return kNarrowRows;
-  const auto padded = [m] (int r) { return (m + r - 1) / r * r; };
-  return padded (kWideRows) < padded (kRows) ? kWideRows : kRows;
-}
-
 // The kernels, for panels of R rows (kRows, kWideRows or kNarrowRows): C[i][j] =
 // bias[i] + sum_p A[p][i] B[p][j] for i < rows (<= R), j < cols (<= their
 // NR); `a` is one panel (K x R), B's row p at b + at[p].
@@ -126,18 +114,27 @@ kernel_avx512 (const float *a, int k, const float *b, const ptrdiff_t *at, float
 
 constexpr int kAvx2Columns = 16;
 
-// An R x 8 V block (R V accumulators of the 16 registers).
-template <int R, int V>
+// An R x 8 V block of C from rows [0, R) of a panel S rows wide (a[p S +
+// i]): R V accumulators, V vectors of B and one of A.  AVX2 has 16
+// registers: 6 x 16 and 4 x 16 blocks keep everything in them (an 8 x 16
+// block needs 19 and spilled three accumulators to the stack, whose
+// store-to-load round trip then set the pace: 45 % of the FMA peak).
+// `Full`: all 8 V columns, plain loads; else masked ones (one more
+// register per vector, so callers pass V = 1 there).
+template <int R, int V, int S, bool Full>
 __attribute__ ((target ("avx2,fma"))) inline void
 block_avx2 (const float *a, int k, const float *b, const ptrdiff_t *at, float *c, size_t ldc, int rows,
-            int cols, const float *bias)
+            int cols, const float *bias, bool prefetch)
 {
-  alignas (32) int lanes[8 * V];
-  for (int j = 0; j < 8 * V; j++)
-    lanes[j] = j < cols ? -1 : 0;
   __m256i mask[V];
-  for (int v = 0; v < V; v++)
-    mask[v] = _mm256_load_si256 ((const __m256i *) (lanes + 8 * v));
+  if (!Full)
+    {
+      alignas (32) int lanes[8 * V];
+      for (int j = 0; j < 8 * V; j++)
+        lanes[j] = j < cols ? -1 : 0;
+      for (int v = 0; v < V; v++)
+        mask[v] = _mm256_load_si256 ((const __m256i *) (lanes + 8 * v));
+    }
   __m256 acc[R][V];
 #pragma GCC unroll 12
   for (int i = 0; i < R; i++)
@@ -145,14 +142,15 @@ block_avx2 (const float *a, int k, const float *b, const ptrdiff_t *at, float *c
       acc[i][v] = _mm256_set1_ps (bias && i < rows ? bias[i] : 0.0f);
   for (int p = 0; p < k; p++)
     {
-      prefetch_row (b, at, p, k);
+      if (prefetch)
+        prefetch_row (b, at, p, k);
       __m256 bv[V];
       for (int v = 0; v < V; v++)
-        bv[v] = _mm256_maskload_ps (b + at[p] + 8 * v, mask[v]);
+        bv[v] = Full ? _mm256_loadu_ps (b + at[p] + 8 * v) : _mm256_maskload_ps (b + at[p] + 8 * v, mask[v]);
 #pragma GCC unroll 12
       for (int i = 0; i < R; i++)
         {
-          const __m256 ai = _mm256_set1_ps (a[p * R + i]);
+          const __m256 ai = _mm256_set1_ps (a[p * S + i]);
           for (int v = 0; v < V; v++)
             acc[i][v] = _mm256_fmadd_ps (ai, bv[v], acc[i][v]);
         }
@@ -162,21 +160,37 @@ block_avx2 (const float *a, int k, const float *b, const ptrdiff_t *at, float *c
   for (int i = 0; i < R; i++)
     if (i < rows)
       for (int v = 0; v < V; v++)
-        _mm256_maskstore_ps (c + i * ldc + 8 * v, mask[v], acc[i][v]);
+        {
+          if (Full)
+            _mm256_storeu_ps (c + i * ldc + 8 * v, acc[i][v]);
+          else
+            _mm256_maskstore_ps (c + i * ldc + 8 * v, mask[v], acc[i][v]);
+        }
 }
 
-// 4 or 8 rows: R x 16 blocks; 12 rows: two 12 x 8 blocks (12 x 16 would
-// need more registers than AVX2 has).
+// A panel of S rows (4, 8 or 12) as blocks of H rows (4, 4 or 6): 8 V
+// columns from `b`.
+template <int S, int V, bool Full>
+__attribute__ ((target ("avx2,fma"))) inline void
+panel_avx2 (const float *a, int k, const float *b, const ptrdiff_t *at, float *c, size_t ldc, int rows,
+            int cols, const float *bias)
+{
+  constexpr int H = S == 12 ? 6 : 4;
+  for (int i = 0; i < S && i < rows; i += H)
+    block_avx2<H, V, S, Full> (a + i, k, b, at, c + i * ldc, ldc, rows - i, cols, bias ? bias + i : nullptr,
+                               i == 0);
+}
+
 template <int R>
 __attribute__ ((target ("avx2,fma"))) void
 kernel_avx2 (const float *a, int k, const float *b, const ptrdiff_t *at, float *c, size_t ldc, int rows,
              int cols, const float *bias)
 {
-  if (R != kWideRows)
-    block_avx2<R, 2> (a, k, b, at, c, ldc, rows, cols, bias);
+  if (cols == kAvx2Columns)
+    panel_avx2<R, 2, true> (a, k, b, at, c, ldc, rows, cols, bias);
   else
     for (int j = 0; j < cols; j += 8)
-      block_avx2<R, 1> (a, k, b + j, at, c + j, ldc, rows, std::min (8, cols - j), bias);
+      panel_avx2<R, 1, false> (a, k, b + j, at, c + j, ldc, rows, std::min (8, cols - j), bias);
 }
 
 // Half precision (AVX512-FP16): a panel of R rows (16, or 12) times 32
@@ -334,6 +348,9 @@ struct Isa
   Kernel narrow_kernel; // panels of kNarrowRows
   int columns;
   bool (*supported) ();
+  // Panels of kWideRows where they pad M by less than this many percent
+  // more than panels of kRows do (see panel_rows).
+  int wide_slack;
 };
 
 bool
@@ -345,12 +362,12 @@ always ()
 const Isa kIsas[] = {
 #ifdef NS_GEMM_X86
   { "avx512", kernel_avx512<kRows>, kernel_avx512<kWideRows>, kernel_avx512<kNarrowRows>,
-    kAvx512Columns, [] { return (bool) __builtin_cpu_supports ("avx512f"); } },
+    kAvx512Columns, [] { return (bool) __builtin_cpu_supports ("avx512f"); }, 0 },
   { "avx2", kernel_avx2<kRows>, kernel_avx2<kWideRows>, kernel_avx2<kNarrowRows>, kAvx2Columns,
-    [] { return __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma"); } },
+    [] { return __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma"); }, 5 },
 #endif
   { "generic", kernel_generic<kRows>, kernel_generic<kWideRows>, kernel_generic<kNarrowRows>,
-    kGenericColumns, always },
+    kGenericColumns, always, 0 },
 };
 
 // The first the CPU has, unless gemm_select_isa () chose another.
@@ -371,6 +388,23 @@ isa ()
       chosen_isa.store (i);
     }
   return *i;
+}
+
+// The rows of A a panel holds for an M-row matrix: kNarrowRows for at
+// most that many, kWideRows where that computes fewer rows than panels of
+// kRows, or (AVX2) not many more: AVX2's 12-row panels run as 6 x 16
+// blocks, 12 accumulators in flight against 8 in the 4 x 16 blocks of
+// 8-row ones, and they reach 62-65 GFLOP/s against 54-61 on the
+// 128- and 256-row products of wave's Winograd and transposed
+// convolutions (3 % padding there) on AMD Zen 3; on 32 rows (12.5 %) the
+// 8-row panels are faster.  Any ISA runs any panel: this only picks.
+int
+panel_rows (int m)
+{
+  if (m <= kNarrowRows)
+    return kNarrowRows;
+  const auto padded = [m] (int r) { return (m + r - 1) / r * r; };
+  return padded (kWideRows) * 100 < padded (kRows) * (100 + isa ().wide_slack) ? kWideRows : kRows;
 }
 
 // Rows of A in panels of r, each K x r (column by column), the last

@@ -78,6 +78,9 @@ private:
   bool block_half (const cv::Mat &x, Block &block) const;
   void block_float (const cv::Mat &x, Block &block) const;
   void block_output (cv::Mat &y, const Block &block, const Affine *affine) const;
+  bool avx2_blocks () const;
+  void block_avx2 (const cv::Mat &x, Block &block) const;
+  void block_output_avx2 (cv::Mat &y, const Block &block, const Affine *affine) const;
   void transform_input (const cv::Mat &x, int ty0, int rows, int tiles_x);
   void multiply (int rows, int tiles_x);
   void transform_output (cv::Mat &y, int ty0, int rows, int tiles_x, const Affine *affine);

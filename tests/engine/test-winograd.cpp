@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 namespace {
 
@@ -140,6 +141,55 @@ test_affine_relu ()
   check_close (ref, y, "affine + ReLU");
 }
 
+// Each instruction set the CPU has (AVX2 runs by blocks of tiles with
+// transforms of its own, eight tiles to a vector; the others by bands),
+// at the bar for a new kernel: 100 dB from OpenCV's layer.  Sizes where
+// a block's tiles span tile rows and end in part of a vector, inputs
+// narrower than a vector's tiles, both paddings, the fused affine + ReLU.
+void
+test_instruction_sets ()
+{
+  const std::string chosen = ns::gemm_isa ();
+  int ran = 0;
+  for (const char *isa : { "avx512", "avx2", "generic" })
+    {
+      if (!ns::gemm_select_isa (isa))
+        continue;
+      ran++;
+      cv::RNG rng (21);
+      for (const int pad : { 0, 1 })
+        {
+          const int c = 19, o = 13;
+          const cv::Mat w = random_mat ({ o, c, 3, 3 }, rng, -0.5, 0.5);
+          const cv::Mat b = random_mat ({ o }, rng, -1, 1);
+          const cv::Mat scale = random_mat ({ o }, rng, -2, 2), shift = random_mat ({ o }, rng, -1, 1);
+          ns::Winograd3x3 conv (w, b, pad);
+          for (const cv::Size size : { cv::Size (3, 3), cv::Size (22, 5), cv::Size (41, 38), cv::Size (140, 21),
+                                       cv::Size (131, 6) })
+            {
+              const cv::Mat x = random_mat ({ 1, c, size.height, size.width }, rng, -2, 2);
+              const cv::Mat ref = stock_conv (x, w, b, pad);
+              g_autofree gchar *what = g_strdup_printf ("%s pad %d %dx%d", isa, pad, size.width, size.height);
+              g_assert_cmpfloat (check_close (ref, winograd (conv, x), what), >=, 100.0);
+
+              cv::Mat affine_ref = ref.clone ();
+              const size_t plane = (size_t) ref.size[2] * ref.size[3];
+              for (int oc = 0; oc < o; oc++)
+                {
+                  cv::Mat p ((int) plane, 1, CV_32F, affine_ref.ptr<float> () + oc * plane);
+                  p = cv::max (p * scale.at<float> (oc) + shift.at<float> (oc), 0.0);
+                }
+              cv::Mat y (conv.output_shape (cv::dnn::shape (x)), CV_32F, cv::Scalar (NAN));
+              conv.forward_affine_relu (x, y, scale, shift);
+              g_autofree gchar *affine = g_strdup_printf ("%s, affine + ReLU", what);
+              g_assert_cmpfloat (check_close (affine_ref, y, affine), >=, 100.0);
+            }
+        }
+    }
+  g_assert_true (ns::gemm_select_isa (chosen.c_str ()));
+  g_assert_cmpint (ran, >=, 2);
+}
+
 // Every 3x3 stride-1 convolution of the shared models with the network's
 // own activations of a photo as input, against the network's own layer.
 void
@@ -193,6 +243,7 @@ main (int argc, char **argv)
   g_test_add_func ("/winograd/random", test_random);
   g_test_add_func ("/winograd/bands", test_bands);
   g_test_add_func ("/winograd/affine-relu", test_affine_relu);
+  g_test_add_func ("/winograd/instruction-sets", test_instruction_sets);
   for (const std::string &model : models)
     {
       g_autofree gchar *base = g_path_get_basename (model.c_str ());
