@@ -3,6 +3,7 @@
 #include "graph.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <mutex>
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
@@ -41,12 +42,29 @@ gather_stride2_avx512 (const float *row, int w, int x0, int lo, int hi, float *o
     out[t] = row[x0 + 2 * t];
 }
 
-bool
-has_avx512 ()
+// Eight at a time with AVX2 (4.6 % of wave's CPU time one at a time on
+// AMD Zen 3).
+__attribute__ ((target ("avx2"))) void
+gather_stride2_avx2 (const float *row, int w, int x0, int lo, int hi, float *out)
 {
-  static const bool has = __builtin_cpu_supports ("avx512f");
-  return has;
+  for (int ahead = x0 + 2 * hi; ahead < std::min (w, x0 + 4 * hi - 2 * lo); ahead += 16)
+    _mm_prefetch (reinterpret_cast<const char *> (row + ahead), _MM_HINT_T0);
+  const __m256i lanes = _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7);
+  int t = lo;
+  for (; t + 8 <= hi; t += 8)
+    {
+      // Values x0 + 2 t .. + 15; the last may be past the row's end.
+      const int at = x0 + 2 * t, past = w - (at + 8);
+      const __m256 a = _mm256_loadu_ps (row + at);
+      const __m256 b = _mm256_maskload_ps (row + at + 8, _mm256_cmpgt_epi32 (_mm256_set1_epi32 (past), lanes));
+      // a0 a2 b0 b2 | a4 a6 b4 b6, then its 64-bit pairs in order.
+      const __m256 even = _mm256_shuffle_ps (a, b, 0x88);
+      _mm256_storeu_ps (out + t, _mm256_castpd_ps (_mm256_permute4x64_pd (_mm256_castps_pd (even), 0xd8)));
+    }
+  for (; t < hi; t++)
+    out[t] = row[x0 + 2 * t];
 }
+
 #endif
 
 // gemm.cpp's widest panel.
@@ -130,6 +148,14 @@ ConvGemm::gather (const cv::Mat &x, int width, int first, int n, float *panel) c
       j += len;
     }
 
+  // The matrix product's instruction set (a test that makes it use a
+  // narrower one gets that one's gathers too).
+  enum class Isa { avx512, avx2, other };
+  const char *name = gemm_isa ();
+  const Isa isa = std::strcmp (name, "avx512") == 0 ? Isa::avx512
+                  : std::strcmp (name, "avx2") == 0 ? Isa::avx2
+                                                     : Isa::other;
+  (void) isa;
   const float *src = x.ptr<float> ();
   float *dst = panel;
   for (int c = 0; c < channels_; c++)
@@ -156,8 +182,10 @@ ConvGemm::gather (const cv::Mat &x, int width, int first, int n, float *panel) c
               if (stride_ == 1)
                 std::copy (row + ix0 + lo, row + ix0 + hi, out + lo);
 #ifdef NS_CONV_GEMM_X86
-              else if (stride_ == 2 && has_avx512 ())
+              else if (stride_ == 2 && isa == Isa::avx512)
                 gather_stride2_avx512 (row, w, ix0, lo, hi, out);
+              else if (stride_ == 2 && isa == Isa::avx2)
+                gather_stride2_avx2 (row, w, ix0, lo, hi, out);
 #endif
               else
                 for (int t = lo; t < hi; t++)
