@@ -415,8 +415,10 @@ input_avx2 (const float *src, int h, int w, int y0, int x0, int lanes, float *ds
       const float *at = row + x0;
       if (x0 < 0 || x0 + kRead > w)
         {
-          for (int i = 0; i < kRead; i++)
-            edge[i] = x0 + i >= 0 && x0 + i < w ? row[x0 + i] : 0.0f;
+          const int from = std::max (0, -x0), to = std::min (kRead, w - x0);
+          std::fill_n (edge, kRead, 0.0f);
+          if (to > from)
+            std::copy (row + x0 + from, row + x0 + to, edge + from);
           at = edge;
         }
       __m256 x[4];
