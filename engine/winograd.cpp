@@ -101,6 +101,52 @@ output_1d (const T s[6], T out[4])
   out[3] = b + 8.0f * d + s[5];
 }
 
+// B^T d B of one 6x6 grid, d[k][j] (input row k, column j), to out[i][j]:
+// each column, then each row.  Every transform below (four floats, AVX2's
+// eight, AVX-512's sixteen tiles to a vector) goes through it.
+template <typename T>
+__attribute__ ((always_inline)) inline void
+input_2d (const T d[6][6], T out[6][6])
+{
+  T vertical[6][6]; // [input column j][row of B^T d]
+  for (int j = 0; j < 6; j++)
+    {
+      T column[6];
+      for (int k = 0; k < 6; k++)
+        column[k] = d[k][j];
+      input_1d (column, vertical[j]);
+    }
+  for (int i = 0; i < 6; i++)
+    {
+      T row[6];
+      for (int j = 0; j < 6; j++)
+        row[j] = vertical[j][i];
+      input_1d (row, out[i]);
+    }
+}
+
+// A^T m A of one 6x6 grid, m[k][j], to the 4x4 out[i][j].
+template <typename T>
+__attribute__ ((always_inline)) inline void
+output_2d (const T m[6][6], T out[4][4])
+{
+  T t[6][4]; // [column of m][row of A^T m]
+  for (int j = 0; j < 6; j++)
+    {
+      T column[6];
+      for (int k = 0; k < 6; k++)
+        column[k] = m[k][j];
+      output_1d (column, t[j]);
+    }
+  for (int i = 0; i < 4; i++)
+    {
+      T row[6];
+      for (int j = 0; j < 6; j++)
+        row[j] = t[j][i];
+      output_1d (row, out[i]);
+    }
+}
+
 // B^T d B for the tiles tx .. tx + lanes (T) - 1 of a tile row: `phases`
 // holds the row's six input rows, each split into four phases (column
 // 4 t + q at phases[(k * 4 + q) * stride + t]).  Written to dst[k * group + tx].
@@ -108,24 +154,14 @@ template <typename T>
 inline void
 input_tiles (const float *phases, size_t stride, int tx, float *dst, size_t group)
 {
-  T vertical[6][6]; // [row of B^T d][input column 4 tx + j]
-  for (int j = 0; j < 6; j++)
-    {
-      const size_t at = (size_t) (j % 4) * stride + tx + j / 4;
-      T column[6];
-      for (int k = 0; k < 6; k++)
-        column[k] = load<T> (phases + 4 * k * stride + at);
-      input_1d (column, vertical[j]);
-    }
+  T d[6][6], t[6][6]; // [input row k][input column 4 tx + j], B^T d B
+  for (int k = 0; k < 6; k++)
+    for (int j = 0; j < 6; j++)
+      d[k][j] = load<T> (phases + 4 * k * stride + (size_t) (j % 4) * stride + tx + j / 4);
+  input_2d (d, t);
   for (int i = 0; i < 6; i++)
-    {
-      T row[6], t[6];
-      for (int j = 0; j < 6; j++)
-        row[j] = vertical[j][i];
-      input_1d (row, t);
-      for (int j = 0; j < 6; j++)
-        store (dst + (i * 6 + j) * group + tx, t[j]);
-    }
+    for (int j = 0; j < 6; j++)
+      store (dst + (i * 6 + j) * group + tx, t[i][j]);
 }
 
 // A^T m A for the tiles tx .. of a tile row: m at src[k * group + tx],
@@ -134,23 +170,13 @@ template <typename T>
 inline void
 output_tiles (const float *src, size_t group, int tx, float *out, size_t stride)
 {
-  T t[6][4]; // [column of m][row of A^T m]
-  for (int j = 0; j < 6; j++)
-    {
-      T column[6];
-      for (int k = 0; k < 6; k++)
-        column[k] = load<T> (src + (k * 6 + j) * group + tx);
-      output_1d (column, t[j]);
-    }
+  T m[6][6], u[4][4];
+  for (int k = 0; k < 36; k++)
+    m[k / 6][k % 6] = load<T> (src + k * group + tx);
+  output_2d (m, u);
   for (int i = 0; i < 4; i++)
-    {
-      T row[6], u[4];
-      for (int j = 0; j < 6; j++)
-        row[j] = t[j][i];
-      output_1d (row, u);
-      for (int j = 0; j < 4; j++)
-        store (out + (i * 4 + j) * stride + tx, u[j]);
-    }
+    for (int j = 0; j < 4; j++)
+      store (out + (i * 4 + j) * stride + tx, u[i][j]);
 }
 
 // dst[4 t + j] = src[j * stride + t] for the w values of an output row:
@@ -281,25 +307,13 @@ input_wide (const float *src, int h, int w, int y0, int x0, int lanes, unsigned 
             _mm512_alignr_epi32 (_mm512_castps_si512 (next), _mm512_castps_si512 (d[k][q]), 1));
         }
     }
-  __m512 vertical[6][6]; // [input column j][row of B^T d]
-  for (int j = 0; j < 6; j++)
-    {
-      __m512 column[6];
-      for (int k = 0; k < 6; k++)
-        column[k] = d[k][j];
-      input_1d (column, vertical[j]);
-    }
+  __m512 v[6][6];
+  input_2d (d, v);
   const __mmask16 mask = first_lanes (lanes);
   for (int i = 0; i < 6; i++)
-    {
-      __m512 row[6], v[6];
-      for (int j = 0; j < 6; j++)
-        row[j] = vertical[j][i];
-      input_1d (row, v);
-      for (int j = 0; j < 6; j++)
-        _mm256_mask_storeu_epi16 (dst + (i * 6 + j) * stride, mask,
-                                  _mm256_castph_si256 (_mm512_cvtxps_ph (v[j])));
-    }
+    for (int j = 0; j < 6; j++)
+      _mm256_mask_storeu_epi16 (dst + (i * 6 + j) * stride, mask,
+                                _mm256_castph_si256 (_mm512_cvtxps_ph (v[i][j])));
 }
 
 // A^T m A of 16 tiles (m[k * stride + t]: tile t's product at position
@@ -310,21 +324,14 @@ NS_AVX512 void
 output_wide (const float *m, size_t stride, float bias, bool relu, float scale, float shift, int tiles,
              float *dst, int h, int w, int y0, int x0)
 {
-  __m512 t[6][4]; // [column of m][row of A^T m]
-  for (int j = 0; j < 6; j++)
-    {
-      __m512 column[6];
-      for (int k = 0; k < 6; k++)
-        column[k] = _mm512_loadu_ps (m + (k * 6 + j) * stride);
-      output_1d (column, t[j]);
-    }
+  __m512 products[6][6], outputs[4][4];
+  for (int k = 0; k < 36; k++)
+    products[k / 6][k % 6] = _mm512_loadu_ps (m + k * stride);
+  output_2d (products, outputs);
   const int end = std::min (w, x0 + 4 * tiles);
   for (int i = 0; i < 4 && y0 + i < h; i++)
     {
-      __m512 row[6], u[4], x[4];
-      for (int j = 0; j < 6; j++)
-        row[j] = t[j][i];
-      output_1d (row, u);
+      __m512 *u = outputs[i], x[4];
       for (int j = 0; j < 4; j++)
         {
           u[j] = _mm512_add_ps (u[j], _mm512_set1_ps (bias));
@@ -431,27 +438,15 @@ input_avx2 (const float *src, int h, int w, int y0, int x0, int lanes, float *ds
         d[k][4 + q] = _mm256_blend_ps (_mm256_permutevar8x32_ps (d[k][q], next),
                                        _mm256_set1_ps (at[4 * kLanes8 + q]), 0x80);
     }
-  __m256 vertical[6][6]; // [input column j][row of B^T d]
-  for (int j = 0; j < 6; j++)
-    {
-      __m256 column[6];
-      for (int k = 0; k < 6; k++)
-        column[k] = d[k][j];
-      input_1d (column, vertical[j]);
-    }
+  __m256 v[6][6];
+  input_2d (d, v);
   const __m256i mask = first_lanes8 (lanes);
   for (int i = 0; i < 6; i++)
-    {
-      __m256 row[6], v[6];
-      for (int j = 0; j < 6; j++)
-        row[j] = vertical[j][i];
-      input_1d (row, v);
-      for (int j = 0; j < 6; j++)
-        if (lanes == kLanes8)
-          _mm256_storeu_ps (dst + (i * 6 + j) * stride, v[j]);
-        else
-          _mm256_maskstore_ps (dst + (i * 6 + j) * stride, mask, v[j]);
-    }
+    for (int j = 0; j < 6; j++)
+      if (lanes == kLanes8)
+        _mm256_storeu_ps (dst + (i * 6 + j) * stride, v[i][j]);
+      else
+        _mm256_maskstore_ps (dst + (i * 6 + j) * stride, mask, v[i][j]);
 }
 
 // A^T m A of 8 tiles (m[k * stride + t]: tile t's product at position
@@ -462,21 +457,14 @@ NS_AVX2 void
 output_avx2 (const float *m, size_t stride, float bias, bool relu, float scale, float shift, int tiles,
              float *dst, int h, int w, int y0, int x0)
 {
-  __m256 t[6][4]; // [column of m][row of A^T m]
-  for (int j = 0; j < 6; j++)
-    {
-      __m256 column[6];
-      for (int k = 0; k < 6; k++)
-        column[k] = _mm256_loadu_ps (m + (k * 6 + j) * stride);
-      output_1d (column, t[j]);
-    }
+  __m256 products[6][6], outputs[4][4];
+  for (int k = 0; k < 36; k++)
+    products[k / 6][k % 6] = _mm256_loadu_ps (m + k * stride);
+  output_2d (products, outputs);
   const int count = std::min (w - x0, 4 * tiles); // output values in the row
   for (int i = 0; i < 4 && y0 + i < h; i++)
     {
-      __m256 row[6], u[4], x[4];
-      for (int j = 0; j < 6; j++)
-        row[j] = t[j][i];
-      output_1d (row, u);
+      __m256 *u = outputs[i], x[4];
       for (int j = 0; j < 4; j++)
         {
           u[j] = _mm256_add_ps (u[j], _mm256_set1_ps (bias));
@@ -766,14 +754,10 @@ Winograd3x3::run_blocks (const cv::Mat &x, cv::Mat &y, const Affine *affine)
         const int first = b * kBlockTiles;
         block.cover (first, std::min (kBlockTiles, tiles - first), tiles_x);
         if (avx2)
-          {
-            block_avx2 (x, block);
-            block_output_avx2 (y, block, affine);
-            continue;
-          }
-        if (!block_half (x, block))
+          block_avx2 (x, block);
+        else if (!block_half (x, block))
           block_float (x, block);
-        block_output (y, block, affine);
+        block_output (y, block, affine, avx2);
       }
   });
 }
@@ -821,37 +805,23 @@ Winograd3x3::block_avx2 (const cv::Mat &x, Block &block) const
           input_avx2 (src, h, w, 4 * s.ty - pad_, 4 * (s.tx + t) - pad_, std::min (kLanes8, s.count - t),
                       &block.floats[(size_t) ch * kBlockTiles + s.column + t], in_plane);
     }
-  std::vector<ptrdiff_t> at (c);
-  for (int p = 0; p < c; p++)
-    at[p] = (ptrdiff_t) p * kBlockTiles;
-  for (int k = 0; k < 36; k++)
-    products_[k].multiply_panels (&block.floats[k * in_plane], at.data (), block.tiles,
-                                  &block.products[k * out_plane], kBlockTiles);
+  multiply_block (block, in_plane, out_plane);
 #else
   (void) x, (void) block;
 #endif
 }
 
-// block_output () with AVX2's transforms.
+// The block's 36 products in float32, from block.floats (plane k at k
+// in_plane) to block.products (at k out_plane).
 void
-Winograd3x3::block_output_avx2 (cv::Mat &y, const Block &block, const Affine *affine) const
+Winograd3x3::multiply_block (Block &block, size_t in_plane, size_t out_plane) const
 {
-#ifdef NS_WINOGRAD_X86
-  const int o = out_channels_, h = y.size[2], w = y.size[3];
-  for (int oc = 0; oc < o; oc++)
-    {
-      const float b = bias_[oc], scale = affine ? affine->scale[oc] : 1.0f;
-      const float shift = affine ? affine->shift[oc] : 0.0f;
-      float *dst = y.ptr<float> () + (size_t) oc * h * w;
-      for (const Segment &s : block.segments)
-        for (int t = 0; t < s.count; t += kLanes8)
-          output_avx2 (&block.products[(size_t) oc * kBlockTiles + s.column + t], plane_floats (o),
-                       b, affine != nullptr, scale, shift, std::min (kLanes8, s.count - t), dst, h, w,
-                       4 * s.ty, 4 * (s.tx + t));
-    }
-#else
-  (void) y, (void) block, (void) affine;
-#endif
+  std::vector<ptrdiff_t> at (in_channels_);
+  for (int p = 0; p < in_channels_; p++)
+    at[p] = (ptrdiff_t) p * kBlockTiles;
+  for (int k = 0; k < 36; k++)
+    products_[k].multiply_panels (&block.floats[k * in_plane], at.data (), block.tiles,
+                                  &block.products[k * out_plane], kBlockTiles);
 }
 
 // The block's 36 products in half precision: false when a sum overflowed.
@@ -914,34 +884,33 @@ Winograd3x3::block_float (const cv::Mat &x, Block &block) const
       for (int k = 0; k < 36; k++)
         std::copy_n (&tiles[k * kTileStride], kBlockTiles, &block.floats[((size_t) k * c + ch) * kBlockTiles]);
     }
-  std::vector<ptrdiff_t> at (c);
-  for (int p = 0; p < c; p++)
-    at[p] = (ptrdiff_t) p * kBlockTiles;
-  for (int k = 0; k < 36; k++)
-    products_[k].multiply_panels (&block.floats[(size_t) k * c * kBlockTiles], at.data (), block.tiles,
-                                  &block.products[(size_t) k * o * kBlockTiles], kBlockTiles);
+  multiply_block (block, (size_t) c * kBlockTiles, (size_t) o * kBlockTiles);
 }
 
 // A^T m A of the block's products, bias (and affine + ReLU) added, into
-// y's rows, cropped at the right and bottom edges.
+// y's rows, cropped at the right and bottom edges: sixteen tiles to an
+// AVX-512 vector, or (`avx2`, the products as block_avx2 () lays them
+// out) eight to an AVX2 one.
 void
-Winograd3x3::block_output (cv::Mat &y, const Block &block, const Affine *affine) const
+Winograd3x3::block_output (cv::Mat &y, const Block &block, const Affine *affine, bool avx2) const
 {
 #ifdef NS_WINOGRAD_X86
   const int o = out_channels_, h = y.size[2], w = y.size[3];
+  const int lanes = avx2 ? kLanes8 : kWide;
+  const size_t plane = avx2 ? plane_floats (o) : (size_t) o * kBlockTiles;
+  const auto output = avx2 ? output_avx2 : output_wide;
   for (int oc = 0; oc < o; oc++)
     {
       const float b = bias_[oc], scale = affine ? affine->scale[oc] : 1.0f;
       const float shift = affine ? affine->shift[oc] : 0.0f;
       float *dst = y.ptr<float> () + (size_t) oc * h * w;
       for (const Segment &s : block.segments)
-        for (int t = 0; t < s.count; t += kWide)
-          output_wide (&block.products[(size_t) oc * kBlockTiles + s.column + t], (size_t) o * kBlockTiles,
-                       b, affine != nullptr, scale, shift, std::min (kWide, s.count - t), dst, h, w,
-                       4 * s.ty, 4 * (s.tx + t));
+        for (int t = 0; t < s.count; t += lanes)
+          output (&block.products[(size_t) oc * kBlockTiles + s.column + t], plane, b, affine != nullptr, scale,
+                  shift, std::min (lanes, s.count - t), dst, h, w, 4 * s.ty, 4 * (s.tx + t));
     }
 #else
-  (void) y, (void) block, (void) affine;
+  (void) y, (void) block, (void) affine, (void) avx2;
 #endif
 }
 

@@ -77,10 +77,10 @@ private:
   void run_blocks (const cv::Mat &x, cv::Mat &y, const Affine *affine);
   bool block_half (const cv::Mat &x, Block &block) const;
   void block_float (const cv::Mat &x, Block &block) const;
-  void block_output (cv::Mat &y, const Block &block, const Affine *affine) const;
+  void multiply_block (Block &block, size_t in_plane, size_t out_plane) const;
+  void block_output (cv::Mat &y, const Block &block, const Affine *affine, bool avx2) const;
   bool avx2_blocks () const;
   void block_avx2 (const cv::Mat &x, Block &block) const;
-  void block_output_avx2 (cv::Mat &y, const Block &block, const Affine *affine) const;
   void transform_input (const cv::Mat &x, int ty0, int rows, int tiles_x);
   void multiply (int rows, int tiles_x);
   void transform_output (cv::Mat &y, int ty0, int rows, int tiles_x, const Affine *affine);
