@@ -584,8 +584,12 @@ struct Winograd3x3::Block
   int tiles = 0;
   std::vector<Segment> segments;
   std::vector<unsigned short> half;  // 36 x C x kBlockTiles halves: product k's B at k C kBlockTiles
-  std::vector<float> floats;         // the same in float32, made only after an overflow
-  std::vector<float> products;       // 36 x O x kBlockTiles floats (and a vector more)
+  // The same in float32: after a half-precision overflow (laid out as
+  // `half`), or AVX2's (each plane plane_floats (C) long).
+  std::vector<float> floats;
+  // 36 planes of O x kBlockTiles floats (AVX2's plane_floats (O) long),
+  // and a vector more.
+  std::vector<float> products;
 
   // Tiles first .. first + count - 1 (raster order) of a tiles_x wide grid.
   void
