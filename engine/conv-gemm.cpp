@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <mutex>
+#include <numeric>
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #define NS_CONV_GEMM_X86 1
@@ -76,9 +77,10 @@ constexpr int kTaskColumns = 128;
 } // namespace
 
 ConvGemm::ConvGemm (const cv::Mat &weights, const cv::Mat &bias, int stride, const cv::Vec4i &pads,
-                    const ConvInput &input, std::shared_ptr<PaddedScratch> scratch)
+                    const ConvInput &input, std::shared_ptr<PaddedScratch> scratch,
+                    const std::vector<int> &taps)
   : channels_ (weights.size[1]), kernel_ (weights.size[2], weights.size[3]), stride_ (stride),
-    pads_ (pads), input_ (input),
+    pads_ (pads), input_ (input), taps_ (taps),
     scratch_ (scratch ? std::move (scratch) : std::make_shared<PaddedScratch> ())
 {
   CV_Assert (weights.dims == 4 && weights.type () == CV_32F && weights.isContinuous ());
@@ -87,8 +89,22 @@ ConvGemm::ConvGemm (const cv::Mat &weights, const cv::Mat &bias, int stride, con
              || ((stride == 1 || input.upsample == 1) && pads[0] >= 0 && pads[1] >= 0 && pads[2] >= 0
                  && pads[3] >= 0));
   CV_Assert (bias.empty () || (bias.type () == CV_32F && bias.total () == (size_t) weights.size[0]));
-  const int k = channels_ * kernel_[0] * kernel_[1];
-  weights_ = PackedWeights (weights.ptr<float> (), weights.size[0], k, k);
+  // Columns tap by tap, in the order asked (see taps_ in conv-gemm.hpp).
+  const int count = kernel_[0] * kernel_[1], k = channels_ * count, m = weights.size[0];
+  if (taps_.empty ())
+    for (int t = 0; t < count; t++)
+      taps_.push_back (t);
+  std::vector<int> sorted (taps_), every (count);
+  std::sort (sorted.begin (), sorted.end ());
+  std::iota (every.begin (), every.end (), 0);
+  CV_Assert (sorted == every);
+  std::vector<float> a ((size_t) m * k);
+  const float *w = weights.ptr<float> ();
+  for (int o = 0; o < m; o++)
+    for (int c = 0; c < channels_; c++)
+      for (int i = 0; i < count; i++)
+        a[(size_t) o * k + (size_t) i * channels_ + c] = w[((size_t) o * channels_ + c) * count + taps_[i]];
+  weights_ = PackedWeights (a.data (), m, k, k);
   if (!bias.empty ())
     {
       const cv::Mat b = bias.isContinuous () ? bias : bias.clone ();
@@ -125,9 +141,9 @@ source_index (int i, int n, int u, bool reflect)
 
 } // namespace
 
-// Panel row (c kh + ky) kw + kx, column j: the input value output pixel
-// first + j reads at tap (ky, kx) of channel c, zero outside the image (or
-// its mirror image there, with input_.reflect).
+// Panel row i C + c, column j: the input value output pixel first + j
+// reads at tap taps_[i] = ky kw + kx of channel c, zero outside the image
+// (or its mirror image there, with input_.reflect).
 void
 ConvGemm::gather (const cv::Mat &x, int width, int first, int n, float *panel) const
 {
@@ -158,49 +174,48 @@ ConvGemm::gather (const cv::Mat &x, int width, int first, int n, float *panel) c
   (void) isa;
   const float *src = x.ptr<float> ();
   float *dst = panel;
-  for (int c = 0; c < channels_; c++)
-    for (int ky = 0; ky < kernel_[0]; ky++)
-      for (int kx = 0; kx < kernel_[1]; kx++, dst += nr)
-        {
-          for (int r = 0; r < count; r++)
-            {
-              const Run &run = runs[r];
-              const int iy = source_index (run.oy * stride_ + ky - pads_[0], h, 1, input_.reflect);
-              if (iy < 0)
-                {
-                  std::fill (dst + run.j0, dst + run.j1, 0.0f);
-                  continue;
-                }
-              const float *row = src + ((size_t) c * h + iy) * w;
-              // Columns ix0 + stride t, t < len; inside the image for
-              // t in [lo, hi).
-              const int ix0 = run.ox0 * stride_ + kx - pads_[1], len = run.j1 - run.j0;
-              const int lo = std::min (len, ix0 >= 0 ? 0 : (-ix0 + stride_ - 1) / stride_);
-              const int hi = std::max (lo, std::min (len, ix0 >= w ? 0 : (w - ix0 + stride_ - 1) / stride_));
-              float *out = dst + run.j0;
-              std::fill (out, out + lo, 0.0f);
-              if (stride_ == 1)
-                std::copy (row + ix0 + lo, row + ix0 + hi, out + lo);
+  for (int tap : taps_)
+    for (int c = 0, ky = tap / kernel_[1], kx = tap % kernel_[1]; c < channels_; c++, dst += nr)
+      {
+        for (int r = 0; r < count; r++)
+          {
+            const Run &run = runs[r];
+            const int iy = source_index (run.oy * stride_ + ky - pads_[0], h, 1, input_.reflect);
+            if (iy < 0)
+              {
+                std::fill (dst + run.j0, dst + run.j1, 0.0f);
+                continue;
+              }
+            const float *row = src + ((size_t) c * h + iy) * w;
+            // Columns ix0 + stride t, t < len; inside the image for
+            // t in [lo, hi).
+            const int ix0 = run.ox0 * stride_ + kx - pads_[1], len = run.j1 - run.j0;
+            const int lo = std::min (len, ix0 >= 0 ? 0 : (-ix0 + stride_ - 1) / stride_);
+            const int hi = std::max (lo, std::min (len, ix0 >= w ? 0 : (w - ix0 + stride_ - 1) / stride_));
+            float *out = dst + run.j0;
+            std::fill (out, out + lo, 0.0f);
+            if (stride_ == 1)
+              std::copy (row + ix0 + lo, row + ix0 + hi, out + lo);
 #ifdef NS_CONV_GEMM_X86
-              else if (stride_ == 2 && isa == Isa::avx512)
-                gather_stride2_avx512 (row, w, ix0, lo, hi, out);
-              else if (stride_ == 2 && isa == Isa::avx2)
-                gather_stride2_avx2 (row, w, ix0, lo, hi, out);
+            else if (stride_ == 2 && isa == Isa::avx512)
+              gather_stride2_avx512 (row, w, ix0, lo, hi, out);
+            else if (stride_ == 2 && isa == Isa::avx2)
+              gather_stride2_avx2 (row, w, ix0, lo, hi, out);
 #endif
-              else
-                for (int t = lo; t < hi; t++)
-                  out[t] = row[ix0 + stride_ * t];
-              std::fill (out + hi, out + len, 0.0f);
-              if (input_.reflect)
-                {
-                  for (int t = 0; t < lo; t++)
-                    out[t] = row[source_index (ix0 + stride_ * t, w, 1, true)];
-                  for (int t = hi; t < len; t++)
-                    out[t] = row[source_index (ix0 + stride_ * t, w, 1, true)];
-                }
-            }
-          std::fill (dst + n, dst + nr, 0.0f);
-        }
+            else
+              for (int t = lo; t < hi; t++)
+                out[t] = row[ix0 + stride_ * t];
+            std::fill (out + hi, out + len, 0.0f);
+            if (input_.reflect)
+              {
+                for (int t = 0; t < lo; t++)
+                  out[t] = row[source_index (ix0 + stride_ * t, w, 1, true)];
+                for (int t = hi; t < len; t++)
+                  out[t] = row[source_index (ix0 + stride_ * t, w, 1, true)];
+              }
+          }
+        std::fill (dst + n, dst + nr, 0.0f);
+      }
 }
 
 void
@@ -377,10 +392,10 @@ ConvGemm::forward_shifted (const cv::Mat &x, int oh, int ow, float *y, const Blo
   };
   const float *b = half && copies ? nullptr : floats ();
   at_.resize ((size_t) weights_.cols ());
-  for (int c = 0, p = 0; c < channels_; c++)
-    for (int ky = 0; ky < kernel_[0]; ky++)
-      for (int kx = 0; kx < kernel_[1]; kx++)
-        at_[p++] = ((ptrdiff_t) c * ph + ky) * pw + kx;
+  size_t p = 0;
+  for (int tap : taps_)
+    for (int c = 0; c < channels_; c++)
+      at_[p++] = ((ptrdiff_t) c * ph + tap / kernel_[1]) * pw + tap % kernel_[1];
 
   // Tasks of up to kTaskColumns columns of one output row.
   const int per_row = (ow + kTaskColumns - 1) / kTaskColumns;

@@ -50,9 +50,11 @@ public:
   // input rows or columns); `stride` the same on both axes.  `input`
   // other than the default: pads of at least 0 (and stride 1 to
   // upsample).  A stride-1 convolution's padded input goes to `scratch` (a
-  // new one if null).
+  // new one if null).  `taps`: the order of the taps (ky kw + kx) in the
+  // product's K (every tap once; empty: 0, 1, ...).
   ConvGemm (const cv::Mat &weights, const cv::Mat &bias, int stride, const cv::Vec4i &pads,
-            const ConvInput &input = ConvInput (), std::shared_ptr<PaddedScratch> scratch = nullptr);
+            const ConvInput &input = ConvInput (), std::shared_ptr<PaddedScratch> scratch = nullptr,
+            const std::vector<int> &taps = {});
 
   // 1 x O x ((H + top + bottom - kh) / stride + 1) x (the same for W),
   // H and W upsampled.
@@ -110,7 +112,13 @@ private:
   int stride_;
   cv::Vec4i pads_;
   ConvInput input_;
-  std::vector<ptrdiff_t> at_;  // B's rows (see PackedWeights::multiply_rows)
+  // The order of the taps in K: B's row i C + c (at_, see
+  // PackedWeights::multiply_rows) reads channel c at tap taps_[i], so
+  // that the taps a split transposed convolution's phase lacks can be
+  // runs of columns at the ends of the weights' panels, which the
+  // products skip (gemm.hpp).
+  std::vector<int> taps_;
+  std::vector<ptrdiff_t> at_;
   std::shared_ptr<PaddedScratch> scratch_; // its plan
   bool relu_ = false;
 };

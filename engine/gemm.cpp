@@ -453,6 +453,21 @@ cpu_has_half ()
 PackedWeights::PackedWeights (const float *a, int m, int k, size_t lda)
   : m_ (m), k_ (k), panel_rows_ (panel_rows (m)), data_ (pack<float> (a, m, k, lda, panel_rows_))
 {
+  const int r = panel_rows_;
+  for (int q = 0; q < (m + r - 1) / r; q++)
+    {
+      const float *panel = data_.data () + (size_t) q * r * k;
+      const auto zero = [&] (int p) {
+        return std::all_of (panel + (size_t) p * r, panel + (size_t) (p + 1) * r, [] (float v) { return v == 0.0f; });
+      };
+      int first = 0, last = k;
+      while (first < k && zero (first))
+        first++;
+      while (last > first && zero (last - 1))
+        last--;
+      spans_.push_back (first);
+      spans_.push_back (last);
+    }
 #ifdef NS_GEMM_X86
   if (cpu_has_half ())
     {
@@ -666,10 +681,14 @@ PackedWeights::multiply_panels (const float *b, const ptrdiff_t *at, int n, floa
                         : panel_rows_ == kNarrowRows ? chosen.narrow_kernel
                                                      : chosen.kernel;
   for (int j = 0; j < n; j += chosen.columns)
-    for (int i = 0; i < m_; i += panel_rows_)
-      kernel (&data_[(size_t) i * k_], k_, b + j, at, c + i * ldc + j, ldc,
-              std::min (panel_rows_, m_ - i), std::min (chosen.columns, n - j),
-              bias ? bias + i : nullptr);
+    for (int i = 0, q = 0; i < m_; i += panel_rows_, q++)
+      {
+        // Only the panel's span of columns (spans_).
+        const int first = spans_[2 * q], last = spans_[2 * q + 1];
+        kernel (&data_[((size_t) i * k_) + (size_t) first * panel_rows_], last - first, b + j, at + first,
+                c + i * ldc + j, ldc, std::min (panel_rows_, m_ - i), std::min (chosen.columns, n - j),
+                bias ? bias + i : nullptr);
+      }
 }
 
 int

@@ -38,6 +38,9 @@ public:
 
   // The same with B's row p at b + at[p] (N contiguous floats there):
   // a convolution's shifted input rows, or im2col panels, without copies.
+  // In float32, a panel of A's rows whose first or last columns are all
+  // zero does not read B's rows there (a zero times infinity or NaN
+  // there adds nothing).
   void multiply_rows (const float *b, const ptrdiff_t *at, int n, float *c, size_t ldc,
                       const float *bias = nullptr) const;
 
@@ -94,6 +97,13 @@ private:
   // Panels of panel_rows_ rows (8; 4 for 1 to 4 rows, 12 for 9 to 12), each K x
   // panel_rows_ (column by column), the last panel padded with zero rows.
   std::vector<float> data_;
+  // Per panel, the columns of A it multiplies: from its first column
+  // that is not all zeros to its last (spans_[2 q], spans_[2 q + 1] + 1).
+  // The float32 products skip the rest: a split transposed convolution's
+  // phases lack some of its taps (split-deconv.hpp), and those columns are
+  // zero at the ends of their panels' rows.  The values of B there are
+  // never read.
+  std::vector<int> spans_;
 };
 
 // The columns of a half-precision panel of B.

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <numeric>
 
 namespace ns {
 
@@ -203,8 +204,61 @@ SplitDeconv::SplitDeconv (const cv::Mat &weights, const cv::Mat &bias, const cv:
                   unified.at<float> (dst) = w.at<float> (src);
                 }
       }
+  // Which unified taps (ty taps[1] + tx) each phase has.
+  std::vector<std::vector<bool>> has (4, std::vector<bool> (taps[0] * taps[1]));
+  for (int qy = 0; qy < 2; qy++)
+    for (int qx = 0; qx < 2; qx++)
+      for (int ty = 0; ty < taps[0]; ty++)
+        for (int tx = 0; tx < taps[1]; tx++)
+          {
+            const Phase &ry = phases[0][qy], &rx = phases[1][qx];
+            const int y = ty + base[0] - ry.lo, x = tx + base[1] - rx.lo;
+            has[qy * 2 + qx][ty * taps[1] + tx] = y >= 0 && y < ry.taps && x >= 0 && x < rx.taps;
+          }
   const cv::Mat b = bias.empty () ? bias : cv::repeat (bias.reshape (1, 1), 1, 4);
-  conv_ = std::make_shared<ConvGemm> (unified, b, 1, cv::Vec4i (-base[0], -base[1], 0, 0));
+  conv_ = std::make_shared<ConvGemm> (unified, b, 1, cv::Vec4i (-base[0], -base[1], 0, 0), ConvInput (),
+                                      nullptr, tap_order (has));
+}
+
+// Of the orders of the unified taps in the product's K, the first (from
+// 0, 1, ...) where the phases' own taps lie in the fewest columns, each
+// phase's from its first to its last: the products skip the columns at
+// the ends of a panel of weights where all its rows are zero (gemm.hpp),
+// so a phase computes only these.  With 3x3 kernels and pads of 1 the
+// phases have 1, 2, 2 and 4 of the 2x2 taps; in the order (0, 1), (0, 0),
+// (1, 0), (1, 1) each phase's taps are next to each other: 9 taps
+// computed of 16 (rows 2 n, 2 n + 1 by columns 2 m, 2 m + 1: (0, 0);
+// (0, 0), (0, 1); (0, 0), (1, 0); all).  Up to 8 taps; raster order
+// beyond.
+std::vector<int>
+SplitDeconv::tap_order (const std::vector<std::vector<bool>> &has)
+{
+  const int taps = has.empty () ? 0 : (int) has[0].size ();
+  std::vector<int> order (taps), best;
+  std::iota (order.begin (), order.end (), 0);
+  best = order;
+  if (taps > 8)
+    return best;
+  const auto columns = [&] (const std::vector<int> &o) {
+    int sum = 0;
+    for (const std::vector<bool> &phase : has)
+      {
+        int first = taps, last = -1;
+        for (int i = 0; i < taps; i++)
+          if (phase[o[i]])
+            first = std::min (first, i), last = i;
+        sum += std::max (0, last - first + 1);
+      }
+    return sum;
+  };
+  int fewest = columns (order);
+  while (std::next_permutation (order.begin (), order.end ()))
+    if (columns (order) < fewest)
+      {
+        fewest = columns (order);
+        best = order;
+      }
+  return best;
 }
 
 cv::dnn::MatShape

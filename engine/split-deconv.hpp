@@ -30,6 +30,7 @@
 
 #include <array>
 #include <memory>
+#include <vector>
 
 namespace ns {
 
@@ -86,6 +87,9 @@ private:
     int first, taps, lo;
   };
   static Phase phase (int q, int kernel, int pad);
+  // The order of the unified taps in the product's K, from which taps
+  // each phase has (has[qy 2 + qx][t]); see split-deconv.cpp.
+  static std::vector<int> tap_order (const std::vector<std::vector<bool>> &has);
 
   int cout_;
   cv::Vec2i kernel_;

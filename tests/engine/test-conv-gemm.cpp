@@ -1,5 +1,6 @@
 // test-conv-gemm.cpp: the engine's matrix product (engine/gemm.cpp) against
-// a plain double-precision sum, and its convolution (engine/conv-gemm.cpp)
+// a plain double-precision sum (weights with zero columns at the ends of
+// their panels too, which it skips), and its convolution (engine/conv-gemm.cpp)
 // against OpenCV's own Convolution layer, with every instruction set this
 // CPU has (the one the engine picks, and the narrower ones a user's CPU
 // may make it pick): odd sizes, 1x1 images, every tail of a panel,
@@ -94,6 +95,67 @@ test_gemm ()
                   g_assert_cmpfloat (c.at<float> (i, j), ==, 7.0f);
             }
       g_test_message ("%s: every product within 1e-5 of the double sum", isa);
+    }
+  g_assert_cmpint (tried, >=, 1);
+  test::select_best_isa ();
+}
+
+// Weights whose panels begin or end with columns of zeros (a split
+// transposed convolution's phases, split-deconv.hpp): the products skip
+// those columns for each panel, and never read B there.  Rows in bands
+// with different zero columns (starting inside panels of every height),
+// against a double sum; and columns zero in every row, where B holds
+// NaN: any product still made there would make C NaN.
+void
+test_gemm_zero_spans ()
+{
+  int tried = 0;
+  for (const char *isa : test::kIsas)
+    {
+      if (!ns::gemm_select_isa (isa))
+        continue;
+      tried++;
+      for (int m : { 3, 12, 36, 128, 256 })
+        for (int k : { 7, 64, 256 })
+          for (int n : { 5, 16, 40 })
+            {
+              cv::Mat a = random_mat ({ m, k }, m * 7 + k);
+              cv::Mat b = random_mat ({ k, n }, k * 7 + n);
+              const cv::Mat bias = random_mat ({ m }, n);
+              // Rows by quarters: the first k/4 columns zero, the last
+              // k/4, both, none; columns 0 and k - 1 zero everywhere.
+              for (int i = 0; i < m; i++)
+                for (int p = 0; p < k; p++)
+                  {
+                    const int band = 4 * i / m;
+                    if (p == 0 || p == k - 1 || ((band == 0 || band == 2) && p < k / 4)
+                        || ((band == 1 || band == 2) && p >= k - k / 4))
+                      a.at<float> (i, p) = 0.0f;
+                  }
+              b.row (0).setTo (NAN);
+              b.row (k - 1).setTo (NAN);
+              cv::Mat c (m, n, CV_32F, cv::Scalar (7.0f));
+              const ns::PackedWeights w (a.ptr<float> (), m, k, k);
+              w.multiply (b.ptr<float> (), n, n, c.ptr<float> (), n, bias.ptr<float> ());
+              double worst = 0;
+              for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                  {
+                    double sum = bias.at<float> (i), size = std::fabs (sum);
+                    for (int p = 1; p < k - 1; p++)
+                      {
+                        sum += (double) a.at<float> (i, p) * b.at<float> (p, j);
+                        size += std::fabs ((double) a.at<float> (i, p) * b.at<float> (p, j));
+                      }
+                    if (!std::isfinite (c.at<float> (i, j)))
+                      g_error ("%s, %dx%dx%d: C[%d][%d] = %g, read B where A is zero", isa, m, k, n, i,
+                               j, c.at<float> (i, j));
+                    worst = std::max (worst, std::fabs (c.at<float> (i, j) - sum) / size);
+                  }
+              if (worst > 1e-5)
+                g_error ("%s, %dx%dx%d: relative error %g", isa, m, k, n, worst);
+            }
+      g_test_message ("%s: zero columns skipped, every product within 1e-5 of the double sum", isa);
     }
   g_assert_cmpint (tried, >=, 1);
   test::select_best_isa ();
@@ -420,6 +482,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, nullptr);
   g_test_add_func ("/conv-gemm/gemm", test_gemm);
+  g_test_add_func ("/conv-gemm/zero-spans", test_gemm_zero_spans);
   g_test_add_func ("/conv-gemm/random", test_conv_random);
   g_test_add_func ("/conv-gemm/resampled", test_conv_resampled);
   g_test_add_func ("/conv-gemm/real-weights", test_conv_real);
