@@ -68,9 +68,6 @@ gather_stride2_avx2 (const float *row, int w, int x0, int lo, int hi, float *out
 
 #endif
 
-// gemm.cpp's widest panel.
-constexpr int kMaxPanelColumns = 32;
-
 // Output columns per task of a stride-1 convolution.
 constexpr int kTaskColumns = 128;
 
@@ -141,28 +138,15 @@ source_index (int i, int n, int u, bool reflect)
 
 } // namespace
 
-// Panel row i C + c, column j: the input value output pixel first + j
-// reads at tap taps_[i] = ky kw + kx of channel c, zero outside the image
-// (or its mirror image there, with input_.reflect).
+// Panel row i C + c (`ld` floats apart), column j < n: the input value
+// output pixel (oy, ox + j) reads at tap taps_[i] = ky kw + kx of channel
+// c, zero outside the image (or its mirror image there, with
+// input_.reflect); zeros from n to ld.
 void
-ConvGemm::gather (const cv::Mat &x, int width, int first, int n, float *panel) const
+ConvGemm::gather (const cv::Mat &x, int oy, int ox, int n, size_t ld, float *panel) const
 {
-  const int h = x.size[2], w = x.size[3], nr = PackedWeights::panel_columns ();
-  // The run of output pixels, cut at the ends of output rows.
-  struct Run
-  {
-    int j0, j1, oy, ox0;
-  };
-  Run runs[kMaxPanelColumns];
-  int count = 0;
-  CV_Assert (n >= 1 && n <= nr && nr <= kMaxPanelColumns);
-  for (int j = 0; j < n;)
-    {
-      const int p = first + j, oy = p / width, ox = p % width;
-      const int len = std::min (n - j, width - ox);
-      runs[count++] = { j, j + len, oy, ox };
-      j += len;
-    }
+  const int h = x.size[2], w = x.size[3];
+  CV_Assert (n >= 1 && (size_t) n <= ld);
 
   // The matrix product's instruction set (a test that makes it use a
   // narrower one gets that one's gathers too).
@@ -175,46 +159,41 @@ ConvGemm::gather (const cv::Mat &x, int width, int first, int n, float *panel) c
   const float *src = x.ptr<float> ();
   float *dst = panel;
   for (int tap : taps_)
-    for (int c = 0, ky = tap / kernel_[1], kx = tap % kernel_[1]; c < channels_; c++, dst += nr)
+    for (int c = 0, ky = tap / kernel_[1], kx = tap % kernel_[1]; c < channels_; c++, dst += ld)
       {
-        for (int r = 0; r < count; r++)
+        std::fill (dst + n, dst + ld, 0.0f);
+        const int iy = source_index (oy * stride_ + ky - pads_[0], h, 1, input_.reflect);
+        if (iy < 0)
           {
-            const Run &run = runs[r];
-            const int iy = source_index (run.oy * stride_ + ky - pads_[0], h, 1, input_.reflect);
-            if (iy < 0)
-              {
-                std::fill (dst + run.j0, dst + run.j1, 0.0f);
-                continue;
-              }
-            const float *row = src + ((size_t) c * h + iy) * w;
-            // Columns ix0 + stride t, t < len; inside the image for
-            // t in [lo, hi).
-            const int ix0 = run.ox0 * stride_ + kx - pads_[1], len = run.j1 - run.j0;
-            const int lo = std::min (len, ix0 >= 0 ? 0 : (-ix0 + stride_ - 1) / stride_);
-            const int hi = std::max (lo, std::min (len, ix0 >= w ? 0 : (w - ix0 + stride_ - 1) / stride_));
-            float *out = dst + run.j0;
-            std::fill (out, out + lo, 0.0f);
-            if (stride_ == 1)
-              std::copy (row + ix0 + lo, row + ix0 + hi, out + lo);
-#ifdef NS_CONV_GEMM_X86
-            else if (stride_ == 2 && isa == Isa::avx512)
-              gather_stride2_avx512 (row, w, ix0, lo, hi, out);
-            else if (stride_ == 2 && isa == Isa::avx2)
-              gather_stride2_avx2 (row, w, ix0, lo, hi, out);
-#endif
-            else
-              for (int t = lo; t < hi; t++)
-                out[t] = row[ix0 + stride_ * t];
-            std::fill (out + hi, out + len, 0.0f);
-            if (input_.reflect)
-              {
-                for (int t = 0; t < lo; t++)
-                  out[t] = row[source_index (ix0 + stride_ * t, w, 1, true)];
-                for (int t = hi; t < len; t++)
-                  out[t] = row[source_index (ix0 + stride_ * t, w, 1, true)];
-              }
+            std::fill (dst, dst + n, 0.0f);
+            continue;
           }
-        std::fill (dst + n, dst + nr, 0.0f);
+        const float *row = src + ((size_t) c * h + iy) * w;
+        // Columns ix0 + stride t, t < n; inside the image for t in
+        // [lo, hi).
+        const int ix0 = ox * stride_ + kx - pads_[1];
+        const int lo = std::min (n, ix0 >= 0 ? 0 : (-ix0 + stride_ - 1) / stride_);
+        const int hi = std::max (lo, std::min (n, ix0 >= w ? 0 : (w - ix0 + stride_ - 1) / stride_));
+        std::fill (dst, dst + lo, 0.0f);
+        if (stride_ == 1)
+          std::copy (row + ix0 + lo, row + ix0 + hi, dst + lo);
+#ifdef NS_CONV_GEMM_X86
+        else if (stride_ == 2 && isa == Isa::avx512)
+          gather_stride2_avx512 (row, w, ix0, lo, hi, dst);
+        else if (stride_ == 2 && isa == Isa::avx2)
+          gather_stride2_avx2 (row, w, ix0, lo, hi, dst);
+#endif
+        else
+          for (int t = lo; t < hi; t++)
+            dst[t] = row[ix0 + stride_ * t];
+        std::fill (dst + hi, dst + n, 0.0f);
+        if (input_.reflect)
+          {
+            for (int t = 0; t < lo; t++)
+              dst[t] = row[source_index (ix0 + stride_ * t, w, 1, true)];
+            for (int t = hi; t < n; t++)
+              dst[t] = row[source_index (ix0 + stride_ * t, w, 1, true)];
+          }
       }
 }
 
@@ -428,31 +407,36 @@ ConvGemm::forward_shifted (const cv::Mat &x, int oh, int ow, float *y, const Blo
   });
 }
 
-// Other strides: the values gathered into panels (im2col).
+// Other strides: the values gathered into panels (im2col), for tasks of
+// up to kTaskColumns output pixels of one row: a gather call per tap and
+// channel for 128 pixels, where panels of the product's 16 columns made
+// one for 16 (the calls cost a third of the stride-2 convolutions' time
+// on AMD Zen 3).
 void
 ConvGemm::forward_gathered (const cv::Mat &x, cv::Mat &y)
 {
-  const int width = y.size[3], pixels = y.size[2] * y.size[3];
-  const int nr = PackedWeights::panel_columns ();
-  const int panels = (pixels + nr - 1) / nr;
+  const int oh = y.size[2], ow = y.size[3];
+  const size_t pixels = (size_t) oh * ow;
+  const int per_row = (ow + kTaskColumns - 1) / kTaskColumns;
   const int k = weights_.cols ();
   at_.resize (k);
   for (int p = 0; p < k; p++)
-    at_[p] = (ptrdiff_t) p * nr;
+    at_[p] = (ptrdiff_t) p * kTaskColumns;
   const float *bias = bias_.empty () ? nullptr : bias_.data ();
-  cv::parallel_for_ (cv::Range (0, panels), [&] (const cv::Range &range) {
+  cv::parallel_for_ (cv::Range (0, oh * per_row), [&] (const cv::Range &range) {
     thread_local std::vector<float> panel;
-    panel.resize ((size_t) k * nr);
-    for (int i = range.start; i < range.end; i++)
+    panel.resize ((size_t) k * kTaskColumns);
+    for (int t = range.start; t < range.end; t++)
       {
-        const int first = i * nr, n = std::min (nr, pixels - first);
-        gather (x, width, first, n, panel.data ());
-        weights_.multiply_rows (panel.data (), at_.data (), n, y.ptr<float> () + first, pixels,
-                                bias);
+        const int oy = t / per_row, ox = t % per_row * kTaskColumns;
+        const int n = std::min (kTaskColumns, ow - ox);
+        float *c = y.ptr<float> () + (size_t) oy * ow + ox;
+        gather (x, oy, ox, n, kTaskColumns, panel.data ());
+        weights_.multiply_rows (panel.data (), at_.data (), n, c, pixels, bias);
         if (relu_)
-          clamp_negative (y.ptr<float> () + first, weights_.rows (), n, pixels);
+          clamp_negative (c, weights_.rows (), n, pixels);
       }
-  }, std::max (1, panels / 16));
+  });
 }
 
 } // namespace ns

@@ -103,7 +103,7 @@ private:
   void resample (const float *src, int h, int w, int ph, int pw, float *padded,
                  unsigned short *halves) const;
   void forward_gathered (const cv::Mat &x, cv::Mat &y);
-  void gather (const cv::Mat &x, int width, int first, int n, float *panel) const;
+  void gather (const cv::Mat &x, int oy, int ox, int n, size_t ld, float *panel) const;
 
   PackedWeights weights_;
   std::vector<float> bias_;
