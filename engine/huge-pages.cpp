@@ -123,8 +123,16 @@ public:
         void *p = cache_.take (length);
         if (!p)
           {
-            // No MADV_HUGEPAGE: see huge-pages.hpp.
-            p = mmap (nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            // No MADV_HUGEPAGE: see huge-pages.hpp.  Populated at once
+            // (MAP_POPULATE): the kernel fills in every page in one call,
+            // where a first touch took a page fault for each 4 KiB page.
+            // On AMD Zen 3 under KVM: 0.46-0.63 s/GB against 0.82-0.99
+            // s/GB; a 3 MP painting, four alternating rounds, 1.02-1.12 s
+            // of system time against 1.38-1.69, 13.1-13.4 s of CPU in all
+            // against 13.3-14.4, the same wall time, and 37 MB more at the
+            // peak (pages of buffers a pass does not write whole).
+            p = mmap (nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+                      -1, 0);
             if (p == MAP_FAILED)
               p = nullptr;
           }
