@@ -43,6 +43,15 @@ constexpr int kBandTiles = 512;
 constexpr int kBlockTiles = kHalfPanelColumns;
 constexpr int kTileStride = kBlockTiles + 8;
 
+// Tiles per block on the AVX2 path (block_avx2): at 128 channels a block
+// of 16 tiles transforms into 295 KB and its products take as much, which
+// AMD Zen 3's 512 KB L2 nearly holds, where blocks of 32 took twice that.
+// bench/bench-winograd 512x384, 128 channels, alternating runs: the
+// layer's CPU time 0.33-0.42 s (median 0.39, 19 runs) against 0.39-0.52 s
+// (0.41, 15 runs) with 32 tiles, 0.42-0.47 s with 64 (3 runs); the same
+// numbers (the same sums in the same order).
+constexpr int kAvx2BlockTiles = 16;
+
 // The inputs scratch_bytes_per_pixel () holds for: at least 256x256.
 constexpr double kMinPixels = 256.0 * 256.0;
 
@@ -577,17 +586,20 @@ struct Winograd3x3::Segment
   int ty, tx, count, column;
 };
 
-// A block of at most kBlockTiles tiles and the calling thread's scratch
-// for it.
+// A block of at most kBlockTiles (kAvx2BlockTiles) tiles and the calling
+// thread's scratch for it.
 struct Winograd3x3::Block
 {
   int tiles = 0;
+  // Floats from a row of a transformed plane to the next: the most tiles
+  // the block holds.
+  int stride = kBlockTiles;
   std::vector<Segment> segments;
   std::vector<unsigned short> half;  // 36 x C x kBlockTiles halves: product k's B at k C kBlockTiles
   // The same in float32: after a half-precision overflow (laid out as
-  // `half`), or AVX2's (each plane plane_floats (C) long).
+  // `half`), or AVX2's (each plane plane_floats (C, stride) long).
   std::vector<float> floats;
-  // 36 planes of O x kBlockTiles floats (AVX2's plane_floats (O) long),
+  // 36 planes of O x kBlockTiles floats (AVX2's plane_floats (O, stride) long),
   // and a vector more.
   std::vector<float> products;
 
@@ -749,14 +761,16 @@ void
 Winograd3x3::run_blocks (const cv::Mat &x, cv::Mat &y, const Affine *affine)
 {
   const int tiles_x = (y.size[3] + 3) / 4, tiles = (y.size[2] + 3) / 4 * tiles_x;
-  const int blocks = (tiles + kBlockTiles - 1) / kBlockTiles;
   const bool avx2 = avx2_blocks ();
+  const int per_block = avx2 ? kAvx2BlockTiles : kBlockTiles;
+  const int blocks = (tiles + per_block - 1) / per_block;
   cv::parallel_for_ (cv::Range (0, blocks), [&] (const cv::Range &range) {
     thread_local Block block;
+    block.stride = per_block;
     for (int b = range.start; b < range.end; b++)
       {
-        const int first = b * kBlockTiles;
-        block.cover (first, std::min (kBlockTiles, tiles - first), tiles_x);
+        const int first = b * per_block;
+        block.cover (first, std::min (per_block, tiles - first), tiles_x);
         if (avx2)
           block_avx2 (x, block);
         else if (!block_half (x, block))
@@ -773,9 +787,9 @@ namespace {
 // of a tile, one per plane, fall in different sets of the L1 cache (at
 // 128 channels the planes are 16 KiB apart, which put all 36 in one set).
 size_t
-plane_floats (int channels)
+plane_floats (int channels, int stride)
 {
-  return (size_t) channels * kBlockTiles + 16;
+  return (size_t) channels * stride + 16;
 }
 
 } // namespace
@@ -797,7 +811,7 @@ Winograd3x3::block_avx2 (const cv::Mat &x, Block &block) const
 {
 #ifdef NS_WINOGRAD_X86
   const int c = in_channels_, o = out_channels_, h = x.size[2], w = x.size[3];
-  const size_t in_plane = plane_floats (c), out_plane = plane_floats (o);
+  const size_t in_plane = plane_floats (c, block.stride), out_plane = plane_floats (o, block.stride);
   block.floats.resize (36 * in_plane);
   // A vector more: block_output_avx2 reads whole vectors of the last row.
   block.products.resize (36 * out_plane + kLanes8);
@@ -807,7 +821,7 @@ Winograd3x3::block_avx2 (const cv::Mat &x, Block &block) const
       for (const Segment &s : block.segments)
         for (int t = 0; t < s.count; t += kLanes8)
           input_avx2 (src, h, w, 4 * s.ty - pad_, 4 * (s.tx + t) - pad_, std::min (kLanes8, s.count - t),
-                      &block.floats[(size_t) ch * kBlockTiles + s.column + t], in_plane);
+                      &block.floats[(size_t) ch * block.stride + s.column + t], in_plane);
     }
   multiply_block (block, in_plane, out_plane);
 #else
@@ -822,10 +836,10 @@ Winograd3x3::multiply_block (Block &block, size_t in_plane, size_t out_plane) co
 {
   std::vector<ptrdiff_t> at (in_channels_);
   for (int p = 0; p < in_channels_; p++)
-    at[p] = (ptrdiff_t) p * kBlockTiles;
+    at[p] = (ptrdiff_t) p * block.stride;
   for (int k = 0; k < 36; k++)
     products_[k].multiply_panels (&block.floats[k * in_plane], at.data (), block.tiles,
-                                  &block.products[k * out_plane], kBlockTiles);
+                                  &block.products[k * out_plane], block.stride);
 }
 
 // The block's 36 products in half precision: false when a sum overflowed.
@@ -901,7 +915,7 @@ Winograd3x3::block_output (cv::Mat &y, const Block &block, const Affine *affine,
 #ifdef NS_WINOGRAD_X86
   const int o = out_channels_, h = y.size[2], w = y.size[3];
   const int lanes = avx2 ? kLanes8 : kWide;
-  const size_t plane = avx2 ? plane_floats (o) : (size_t) o * kBlockTiles;
+  const size_t plane = avx2 ? plane_floats (o, block.stride) : (size_t) o * kBlockTiles;
   const auto output = avx2 ? output_avx2 : output_wide;
   for (int oc = 0; oc < o; oc++)
     {
@@ -910,7 +924,7 @@ Winograd3x3::block_output (cv::Mat &y, const Block &block, const Affine *affine,
       float *dst = y.ptr<float> () + (size_t) oc * h * w;
       for (const Segment &s : block.segments)
         for (int t = 0; t < s.count; t += lanes)
-          output (&block.products[(size_t) oc * kBlockTiles + s.column + t], plane, b, affine != nullptr, scale,
+          output (&block.products[(size_t) oc * block.stride + s.column + t], plane, b, affine != nullptr, scale,
                   shift, std::min (lanes, s.count - t), dst, h, w, 4 * s.ty, 4 * (s.tx + t));
     }
 #else
