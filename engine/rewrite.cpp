@@ -550,6 +550,90 @@ upsampled_convolution (const cv::Ptr<cv::dnn::Layer> &layer, const cv::Vec4i &pa
   return std::make_unique<UpsampledConvolution> (layer);
 }
 
+// A 3x3 stride-1 convolution of its input mirrored by one pixel (a
+// Padding layer's "reflect", BORDER_REFLECT_101) as Winograd F(4x4,3x3)
+// of a mirrored copy: Magenta's transfer network's ten 32 -> 32
+// convolutions, 45 % of its layer time as matrix products.  On AMD Zen 3
+// (AVX2), 32 channels at 500x375, alternating: 44-58 ms of CPU against
+// 68-97 ms for the matrix product (its own mirrored copy included); at 16
+// channels 23-25 against 25-35 ms, not worth the copy: 32 and up.
+class MirroredWinogradConvolution : public ConvolutionKernel
+{
+public:
+  explicit MirroredWinogradConvolution (const cv::Ptr<cv::dnn::Layer> &layer)
+    : ConvolutionKernel (layer),
+      winograd_ (layer->blobs[0], layer->blobs.size () == 2 ? layer->blobs[1] : cv::Mat (), 0),
+      channels_ (layer->blobs[0].size[1])
+  {
+  }
+
+  std::string
+  describe () const override
+  {
+    const cv::Mat &w = layer_->blobs[0];
+    return "engine winograd 3x3 " + std::to_string (w.size[1]) + "->" + std::to_string (w.size[0])
+           + " mirror-padded";
+  }
+
+  // The mirrored copy.
+  std::vector<size_t>
+  scratch_floats (const MatShape &in) const override
+  {
+    if (!ours (in))
+      return {};
+    return { (size_t) in[1] * (in[2] + 2) * (in[3] + 2) };
+  }
+
+protected:
+  MatShape
+  shape (const MatShape &in) const override
+  {
+    return winograd_.output_shape ({ 1, in[1], in[2] + 2, in[3] + 2 });
+  }
+
+  void
+  run (const cv::Mat &x, cv::Mat &y) override
+  {
+    const int h = x.size[2], w = x.size[3], ph = h + 2, pw = w + 2;
+    const int shape[] = { 1, channels_, ph, pw };
+    cv::Mat padded = scratch_buffer ((size_t) channels_ * ph * pw).reshape (1, 4, shape);
+    cv::parallel_for_ (cv::Range (0, channels_), [&] (const cv::Range &range) {
+      for (int c = range.start; c < range.end; c++)
+        {
+          const cv::Mat src (h, w, CV_32F, const_cast<float *> (x.ptr<float> (0, c)));
+          cv::Mat dst (ph, pw, CV_32F, padded.ptr<float> (0, c));
+          // (A single row or column mirrors onto itself.)
+          cv::copyMakeBorder (src, dst, 1, 1, 1, 1, cv::BORDER_REFLECT_101);
+        }
+    });
+    winograd_.forward (padded, y);
+  }
+
+private:
+  ns::Winograd3x3 winograd_;
+  int channels_;
+};
+
+constexpr int kMinMirroredWinogradChannels = 32;
+
+// A 3x3 stride-1 convolution without pads of its own, its input mirrored
+// by one pixel on each side, at least 32 channels in and out.
+std::unique_ptr<Kernel>
+mirrored_winograd (const cv::Ptr<cv::dnn::Layer> &layer, const cv::Vec4i &pads, const ConvInput &input)
+{
+  auto *conv = dynamic_cast<cv::dnn::BaseConvolutionLayer *> (layer.get ());
+  if (!conv || input.upsample != 1 || !input.reflect || pads != cv::Vec4i::all (1) || layer->blobs.size () > 2)
+    return nullptr;
+  const cv::Mat &w = layer->blobs[0];
+  if (w.type () != CV_32F || w.dims != 4 || w.size[0] != conv->numOutput || w.size[2] != 3 || w.size[3] != 3
+      || w.size[0] < kMinMirroredWinogradChannels || w.size[1] < kMinMirroredWinogradChannels
+      || !square (conv->kernel_size, 3) || !square (conv->strides, 1) || !square (conv->dilations, 1)
+      || !square (conv->pads_begin, 0) || !square (conv->pads_end, 0) || !conv->padMode.empty ()
+      || (layer->blobs.size () == 2 && (int) layer->blobs[1].total () != w.size[0]))
+    return nullptr;
+  return std::make_unique<MirroredWinogradConvolution> (layer);
+}
+
 } // namespace
 
 std::unique_ptr<Kernel>
@@ -568,6 +652,12 @@ rewrite_padded (const cv::Ptr<cv::dnn::Layer> &conv, const cv::Ptr<cv::dnn::Laye
       return k;
   if (auto k = upsampled_convolution (conv, pads, input, scale, scratch))
     return k;
+  if (auto k = mirrored_winograd (conv, pads, input))
+    {
+      // Its mirrored copy, as the matrix product's padded one.
+      scratch->bytes_per_pixel = std::max (scratch->bytes_per_pixel, scale * sizeof (float) * channels);
+      return k;
+    }
   return gemm_convolution (conv, scale, scratch, pads, input);
 }
 

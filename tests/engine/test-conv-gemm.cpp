@@ -9,9 +9,11 @@
 // in the shared networks, with their real weights; a ReLU after the
 // convolution folded into it, alone and as the graph folds it; and the
 // 3x3 convolution of an input upsampled 2x and mirrored as four 2x2 ones
-// (split-deconv.hpp's UpsampledConv).
+// (split-deconv.hpp's UpsampledConv), and a mirrored 3x3 one as Winograd
+// (rewrite.cpp).
 #include "conv-gemm.hpp"
 #include "graph.hpp"
+#include "rewrite.hpp"
 #include "split-deconv.hpp"
 #include "test-util.hpp"
 
@@ -407,6 +409,55 @@ test_upsampled_phases ()
 // A ReLU folded into the convolution (Magenta's encoder has three): the
 // convolution's output clamped at 0, stride 1 (each block of the output)
 // and stride 2 (each gathered panel), every instruction set.
+// A Padding layer mirroring its input by one pixel and a 3x3 convolution
+// after it, as rewrite_padded () makes them one kernel: Winograd on a
+// mirrored copy from 32 channels in and out (rewrite.cpp), the matrix
+// product below; against OpenCV's border and layer, every size down to
+// one pixel.
+void
+test_mirrored_winograd ()
+{
+  const std::pair<int, int> channels[] = { { 32, 32 }, { 48, 40 }, { 16, 16 } };
+  const std::pair<int, int> sizes[] = { { 1, 1 }, { 1, 5 }, { 7, 1 }, { 2, 3 }, { 9, 17 }, { 33, 35 }, { 64, 48 } };
+  cv::dnn::LayerParams lp;
+  const int paddings[] = { 0, 0, 0, 0, 1, 1, 1, 1 };
+  lp.name = "pad";
+  lp.type = "Padding";
+  lp.set ("paddings", cv::dnn::DictValue::arrayInt (paddings, 8));
+  lp.set ("type", "reflect");
+  const cv::Ptr<cv::dnn::Layer> padding = cv::dnn::LayerFactory::createLayerInstance ("Padding", lp);
+  g_assert_true (padding);
+  double lowest = 1000;
+  for (size_t i = 0; i < G_N_ELEMENTS (channels); i++)
+    {
+      const Conv c = { channels[i].first, channels[i].second, 3, 3, 1, { 0, 0, 0, 0 } };
+      const cv::Mat w = random_mat ({ c.out, c.in, 3, 3 }, 60 + i), bias = random_mat ({ c.out }, 65 + i);
+      const cv::Ptr<cv::dnn::Layer> conv = ns::make_convolution (w, bias, 3, 3, 0, 0);
+      auto scratch = std::make_shared<ns::PaddedScratch> ();
+      std::unique_ptr<ns::Kernel> kernel = ns::rewrite_padded (conv, padding, nullptr, c.in, 1.0, scratch);
+      g_assert_nonnull (kernel.get ());
+      const bool winograd = kernel->describe ().find ("winograd") != std::string::npos;
+      g_test_message ("%d->%d: %s", c.in, c.out, kernel->describe ().c_str ());
+      g_assert_true (winograd == (c.in >= 32 && c.out >= 32));
+      // Its mirrored copy is in the scratch plan.
+      g_assert_cmpfloat (scratch->bytes_per_pixel, >=, sizeof (float) * c.in);
+      for (const auto &size : sizes)
+        {
+          const cv::Mat x = random_mat ({ 1, c.in, size.first, size.second }, 13 * i + size.first);
+          const cv::Mat want = stock_forward (c, w, bias, resampled (x, 1, true, cv::Vec4i::all (1)));
+          g_assert_true (kernel->output_shape (cv::dnn::shape (x)) == cv::dnn::shape (want));
+          cv::Mat got (cv::dnn::shape (want), CV_32F, cv::Scalar (NAN));
+          kernel->forward (x, got);
+          const double db = psnr (got, want);
+          if (!(db >= 100.0))
+            g_error ("%d->%d on %dx%d: %.1f dB against OpenCV's border and layer", c.in, c.out, size.first,
+                     size.second, db);
+          lowest = std::min (lowest, db);
+        }
+    }
+  g_test_message ("mirrored 3x3 convolutions, every one >= %.1f dB", lowest);
+}
+
 void
 test_relu_kernel ()
 {
@@ -488,6 +539,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conv-gemm/real-weights", test_conv_real);
   g_test_add_func ("/conv-gemm/relu", test_relu_kernel);
   g_test_add_func ("/conv-gemm/upsampled-phases", test_upsampled_phases);
+  g_test_add_func ("/conv-gemm/mirrored-winograd", test_mirrored_winograd);
   g_test_add_func ("/conv-gemm/relu-folded", test_relu_folded);
   return g_test_run ();
 }
