@@ -5,9 +5,15 @@
 // kernel taps of its own phase (row and column parity): with a 3x3 kernel,
 // the four phases are exact 1x1, 1x2, 2x1 and 2x2 convolutions of the input.
 // They run as one convolution of the engine (conv-gemm.hpp): 2x2 taps to
-// 4x the output channels, the taps a phase lacks zero, which costs 16/9
-// the products but runs as one wide matrix product instead of four thin
-// ones; its four channel blocks are interleaved into the result.  OpenCV 4.6's Deconvolution layer instead
+// 4x the output channels, the taps a phase lacks zero, as one wide matrix
+// product instead of four thin ones; the taps ordered so that each
+// phase's own are next to each other, where the product skips the zero
+// columns at the ends of its panels of weights (gemm.hpp): with 3x3
+// kernels 9 taps of 16 (a panel of 12 rows spanning two phases computes
+// the taps of both: wave's 64 -> 32 computes 27 panel-taps of 44).  With
+// all 16, wave's two transposed convolutions took 1.3 s of 6.2 s of
+// layers at 3 MP; 0.84 s now.  Its four channel blocks are interleaved into the result.
+// OpenCV 4.6's Deconvolution layer instead
 // multiplies into a col2im buffer of k*k*Cout values per input pixel and
 // scatters it; at 3 megapixels that buffer alone costs 1.6 s on the first
 // forward at a new size.
