@@ -685,7 +685,7 @@ PackedWeights::multiply_panels (const float *b, const ptrdiff_t *at, int n, floa
       {
         // Only the panel's span of columns (spans_).
         const int first = spans_[2 * q], last = spans_[2 * q + 1];
-        kernel (&data_[((size_t) i * k_) + (size_t) first * panel_rows_], last - first, b + j, at + first,
+        kernel (data_.data () + (size_t) i * k_ + (size_t) first * panel_rows_, last - first, b + j, at + first,
                 c + i * ldc + j, ldc, std::min (panel_rows_, m_ - i), std::min (chosen.columns, n - j),
                 bias ? bias + i : nullptr);
       }
