@@ -138,6 +138,23 @@ copy_parallel (const cv::Mat &from, cv::Mat &to)
   });
 }
 
+cv::Mat
+bordered_copy (const cv::Mat &x, int border)
+{
+  const int c = x.size[1], h = x.size[2], w = x.size[3], ph = h + 2, pw = w + 2;
+  const int shape[] = { 1, c, ph, pw };
+  cv::Mat padded = scratch_buffer ((size_t) c * ph * pw).reshape (1, 4, shape);
+  cv::parallel_for_ (cv::Range (0, c), [&] (const cv::Range &range) {
+    for (int ch = range.start; ch < range.end; ch++)
+      {
+        const cv::Mat src (h, w, CV_32F, const_cast<float *> (x.ptr<float> (0, ch)));
+        cv::Mat dst (ph, pw, CV_32F, padded.ptr<float> (0, ch));
+        cv::copyMakeBorder (src, dst, 1, 1, 1, 1, border);
+      }
+  });
+  return padded;
+}
+
 Graph::Graph () = default;
 Graph::~Graph () = default;
 

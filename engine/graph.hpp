@@ -56,6 +56,11 @@ public:
   virtual bool fold_relu () { return false; }
 };
 
+// x (1 x C x H x W) with one pixel of border all round (`border`: an
+// OpenCV border type), in a kernel's scratch buffer (scratch_buffer ()),
+// each channel by a thread.
+cv::Mat bordered_copy (const cv::Mat &x, int border);
+
 // A kernel's scratch buffer of `floats` floats, for one forward (): a free
 // buffer of the pool of the graph running the kernel on this thread (a
 // view of its first elements, back in the pool once the Mat is released),

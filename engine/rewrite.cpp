@@ -562,8 +562,7 @@ class MirroredWinogradConvolution : public ConvolutionKernel
 public:
   explicit MirroredWinogradConvolution (const cv::Ptr<cv::dnn::Layer> &layer)
     : ConvolutionKernel (layer),
-      winograd_ (layer->blobs[0], layer->blobs.size () == 2 ? layer->blobs[1] : cv::Mat (), 0),
-      channels_ (layer->blobs[0].size[1])
+      winograd_ (layer->blobs[0], layer->blobs.size () == 2 ? layer->blobs[1] : cv::Mat (), 0)
   {
   }
 
@@ -591,35 +590,21 @@ protected:
     return winograd_.output_shape ({ 1, in[1], in[2] + 2, in[3] + 2 });
   }
 
-  void
-  run (const cv::Mat &x, cv::Mat &y) override
-  {
-    const int h = x.size[2], w = x.size[3], ph = h + 2, pw = w + 2;
-    const int shape[] = { 1, channels_, ph, pw };
-    cv::Mat padded = scratch_buffer ((size_t) channels_ * ph * pw).reshape (1, 4, shape);
-    cv::parallel_for_ (cv::Range (0, channels_), [&] (const cv::Range &range) {
-      for (int c = range.start; c < range.end; c++)
-        {
-          const cv::Mat src (h, w, CV_32F, const_cast<float *> (x.ptr<float> (0, c)));
-          cv::Mat dst (ph, pw, CV_32F, padded.ptr<float> (0, c));
-          // (A single row or column mirrors onto itself.)
-          cv::copyMakeBorder (src, dst, 1, 1, 1, 1, cv::BORDER_REFLECT_101);
-        }
-    });
-    winograd_.forward (padded, y);
-  }
+  // (A single row or column mirrors onto itself.)
+  void run (const cv::Mat &x, cv::Mat &y) override { winograd_.forward (bordered_copy (x, cv::BORDER_REFLECT_101), y); }
 
 private:
   ns::Winograd3x3 winograd_;
-  int channels_;
 };
 
 constexpr int kMinMirroredWinogradChannels = 32;
 
 // A 3x3 stride-1 convolution without pads of its own, its input mirrored
-// by one pixel on each side, at least 32 channels in and out.
+// by one pixel on each side, at least 32 channels in and out; its
+// mirrored copy counted in `scratch` as the matrix product's padded one.
 std::unique_ptr<Kernel>
-mirrored_winograd (const cv::Ptr<cv::dnn::Layer> &layer, const cv::Vec4i &pads, const ConvInput &input)
+mirrored_winograd (const cv::Ptr<cv::dnn::Layer> &layer, const cv::Vec4i &pads, const ConvInput &input,
+                   double scale, const std::shared_ptr<PaddedScratch> &scratch)
 {
   auto *conv = dynamic_cast<cv::dnn::BaseConvolutionLayer *> (layer.get ());
   if (!conv || input.upsample != 1 || !input.reflect || pads != cv::Vec4i::all (1) || layer->blobs.size () > 2)
@@ -631,6 +616,7 @@ mirrored_winograd (const cv::Ptr<cv::dnn::Layer> &layer, const cv::Vec4i &pads, 
       || !square (conv->pads_begin, 0) || !square (conv->pads_end, 0) || !conv->padMode.empty ()
       || (layer->blobs.size () == 2 && (int) layer->blobs[1].total () != w.size[0]))
     return nullptr;
+  scratch->bytes_per_pixel = std::max (scratch->bytes_per_pixel, scale * sizeof (float) * w.size[1]);
   return std::make_unique<MirroredWinogradConvolution> (layer);
 }
 
@@ -652,12 +638,8 @@ rewrite_padded (const cv::Ptr<cv::dnn::Layer> &conv, const cv::Ptr<cv::dnn::Laye
       return k;
   if (auto k = upsampled_convolution (conv, pads, input, scale, scratch))
     return k;
-  if (auto k = mirrored_winograd (conv, pads, input))
-    {
-      // Its mirrored copy, as the matrix product's padded one.
-      scratch->bytes_per_pixel = std::max (scratch->bytes_per_pixel, scale * sizeof (float) * channels);
-      return k;
-    }
+  if (auto k = mirrored_winograd (conv, pads, input, scale, scratch))
+    return k;
   return gemm_convolution (conv, scale, scratch, pads, input);
 }
 

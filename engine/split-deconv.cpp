@@ -379,19 +379,9 @@ UpsampledConv::forward (const cv::Mat &x, cv::Mat &y)
 {
   CV_Assert (x.type () == CV_32F && x.isContinuous () && y.type () == CV_32F && y.isContinuous ()
              && cv::dnn::shape (y) == output_shape (cv::dnn::shape (x)));
-  const int h = x.size[2], w = x.size[3], ph = h + 2, pw = w + 2;
-  // The input with its edge repeated once, each channel by a thread.
-  cv::Mat padded = scratch_buffer ((size_t) cin_ * ph * pw);
-  const int shape[] = { 1, cin_, ph, pw };
-  padded = padded.reshape (1, 4, shape);
-  cv::parallel_for_ (cv::Range (0, cin_), [&] (const cv::Range &range) {
-    for (int c = range.start; c < range.end; c++)
-      {
-        const cv::Mat src (h, w, CV_32F, const_cast<float *> (x.ptr<float> () + (size_t) c * h * w));
-        cv::Mat dst (ph, pw, CV_32F, padded.ptr<float> () + (size_t) c * ph * pw);
-        cv::copyMakeBorder (src, dst, 1, 1, 1, 1, cv::BORDER_REPLICATE);
-      }
-  });
+  const int h = x.size[2], w = x.size[3];
+  // The input with its edge repeated once.
+  const cv::Mat padded = bordered_copy (x, cv::BORDER_REPLICATE);
   // Block (n, m0 ...) of phase (qy, qx) is output row 2 n + qy - 1,
   // columns 2 m + qx - 1: the first and last of them fall outside.
   const int oh = 2 * h, ow = 2 * w;

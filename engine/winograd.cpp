@@ -915,7 +915,7 @@ Winograd3x3::block_output (cv::Mat &y, const Block &block, const Affine *affine,
 #ifdef NS_WINOGRAD_X86
   const int o = out_channels_, h = y.size[2], w = y.size[3];
   const int lanes = avx2 ? kLanes8 : kWide;
-  const size_t plane = avx2 ? plane_floats (o, block.stride) : (size_t) o * kBlockTiles;
+  const size_t plane = avx2 ? plane_floats (o, block.stride) : (size_t) o * block.stride;
   const auto output = avx2 ? output_avx2 : output_wide;
   for (int oc = 0; oc < o; oc++)
     {
