@@ -52,6 +52,9 @@ constexpr int kTileStride = kBlockTiles + 8;
 // numbers (the same sums in the same order).
 constexpr int kAvx2BlockTiles = 16;
 
+// Input channels ahead that a block's transforms fetch (prefetch_input).
+constexpr int kAheadChannels = 2;
+
 // The inputs scratch_bytes_per_pixel () holds for: at least 256x256.
 constexpr double kMinPixels = 256.0 * 256.0;
 
@@ -794,6 +797,46 @@ plane_floats (int channels, int stride)
 
 } // namespace
 
+// The cache lines of one channel's input that the block's tiles read (6
+// rows and 4 n + 2 columns per segment of n tiles), asked for while the
+// channel kAheadChannels before it is transformed: a block reads 6 short
+// pieces of rows per channel, planes apart, too many streams for the
+// hardware's prefetcher, and the transforms waited on them.
+void
+Winograd3x3::prefetch_input (const float *src, int h, int w, const Block &block) const
+{
+  for (const Segment &s : block.segments)
+    {
+      const int x0 = std::max (0, 4 * s.tx - pad_), x1 = std::min (w, 4 * (s.tx + s.count) + 2 - pad_);
+      const int y0 = std::max (0, 4 * s.ty - pad_), y1 = std::min (h, 4 * s.ty + 6 - pad_);
+      for (int y = y0; y < y1; y++)
+        {
+          const float *row = src + (size_t) y * w;
+          for (int i = x0; i < x1; i += 16)
+            __builtin_prefetch (row + i);
+          __builtin_prefetch (row + x1 - 1);
+        }
+    }
+}
+
+// The same for the cache lines of one output channel that the block's
+// tiles write (4 rows, 4 n columns per segment of n tiles), for writing.
+void
+Winograd3x3::prefetch_output (float *dst, int h, int w, const Block &block)
+{
+  for (const Segment &s : block.segments)
+    {
+      const int x0 = 4 * s.tx, x1 = std::min (w, 4 * (s.tx + s.count));
+      for (int y = 4 * s.ty; y < std::min (h, 4 * s.ty + 4); y++)
+        {
+          float *row = dst + (size_t) y * w;
+          for (int i = x0; i < x1; i += 16)
+            __builtin_prefetch (row + i, 1);
+          __builtin_prefetch (row + x1 - 1, 1);
+        }
+    }
+}
+
 bool
 Winograd3x3::avx2_blocks () const
 {
@@ -818,6 +861,8 @@ Winograd3x3::block_avx2 (const cv::Mat &x, Block &block) const
   for (int ch = 0; ch < c; ch++)
     {
       const float *src = x.ptr<float> () + (size_t) ch * h * w;
+      if (ch + kAheadChannels < c)
+        prefetch_input (src + (size_t) kAheadChannels * h * w, h, w, block);
       for (const Segment &s : block.segments)
         for (int t = 0; t < s.count; t += kLanes8)
           input_avx2 (src, h, w, 4 * s.ty - pad_, 4 * (s.tx + t) - pad_, std::min (kLanes8, s.count - t),
@@ -922,6 +967,8 @@ Winograd3x3::block_output (cv::Mat &y, const Block &block, const Affine *affine,
       const float b = bias_[oc], scale = affine ? affine->scale[oc] : 1.0f;
       const float shift = affine ? affine->shift[oc] : 0.0f;
       float *dst = y.ptr<float> () + (size_t) oc * h * w;
+      if (oc + kAheadChannels < o)
+        prefetch_output (dst + (size_t) kAheadChannels * h * w, h, w, block);
       for (const Segment &s : block.segments)
         for (int t = 0; t < s.count; t += lanes)
           output (&block.products[(size_t) oc * block.stride + s.column + t], plane, b, affine != nullptr, scale,

@@ -84,6 +84,8 @@ private:
   void block_output (cv::Mat &y, const Block &block, const Affine *affine, bool avx2) const;
   bool avx2_blocks () const;
   void block_avx2 (const cv::Mat &x, Block &block) const;
+  void prefetch_input (const float *src, int h, int w, const Block &block) const;
+  static void prefetch_output (float *dst, int h, int w, const Block &block);
   void transform_input (const cv::Mat &x, int ty0, int rows, int tiles_x);
   void multiply (int rows, int tiles_x);
   void transform_output (cv::Mat &y, int ty0, int rows, int tiles_x, const Affine *affine);

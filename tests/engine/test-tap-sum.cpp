@@ -102,7 +102,10 @@ tap_sum (const ns::TapSum &conv, const cv::Mat &x)
 // (larger than half the kernel: output larger than the input), pads that
 // mirror the edge (the ONNX zoo's networks; also wider than the image, as
 // OpenCV's border mirrors again) against OpenCV's border and layer; 1x1
-// images, odd sizes, widths below, at and past a strip of 256 columns.
+// images, odd sizes, widths below, at and past a strip of 256 columns,
+// and widths whose last strip of whole panels is narrow (4100: 4 columns
+// on AVX2 and AVX-512, enough for a pad of 2, too few for a pad of 4, which
+// falls back to equal strips; 4098: 2 columns, too few for either).
 // One object per case, reused across sizes.
 void
 test_random ()
@@ -117,7 +120,8 @@ test_random ()
                          { 3, 1, 3, 5, false },  { 32, 3, 9, 4, true },  { 16, 4, 5, 2, true },
                          { 3, 2, 3, 2, true } };
   const cv::Size sizes[] = { { 1, 1 },   { 3, 2 },  { 17, 9 },  { 255, 13 }, { 256, 6 },
-                             { 257, 7 }, { 513, 5 }, { 61, 40 }, { 9, 9 } };
+                             { 257, 7 }, { 513, 5 }, { 61, 40 }, { 9, 9 },   { 4100, 2 },
+                             { 4098, 3 } };
   ns::gemm_set_half (false);
   cv::RNG rng (19);
   int tried = 0, checked = 0;
