@@ -157,30 +157,10 @@ ConvGemm::gather (const cv::Mat &x, int oy, int ox, int n, size_t ld, float *pan
                                                      : Isa::other;
   (void) isa;
   const float *src = x.ptr<float> ();
-  // The columns the task reads, and a channel's rows: asked for two
-  // channels ahead while the first tap gathers (the others read the same
-  // rows again): a task reads kh short pieces of rows per channel, planes
-  // apart, as Winograd's blocks do.
-  const int xa = std::max (0, ox * stride_ - pads_[1]);
-  const int xb = std::min (w, (ox + n - 1) * stride_ + kernel_[1] - pads_[1]);
-  const auto prefetch_channel = [&] (int c) {
-    for (int ky = 0; ky < kernel_[0]; ky++)
-      {
-        const int iy = source_index (oy * stride_ + ky - pads_[0], h, 1, input_.reflect);
-        if (iy < 0 || xa >= xb)
-          continue;
-        const float *row = src + ((size_t) c * h + iy) * w;
-        for (int i = xa; i < xb; i += 16)
-          __builtin_prefetch (row + i);
-        __builtin_prefetch (row + xb - 1);
-      }
-  };
   float *dst = panel;
   for (int tap : taps_)
     for (int c = 0, ky = tap / kernel_[1], kx = tap % kernel_[1]; c < channels_; c++, dst += ld)
       {
-        if (tap == taps_[0] && c + 2 < channels_)
-          prefetch_channel (c + 2);
         std::fill (dst + n, dst + ld, 0.0f);
         const int iy = source_index (oy * stride_ + ky - pads_[0], h, 1, input_.reflect);
         if (iy < 0)
