@@ -1,6 +1,8 @@
 // instance-norm.cpp: see instance-norm.hpp for why this layer exists.
 #include "instance-norm.hpp"
 
+#include "gemm.hpp"
+
 #include <opencv2/dnn/layer.details.hpp>
 // OpenCV's header has inline functions with unused parameters.
 #pragma GCC diagnostic push
@@ -261,23 +263,40 @@ add_region_avx2 (const float *src, int width, Span rows, Span cols, float shift,
 {
   add_region_lanes<8> (src, width, rows, cols, shift, sum, sum_sq);
 }
-
-bool
-avx2 ()
-{
-  static const bool has = __builtin_cpu_supports ("avx2");
-  return has;
-}
-#else
-constexpr auto affine_avx2 = affine_sse;
-constexpr auto add_region_avx2 = add_region_sse;
-
-bool
-avx2 ()
-{
-  return false;
-}
 #endif
+
+// AVX2 where the matrix product uses AVX2 or AVX-512 (a test that makes it
+// use the generic one gets SSE here too, as tap-sum.cpp's adds do).
+bool
+avx2 ()
+{
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+  return std::strcmp (gemm_isa (), "generic") != 0;
+#else
+  return false;
+#endif
+}
+
+// The passes for that instruction set.
+void
+affine (const float *src, size_t n, float a, float b, bool relu, const float *add, float *dst)
+{
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+  if (avx2 ())
+    return affine_avx2 (src, n, a, b, relu, add, dst);
+#endif
+  affine_sse (src, n, a, b, relu, add, dst);
+}
+
+void
+add_region (const float *src, int width, Span rows, Span cols, float shift, double &sum, double &sum_sq)
+{
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+  if (avx2 ())
+    return add_region_avx2 (src, width, rows, cols, shift, sum, sum_sq);
+#endif
+  add_region_sse (src, width, rows, cols, shift, sum, sum_sq);
+}
 
 class InstanceNormLayer : public cv::dnn::Layer
 {
@@ -454,14 +473,6 @@ public:
   }
 
 private:
-  // dst = a src + b (then max (0, dst) with `relu`, then + add[i] with
-  // `add`), n values; dst may be src.
-  static void
-  affine (const float *src, size_t n, float a, float b, bool relu, const float *add, float *dst)
-  {
-    (avx2 () ? affine_avx2 : affine_sse) (src, n, a, b, relu, add, dst);
-  }
-
   static void
   plane_mean_var (const float *src, size_t len, double &mean, double &var)
   {
@@ -469,13 +480,6 @@ private:
     cv::meanStdDev (cv::Mat (1, (int) len, CV_32F, const_cast<float *> (src)), m, sd);
     mean = m[0];
     var = sd[0] * sd[0];
-  }
-
-  static void
-  add_region (const float *src, int width, Span rows, Span cols, float shift, double &sum,
-              double &sum_sq)
-  {
-    (avx2 () ? add_region_avx2 : add_region_sse) (src, width, rows, cols, shift, sum, sum_sq);
   }
 
   float eps_;

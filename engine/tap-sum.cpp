@@ -151,7 +151,7 @@ strip_columns (int w, int least)
   const int nr = PackedWeights::panel_columns ();
   const int chunk = (equal + nr - 1) / nr * nr;
   const int last = w - (w - 1) / chunk * chunk;
-  return last >= least || chunk >= w ? chunk : equal;
+  return last >= least ? chunk : equal;
 }
 
 // Where index i (from -pad) of an axis of n values reads: i itself, or

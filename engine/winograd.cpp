@@ -52,7 +52,8 @@ constexpr int kTileStride = kBlockTiles + 8;
 // numbers (the same sums in the same order).
 constexpr int kAvx2BlockTiles = 16;
 
-// Input channels ahead that a block's transforms fetch (prefetch_input).
+// Channels ahead whose lines a block's transforms fetch (prefetch_input,
+// prefetch_output).
 constexpr int kAheadChannels = 2;
 
 // The inputs scratch_bytes_per_pixel () holds for: at least 256x256.
