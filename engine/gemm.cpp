@@ -60,10 +60,16 @@ kernel_generic (const float *a, int k, const float *b, const ptrdiff_t *at, floa
 
 #ifdef NS_GEMM_X86
 
-// B's rows are often scattered (a convolution's shifted input rows:
-// 3200 of them for the packed last convolution), too many streams for the
-// hardware prefetcher: each kernel asks for the row it reads kAhead steps
-// later (5-15 % faster there, measured).
+// B's rows are often scattered (a convolution's shifted input rows), too
+// many streams for the hardware prefetcher: the half-precision panels'
+// conversion asks for the row it reads kAhead steps later.  (GCC 12,
+// Debian 12's, drops these __builtin_prefetch calls as dead code once
+// this is inlined; GCC 14 keeps them.)  The float32 kernels ask for none:
+// on AMD Zen 3 (bench/conv-gemm-bench, medians of four alternations,
+// the prefetches made by asm statements) the first 9x9 convolution took
+// 77.6 ms with them against 47.0 without, Winograd's product 12.1
+// against 9.8, Magenta's 9x9 8->3 24.9 against 18.5, the split
+// transposed convolutions 246 and 283 against 259 and 233 ms.
 constexpr int kAhead = 16;
 
 inline void
@@ -91,7 +97,6 @@ kernel_avx512 (const float *a, int k, const float *b, const ptrdiff_t *at, float
     acc[i][0] = acc[i][1] = _mm512_set1_ps (bias && i < rows ? bias[i] : 0.0f);
   for (int p = 0; p < k; p++)
     {
-      prefetch_row (b, at, p, k);
       const __m512 b0 = _mm512_maskz_loadu_ps (m0, b + at[p]);
       const __m512 b1 = _mm512_maskz_loadu_ps (m1, b + at[p] + 16);
 #pragma GCC unroll 12
@@ -124,7 +129,7 @@ constexpr int kAvx2Columns = 16;
 template <int R, int V, int S, bool Full>
 __attribute__ ((target ("avx2,fma"))) inline void
 block_avx2 (const float *a, int k, const float *b, const ptrdiff_t *at, float *c, size_t ldc, int rows,
-            int cols, const float *bias, bool prefetch)
+            int cols, const float *bias)
 {
   __m256i mask[V];
   if (!Full)
@@ -140,10 +145,13 @@ block_avx2 (const float *a, int k, const float *b, const ptrdiff_t *at, float *c
   for (int i = 0; i < R; i++)
     for (int v = 0; v < V; v++)
       acc[i][v] = _mm256_set1_ps (bias && i < rows ? bias[i] : 0.0f);
+  // Four steps of p to a loop iteration (the loop's own instructions
+  // beside twelve multiply-adds): Winograd's 36 products of 128 x 128 by
+  // 16 columns ran at 73 GFLOP/s against 61 one step at a time (AMD Zen
+  // 3, GCC 12, medians of ten alternations).
+#pragma GCC unroll 4
   for (int p = 0; p < k; p++)
     {
-      if (prefetch)
-        prefetch_row (b, at, p, k);
       __m256 bv[V];
       for (int v = 0; v < V; v++)
         bv[v] = Full ? _mm256_loadu_ps (b + at[p] + 8 * v) : _mm256_maskload_ps (b + at[p] + 8 * v, mask[v]);
@@ -177,8 +185,7 @@ panel_avx2 (const float *a, int k, const float *b, const ptrdiff_t *at, float *c
 {
   constexpr int H = S == 12 ? 6 : 4;
   for (int i = 0; i < S && i < rows; i += H)
-    block_avx2<H, V, S, Full> (a + i, k, b, at, c + i * ldc, ldc, rows - i, cols, bias ? bias + i : nullptr,
-                               i == 0);
+    block_avx2<H, V, S, Full> (a + i, k, b, at, c + i * ldc, ldc, rows - i, cols, bias ? bias + i : nullptr);
 }
 
 template <int R>
