@@ -61,10 +61,12 @@ kernel_generic (const float *a, int k, const float *b, const ptrdiff_t *at, floa
 #ifdef NS_GEMM_X86
 
 // B's rows are often scattered (a convolution's shifted input rows), too
-// many streams for the hardware prefetcher: the half-precision panels'
-// conversion asks for the row it reads kAhead steps later.  (GCC 12,
-// Debian 12's, drops these __builtin_prefetch calls as dead code once
-// this is inlined; GCC 14 keeps them.)  The float32 kernels ask for none:
+// many streams for the hardware prefetcher: the half-precision path (its
+// kernel reading rows in halves, and the panels' conversion) asks for the
+// row it reads kAhead steps later.  (GCC 12, Debian 12's, drops the
+// conversion's __builtin_prefetch calls, made by prefetch_row, as dead
+// code once that is inlined; GCC 14 keeps them.)  The float32 kernels
+// ask for none:
 // on AMD Zen 3 (bench/conv-gemm-bench, medians of four alternations,
 // the prefetches made by asm statements) the first 9x9 convolution took
 // 77.6 ms with them against 47.0 without, Winograd's product 12.1
@@ -146,7 +148,7 @@ block_avx2 (const float *a, int k, const float *b, const ptrdiff_t *at, float *c
     for (int v = 0; v < V; v++)
       acc[i][v] = _mm256_set1_ps (bias && i < rows ? bias[i] : 0.0f);
   // Four steps of p to a loop iteration (the loop's own instructions
-  // beside twelve multiply-adds): Winograd's 36 products of 128 x 128 by
+  // beside twelve or eight multiply-adds): Winograd's 36 products of 128 x 128 by
   // 16 columns ran at 73 GFLOP/s against 61 one step at a time (AMD Zen
   // 3, GCC 12, medians of ten alternations).
 #pragma GCC unroll 4
