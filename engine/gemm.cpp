@@ -66,12 +66,11 @@ kernel_generic (const float *a, int k, const float *b, const ptrdiff_t *at, floa
 // row it reads kAhead steps later.  (GCC 12, Debian 12's, drops the
 // conversion's __builtin_prefetch calls, made by prefetch_row, as dead
 // code once that is inlined; GCC 14 keeps them.)  The float32 kernels
-// ask for none:
-// on AMD Zen 3 (bench/conv-gemm-bench, medians of four alternations,
-// the prefetches made by asm statements) the first 9x9 convolution took
-// 77.6 ms with them against 47.0 without, Winograd's product 12.1
-// against 9.8, Magenta's 9x9 8->3 24.9 against 18.5, the split
-// transposed convolutions 246 and 283 against 259 and 233 ms.
+// ask for none: on AMD Zen 3 (bench/conv-gemm-bench, medians of four
+// alternations, the prefetches made by asm statements) the first 9x9
+// convolution took 77.6 ms with them against 47.0 without, Winograd's
+// product 12.1 against 9.8, Magenta's 9x9 8->3 24.9 against 18.5, the
+// split transposed convolutions 246 and 283 against 259 and 233 ms.
 constexpr int kAhead = 16;
 
 inline void
@@ -148,9 +147,9 @@ block_avx2 (const float *a, int k, const float *b, const ptrdiff_t *at, float *c
     for (int v = 0; v < V; v++)
       acc[i][v] = _mm256_set1_ps (bias && i < rows ? bias[i] : 0.0f);
   // Four steps of p to a loop iteration (the loop's own instructions
-  // beside twelve or eight multiply-adds): Winograd's 36 products of 128 x 128 by
-  // 16 columns ran at 73 GFLOP/s against 61 one step at a time (AMD Zen
-  // 3, GCC 12, medians of ten alternations).
+  // beside twelve or eight multiply-adds): Winograd's 36 products of
+  // 128 x 128 by 16 columns ran at 73 GFLOP/s against 61 one step at a
+  // time (AMD Zen 3, GCC 12, medians of ten alternations).
 #pragma GCC unroll 4
   for (int p = 0; p < k; p++)
     {

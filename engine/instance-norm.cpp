@@ -263,39 +263,31 @@ add_region_avx2 (const float *src, int width, Span rows, Span cols, float shift,
 {
   add_region_lanes<8> (src, width, rows, cols, shift, sum, sum_sq);
 }
+#else
+constexpr auto affine_avx2 = affine_sse;
+constexpr auto add_region_avx2 = add_region_sse;
 #endif
 
 // AVX2 where the matrix product uses AVX2 or AVX-512 (a test that makes it
-// use the generic one gets SSE here too, as tap-sum.cpp's adds do).
+// use the generic one gets SSE here too, as tap-sum.cpp's adds do; off
+// x86 the product is always the generic one).
 bool
 avx2 ()
 {
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
   return std::strcmp (gemm_isa (), "generic") != 0;
-#else
-  return false;
-#endif
 }
 
 // The passes for that instruction set.
 void
 affine (const float *src, size_t n, float a, float b, bool relu, const float *add, float *dst)
 {
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
-  if (avx2 ())
-    return affine_avx2 (src, n, a, b, relu, add, dst);
-#endif
-  affine_sse (src, n, a, b, relu, add, dst);
+  (avx2 () ? affine_avx2 : affine_sse) (src, n, a, b, relu, add, dst);
 }
 
 void
 add_region (const float *src, int width, Span rows, Span cols, float shift, double &sum, double &sum_sq)
 {
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
-  if (avx2 ())
-    return add_region_avx2 (src, width, rows, cols, shift, sum, sum_sq);
-#endif
-  add_region_sse (src, width, rows, cols, shift, sum, sum_sq);
+  (avx2 () ? add_region_avx2 : add_region_sse) (src, width, rows, cols, shift, sum, sum_sq);
 }
 
 class InstanceNormLayer : public cv::dnn::Layer

@@ -15,14 +15,6 @@
 #include <cstring>
 #include <map>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define NS_ADDRESS_SANITIZER 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define NS_ADDRESS_SANITIZER 1
-#endif
-#endif
-
 namespace {
 
 const char *const kTransfer = "magenta_arbitrary-image-stylization-v1-256_fp16_transfer_1.tflite";

@@ -12,6 +12,15 @@
 #include <string>
 #include <vector>
 
+// Defined when built with AddressSanitizer (GCC's macro, Clang's feature).
+#if defined(__SANITIZE_ADDRESS__)
+#define NS_ADDRESS_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NS_ADDRESS_SANITIZER 1
+#endif
+#endif
+
 namespace test {
 
 // $NS_TEST_SHARED/models/NAME, $NS_TEST_SHARED/test-images/NAME,
